@@ -1,0 +1,66 @@
+// Errors at the boundaries of Parley are values, never exceptions.
+//
+// `Error` carries one of a small, documented set of codes (docs/api.md lists them
+// with their HTTP status). Services return `Result<T>`; the API layer turns an Error
+// into an HTTP status + JSON body or a WebSocket error frame.
+#pragma once
+
+#include <boost/system/result.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace parley {
+
+enum class Code {
+  bad_request,         // 400: malformed JSON, missing or invalid field
+  invalid_username,    // 400
+  weak_password,       // 400
+  message_too_long,    // 413
+  payload_too_large,   // 413
+  unauthorized,        // 401: missing, unknown, revoked or expired token
+  bad_credentials,     // 401: wrong username or password
+  forbidden,           // 403: authenticated but not allowed (role)
+  not_member,          // 403: not a member of the room
+  origin_not_allowed,  // 403
+  not_found,           // 404: unknown room, message, user or session
+  conflict,            // 409: e.g. username taken, already a member
+  rate_limited,        // 429
+  busy,                // 503: a bounded resource (password hashing) is saturated
+  unavailable,         // 503: a dependency failed; the request may be retried
+  internal,            // 500
+};
+
+// The stable, documented string form of a code ("not_member").
+std::string_view codeName(Code c) noexcept;
+int httpStatus(Code c) noexcept;
+
+struct Error {
+  Code code;
+  std::string message;
+};
+
+inline Error makeError(Code c, std::string message) { return Error{c, std::move(message)}; }
+
+class ErrorException : public std::runtime_error {
+ public:
+  explicit ErrorException(Error e) : std::runtime_error(e.message), error_(std::move(e)) {}
+  const Error& error() const noexcept { return error_; }
+
+ private:
+  Error error_;
+};
+
+// Found by ADL when `Result<T>::value()` is called on an error.
+[[noreturn]] inline void throw_exception_from_error(const Error& e, const boost::source_location&) {
+  throw ErrorException(e);
+}
+
+template <class T>
+using Result = boost::system::result<T, Error>;
+
+// For operations with no value to return.
+using Status = boost::system::result<void, Error>;
+
+}  // namespace parley

@@ -1,0 +1,99 @@
+// The nouns of Parley, as the service layer and the ports see them.
+//
+// Plain values with no behaviour. Times are milliseconds since the Unix epoch (UTC).
+// Message bodies appear here only sealed (`sealed_body`); plaintext exists only in the
+// service layer's memory and on the wire (DESIGN.md invariant 5).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley {
+
+using UserId = std::int64_t;
+using RoomId = std::int64_t;
+using SessionId = std::int64_t;
+using Seq = std::int64_t;
+using Millis = std::int64_t;
+
+inline constexpr Seq kSeqMax = std::numeric_limits<Seq>::max();
+
+struct User {
+  UserId id = 0;
+  std::string username;  // as registered; uniqueness is case-insensitive
+  std::string password_hash;  // libsodium crypto_pwhash_str output (argon2id)
+  Millis created_at = 0;
+  bool disabled = false;
+};
+
+// A logged-in device. The token itself is never stored: only its hash.
+struct Session {
+  SessionId id = 0;
+  UserId user_id = 0;
+  std::string token_hash;  // 32 raw bytes
+  std::string device;
+  std::string ip;
+  Millis created_at = 0;
+  Millis last_seen_at = 0;
+};
+
+enum class RoomKind { group, direct };
+enum class Role { member, admin, owner };
+
+std::string_view toString(RoomKind k) noexcept;
+std::string_view toString(Role r) noexcept;
+std::optional<Role> roleFromString(std::string_view s) noexcept;
+
+struct Room {
+  RoomId id = 0;
+  RoomKind kind = RoomKind::group;
+  std::string name;
+  std::string topic;
+  bool is_public = false;
+  Seq last_seq = 0;  // highest seq assigned in this room; 0 when empty
+  UserId created_by = 0;
+  Millis created_at = 0;
+};
+
+struct Member {
+  RoomId room_id = 0;
+  UserId user_id = 0;
+  std::string username;  // filled by the Store on reads
+  Role role = Role::member;
+  Seq last_read_seq = 0;
+  Millis joined_at = 0;
+};
+
+// Every entry of a room's timeline has a seq: messages, and the edits and deletes of
+// earlier messages (so a resuming client learns of an edit it missed, in order).
+enum class EventKind { message, edit, del };
+std::string_view toString(EventKind k) noexcept;
+std::optional<EventKind> eventKindFromString(std::string_view s) noexcept;
+
+struct StoredEvent {
+  RoomId room_id = 0;
+  Seq seq = 0;
+  std::string event_id;  // random, unique; bound into the seal's associated data
+  EventKind kind = EventKind::message;
+  UserId sender = 0;
+  std::string client_msg_id;  // as sent by the client (messages); empty otherwise
+  Seq reply_to = 0;           // message: the seq it replies to, 0 for none
+  Seq target = 0;             // edit/del: the seq of the message changed
+  Millis created_at = 0;
+  Millis edited_at = 0;   // message: when last edited, 0 if never
+  bool deleted = false;   // message: tombstone, body gone
+  std::uint32_t key_version = 0;
+  std::string sealed_body;  // nonce || ciphertext; empty for del and deleted messages
+};
+
+// The wrapped (KeyProvider-encrypted) data key of a room, one per version.
+struct RoomKeyRecord {
+  RoomId room_id = 0;
+  std::uint32_t version = 0;
+  std::string wrapped;
+};
+
+}  // namespace parley

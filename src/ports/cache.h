@@ -1,0 +1,50 @@
+// Cache: fast, disposable copies of hot data. Losing it loses nothing (the Store is the
+// record); a miss is always answered from the Store by the caller.
+//
+// Contract: thread-safe; methods are coroutines that may be awaited from any executor.
+// Recent events are kept exactly as the Store holds them (sealed, invariant 5), the latest
+// `capacity` per room, and only as a contiguous run of seqs: a cache that cannot prove it
+// holds every event after `after` answers with a miss (nullopt), never a partial list.
+// Rate-limit counters are fixed windows keyed by an opaque string.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/types.h"
+
+namespace parley {
+
+struct RateDecision {
+  bool allowed = true;
+  Millis retry_after_ms = 0;  // when !allowed: until the window ends
+};
+
+class Cache {
+ public:
+  virtual ~Cache() = default;
+
+  // Events with seq > after, ascending, at most `limit`; nullopt when not fully cached.
+  virtual boost::asio::awaitable<std::optional<std::vector<StoredEvent>>> recentEvents(
+      RoomId room, Seq after, int limit) = 0;
+  // Called after the Store committed `e`. Keeps the run contiguous: an event that does not
+  // follow the cached run drops the room's entry (the next read refills from the Store).
+  virtual boost::asio::awaitable<void> appendEvent(StoredEvent e) = 0;
+  // Replaces the cached copy of a message changed by an edit or delete, if cached.
+  virtual boost::asio::awaitable<void> replaceEvent(StoredEvent e) = 0;
+  // Seeds a room's entry from a Store read of its newest events (ascending, contiguous,
+  // ending at the room's last seq).
+  virtual boost::asio::awaitable<void> fill(RoomId room, std::vector<StoredEvent> newest) = 0;
+
+  // Counts one hit against `key`; at most `limit` hits per `window_ms`.
+  virtual boost::asio::awaitable<RateDecision> hit(std::string key, int limit, Millis window_ms,
+                                                   Millis now) = 0;
+};
+
+using CachePtr = std::unique_ptr<Cache>;
+
+}  // namespace parley

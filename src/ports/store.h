@@ -1,0 +1,140 @@
+// Store: the source of truth (DESIGN.md). Users, sessions, rooms, members, the
+// per-room timeline and the wrapped room keys.
+//
+// Contract, for every adapter (SQLite now, PostgreSQL next):
+// - Every method is a coroutine that may be awaited from any executor; the adapter does
+//   its blocking work elsewhere and resumes the caller on the caller's executor.
+//   Methods may be called concurrently from many coroutines.
+// - "Not found" is `Code::not_found`, a uniqueness clash is `Code::conflict`; both are
+//   values. A failing database is `Code::unavailable` (the caller may retry).
+//   Nothing throws except std::bad_alloc.
+// - `append` assigns the room's next seq inside the same transaction that stores the
+//   event (invariant 2): seqs are gapless and strictly increasing per room, and the
+//   event is durable when the coroutine returns (invariant 1).
+// - `(room, sender, client_msg_id)` is unique for messages: appending a message whose
+//   key exists returns the stored event with `duplicate = true` and changes nothing
+//   (invariant 3).
+// - The Store never sees plaintext message bodies: it stores what it is given.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "domain/types.h"
+
+namespace parley {
+
+template <class T>
+using Task = boost::asio::awaitable<T>;
+
+struct NewRoom {
+  RoomKind kind = RoomKind::group;
+  std::string name;
+  std::string topic;
+  bool is_public = false;
+  UserId created_by = 0;
+  Millis now = 0;
+  RoomKeyRecord initial_key;  // room_id is ignored; stored as version initial_key.version
+};
+
+struct RoomSummary {
+  Room room;
+  Member me;
+  std::int64_t unread = 0;  // messages (not deleted, not mine) with seq > me.last_read_seq
+  std::optional<StoredEvent> last_message;  // newest kind=message event, tombstones included
+};
+
+struct AppendRequest {
+  RoomId room_id = 0;
+  EventKind kind = EventKind::message;
+  std::string event_id;
+  UserId sender = 0;
+  std::string client_msg_id;  // required for kind=message
+  Seq reply_to = 0;           // message only; must name an existing message seq (else bad_request)
+  Seq target = 0;             // edit/del: the message changed
+  Millis now = 0;
+  std::uint32_t key_version = 0;
+  std::string sealed_body;  // message/edit: the new event's sealed body
+  // edit only: the target's new body, sealed under the *target's* event_id.
+  std::string target_sealed_body;
+};
+
+struct AppendResult {
+  StoredEvent event;
+  bool duplicate = false;
+};
+
+struct EventQuery {
+  RoomId room_id = 0;
+  Seq after = 0;        // exclusive lower bound
+  Seq before = kSeqMax; // exclusive upper bound
+  int limit = 50;
+  // true: the newest `limit` events in range; false: the oldest. Always returned ascending.
+  bool newest_first = false;
+  bool messages_only = false;  // only kind=message (with edits and deletes applied)
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- users ---
+  // conflict if the username is taken, compared case-insensitively (ASCII).
+  virtual Task<Result<User>> createUser(std::string username, std::string password_hash,
+                                        Millis now) = 0;
+  virtual Task<Result<User>> userByName(std::string username) = 0;  // case-insensitive
+  virtual Task<Result<User>> userById(UserId id) = 0;
+
+  // --- sessions ---
+  // Returns the session with its id filled in.
+  virtual Task<Result<Session>> createSession(Session s) = 0;
+  virtual Task<Result<Session>> sessionByTokenHash(std::string token_hash) = 0;
+  virtual Task<Status> touchSession(SessionId id, Millis now, std::string ip) = 0;
+  virtual Task<Result<std::vector<Session>>> sessionsOf(UserId user) = 0;
+  // not_found unless the session exists and belongs to `user`.
+  virtual Task<Status> deleteSession(UserId user, SessionId id) = 0;
+
+  // --- rooms and members ---
+  // Creates the room, its first key and the creator as owner, atomically.
+  virtual Task<Result<Room>> createRoom(NewRoom r) = 0;
+  // The direct room of the pair {a, b} (a != b), created with both as members if absent.
+  // The same pair always yields the same room, whatever the order of a and b.
+  virtual Task<Result<Room>> directRoom(UserId a, UserId b, Millis now,
+                                        RoomKeyRecord initial_key_if_created) = 0;
+  virtual Task<Result<Room>> roomById(RoomId id) = 0;
+  virtual Task<Result<std::vector<Room>>> publicRooms(int limit) = 0;
+  virtual Task<Result<std::vector<RoomSummary>>> roomsOf(UserId user) = 0;
+
+  // not_found if `user` is not a member of `room`.
+  virtual Task<Result<Member>> member(RoomId room, UserId user) = 0;
+  virtual Task<Result<std::vector<Member>>> members(RoomId room) = 0;
+  // conflict if already a member.
+  virtual Task<Result<Member>> addMember(RoomId room, UserId user, Role role, Millis now) = 0;
+  // not_found if not a member.
+  virtual Task<Status> removeMember(RoomId room, UserId user) = 0;
+  virtual Task<Status> setRole(RoomId room, UserId user, Role role) = 0;
+  // Moves the marker forward only; returns the marker after the call.
+  virtual Task<Result<Seq>> setReadMarker(RoomId room, UserId user, Seq seq) = 0;
+  // Users who share at least one room with `user` (excluding `user`).
+  virtual Task<Result<std::vector<UserId>>> coMembers(UserId user) = 0;
+
+  // --- timeline ---
+  // edit: not_found if target is not a live message; forbidden if target.sender != sender.
+  // del: the same checks; the target's body is erased (tombstone).
+  virtual Task<Result<AppendResult>> append(AppendRequest r) = 0;
+  virtual Task<Result<StoredEvent>> eventAt(RoomId room, Seq seq) = 0;
+  virtual Task<Result<std::vector<StoredEvent>>> events(EventQuery q) = 0;
+
+  // --- keys ---
+  virtual Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) = 0;
+  virtual Task<Result<RoomKeyRecord>> latestRoomKey(RoomId room) = 0;
+};
+
+using StorePtr = std::unique_ptr<Store>;
+
+}  // namespace parley
