@@ -1,0 +1,61 @@
+#include "crypto/random.h"
+
+#include <sodium.h>
+
+#include <cstdlib>
+
+#include "crypto/sodium.h"
+
+namespace parley::crypto {
+
+namespace detail {
+
+void ensureSodium() {
+  // A function-local static is initialised once even under concurrent first calls.
+  static const bool ready = [] { return sodium_init() >= 0; }();
+  if (!ready) std::abort();
+}
+
+}  // namespace detail
+
+std::string randomBytes(std::size_t n) {
+  detail::ensureSodium();
+  std::string out(n, '\0');
+  randombytes_buf(out.data(), out.size());
+  return out;
+}
+
+std::string toHex(std::string_view bytes) {
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                 bytes.size());
+  out.pop_back();  // the terminating NUL sodium writes
+  return out;
+}
+
+std::string base64url(std::string_view bytes) {
+  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), kVariant), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), kVariant);
+  out.resize(out.size() - 1);  // drop the NUL counted by ENCODED_LEN
+  return out;
+}
+
+std::optional<std::string> fromBase64url(std::string_view text) {
+  detail::ensureSodium();
+  std::string out(text.size() * 3 / 4 + 1, '\0');
+  std::size_t len = 0;
+  // b64_end == nullptr makes libsodium reject input it did not consume entirely.
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    return std::nullopt;
+  }
+  out.resize(len);
+  return out;
+}
+
+std::string newEventId() { return toHex(randomBytes(16)); }
+
+}  // namespace parley::crypto
