@@ -39,7 +39,6 @@ struct NewRoom {
   bool is_public = false;
   UserId created_by = 0;
   Millis now = 0;
-  RoomKeyRecord initial_key;  // room_id is ignored; stored as version initial_key.version
 };
 
 struct RoomSummary {
@@ -100,12 +99,12 @@ class Store {
   virtual Task<Status> deleteSession(UserId user, SessionId id) = 0;
 
   // --- rooms and members ---
-  // Creates the room, its first key and the creator as owner, atomically.
+  // Creates the room and the creator as owner, atomically. Room keys are added later
+  // with putRoomKey (the wrap binds the room id, unknown before creation).
   virtual Task<Result<Room>> createRoom(NewRoom r) = 0;
   // The direct room of the pair {a, b} (a != b), created with both as members if absent.
   // The same pair always yields the same room, whatever the order of a and b.
-  virtual Task<Result<Room>> directRoom(UserId a, UserId b, Millis now,
-                                        RoomKeyRecord initial_key_if_created) = 0;
+  virtual Task<Result<Room>> directRoom(UserId a, UserId b, Millis now) = 0;
   virtual Task<Result<Room>> roomById(RoomId id) = 0;
   virtual Task<Result<std::vector<Room>>> publicRooms(int limit) = 0;
   virtual Task<Result<std::vector<RoomSummary>>> roomsOf(UserId user) = 0;
@@ -132,7 +131,9 @@ class Store {
 
   // --- keys ---
   virtual Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) = 0;
-  virtual Task<Result<RoomKeyRecord>> latestRoomKey(RoomId room) = 0;
+  virtual Task<Result<RoomKeyRecord>> latestRoomKey(RoomId room) = 0;  // not_found if none
+  // conflict if (room, version) exists already (another node won the race: re-read).
+  virtual Task<Status> putRoomKey(RoomKeyRecord k) = 0;
 };
 
 using StorePtr = std::unique_ptr<Store>;

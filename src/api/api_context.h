@@ -1,0 +1,40 @@
+// What the API layer needs from the rest of the node: the services, and the edge limits.
+// Built once by the composition root; everything referenced outlives the server.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "ports/store.h"
+#include "service/accounts.h"
+#include "service/hub.h"
+#include "service/limits.h"
+#include "service/messages.h"
+#include "service/presence.h"
+#include "service/rooms.h"
+
+namespace parley::api {
+
+struct EdgeLimits {
+  std::size_t max_body = 64 * 1024;
+  std::size_t max_frame = 64 * 1024;
+  std::size_t max_outbound = 4 * 1024 * 1024;
+  int json_max_depth = 32;
+  int hello_timeout_seconds = 10;
+};
+
+struct ApiContext {
+  AccountService& accounts;
+  RoomService& rooms;
+  MessageService& messages;
+  PresenceService& presence;
+  Hub& hub;
+  Store& store;
+  const ServiceLimits& limits;
+  EdgeLimits edge;
+  std::vector<std::string> allowed_origins;  // exact "scheme://host[:port]" strings
+  std::string static_dir;                    // built web client; empty: none
+};
+
+}  // namespace parley::api

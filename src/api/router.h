@@ -1,0 +1,55 @@
+// The REST API of docs/api.md, independent of the HTTP library: a parsed request in, a
+// response out. Authentication, CSRF (Origin) checks, JSON validation and error mapping all
+// happen here, so every route answers bad input the same documented way.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/api_context.h"
+
+namespace parley::api {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // origin-form: path and query
+  std::string authorization;
+  std::string cookie;
+  std::string origin;
+  std::string host;
+  std::string body;
+  std::string remote_ip;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class Router {
+ public:
+  explicit Router(ApiContext& ctx) : ctx_(ctx) {}
+  boost::asio::awaitable<HttpResponse> handle(HttpRequest req);
+
+  // The session token of a request: the bearer token, else the parley_session cookie.
+  // `from_cookie` tells which, for the CSRF rule.
+  static std::string tokenOf(const HttpRequest& req, bool& from_cookie);
+  bool originAllowed(std::string_view origin, std::string_view host) const;
+
+ private:
+  struct Call;
+  boost::asio::awaitable<Result<HttpResponse>> route(Call& call);
+  boost::asio::awaitable<Result<HttpResponse>> accountRoutes(Call& call);
+  boost::asio::awaitable<Result<HttpResponse>> roomRoutes(Call& call);
+  boost::asio::awaitable<Result<HttpResponse>> messageRoutes(Call& call);
+  boost::asio::awaitable<Result<AuthContext>> authenticate(Call& call);
+
+  ApiContext& ctx_;
+};
+
+}  // namespace parley::api

@@ -1,0 +1,43 @@
+// The HTTP listener: accepts connections, serves the REST API and operations endpoints,
+// hands WebSocket upgrades to their sessions, and shuts down gracefully.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "api/api_context.h"
+#include "api/router.h"
+#include "api/session_registry.h"
+
+namespace parley::api {
+
+class Server {
+ public:
+  Server(boost::asio::io_context& ioc, ApiContext& ctx);
+  ~Server();
+
+  // Binds and listens; port 0 picks a free port. Returns the bound endpoint.
+  Result<boost::asio::ip::tcp::endpoint> listen(const std::string& host, std::uint16_t port);
+  void start();
+  // Stops accepting, closes every WebSocket with 1001 after its current write, and waits
+  // for them (at most `deadline`).
+  boost::asio::awaitable<void> shutdown(std::chrono::milliseconds deadline);
+
+ private:
+  boost::asio::awaitable<void> acceptLoop();
+  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& ioc_;
+  ApiContext& ctx_;
+  Router router_;
+  SessionRegistry registry_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace parley::api

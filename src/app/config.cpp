@@ -1,0 +1,129 @@
+#include "app/config.h"
+
+#include <boost/program_options.hpp>
+#include <toml++/toml.h>
+
+#include <iostream>
+
+namespace parley::app {
+
+namespace po = boost::program_options;
+
+namespace {
+
+po::options_description describe() {
+  po::options_description d("parley serve options (flags; env PARLEY_<NAME>; or TOML keys)");
+  // clang-format off
+  d.add_options()
+    ("help,h", "print this help")
+    ("config", po::value<std::string>(), "TOML file with any of these options as top-level keys")
+    ("listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HOST:PORT to listen on; port 0 picks a free port (the bound address is printed)")
+    ("data-dir", po::value<std::string>()->default_value("./parley-data"), "directory for the SQLite database and the keyring (created 0700)")
+    ("static-dir", po::value<std::string>()->default_value(""), "directory of the built web client to serve at / (default: <exe dir>/../share/parley/web or web/dist if present)")
+    ("allowed-origin", po::value<std::vector<std::string>>()->composing(), "extra browser Origin allowed for WebSockets and cookie-authenticated changes (repeatable)")
+    ("threads", po::value<int>()->default_value(0), "I/O threads (0: one per core)")
+    ("hash-threads", po::value<int>()->default_value(2), "password hashes run at once (argon2id)")
+    ("max-frame", po::value<std::size_t>()->default_value(64 * 1024), "largest WebSocket message, bytes")
+    ("max-body", po::value<std::size_t>()->default_value(64 * 1024), "largest HTTP request body, bytes")
+    ("max-outbound", po::value<std::size_t>()->default_value(4 * 1024 * 1024), "outbound queue per WebSocket, bytes; beyond it the socket is closed with 4008")
+    ("send-rate", po::value<int>()->default_value(20), "messages per second per user")
+    ("resume-max", po::value<int>()->default_value(1000), "events replayed per room on resume before the client is told to resync")
+    ("session-idle-days", po::value<int>()->default_value(30), "a session unused this long expires")
+    ("session-max-age-days", po::value<int>()->default_value(90), "a session this old expires")
+    ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error");
+  // clang-format on
+  return d;
+}
+
+// TOML top-level keys become "--key=value" arguments (arrays repeat the flag).
+Result<std::vector<std::string>> tomlArgs(const std::string& file) {
+  std::vector<std::string> args;
+  try {
+    toml::table t = toml::parse_file(file);
+    for (auto&& [key, node] : t) {
+      auto add = [&](const toml::node& n) -> bool {
+        std::string v;
+        if (auto s = n.value<std::string>()) {
+          v = *s;
+        } else if (auto i = n.value<std::int64_t>()) {
+          v = std::to_string(*i);
+        } else if (auto b = n.value<bool>()) {
+          v = *b ? "true" : "false";
+        } else {
+          return false;
+        }
+        args.push_back("--" + std::string(key.str()) + "=" + v);
+        return true;
+      };
+      if (auto arr = node.as_array()) {
+        for (auto& el : *arr) {
+          if (!add(el)) return makeError(Code::bad_request, "unsupported TOML value for " + std::string(key.str()));
+        }
+      } else if (!add(node)) {
+        return makeError(Code::bad_request, "unsupported TOML value for " + std::string(key.str()));
+      }
+    }
+  } catch (const toml::parse_error& e) {
+    return makeError(Code::bad_request, std::string("cannot read config file: ") + e.what());
+  }
+  return args;
+}
+
+}  // namespace
+
+Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) {
+  auto desc = describe();
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::store(po::parse_environment(desc,
+                                    [&desc](const std::string& env) -> std::string {
+                                      if (env.rfind("PARLEY_", 0) != 0) return "";
+                                      std::string name = env.substr(7);
+                                      for (auto& c : name) c = c == '_' ? '-' : std::tolower(c);
+                                      return desc.find_nothrow(name, false) ? name : "";
+                                    }),
+              vm);
+    if (vm.count("config")) {
+      auto args = tomlArgs(vm["config"].as<std::string>());
+      if (!args) return args.error();
+      po::store(po::command_line_parser(*args).options(desc).run(), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return makeError(Code::bad_request, e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: parley serve [options]\n\n" << desc << "\n";
+    return std::optional<Config>();
+  }
+  Config c;
+  std::string listen = vm["listen"].as<std::string>();
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return makeError(Code::bad_request, "--listen must be HOST:PORT");
+  c.listen_host = listen.substr(0, colon);
+  if (c.listen_host.size() > 2 && c.listen_host.front() == '[') c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
+  try {
+    int port = std::stoi(listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    c.listen_port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    return makeError(Code::bad_request, "--listen port must be 0 to 65535");
+  }
+  c.data_dir = vm["data-dir"].as<std::string>();
+  c.static_dir = vm["static-dir"].as<std::string>();
+  if (vm.count("allowed-origin")) c.allowed_origins = vm["allowed-origin"].as<std::vector<std::string>>();
+  c.threads = vm["threads"].as<int>();
+  c.hash_threads = std::max(1, vm["hash-threads"].as<int>());
+  c.edge.max_frame = vm["max-frame"].as<std::size_t>();
+  c.edge.max_body = vm["max-body"].as<std::size_t>();
+  c.edge.max_outbound = vm["max-outbound"].as<std::size_t>();
+  c.limits.send_rate_per_sec = vm["send-rate"].as<int>();
+  c.limits.resume_max_events = std::max(1, vm["resume-max"].as<int>());
+  c.limits.session_idle_ms = vm["session-idle-days"].as<int>() * 24LL * 3600 * 1000;
+  c.limits.session_max_age_ms = vm["session-max-age-days"].as<int>() * 24LL * 3600 * 1000;
+  c.log_level = vm["log-level"].as<std::string>();
+  return std::optional<Config>(std::move(c));
+}
+
+}  // namespace parley::app

@@ -1,0 +1,31 @@
+// Configuration of `parley serve`: command-line flags, then PARLEY_* environment variables,
+// then an optional TOML file (`--config`), in that order of precedence.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/api_context.h"
+#include "core/error.h"
+#include "service/limits.h"
+
+namespace parley::app {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string data_dir = "./parley-data";
+  std::string static_dir;
+  std::vector<std::string> allowed_origins;
+  int threads = 0;  // 0: one per core
+  int hash_threads = 2;
+  std::string log_level = "info";
+  ServiceLimits limits;
+  api::EdgeLimits edge;
+};
+
+// Parses `argv` (after the "serve" word). Returns nullopt after printing --help.
+Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv);
+
+}  // namespace parley::app

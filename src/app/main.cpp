@@ -1,0 +1,158 @@
+// The composition root: reads configuration, builds the adapters, services and the server,
+// runs until SIGINT/SIGTERM, then shuts down gracefully. The only place (with the tests)
+// that names adapters.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "adapters/keyring/local_keyring.h"
+#include "adapters/memory/inproc_bus.h"
+#include "adapters/memory/memory_cache.h"
+#include "adapters/sqlite/sqlite_store.h"
+#include "api/server.h"
+#include "app/config.h"
+#include "core/log.h"
+#include "crypto/password_hasher.h"
+#include "ports/clock.h"
+#include "service/accounts.h"
+#include "service/hub.h"
+#include "service/messages.h"
+#include "service/presence.h"
+#include "service/room_keys.h"
+#include "service/rooms.h"
+#include "service/users.h"
+
+namespace asio = boost::asio;
+using namespace parley;
+
+namespace {
+
+int usage() {
+  std::cout << "usage: parley <command> [options]\n\n"
+               "commands:\n"
+               "  serve     run the chat server (see parley serve --help)\n"
+               "  version   print the version\n";
+  return 2;
+}
+
+log::Level levelOf(const std::string& s) {
+  if (s == "debug") return log::Level::debug;
+  if (s == "warn") return log::Level::warn;
+  if (s == "error") return log::Level::error;
+  return log::Level::info;
+}
+
+std::string defaultStaticDir(const char* argv0) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  if (ec) exe = fs::absolute(argv0);
+  for (fs::path candidate : {exe.parent_path() / "../share/parley/web", fs::path("web/dist")}) {
+    if (fs::exists(candidate / "index.html", ec)) return fs::canonical(candidate, ec).string();
+  }
+  return "";
+}
+
+int fail(const std::string& what, const Error& e) {
+  log::error("startup_failed", {{"step", what}, {"error", e.message}});
+  std::cerr << "parley: " << what << ": " << e.message << "\n";
+  return 1;
+}
+
+int serve(app::Config cfg, const char* argv0) {
+  log::init(levelOf(cfg.log_level));
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(cfg.data_dir, ec);
+  if (ec) return fail("data dir", {Code::internal, ec.message()});
+  ::chmod(cfg.data_dir.c_str(), 0700);
+  if (cfg.static_dir.empty()) cfg.static_dir = defaultStaticDir(argv0);
+
+  auto keys = keyring::openLocalKeyring(fs::path(cfg.data_dir) / "keyring.json");
+  if (!keys) return fail("keyring", keys.error());
+  auto store = sqlite::openSqliteStore(fs::path(cfg.data_dir) / "parley.db");
+  if (!store) return fail("store", store.error());
+
+  auto ioc = std::make_unique<asio::io_context>();
+  SystemClock clock;
+  auto bus = memory::makeInprocBus(ioc->get_executor());
+  auto cache = memory::makeMemoryCache();
+  crypto::PasswordHasherOptions hash_opts;
+  hash_opts.threads = cfg.hash_threads;
+  crypto::PasswordHasher hasher(hash_opts);
+
+  UserDirectory users(**store);
+  RoomKeys room_keys(**store, **keys);
+  MessageService messages(**store, *cache, *bus, room_keys, users, clock, cfg.limits);
+  RoomService rooms(**store, *bus, messages, users, clock, cfg.limits);
+  AccountService accounts(**store, *bus, hasher, users, clock, cfg.limits);
+  Hub hub(*bus);
+  PresenceService presence(**store, *bus, hub);
+  bus->setHandler([&hub](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
+                  [&hub] { hub.onResubscribed(); });
+
+  api::ApiContext ctx{accounts, rooms, messages, presence, hub, **store, cfg.limits, cfg.edge,
+                      cfg.allowed_origins, cfg.static_dir};
+  api::Server server(*ioc, ctx);
+  auto bound = server.listen(cfg.listen_host, cfg.listen_port);
+  if (!bound) return fail("listen", bound.error());
+  std::string host = bound->address().is_v6() ? "[" + bound->address().to_string() + "]"
+                                               : bound->address().to_string();
+  std::string url = "http://" + host + ":" + std::to_string(bound->port());
+  // Browsers may address a loopback server as localhost too.
+  if (bound->address().is_loopback()) {
+    ctx.allowed_origins.push_back("http://localhost:" + std::to_string(bound->port()));
+  }
+  ctx.allowed_origins.push_back(url);
+  server.start();
+  log::info("listening", {{"url", url}, {"data_dir", cfg.data_dir}, {"static_dir", cfg.static_dir}});
+  std::cout << "parley listening on " << url << std::endl;
+
+  asio::signal_set signals(*ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& e, int sig) {
+    if (e) return;
+    log::info("shutting_down", {{"signal", sig}});
+    asio::co_spawn(*ioc, server.shutdown(std::chrono::seconds(5)),
+                   [&](std::exception_ptr) { ioc->stop(); });
+  });
+
+  int n = cfg.threads > 0 ? cfg.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (int i = 1; i < n; ++i) threads.emplace_back([&] { ioc->run(); });
+  ioc->run();
+  for (auto& t : threads) t.join();
+  // Destroy pending handlers (and the sessions they hold) while the services still exist.
+  ioc.reset();
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  std::string cmd = argv[1];
+  if (cmd == "version" || cmd == "--version") {
+    std::cout << "parley 0.1.0\n";
+    return 0;
+  }
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    usage();
+    return 0;
+  }
+  if (cmd != "serve") return usage();
+  auto cfg = app::parseServeArgs(argc - 1, argv + 1);
+  if (!cfg) {
+    std::cerr << "parley serve: " << cfg.error().message << "\n";
+    return 2;
+  }
+  if (!*cfg) return 0;
+  return serve(std::move(**cfg), argv[0]);
+}

@@ -1,0 +1,67 @@
+#include "core/metrics.h"
+
+#include <fmt/format.h>
+
+namespace parley {
+
+void Histogram::observe(double seconds) noexcept {
+  std::size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_micros_.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+std::string Histogram::render(std::string_view name) const {
+  std::string out = fmt::format("# TYPE {} histogram\n", name);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBounds.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, kBounds[i], cumulative);
+  }
+  cumulative += buckets_[kBounds.size()].load(std::memory_order_relaxed);
+  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
+  out += fmt::format("{}_sum {}\n", name, sum_micros_.load(std::memory_order_relaxed) / 1e6);
+  out += fmt::format("{}_count {}\n", name, count_.load(std::memory_order_relaxed));
+  return out;
+}
+
+namespace {
+void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t v) {
+  out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, v);
+}
+}  // namespace
+
+std::string Metrics::render() const {
+  std::string out;
+  out += fmt::format("# HELP parley_connections Open WebSocket connections.\n"
+                     "# TYPE parley_connections gauge\nparley_connections {}\n",
+                     connections.value());
+  counter(out, "parley_connections_total", "WebSocket connections accepted.",
+          connections_total.value());
+  counter(out, "parley_http_requests_total", "HTTP requests served.", http_requests.value());
+  counter(out, "parley_messages_total", "Messages committed.", messages_sent.value());
+  counter(out, "parley_events_delivered_total", "Event frames written to WebSockets.",
+          events_delivered.value());
+  counter(out, "parley_slow_consumers_total", "Connections closed for a full outbound queue.",
+          slow_consumers.value());
+  counter(out, "parley_cache_hits_total", "Timeline reads answered by the cache.",
+          cache_hits.value());
+  counter(out, "parley_cache_misses_total", "Timeline reads that went to the store.",
+          cache_misses.value());
+  out += "# HELP parley_errors_total Errors answered, by code.\n# TYPE parley_errors_total counter\n";
+  for (std::size_t i = 0; i < errors_.size(); ++i) {
+    out += fmt::format("parley_errors_total{{code=\"{}\"}} {}\n", codeName(static_cast<Code>(i)),
+                       errors_[i].value());
+  }
+  out += "# HELP parley_send_to_ack_seconds Time from a send's arrival to its ack.\n";
+  out += send_to_ack.render("parley_send_to_ack_seconds");
+  return out;
+}
+
+Metrics& metrics() {
+  static Metrics m;
+  return m;
+}
+
+}  // namespace parley

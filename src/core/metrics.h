@@ -1,0 +1,73 @@
+// Process-wide counters and histograms, rendered in the Prometheus text format.
+//
+// Thread-safe and lock-free on the hot path (relaxed atomics). Metrics are created once at
+// start-up by `Metrics` and live for the whole process; labels are fixed at creation.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace parley {
+
+class Counter {
+ public:
+  void inc(std::uint64_t n = 1) noexcept { v_.fetch_add(n, std::memory_order_relaxed); }
+  std::uint64_t value() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> v_{0};
+};
+
+class Gauge {
+ public:
+  void add(std::int64_t n) noexcept { v_.fetch_add(n, std::memory_order_relaxed); }
+  std::int64_t value() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::int64_t> v_{0};
+};
+
+// Latency histogram in seconds with fixed buckets from 100 µs to 10 s.
+class Histogram {
+ public:
+  static constexpr std::array<double, 14> kBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                     0.005,  0.01,    0.025,  0.05,  0.1,
+                                                     0.25,   0.5,     1.0,    10.0};
+  void observe(double seconds) noexcept;
+  std::string render(std::string_view name) const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_micros_{0};
+};
+
+struct Metrics {
+  Gauge connections;           // open WebSockets
+  Counter connections_total;   // WebSockets accepted
+  Counter http_requests;       // HTTP requests served
+  Counter messages_sent;       // messages committed (not counting duplicates)
+  Counter events_delivered;    // event frames written to WebSockets
+  Counter slow_consumers;      // connections closed for a full outbound queue
+  Counter cache_hits;          // resume/history reads answered by the cache
+  Counter cache_misses;
+  Histogram send_to_ack;       // from a send's arrival to its ack, seconds
+
+  void countError(Code c) noexcept { errors_[static_cast<std::size_t>(c)].inc(); }
+  std::string render() const;
+
+ private:
+  std::array<Counter, static_cast<std::size_t>(Code::internal) + 1> errors_{};
+};
+
+// The one registry of the process.
+Metrics& metrics();
+
+}  // namespace parley

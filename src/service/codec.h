@@ -1,0 +1,23 @@
+// JSON shapes of Parley's objects and frames, as documented in docs/api.md and
+// docs/protocol.md. The one place that decides how a domain value looks on the wire.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <string>
+
+#include "ports/store.h"
+#include "service/event.h"
+
+namespace parley::codec {
+
+boost::json::object user(UserId id, std::string_view username);
+boost::json::object session(const Session& s, SessionId current);
+boost::json::object room(const Room& r);
+boost::json::object member(const Member& m);
+boost::json::object event(const Event& e);
+
+// Frames (docs/protocol.md), serialised.
+std::string eventFrame(const Event& e);
+
+}  // namespace parley::codec

@@ -1,0 +1,25 @@
+// Tunables of the service layer, filled from configuration by the composition root.
+#pragma once
+
+#include <cstddef>
+
+#include "domain/types.h"
+
+namespace parley {
+
+struct ServiceLimits {
+  std::size_t max_text_bytes = 16 * 1024;
+  std::size_t max_client_msg_id = 64;
+  std::size_t max_room_name = 100;
+  std::size_t max_topic = 1000;
+  int history_default = 50;
+  int history_max = 200;
+  int resume_max_events = 1000;  // per room; beyond it the client is told to resync
+  int send_rate_per_sec = 20;     // per user
+  Millis typing_interval_ms = 2000;
+  Millis session_idle_ms = 30LL * 24 * 3600 * 1000;
+  Millis session_max_age_ms = 90LL * 24 * 3600 * 1000;
+  Millis session_touch_every_ms = 60 * 1000;  // last_seen_at is written at most this often
+};
+
+}  // namespace parley

@@ -1,0 +1,108 @@
+#include "service/live_feed.h"
+
+#include <fmt/format.h>
+
+#include "service/codec.h"
+
+namespace parley {
+
+// Appends the events of `room` after delivered_[room] and before `before` to `out`.
+Task<Status> LiveFeed::fill(RoomId room, Seq before, Frames& out) {
+  Seq& have = delivered_[room];
+  while (before == kSeqMax || have + 1 < before) {
+    if (before != kSeqMax && before - have - 1 > max_replay_) {
+      out.push_back(directItem(
+          fmt::format(R"({{"type":"resync","room":{},"last_seq":{}}})", room, before - 1)));
+      have = before - 1;
+      break;
+    }
+    auto events = co_await messages_.timeline(room, have, before, max_replay_ + 1);
+    if (!events) co_return events.error();
+    if (events->empty()) break;
+    if (static_cast<int>(events->size()) > max_replay_) {
+      Seq last = events->back().meta.seq;
+      out.push_back(
+          directItem(fmt::format(R"({{"type":"resync","room":{},"last_seq":{}}})", room, last)));
+      have = last;
+      if (before == kSeqMax) break;  // later events arrive live, or fill again from here
+      continue;
+    }
+    for (auto& e : *events) {
+      if (e.meta.seq <= have) continue;
+      have = e.meta.seq;
+      LiveItem item = directItem(codec::eventFrame(e));
+      item.env = Envelope{FrameKind::event, room, e.meta.seq, e.meta.sender};
+      out.push_back(std::move(item));
+    }
+    if (before == kSeqMax) break;
+  }
+  co_return Status{};
+}
+
+Task<Result<LiveFeed::Frames>> LiveFeed::start(RoomId room, Seq have, Seq last_seq) {
+  Frames out;
+  delivered_[room] = have;
+  if (last_seq - have > max_replay_) {
+    out.push_back(directItem(
+        fmt::format(R"({{"type":"resync","room":{},"last_seq":{}}})", room, last_seq)));
+    delivered_[room] = last_seq;
+    co_return out;
+  }
+  if (last_seq > have) {
+    auto ok = co_await fill(room, last_seq + 1, out);
+    if (!ok) co_return ok.error();
+  }
+  co_return out;
+}
+
+Task<Result<LiveFeed::Frames>> LiveFeed::process(LiveItem item) {
+  Frames out;
+  const Envelope env = item.env;
+  switch (env.kind) {
+    case FrameKind::event: {
+      auto it = delivered_.find(env.room);
+      if (it == delivered_.end() || env.seq <= it->second) co_return out;  // not mine, or seen
+      if (env.seq > it->second + 1) {
+        auto ok = co_await fill(env.room, env.seq, out);
+        if (!ok) co_return ok.error();
+      }
+      delivered_[env.room] = env.seq;
+      out.push_back(std::move(item));
+      co_return out;
+    }
+    case FrameKind::room_added: {
+      if (tracks(env.room)) co_return out;  // already a member here (e.g. a direct room)
+      out.push_back(std::move(item));
+      delivered_[env.room] = env.seq;
+      auto ok = co_await fill(env.room, kSeqMax, out);
+      if (!ok) co_return ok.error();
+      co_return out;
+    }
+    case FrameKind::room_removed:
+      delivered_.erase(env.room);
+      break;
+    case FrameKind::member_gone:
+      if (env.user == me_) delivered_.erase(env.room);
+      break;
+    case FrameKind::typing:
+      if (env.user == me_) co_return out;
+      break;
+    default:
+      break;
+  }
+  out.push_back(std::move(item));
+  co_return out;
+}
+
+Task<Result<LiveFeed::Frames>> LiveFeed::catchUpAll() {
+  Frames out;
+  std::vector<RoomId> rooms;
+  for (auto& [room, seq] : delivered_) rooms.push_back(room);
+  for (RoomId room : rooms) {
+    auto ok = co_await fill(room, kSeqMax, out);
+    if (!ok) co_return ok.error();
+  }
+  co_return out;
+}
+
+}  // namespace parley

@@ -1,0 +1,257 @@
+#include "service/messages.h"
+
+#include <fmt/format.h>
+
+#include "core/metrics.h"
+#include "crypto/random.h"
+#include "crypto/sealer.h"
+#include "service/codec.h"
+#include "service/envelope.h"
+
+namespace parley {
+
+Task<Result<Member>> MessageService::requireMember(RoomId room, UserId user) {
+  auto m = co_await store_.member(room, user);
+  if (m || m.error().code != Code::not_found) co_return m;
+  auto r = co_await store_.roomById(room);
+  if (r && r->is_public) co_return makeError(Code::not_member, "not a member of this room");
+  if (r || r.error().code == Code::not_found) co_return makeError(Code::not_found, "no such room");
+  co_return r.error();
+}
+
+Status MessageService::checkText(const std::string& text) const {
+  if (text.empty()) return makeError(Code::bad_request, "text must not be empty");
+  if (text.size() > limits_.max_text_bytes) {
+    return makeError(Code::message_too_long, "text is longer than the limit");
+  }
+  return {};
+}
+
+Task<Result<Event>> MessageService::open(StoredEvent e) {
+  Event out;
+  out.sender_name = co_await users_.name(e.sender);
+  if (!e.sealed_body.empty()) {
+    auto key = co_await keys_.byVersion(e.room_id, e.key_version);
+    if (!key) co_return key.error();
+    auto text = crypto::open(key->key, crypto::messageAd(e.room_id, e.event_id, e.key_version),
+                             e.sealed_body);
+    if (!text) co_return text.error();
+    out.text = std::move(*text);
+    e.sealed_body.clear();
+  }
+  out.meta = std::move(e);
+  co_return out;
+}
+
+Task<Result<std::vector<Event>>> MessageService::openAll(std::vector<StoredEvent> events) {
+  std::vector<Event> out;
+  out.reserve(events.size());
+  for (auto& e : events) {
+    auto opened = co_await open(std::move(e));
+    if (!opened) co_return opened.error();
+    out.push_back(std::move(*opened));
+  }
+  co_return out;
+}
+
+void MessageService::publish(const Event& e) {
+  Envelope env{FrameKind::event, e.meta.room_id, e.meta.seq, e.meta.sender};
+  bus_.publish(roomTopic(e.meta.room_id), encodeEnvelope(env, codec::eventFrame(e)));
+}
+
+Task<Result<MessageService::Sent>> MessageService::send(const User& sender, RoomId room,
+                                                        std::string client_msg_id,
+                                                        std::string text, Seq reply_to) {
+  if (client_msg_id.empty() || client_msg_id.size() > limits_.max_client_msg_id) {
+    co_return makeError(Code::bad_request, "client_msg_id must be 1 to 64 characters");
+  }
+  if (auto ok = checkText(text); !ok) co_return ok.error();
+  if (reply_to < 0) co_return makeError(Code::bad_request, "reply_to must be a seq");
+  auto member = co_await requireMember(room, sender.id);
+  if (!member) co_return member.error();
+  // Named, not a temporary inside co_await: g++ 12 mishandles such temporaries.
+  std::string rate_key = "send:" + std::to_string(sender.id);
+  auto allowed = co_await cache_.hit(rate_key, limits_.send_rate_per_sec, 1000, clock_.now());
+  if (!allowed.allowed) co_return makeError(Code::rate_limited, "too many messages; slow down");
+  auto key = co_await keys_.current(room);
+  if (!key) co_return key.error();
+
+  AppendRequest req;
+  req.room_id = room;
+  req.kind = EventKind::message;
+  req.event_id = crypto::newEventId();
+  req.sender = sender.id;
+  req.client_msg_id = std::move(client_msg_id);
+  req.reply_to = reply_to;
+  req.now = clock_.now();
+  req.key_version = key->version;
+  req.sealed_body = crypto::seal(key->key, crypto::messageAd(room, req.event_id, key->version), text);
+  auto appended = co_await store_.append(std::move(req));
+  if (!appended) co_return appended.error();
+
+  if (appended->duplicate) {
+    auto original = co_await open(std::move(appended->event));
+    if (!original) co_return original.error();
+    co_return Sent{std::move(*original), true};
+  }
+  co_await cache_.appendEvent(appended->event);
+  Event e{std::move(appended->event), std::move(text), sender.username};
+  e.meta.sealed_body.clear();
+  publish(e);
+  metrics().messages_sent.inc();
+  co_return Sent{std::move(e), false};
+}
+
+Task<Result<Event>> MessageService::edit(const User& sender, RoomId room, Seq target,
+                                         std::string text) {
+  if (auto ok = checkText(text); !ok) co_return ok.error();
+  auto member = co_await requireMember(room, sender.id);
+  if (!member) co_return member.error();
+  auto old = co_await store_.eventAt(room, target);
+  if (!old) co_return old.error();
+  if (old->kind != EventKind::message || old->deleted) {
+    co_return makeError(Code::not_found, "no such message");
+  }
+  if (old->sender != sender.id) co_return makeError(Code::forbidden, "not your message");
+  auto key = co_await keys_.current(room);
+  if (!key) co_return key.error();
+
+  AppendRequest req;
+  req.room_id = room;
+  req.kind = EventKind::edit;
+  req.event_id = crypto::newEventId();
+  req.sender = sender.id;
+  req.target = target;
+  req.now = clock_.now();
+  req.key_version = key->version;
+  req.sealed_body = crypto::seal(key->key, crypto::messageAd(room, req.event_id, key->version), text);
+  req.target_sealed_body =
+      crypto::seal(key->key, crypto::messageAd(room, old->event_id, key->version), text);
+  StoredEvent updated = *old;
+  updated.sealed_body = req.target_sealed_body;
+  updated.key_version = key->version;
+  updated.edited_at = req.now;
+  auto appended = co_await store_.append(std::move(req));
+  if (!appended) co_return appended.error();
+
+  co_await cache_.appendEvent(appended->event);
+  co_await cache_.replaceEvent(std::move(updated));
+  Event e{std::move(appended->event), std::move(text), sender.username};
+  e.meta.sealed_body.clear();
+  publish(e);
+  co_return e;
+}
+
+Task<Result<Event>> MessageService::remove(const User& sender, RoomId room, Seq target) {
+  auto member = co_await requireMember(room, sender.id);
+  if (!member) co_return member.error();
+  auto old = co_await store_.eventAt(room, target);
+  if (!old) co_return old.error();
+
+  AppendRequest req;
+  req.room_id = room;
+  req.kind = EventKind::del;
+  req.event_id = crypto::newEventId();
+  req.sender = sender.id;
+  req.target = target;
+  req.now = clock_.now();
+  auto appended = co_await store_.append(std::move(req));
+  if (!appended) co_return appended.error();
+
+  StoredEvent tombstone = std::move(*old);
+  tombstone.deleted = true;
+  tombstone.sealed_body.clear();
+  co_await cache_.appendEvent(appended->event);
+  co_await cache_.replaceEvent(std::move(tombstone));
+  Event e{std::move(appended->event), "", sender.username};
+  publish(e);
+  co_return e;
+}
+
+Task<Result<MessageService::Page>> MessageService::history(UserId user, RoomId room,
+                                                           std::optional<Seq> before,
+                                                           std::optional<Seq> after,
+                                                           std::optional<int> limit) {
+  int n = limit.value_or(limits_.history_default);
+  if (n < 1 || n > limits_.history_max) {
+    co_return makeError(Code::bad_request, "limit must be 1 to 200");
+  }
+  auto member = co_await requireMember(room, user);
+  if (!member) co_return member.error();
+
+  EventQuery q;
+  q.room_id = room;
+  q.after = after.value_or(0);
+  q.before = before.value_or(kSeqMax);
+  q.limit = n + 1;  // one more tells whether there is more
+  q.newest_first = !after.has_value() || before.has_value();
+  q.messages_only = true;
+  auto rows = co_await store_.events(q);
+  if (!rows) co_return rows.error();
+  Page page;
+  if (static_cast<int>(rows->size()) > n) {
+    page.has_more = true;
+    if (q.newest_first) {
+      rows->erase(rows->begin());
+    } else {
+      rows->pop_back();
+    }
+  }
+  auto opened = co_await openAll(std::move(*rows));
+  if (!opened) co_return opened.error();
+  page.messages = std::move(*opened);
+  co_return page;
+}
+
+Task<Result<Seq>> MessageService::markRead(UserId user, RoomId room, Seq seq) {
+  if (seq < 0) co_return makeError(Code::bad_request, "seq must not be negative");
+  auto member = co_await requireMember(room, user);
+  if (!member) co_return member.error();
+  auto marker = co_await store_.setReadMarker(room, user, seq);
+  if (marker && *marker != member->last_read_seq) {
+    auto frame = fmt::format(R"({{"type":"read","room":{},"user":{},"seq":{}}})", room, user, *marker);
+    bus_.publish(roomTopic(room), encodeEnvelope({FrameKind::read, room, *marker, user}, frame));
+  }
+  co_return marker;
+}
+
+Task<Status> MessageService::typing(const User& user, RoomId room) {
+  Millis now = clock_.now();
+  {
+    std::lock_guard lock(typing_mu_);
+    if (last_typing_.size() > 100000) last_typing_.clear();  // bounded; worst case one extra frame
+    auto& last = last_typing_[fmt::format("{}:{}", user.id, room)];
+    if (now - last < limits_.typing_interval_ms) co_return Status{};
+    last = now;
+  }
+  auto member = co_await requireMember(room, user.id);
+  if (!member) co_return member.error();
+  auto frame = fmt::format(R"({{"type":"typing","room":{},"user":{{"id":{},"username":"{}"}}}})",
+                           room, user.id, user.username);  // usernames need no JSON escaping
+  bus_.publish(roomTopic(room), encodeEnvelope({FrameKind::typing, room, 0, user.id}, frame));
+  co_return Status{};
+}
+
+Task<Result<std::vector<Event>>> MessageService::timeline(RoomId room, Seq after, Seq before,
+                                                          int limit) {
+  if (before == kSeqMax) {
+    auto cached = co_await cache_.recentEvents(room, after, limit);
+    if (cached) {
+      metrics().cache_hits.inc();
+      co_return co_await openAll(std::move(*cached));
+    }
+    metrics().cache_misses.inc();
+  }
+  EventQuery q;
+  q.room_id = room;
+  q.after = after;
+  q.before = before;
+  q.limit = limit;
+  // No cache fill from here: a send may commit between this read and a fill, and the
+  // cache would then claim a run it does not hold. The cache grows from appendEvent.
+  auto rows = co_await store_.events(q);
+  if (!rows) co_return rows.error();
+  co_return co_await openAll(std::move(*rows));
+}
+
+}  // namespace parley

@@ -1,0 +1,79 @@
+// Use cases of the timeline: send, edit, delete, history, read markers, and the reads that
+// resume and live delivery make. Seals on the way in, opens on the way out; the Store and
+// Cache see only ciphertext.
+//
+// Thread-safe: holds no per-call state. Every call checks membership at that moment
+// (invariant 6) except `timeline`, whose callers (LiveFeed) have checked it.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "ports/bus.h"
+#include "ports/cache.h"
+#include "ports/clock.h"
+#include "ports/store.h"
+#include "service/event.h"
+#include "service/limits.h"
+#include "service/room_keys.h"
+#include "service/users.h"
+
+namespace parley {
+
+class MessageService {
+ public:
+  MessageService(Store& store, Cache& cache, Bus& bus, RoomKeys& keys, UserDirectory& users,
+                 const Clock& clock, const ServiceLimits& limits)
+      : store_(store), cache_(cache), bus_(bus), keys_(keys), users_(users), clock_(clock),
+        limits_(limits) {}
+
+  struct Sent {
+    Event event;
+    bool duplicate = false;
+  };
+  Task<Result<Sent>> send(const User& sender, RoomId room, std::string client_msg_id,
+                          std::string text, Seq reply_to);
+  // Both return the new timeline event (kind edit / delete).
+  Task<Result<Event>> edit(const User& sender, RoomId room, Seq target, std::string text);
+  Task<Result<Event>> remove(const User& sender, RoomId room, Seq target);
+
+  struct Page {
+    std::vector<Event> messages;
+    bool has_more = false;
+  };
+  Task<Result<Page>> history(UserId user, RoomId room, std::optional<Seq> before,
+                             std::optional<Seq> after, std::optional<int> limit);
+  Task<Result<Seq>> markRead(UserId user, RoomId room, Seq seq);
+  // Tells the room's other members that `user` is typing; at most once per typing interval
+  // per user and room (extra calls succeed and do nothing).
+  Task<Status> typing(const User& user, RoomId room);
+
+  // Timeline events with after < seq < before, ascending, at most `limit`, opened. Reads the
+  // cache first when the range runs to the end of the room. No membership check.
+  Task<Result<std::vector<Event>>> timeline(RoomId room, Seq after, Seq before, int limit);
+
+  // Opens a stored event (used for room summaries).
+  Task<Result<Event>> open(StoredEvent e);
+
+  // not_member for a public room the user is not in, not_found for anything they cannot see.
+  Task<Result<Member>> requireMember(RoomId room, UserId user);
+
+ private:
+  Task<Result<std::vector<Event>>> openAll(std::vector<StoredEvent> events);
+  Status checkText(const std::string& text) const;
+  void publish(const Event& e);
+
+  Store& store_;
+  Cache& cache_;
+  Bus& bus_;
+  RoomKeys& keys_;
+  UserDirectory& users_;
+  const Clock& clock_;
+  const ServiceLimits& limits_;
+  std::mutex typing_mu_;
+  std::unordered_map<std::string, Millis> last_typing_;  // GUARDED_BY(typing_mu_)
+};
+
+}  // namespace parley

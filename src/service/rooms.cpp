@@ -1,0 +1,191 @@
+#include "service/rooms.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "service/codec.h"
+#include "service/envelope.h"
+
+namespace parley {
+
+namespace json = boost::json;
+
+void RoomService::publishJoined(const Room& room, UserId user, const std::string& username,
+                                Role role) {
+  json::object m{{"type", "member"},
+                 {"room", room.id},
+                 {"user", codec::user(user, username)},
+                 {"action", "joined"},
+                 {"role", toString(role)}};
+  bus_.publish(roomTopic(room.id),
+               encodeEnvelope({FrameKind::member, room.id, 0, user}, json::serialize(m)));
+  json::object added{{"type", "room_added"}, {"room", codec::room(room)}};
+  bus_.publish(userTopic(user), encodeEnvelope({FrameKind::room_added, room.id, room.last_seq, user},
+                                               json::serialize(added)));
+}
+
+void RoomService::publishGone(RoomId room, UserId user, const std::string& username,
+                              std::string_view action) {
+  json::object m{{"type", "member"},
+                 {"room", room},
+                 {"user", codec::user(user, username)},
+                 {"action", action}};
+  bus_.publish(roomTopic(room),
+               encodeEnvelope({FrameKind::member_gone, room, 0, user}, json::serialize(m)));
+  json::object removed{{"type", "room_removed"}, {"room", room}};
+  bus_.publish(userTopic(user), encodeEnvelope({FrameKind::room_removed, room, 0, user},
+                                               json::serialize(removed)));
+}
+
+Task<Result<std::vector<RoomService::Listed>>> RoomService::list(const User& me) {
+  auto rooms = co_await store_.roomsOf(me.id);
+  if (!rooms) co_return rooms.error();
+  std::vector<Listed> out;
+  for (auto& s : *rooms) {
+    Listed l{std::move(s), std::nullopt, std::nullopt};
+    if (l.summary.last_message) {
+      auto e = co_await messages_.open(*l.summary.last_message);
+      if (e) l.last_message = std::move(*e);
+    }
+    if (l.summary.room.kind == RoomKind::direct) {
+      auto members = co_await store_.members(l.summary.room.id);
+      if (members) {
+        for (auto& m : *members) {
+          if (m.user_id != me.id) l.peer = User{m.user_id, m.username, "", 0, false};
+        }
+      }
+    }
+    out.push_back(std::move(l));
+  }
+  co_return out;
+}
+
+Task<Result<Room>> RoomService::create(const User& me, std::string name, std::string topic,
+                                       bool is_public) {
+  if (name.empty() || name.size() > limits_.max_room_name) {
+    co_return makeError(Code::bad_request, "name must be 1 to 100 bytes");
+  }
+  if (topic.size() > limits_.max_topic) {
+    co_return makeError(Code::bad_request, "topic must be at most 1000 bytes");
+  }
+  NewRoom r{RoomKind::group, std::move(name), std::move(topic), is_public, me.id, clock_.now()};
+  auto room = co_await store_.createRoom(std::move(r));
+  if (!room) co_return room.error();
+  publishJoined(*room, me.id, me.username, Role::owner);
+  co_return room;
+}
+
+Task<Result<std::vector<Room>>> RoomService::publicRooms() { co_return co_await store_.publicRooms(200); }
+
+Task<Result<RoomService::Detail>> RoomService::get(const User& me, RoomId room) {
+  auto member = co_await messages_.requireMember(room, me.id);
+  if (!member) co_return member.error();
+  auto r = co_await store_.roomById(room);
+  if (!r) co_return r.error();
+  auto members = co_await store_.members(room);
+  if (!members) co_return members.error();
+  co_return Detail{std::move(*r), std::move(*members)};
+}
+
+Task<Result<Room>> RoomService::groupRoom(RoomId room) {
+  auto r = co_await store_.roomById(room);
+  if (!r) co_return r.error();
+  if (r->kind != RoomKind::group) {
+    co_return makeError(Code::forbidden, "direct rooms cannot be joined, left or added to");
+  }
+  co_return r;
+}
+
+Task<Result<Room>> RoomService::join(const User& me, RoomId room) {
+  auto r = co_await store_.roomById(room);
+  if (!r) co_return r.error();
+  if (r->kind != RoomKind::group || !r->is_public) co_return makeError(Code::not_found, "no such room");
+  auto added = co_await store_.addMember(room, me.id, Role::member, clock_.now());
+  if (!added) co_return added.error();
+  auto fresh = co_await store_.roomById(room);
+  if (!fresh) co_return fresh.error();
+  publishJoined(*fresh, me.id, me.username, Role::member);
+  co_return fresh;
+}
+
+Task<Status> RoomService::leave(const User& me, RoomId room) {
+  auto member = co_await messages_.requireMember(room, me.id);
+  if (!member) co_return member.error();
+  auto r = co_await groupRoom(room);
+  if (!r) co_return r.error();
+  auto removed = co_await store_.removeMember(room, me.id);
+  if (!removed) co_return removed.error();
+  publishGone(room, me.id, me.username, "left");
+  co_return Status{};
+}
+
+Task<Result<Member>> RoomService::addMember(const User& me, RoomId room, std::string username) {
+  auto actor = co_await messages_.requireMember(room, me.id);
+  if (!actor) co_return actor.error();
+  auto r = co_await groupRoom(room);
+  if (!r) co_return r.error();
+  if (!r->is_public && actor->role == Role::member) {
+    co_return makeError(Code::forbidden, "only owners and admins may add to a private room");
+  }
+  auto user = co_await store_.userByName(std::move(username));
+  if (!user) co_return user.error().code == Code::not_found ? makeError(Code::not_found, "no such user") : user.error();
+  auto added = co_await store_.addMember(room, user->id, Role::member, clock_.now());
+  if (!added) co_return added.error();
+  added->username = user->username;
+  auto fresh = co_await store_.roomById(room);
+  if (!fresh) co_return fresh.error();
+  publishJoined(*fresh, user->id, user->username, Role::member);
+  co_return added;
+}
+
+Task<Status> RoomService::removeMember(const User& me, RoomId room, UserId user) {
+  auto actor = co_await messages_.requireMember(room, me.id);
+  if (!actor) co_return actor.error();
+  auto r = co_await groupRoom(room);
+  if (!r) co_return r.error();
+  auto target = co_await store_.member(room, user);
+  if (!target) co_return target.error();
+  if (user != me.id && (actor->role == Role::member || target->role >= actor->role)) {
+    co_return makeError(Code::forbidden, "you may only remove members of a lower role");
+  }
+  auto removed = co_await store_.removeMember(room, user);
+  if (!removed) co_return removed.error();
+  std::string name = co_await users_.name(user);
+  publishGone(room, user, name, user == me.id ? "left" : "removed");
+  co_return Status{};
+}
+
+Task<Result<Member>> RoomService::setRole(const User& me, RoomId room, UserId user,
+                                          std::string role) {
+  auto parsed = roleFromString(role);
+  if (!parsed || *parsed == Role::owner) co_return makeError(Code::bad_request, "role must be admin or member");
+  auto actor = co_await messages_.requireMember(room, me.id);
+  if (!actor) co_return actor.error();
+  if (actor->role != Role::owner) co_return makeError(Code::forbidden, "only the owner may change roles");
+  if (user == me.id) co_return makeError(Code::forbidden, "the owner's role cannot change");
+  auto set = co_await store_.setRole(room, user, *parsed);
+  if (!set) co_return set.error();
+  auto m = co_await store_.member(room, user);
+  if (!m) co_return m.error();
+  json::object frame{{"type", "member"},
+                     {"room", room},
+                     {"user", codec::user(user, m->username)},
+                     {"action", "role"},
+                     {"role", toString(m->role)}};
+  bus_.publish(roomTopic(room),
+               encodeEnvelope({FrameKind::member, room, 0, user}, json::serialize(frame)));
+  co_return m;
+}
+
+Task<Result<Room>> RoomService::direct(const User& me, std::string username) {
+  auto peer = co_await store_.userByName(std::move(username));
+  if (!peer) co_return peer.error().code == Code::not_found ? makeError(Code::not_found, "no such user") : peer.error();
+  if (peer->id == me.id) co_return makeError(Code::bad_request, "a direct room needs another user");
+  auto room = co_await store_.directRoom(me.id, peer->id, clock_.now());
+  if (!room) co_return room.error();
+  // Idempotent for the receivers: a connection that already has the room ignores it.
+  publishJoined(*room, me.id, me.username, Role::member);
+  publishJoined(*room, peer->id, peer->username, Role::member);
+  co_return room;
+}
+
+}  // namespace parley

@@ -1,0 +1,63 @@
+// Use cases of rooms and membership: create, join, leave, add, remove, roles, direct rooms,
+// listings. Every membership change is published on the room's topic (so fan-out stops or
+// starts in order with the room's events) and on the member's user topic (so their
+// sockets learn of it).
+//
+// Thread-safe.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "ports/bus.h"
+#include "ports/clock.h"
+#include "ports/store.h"
+#include "service/event.h"
+#include "service/limits.h"
+#include "service/messages.h"
+#include "service/users.h"
+
+namespace parley {
+
+class RoomService {
+ public:
+  RoomService(Store& store, Bus& bus, MessageService& messages, UserDirectory& users,
+              const Clock& clock, const ServiceLimits& limits)
+      : store_(store), bus_(bus), messages_(messages), users_(users), clock_(clock),
+        limits_(limits) {}
+
+  struct Listed {
+    RoomSummary summary;
+    std::optional<Event> last_message;
+    std::optional<User> peer;  // direct rooms: the other member
+  };
+  Task<Result<std::vector<Listed>>> list(const User& me);
+  Task<Result<Room>> create(const User& me, std::string name, std::string topic, bool is_public);
+  Task<Result<std::vector<Room>>> publicRooms();
+
+  struct Detail {
+    Room room;
+    std::vector<Member> members;
+  };
+  Task<Result<Detail>> get(const User& me, RoomId room);
+  Task<Result<Room>> join(const User& me, RoomId room);
+  Task<Status> leave(const User& me, RoomId room);
+  Task<Result<Member>> addMember(const User& me, RoomId room, std::string username);
+  Task<Status> removeMember(const User& me, RoomId room, UserId user);
+  Task<Result<Member>> setRole(const User& me, RoomId room, UserId user, std::string role);
+  Task<Result<Room>> direct(const User& me, std::string username);
+
+ private:
+  Task<Result<Room>> groupRoom(RoomId room);
+  void publishJoined(const Room& room, UserId user, const std::string& username, Role role);
+  void publishGone(RoomId room, UserId user, const std::string& username, std::string_view action);
+
+  Store& store_;
+  Bus& bus_;
+  MessageService& messages_;
+  UserDirectory& users_;
+  const Clock& clock_;
+  const ServiceLimits& limits_;
+};
+
+}  // namespace parley
