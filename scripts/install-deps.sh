@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what building and testing Parley needs on Debian 12, from Debian's packages and
+# the npm registry. Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# Build and unit-test dependencies (Boost 1.81 components only: libboost-dev is 1.74).
+PKGS=(cmake ninja-build g++ ccache pkg-config git curl
+  libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev
+  python3 python3-pytest python3-websockets
+  nodejs npm chromium)
+if [ "${1:-}" = "--run-only" ]; then
+  PKGS=(cmake ninja-build g++ ccache pkg-config
+    libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+    libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
+    libtomlplusplus-dev libgtest-dev libgmock-dev nodejs npm)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js may come from elsewhere than Debian (a newer one is fine): don't fight it.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+if command -v chromium >/dev/null; then missing=("${missing[@]/chromium}"); fi
+filtered=()
+for p in "${missing[@]}"; do [ -n "$p" ] && filtered+=("$p"); done
+if [ "${#filtered[@]}" -gt 0 ]; then
+  echo "installing: ${filtered[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${filtered[@]}"
+fi

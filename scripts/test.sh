@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests, then integration tests against the real binary, then
+# browser tests, all on the debug build with AddressSanitizer and UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+cmake --preset debug >/dev/null
+cmake --build --preset debug
+export PARLEY_BIN="$PWD/build/debug/src/app/parley"
+
+echo "== unit tests (ctest, ASan+UBSan)"
+ctest --preset debug -j2 --timeout 300
+
+echo "== integration tests (pytest against $PARLEY_BIN)"
+/usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider
+
+if [ -f web/package.json ]; then
+  echo "== web client: build, unit and browser tests"
+  scripts/build-web.sh
+  (cd web && npm run --silent test:unit && npm run --silent test:e2e)
+fi

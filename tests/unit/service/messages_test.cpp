@@ -1,0 +1,121 @@
+#include <gtest/gtest.h>
+
+#include "crypto/sealer.h"
+#include "support/test_node.h"
+
+namespace parley {
+namespace {
+
+using testing::TestNode;
+
+class MessagesTest : public ::testing::Test {
+ protected:
+  TestNode node;
+  User alice = node.user("alice");
+  User bob = node.user("bob");
+  Room room = node.run(node.rooms.create(alice, "general", "", true)).value();
+};
+
+TEST_F(MessagesTest, StoreHoldsOnlyCiphertextAndHistoryOpensIt) {
+  auto sent = node.run(node.messages.send(alice, room.id, "c1", "the secret plan", 0));
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_EQ(sent->event.meta.seq, 1);
+  auto stored = node.run(node.store->eventAt(room.id, 1)).value();
+  EXPECT_EQ(stored.sealed_body.find("secret"), std::string::npos);
+  EXPECT_GT(stored.sealed_body.size(), std::string("the secret plan").size());
+
+  auto page = node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 10)).value();
+  ASSERT_EQ(page.messages.size(), 1u);
+  EXPECT_EQ(page.messages[0].text, "the secret plan");
+  EXPECT_EQ(page.messages[0].sender_name, "alice");
+}
+
+TEST_F(MessagesTest, RetriedClientMsgIdGivesTheOriginal) {
+  auto first = node.run(node.messages.send(alice, room.id, "same", "one", 0)).value();
+  auto again = node.run(node.messages.send(alice, room.id, "same", "one", 0)).value();
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.event.meta.seq, first.event.meta.seq);
+  EXPECT_EQ(again.event.text, "one");
+  EXPECT_EQ(node.run(node.store->roomById(room.id)).value().last_seq, 1);
+}
+
+TEST_F(MessagesTest, NonMembersAreRefusedWithoutRevealingPrivateRooms) {
+  auto sent = node.run(node.messages.send(bob, room.id, "c", "hi", 0));
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code, Code::not_member);
+  Room secret = node.run(node.rooms.create(alice, "secret", "", false)).value();
+  auto hist = node.run(node.messages.history(bob.id, secret.id, std::nullopt, std::nullopt, 10));
+  ASSERT_FALSE(hist);
+  EXPECT_EQ(hist.error().code, Code::not_found);
+  EXPECT_EQ(node.run(node.store->roomById(secret.id)).value().last_seq, 0);
+}
+
+TEST_F(MessagesTest, TextLimitsAreEnforced) {
+  EXPECT_EQ(node.run(node.messages.send(alice, room.id, "c", "", 0)).error().code, Code::bad_request);
+  std::string big(node.limits.max_text_bytes + 1, 'x');
+  EXPECT_EQ(node.run(node.messages.send(alice, room.id, "c", big, 0)).error().code,
+            Code::message_too_long);
+  EXPECT_EQ(node.run(node.store->roomById(room.id)).value().last_seq, 0);
+}
+
+TEST_F(MessagesTest, OnlyTheSenderEditsAndDeletesLeaveATombstone) {
+  node.run(node.rooms.join(bob, room.id)).value();
+  auto sent = node.run(node.messages.send(alice, room.id, "c1", "draft", 0)).value();
+  auto theft = node.run(node.messages.edit(bob, room.id, sent.event.meta.seq, "mine now"));
+  ASSERT_FALSE(theft);
+  EXPECT_EQ(theft.error().code, Code::forbidden);
+
+  auto edit = node.run(node.messages.edit(alice, room.id, sent.event.meta.seq, "final")).value();
+  EXPECT_EQ(edit.meta.kind, EventKind::edit);
+  EXPECT_EQ(edit.meta.target, sent.event.meta.seq);
+  auto page = node.run(node.messages.history(bob.id, room.id, std::nullopt, std::nullopt, 10)).value();
+  ASSERT_EQ(page.messages.size(), 1u);
+  EXPECT_EQ(page.messages[0].text, "final");
+  EXPECT_NE(page.messages[0].meta.edited_at, 0);
+
+  auto del = node.run(node.messages.remove(alice, room.id, sent.event.meta.seq)).value();
+  EXPECT_EQ(del.meta.kind, EventKind::del);
+  page = node.run(node.messages.history(bob.id, room.id, std::nullopt, std::nullopt, 10)).value();
+  EXPECT_TRUE(page.messages[0].meta.deleted);
+  EXPECT_EQ(page.messages[0].text, "");
+  EXPECT_TRUE(node.run(node.store->eventAt(room.id, sent.event.meta.seq)).value().sealed_body.empty());
+}
+
+TEST_F(MessagesTest, HistoryPagesBackwardsWithHasMore) {
+  for (int i = 1; i <= 7; ++i) {
+    node.run(node.messages.send(alice, room.id, "c" + std::to_string(i), "m" + std::to_string(i), 0)).value();
+  }
+  auto newest = node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 3)).value();
+  ASSERT_EQ(newest.messages.size(), 3u);
+  EXPECT_EQ(newest.messages.front().meta.seq, 5);
+  EXPECT_TRUE(newest.has_more);
+  auto older = node.run(node.messages.history(alice.id, room.id, Seq{5}, std::nullopt, 3)).value();
+  EXPECT_EQ(older.messages.front().meta.seq, 2);
+  EXPECT_TRUE(older.has_more);
+  auto oldest = node.run(node.messages.history(alice.id, room.id, Seq{2}, std::nullopt, 3)).value();
+  ASSERT_EQ(oldest.messages.size(), 1u);
+  EXPECT_FALSE(oldest.has_more);
+  auto forward = node.run(node.messages.history(alice.id, room.id, std::nullopt, Seq{5}, 3)).value();
+  ASSERT_EQ(forward.messages.size(), 2u);
+  EXPECT_EQ(forward.messages.front().meta.seq, 6);
+  EXPECT_FALSE(forward.has_more);
+}
+
+TEST_F(MessagesTest, ReadMarkerMovesForwardOnly) {
+  node.run(node.messages.send(alice, room.id, "c1", "x", 0)).value();
+  node.run(node.messages.send(alice, room.id, "c2", "y", 0)).value();
+  EXPECT_EQ(node.run(node.messages.markRead(alice.id, room.id, 2)).value(), 2);
+  EXPECT_EQ(node.run(node.messages.markRead(alice.id, room.id, 1)).value(), 2);
+}
+
+TEST_F(MessagesTest, RoomKeyIsWrappedAndBoundToTheRoom) {
+  node.run(node.messages.send(alice, room.id, "c1", "x", 0)).value();
+  auto rec = node.run(node.store->latestRoomKey(room.id)).value();
+  EXPECT_EQ(rec.version, 1u);
+  std::string other_room = "parley/room-key/v1|" + std::to_string(room.id + 1) + "|1";
+  EXPECT_FALSE(node.run(node.keys->unwrap(rec.wrapped, other_room)));
+}
+
+}  // namespace
+}  // namespace parley
