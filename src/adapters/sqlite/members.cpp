@@ -1,0 +1,91 @@
+#include "adapters/sqlite/ops.h"
+#include "adapters/sqlite/rows.h"
+
+namespace parley::sqlite::ops {
+
+namespace {
+
+std::string memberSelect(const char* where) {
+  return std::string("SELECT ") + kMemberColumns +
+         " FROM members m JOIN users u ON u.id = m.user_id " + where;
+}
+
+Error notMember() { return makeError(Code::not_found, "not a member of the room"); }
+
+bool roomExists(Db& db, RoomId room) {
+  return db.prepare("SELECT 1 FROM rooms WHERE id = ?").bind(room).step();
+}
+
+}  // namespace
+
+Result<Member> member(Db& db, RoomId room, UserId user) {
+  Stmt st = db.prepare(memberSelect("WHERE m.room_id = ? AND m.user_id = ?"));
+  if (!st.bind(room, user).step()) return notMember();
+  return readMember(st);
+}
+
+Result<std::vector<Member>> members(Db& db, RoomId room) {
+  Stmt st = db.prepare(memberSelect("WHERE m.room_id = ? ORDER BY m.joined_at, m.user_id"));
+  st.bind(room);
+  std::vector<Member> out;
+  while (st.step()) out.push_back(readMember(st));
+  return out;
+}
+
+void insertMember(Db& db, RoomId room, UserId user, Role role, Millis now) {
+  db.prepare("INSERT INTO members(room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)")
+      .bind(room, user, toString(role), now)
+      .run();
+}
+
+Result<Member> addMember(Db& db, RoomId room, UserId user, Role role, Millis now) {
+  if (!roomExists(db, room)) return makeError(Code::not_found, "room not found");
+  try {
+    insertMember(db, room, user, role, now);
+  } catch (const SqliteError& e) {
+    if (e.error().code == Code::conflict) {
+      return makeError(Code::conflict, "already a member of the room");
+    }
+    if (e.error().code == Code::not_found) return makeError(Code::not_found, "user not found");
+    throw;
+  }
+  return member(db, room, user);
+}
+
+Status removeMember(Db& db, RoomId room, UserId user) {
+  db.prepare("DELETE FROM members WHERE room_id = ? AND user_id = ?").bind(room, user).run();
+  if (db.changes() == 0) return notMember();
+  return {};
+}
+
+Status setRole(Db& db, RoomId room, UserId user, Role role) {
+  db.prepare("UPDATE members SET role = ? WHERE room_id = ? AND user_id = ?")
+      .bind(toString(role), room, user)
+      .run();
+  if (db.changes() == 0) return notMember();
+  return {};
+}
+
+// Clamped to the room's last seq: a marker past the end would silently mark messages
+// that do not exist yet as read.
+Result<Seq> setReadMarker(Db& db, RoomId room, UserId user, Seq seq) {
+  Stmt st = db.prepare(
+      "UPDATE members SET last_read_seq = max(last_read_seq, "
+      "  min(?1, (SELECT last_seq FROM rooms WHERE id = ?2))) "
+      "WHERE room_id = ?2 AND user_id = ?3 RETURNING last_read_seq");
+  if (!st.bind(seq, room, user).step()) return notMember();
+  return st.int64(0);
+}
+
+Result<std::vector<UserId>> coMembers(Db& db, UserId user) {
+  Stmt st = db.prepare(
+      "SELECT DISTINCT other.user_id FROM members mine "
+      "JOIN members other ON other.room_id = mine.room_id "
+      "WHERE mine.user_id = ?1 AND other.user_id != ?1 ORDER BY other.user_id");
+  st.bind(user);
+  std::vector<UserId> out;
+  while (st.step()) out.push_back(st.int64(0));
+  return out;
+}
+
+}  // namespace parley::sqlite::ops

@@ -1,0 +1,58 @@
+// The SQL behind each Store method: one function per method, run on a worker thread's
+// connection (writes inside the writer's transaction and savepoint, reads inside a read
+// transaction). Database failures throw SqliteError (see db.h); outcomes are values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/sqlite/db.h"
+#include "domain/types.h"
+#include "ports/store.h"
+
+namespace parley::sqlite::ops {
+
+// accounts.cpp
+Result<User> createUser(Db& db, const std::string& username, const std::string& password_hash,
+                        Millis now);
+Result<User> userByName(Db& db, const std::string& username);
+Result<User> userById(Db& db, UserId id);
+Result<Session> createSession(Db& db, const Session& s);
+Result<Session> sessionByTokenHash(Db& db, const std::string& token_hash);
+Status touchSession(Db& db, SessionId id, Millis now, const std::string& ip);
+Result<std::vector<Session>> sessionsOf(Db& db, UserId user);
+Status deleteSession(Db& db, UserId user, SessionId id);
+
+// rooms.cpp
+Result<Room> createRoom(Db& db, const NewRoom& r);
+Result<Room> directRoom(Db& db, UserId a, UserId b, Millis now);
+Result<Room> roomById(Db& db, RoomId id);
+Result<std::vector<Room>> publicRooms(Db& db, int limit);
+Result<std::vector<RoomSummary>> roomsOf(Db& db, UserId user);
+Result<RoomKeyRecord> roomKey(Db& db, RoomId room, std::uint32_t version);
+Result<RoomKeyRecord> latestRoomKey(Db& db, RoomId room);
+Status putRoomKey(Db& db, const RoomKeyRecord& k);
+
+// members.cpp
+Result<Member> member(Db& db, RoomId room, UserId user);
+Result<std::vector<Member>> members(Db& db, RoomId room);
+Result<Member> addMember(Db& db, RoomId room, UserId user, Role role, Millis now);
+Status removeMember(Db& db, RoomId room, UserId user);
+Status setRole(Db& db, RoomId room, UserId user, Role role);
+Result<Seq> setReadMarker(Db& db, RoomId room, UserId user, Seq seq);
+Result<std::vector<UserId>> coMembers(Db& db, UserId user);
+// Adds without checks (the caller knows the room is new).
+void insertMember(Db& db, RoomId room, UserId user, Role role, Millis now);
+
+// timeline.cpp
+Result<AppendResult> append(Db& db, const AppendRequest& r);
+Result<StoredEvent> eventAt(Db& db, RoomId room, Seq seq);
+Result<std::vector<StoredEvent>> events(Db& db, const EventQuery& q);
+// The newest kind=message event of the room, tombstones included.
+std::optional<StoredEvent> newestMessage(Db& db, RoomId room);
+// Messages (not deleted) by someone other than `user` after `last_read`.
+std::int64_t unreadCount(Db& db, RoomId room, UserId user, Seq last_read);
+
+}  // namespace parley::sqlite::ops

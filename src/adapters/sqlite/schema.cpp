@@ -1,0 +1,130 @@
+#include "adapters/sqlite/schema.h"
+
+#include <array>
+#include <string>
+
+namespace parley::sqlite {
+
+namespace {
+
+// Append only: a released step is never edited, a change is a new step.
+constexpr std::array kMigrations = {
+    // 1: the initial schema.
+    R"sql(
+CREATE TABLE users (
+  id             INTEGER PRIMARY KEY,
+  username       TEXT    NOT NULL,
+  username_lower TEXT    NOT NULL UNIQUE,
+  password_hash  TEXT    NOT NULL,
+  created_at     INTEGER NOT NULL,
+  disabled       INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE sessions (
+  id           INTEGER PRIMARY KEY,
+  token_hash   BLOB    NOT NULL UNIQUE,
+  user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  device       TEXT    NOT NULL,
+  ip           TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_user ON sessions(user_id);
+
+CREATE TABLE rooms (
+  id         INTEGER PRIMARY KEY,
+  kind       TEXT    NOT NULL CHECK (kind IN ('group', 'direct')),
+  name       TEXT    NOT NULL,
+  topic      TEXT    NOT NULL,
+  is_public  INTEGER NOT NULL,
+  last_seq   INTEGER NOT NULL DEFAULT 0,
+  created_by INTEGER NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  direct_key TEXT    UNIQUE  -- "minid:maxid" for direct rooms, NULL for groups
+) STRICT;
+CREATE INDEX rooms_public ON rooms(id) WHERE is_public = 1;
+
+CREATE TABLE members (
+  room_id       INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role          TEXT    NOT NULL CHECK (role IN ('member', 'admin', 'owner')),
+  last_read_seq INTEGER NOT NULL DEFAULT 0,
+  joined_at     INTEGER NOT NULL,
+  PRIMARY KEY (room_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX members_by_user ON members(user_id);
+
+CREATE TABLE events (
+  room_id       INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  seq           INTEGER NOT NULL,
+  event_id      TEXT    NOT NULL UNIQUE,
+  kind          TEXT    NOT NULL CHECK (kind IN ('message', 'edit', 'delete')),
+  sender        INTEGER NOT NULL REFERENCES users(id),
+  client_msg_id TEXT    NOT NULL,
+  reply_to      INTEGER NOT NULL,
+  target        INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  edited_at     INTEGER NOT NULL DEFAULT 0,
+  deleted       INTEGER NOT NULL DEFAULT 0,
+  key_version   INTEGER NOT NULL,
+  sealed_body   BLOB    NOT NULL,
+  PRIMARY KEY (room_id, seq)
+) STRICT;
+-- Invariant 3: a retried send finds its original.
+CREATE UNIQUE INDEX events_idempotency ON events(room_id, sender, client_msg_id)
+  WHERE kind = 'message';
+
+CREATE TABLE room_keys (
+  room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  wrapped BLOB    NOT NULL,
+  PRIMARY KEY (room_id, version)
+) STRICT, WITHOUT ROWID;
+)sql",
+};
+
+int userVersion(Db& db) {
+  Stmt st = db.prepare("PRAGMA user_version");
+  return st.step() ? static_cast<int>(st.int64(0)) : 0;
+}
+
+void migrate(Db& db) {
+  const int have = userVersion(db);
+  const int want = schemaVersion();
+  if (have > want) {
+    throw SqliteError(makeError(Code::internal, "sqlite: schema version " + std::to_string(have) +
+                                                    " is newer than this build's " +
+                                                    std::to_string(want)));
+  }
+  for (int v = have; v < want; ++v) {
+    db.execScript("BEGIN IMMEDIATE");
+    try {
+      db.execScript(kMigrations[static_cast<std::size_t>(v)]);
+      db.execScript(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+      db.execScript("COMMIT");
+    } catch (...) {
+      if (!db.autocommit()) sqlite3_exec(db.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+}
+
+}  // namespace
+
+int schemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+Status prepareWriter(Db& db) {
+  try {
+    // synchronous=FULL: a commit (and so an ack) survives power loss, not just a crash.
+    db.execScript(
+        "PRAGMA journal_mode = WAL;"
+        "PRAGMA synchronous = FULL;"
+        "PRAGMA foreign_keys = ON;");
+    migrate(db);
+    return {};
+  } catch (const SqliteError& e) {
+    return e.error();
+  }
+}
+
+}  // namespace parley::sqlite

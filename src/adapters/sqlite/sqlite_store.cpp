@@ -1,0 +1,146 @@
+#include "adapters/sqlite/sqlite_store.h"
+
+#include <algorithm>
+
+#include "adapters/sqlite/job.h"
+#include "adapters/sqlite/ops.h"
+#include "adapters/sqlite/schema.h"
+#include "adapters/sqlite/workers.h"
+
+namespace parley::sqlite {
+
+namespace {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Db> writer, std::vector<std::unique_ptr<Db>> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+
+  // --- users ---
+  Task<Result<User>> createUser(std::string username, std::string password_hash,
+                                Millis now) override {
+    return write<Result<User>>([u = std::move(username), h = std::move(password_hash),
+                                now](Db& db) { return ops::createUser(db, u, h, now); });
+  }
+  Task<Result<User>> userByName(std::string username) override {
+    return read<Result<User>>([u = std::move(username)](Db& db) { return ops::userByName(db, u); });
+  }
+  Task<Result<User>> userById(UserId id) override {
+    return read<Result<User>>([id](Db& db) { return ops::userById(db, id); });
+  }
+
+  // --- sessions ---
+  Task<Result<Session>> createSession(Session s) override {
+    return write<Result<Session>>([s = std::move(s)](Db& db) { return ops::createSession(db, s); });
+  }
+  Task<Result<Session>> sessionByTokenHash(std::string token_hash) override {
+    return read<Result<Session>>(
+        [t = std::move(token_hash)](Db& db) { return ops::sessionByTokenHash(db, t); });
+  }
+  Task<Status> touchSession(SessionId id, Millis now, std::string ip) override {
+    return write<Status>(
+        [id, now, ip = std::move(ip)](Db& db) { return ops::touchSession(db, id, now, ip); });
+  }
+  Task<Result<std::vector<Session>>> sessionsOf(UserId user) override {
+    return read<Result<std::vector<Session>>>([user](Db& db) { return ops::sessionsOf(db, user); });
+  }
+  Task<Status> deleteSession(UserId user, SessionId id) override {
+    return write<Status>([user, id](Db& db) { return ops::deleteSession(db, user, id); });
+  }
+
+  // --- rooms and members ---
+  Task<Result<Room>> createRoom(NewRoom r) override {
+    return write<Result<Room>>([r = std::move(r)](Db& db) { return ops::createRoom(db, r); });
+  }
+  // On the writer, so concurrent calls for one pair cannot both create a room.
+  Task<Result<Room>> directRoom(UserId a, UserId b, Millis now) override {
+    return write<Result<Room>>([=](Db& db) { return ops::directRoom(db, a, b, now); });
+  }
+  Task<Result<Room>> roomById(RoomId id) override {
+    return read<Result<Room>>([id](Db& db) { return ops::roomById(db, id); });
+  }
+  Task<Result<std::vector<Room>>> publicRooms(int limit) override {
+    return read<Result<std::vector<Room>>>([limit](Db& db) { return ops::publicRooms(db, limit); });
+  }
+  Task<Result<std::vector<RoomSummary>>> roomsOf(UserId user) override {
+    return read<Result<std::vector<RoomSummary>>>(
+        [user](Db& db) { return ops::roomsOf(db, user); });
+  }
+  Task<Result<Member>> member(RoomId room, UserId user) override {
+    return read<Result<Member>>([room, user](Db& db) { return ops::member(db, room, user); });
+  }
+  Task<Result<std::vector<Member>>> members(RoomId room) override {
+    return read<Result<std::vector<Member>>>([room](Db& db) { return ops::members(db, room); });
+  }
+  Task<Result<Member>> addMember(RoomId room, UserId user, Role role, Millis now) override {
+    return write<Result<Member>>([=](Db& db) { return ops::addMember(db, room, user, role, now); });
+  }
+  Task<Status> removeMember(RoomId room, UserId user) override {
+    return write<Status>([=](Db& db) { return ops::removeMember(db, room, user); });
+  }
+  Task<Status> setRole(RoomId room, UserId user, Role role) override {
+    return write<Status>([=](Db& db) { return ops::setRole(db, room, user, role); });
+  }
+  Task<Result<Seq>> setReadMarker(RoomId room, UserId user, Seq seq) override {
+    return write<Result<Seq>>([=](Db& db) { return ops::setReadMarker(db, room, user, seq); });
+  }
+  Task<Result<std::vector<UserId>>> coMembers(UserId user) override {
+    return read<Result<std::vector<UserId>>>([user](Db& db) { return ops::coMembers(db, user); });
+  }
+
+  // --- timeline ---
+  Task<Result<AppendResult>> append(AppendRequest r) override {
+    return write<Result<AppendResult>>([r = std::move(r)](Db& db) { return ops::append(db, r); });
+  }
+  Task<Result<StoredEvent>> eventAt(RoomId room, Seq seq) override {
+    return read<Result<StoredEvent>>([=](Db& db) { return ops::eventAt(db, room, seq); });
+  }
+  Task<Result<std::vector<StoredEvent>>> events(EventQuery q) override {
+    return read<Result<std::vector<StoredEvent>>>([q](Db& db) { return ops::events(db, q); });
+  }
+
+  // --- keys ---
+  Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) override {
+    return read<Result<RoomKeyRecord>>([=](Db& db) { return ops::roomKey(db, room, version); });
+  }
+  Task<Result<RoomKeyRecord>> latestRoomKey(RoomId room) override {
+    return read<Result<RoomKeyRecord>>([room](Db& db) { return ops::latestRoomKey(db, room); });
+  }
+  Task<Status> putRoomKey(RoomKeyRecord k) override {
+    return write<Status>([k = std::move(k)](Db& db) { return ops::putRoomKey(db, k); });
+  }
+
+ private:
+  template <class T, class Work>
+  Task<T> write(Work work) {
+    return submit<T>(writer_.queue(), std::move(work));
+  }
+  template <class T, class Work>
+  Task<T> read(Work work) {
+    return submit<T>(readers_.queue(), std::move(work));
+  }
+
+  // Declared last, destroyed first: ~ReaderPool and ~Writer finish queued work.
+  Writer writer_;
+  ReaderPool readers_;
+};
+
+}  // namespace
+
+int sqliteSchemaVersion() { return schemaVersion(); }
+
+Result<StorePtr> openSqliteStore(const std::filesystem::path& file, SqliteOptions opts) {
+  auto writer = Db::open(file, Db::Mode::read_write_create);
+  if (!writer) return writer.error();
+  if (auto ok = prepareWriter(**writer); !ok) return ok.error();
+  // Read-only connections open after the writer has put the file in WAL mode.
+  std::vector<std::unique_ptr<Db>> readers;
+  for (int i = 0; i < std::max(opts.reader_threads, 1); ++i) {
+    auto reader = Db::open(file, Db::Mode::read_only);
+    if (!reader) return reader.error();
+    readers.push_back(std::move(*reader));
+  }
+  return StorePtr(std::make_unique<SqliteStore>(std::move(*writer), std::move(readers)));
+}
+
+}  // namespace parley::sqlite

@@ -1,0 +1,143 @@
+#include <algorithm>
+
+#include "adapters/sqlite/ops.h"
+#include "adapters/sqlite/rows.h"
+
+namespace parley::sqlite::ops {
+
+namespace {
+
+std::string eventSelect(const char* where) {
+  return std::string("SELECT ") + kEventColumns + " FROM events " + where;
+}
+
+std::optional<StoredEvent> byClientMsgId(Db& db, const AppendRequest& r) {
+  Stmt st = db.prepare(
+      eventSelect("WHERE room_id = ? AND sender = ? AND client_msg_id = ? AND kind = 'message'"));
+  if (!st.bind(r.room_id, r.sender, r.client_msg_id).step()) return std::nullopt;
+  return readEvent(st);
+}
+
+bool isMessage(Db& db, RoomId room, Seq seq) {
+  return db.prepare("SELECT 1 FROM events WHERE room_id = ? AND seq = ? AND kind = 'message'")
+      .bind(room, seq)
+      .step();
+}
+
+// Checks an edit or delete against its target, then applies it to the target row, so
+// that readers of messages see them with edits and deletes applied.
+Status changeTarget(Db& db, const AppendRequest& r) {
+  {
+    Stmt st = db.prepare(
+        "SELECT sender FROM events "
+        "WHERE room_id = ? AND seq = ? AND kind = 'message' AND deleted = 0");
+    if (!st.bind(r.room_id, r.target).step()) {
+      return makeError(Code::not_found, "no live message at the target seq");
+    }
+    if (st.int64(0) != r.sender) {
+      return makeError(Code::forbidden, "only its sender may change a message");
+    }
+  }
+  if (r.kind == EventKind::edit) {
+    db.prepare(
+          "UPDATE events SET sealed_body = ?, key_version = ?, edited_at = ? "
+          "WHERE room_id = ? AND seq = ?")
+        .bind(Blob{r.target_sealed_body}, r.key_version, r.now, r.room_id, r.target)
+        .run();
+  } else {
+    db.prepare("UPDATE events SET sealed_body = x'', deleted = 1 WHERE room_id = ? AND seq = ?")
+        .bind(r.room_id, r.target)
+        .run();
+  }
+  return {};
+}
+
+// Invariant 2: the seq comes from the room row, inside the transaction storing the event.
+Seq nextSeq(Db& db, RoomId room) {
+  Stmt st = db.prepare("UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq");
+  st.bind(room).step();  // the room's existence was checked in this transaction
+  return st.int64(0);
+}
+
+void insertEvent(Db& db, const StoredEvent& e) {
+  db.prepare(
+        "INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, "
+        "target, created_at, key_version, sealed_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(e.room_id, e.seq, e.event_id, toString(e.kind), e.sender, e.client_msg_id, e.reply_to,
+            e.target, e.created_at, e.key_version, Blob{e.sealed_body})
+      .run();
+}
+
+Status validate(Db& db, const AppendRequest& r) {
+  if (r.kind != EventKind::message) return changeTarget(db, r);
+  if (r.client_msg_id.empty()) {
+    return makeError(Code::bad_request, "a message needs a client_msg_id");
+  }
+  if (r.reply_to != 0 && !isMessage(db, r.room_id, r.reply_to)) {
+    return makeError(Code::bad_request, "reply_to does not name a message of this room");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<AppendResult> append(Db& db, const AppendRequest& r) {
+  if (!db.prepare("SELECT 1 FROM rooms WHERE id = ?").bind(r.room_id).step()) {
+    return makeError(Code::not_found, "room not found");
+  }
+  if (r.kind == EventKind::message) {
+    if (auto original = byClientMsgId(db, r)) {
+      return AppendResult{.event = std::move(*original), .duplicate = true};
+    }
+  }
+  if (auto ok = validate(db, r); !ok) return ok.error();
+  const bool is_message = r.kind == EventKind::message;
+  StoredEvent e{.room_id = r.room_id,
+                .seq = nextSeq(db, r.room_id),
+                .event_id = r.event_id,
+                .kind = r.kind,
+                .sender = r.sender,
+                .client_msg_id = is_message ? r.client_msg_id : std::string(),
+                .reply_to = is_message ? r.reply_to : 0,
+                .target = is_message ? 0 : r.target,
+                .created_at = r.now,
+                .key_version = r.key_version,
+                .sealed_body = r.kind == EventKind::del ? std::string() : r.sealed_body};
+  insertEvent(db, e);
+  return AppendResult{.event = std::move(e), .duplicate = false};
+}
+
+Result<StoredEvent> eventAt(Db& db, RoomId room, Seq seq) {
+  Stmt st = db.prepare(eventSelect("WHERE room_id = ? AND seq = ?"));
+  if (!st.bind(room, seq).step()) return makeError(Code::not_found, "event not found");
+  return readEvent(st);
+}
+
+Result<std::vector<StoredEvent>> events(Db& db, const EventQuery& q) {
+  constexpr const char* kRange =
+      "WHERE room_id = ? AND seq > ? AND seq < ? AND (? = 0 OR kind = 'message') ";
+  Stmt st = db.prepare(eventSelect(kRange) +
+                       (q.newest_first ? "ORDER BY seq DESC LIMIT ?" : "ORDER BY seq LIMIT ?"));
+  st.bind(q.room_id, q.after, q.before, q.messages_only, std::max(q.limit, 0));
+  std::vector<StoredEvent> out;
+  while (st.step()) out.push_back(readEvent(st));
+  if (q.newest_first) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::optional<StoredEvent> newestMessage(Db& db, RoomId room) {
+  Stmt st =
+      db.prepare(eventSelect("WHERE room_id = ? AND kind = 'message' ORDER BY seq DESC LIMIT 1"));
+  if (!st.bind(room).step()) return std::nullopt;
+  return readEvent(st);
+}
+
+std::int64_t unreadCount(Db& db, RoomId room, UserId user, Seq last_read) {
+  Stmt st = db.prepare(
+      "SELECT count(*) FROM events WHERE room_id = ? AND seq > ? AND kind = 'message' "
+      "AND deleted = 0 AND sender != ?");
+  st.bind(room, last_read, user).step();
+  return st.int64(0);
+}
+
+}  // namespace parley::sqlite::ops

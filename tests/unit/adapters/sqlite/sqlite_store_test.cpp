@@ -1,0 +1,140 @@
+#include "adapters/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+
+#include "ports/store_contract.h"
+
+namespace parley::sqlite {
+namespace {
+
+namespace fs = std::filesystem;
+using store_contract::errorOf;
+using store_contract::run;
+
+// One directory per test process, removed when the process ends; one file per store.
+const fs::path& scratchDir() {
+  static const fs::path dir = [] {
+    fs::path d = fs::temp_directory_path() / ("parley-sqlite-test-" + std::to_string(::getpid()));
+    fs::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+fs::path freshFile() {
+  static std::atomic<int> counter{0};
+  return scratchDir() / ("store-" + std::to_string(++counter) + ".db");
+}
+
+class ScratchCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(scratchDir(), ignored);
+  }
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
+
+StorePtr openFresh() {
+  auto store = openSqliteStore(freshFile());
+  EXPECT_TRUE(store) << errorOf(store);
+  return store ? std::move(*store) : nullptr;
+}
+
+using store_contract::StoreContract;
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Values(openFresh));
+
+// --- what only a file-backed store can show ---
+
+int userVersionOf(const fs::path& file) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+  int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return version;
+}
+
+void setUserVersion(const fs::path& file, int version) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  const std::string sql = "PRAGMA user_version = " + std::to_string(version);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+TEST(SqliteStore, DataSurvivesClosingAndReopening) {
+  const fs::path file = freshFile();
+  RoomId room_id = 0;
+  {
+    auto store = openSqliteStore(file, {.reader_threads = 1});
+    ASSERT_TRUE(store) << errorOf(store);
+    auto alice = run((*store)->createUser("alice", "h", 1));
+    ASSERT_TRUE(alice) << errorOf(alice);
+    NewRoom nr;
+    nr.name = "kept";
+    nr.created_by = alice->id;
+    auto room = run((*store)->createRoom(nr));
+    ASSERT_TRUE(room) << errorOf(room);
+    room_id = room->id;
+    AppendRequest r;
+    r.room_id = room_id;
+    r.event_id = "e1";
+    r.sender = alice->id;
+    r.client_msg_id = "c1";
+    r.sealed_body = "body";
+    ASSERT_TRUE(run((*store)->append(r)));
+  }
+  auto store = openSqliteStore(file);
+  ASSERT_TRUE(store) << errorOf(store);
+  auto room = run((*store)->roomById(room_id));
+  ASSERT_TRUE(room) << errorOf(room);
+  EXPECT_EQ(room->name, "kept");
+  EXPECT_EQ(room->last_seq, 1);
+  auto event = run((*store)->eventAt(room_id, 1));
+  ASSERT_TRUE(event) << errorOf(event);
+  EXPECT_EQ(event->sealed_body, "body");
+  EXPECT_TRUE(run((*store)->userByName("ALICE")));
+}
+
+TEST(SqliteStore, RecordsItsSchemaVersionInTheFile) {
+  const fs::path file = freshFile();
+  ASSERT_TRUE(openSqliteStore(file));
+  EXPECT_GE(sqliteSchemaVersion(), 1);
+  EXPECT_EQ(userVersionOf(file), sqliteSchemaVersion());
+  // Reopening an up-to-date file changes nothing.
+  ASSERT_TRUE(openSqliteStore(file));
+  EXPECT_EQ(userVersionOf(file), sqliteSchemaVersion());
+}
+
+TEST(SqliteStore, RefusesAFileFromANewerBuild) {
+  const fs::path file = freshFile();
+  ASSERT_TRUE(openSqliteStore(file));
+  const int newer = sqliteSchemaVersion() + 1;
+  setUserVersion(file, newer);
+  auto store = openSqliteStore(file);
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, Code::internal);
+  EXPECT_NE(store.error().message.find("schema version " + std::to_string(newer) +
+                                       " is newer than this build's " +
+                                       std::to_string(sqliteSchemaVersion())),
+            std::string::npos)
+      << store.error().message;
+}
+
+TEST(SqliteStore, AMissingDirectoryIsUnavailable) {
+  auto store = openSqliteStore(scratchDir() / "no-such-dir" / "x.db");
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, Code::unavailable);
+}
+
+}  // namespace
+}  // namespace parley::sqlite
