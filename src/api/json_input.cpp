@@ -39,7 +39,8 @@ Result<std::optional<std::int64_t>> optInt(const json::object& o, std::string_vi
 Result<std::optional<bool>> optBool(const json::object& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end() || it->value().is_null()) return std::optional<bool>();
-  if (!it->value().is_bool()) return makeError(Code::bad_request, std::string(key) + " must be a boolean");
+  if (!it->value().is_bool())
+    return makeError(Code::bad_request, std::string(key) + " must be a boolean");
   return std::optional<bool>(it->value().get_bool());
 }
 

@@ -2,7 +2,6 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
-
 #include <charconv>
 
 #include "api/json_input.h"
@@ -122,7 +121,8 @@ Awaitable<Result<AuthContext>> Router::authenticate(Call& call) {
   if (token.empty()) co_return makeError(Code::unauthorized, "missing token");
   bool safe = call.req.method == "GET" || call.req.method == "HEAD";
   if (from_cookie && !safe && !originAllowed(call.req.origin, call.req.host)) {
-    co_return makeError(Code::origin_not_allowed, "cookie-authenticated change from a foreign origin");
+    co_return makeError(Code::origin_not_allowed,
+                        "cookie-authenticated change from a foreign origin");
   }
   co_return co_await ctx_.accounts.authenticate(token, call.req.remote_ip);
 }
@@ -189,8 +189,9 @@ Awaitable<Result<HttpResponse>> Router::accountRoutes(Call& call) {
     auto r = jsonResponse(200, {{"token", login->token},
                                 {"session", codec::session(login->session, login->session.id)},
                                 {"user", codec::user(login->user.id, login->user.username)}});
-    r.headers.emplace_back("Set-Cookie", "parley_session=" + login->token +
-                                             "; Path=/; HttpOnly; SameSite=Strict; Max-Age=7776000");
+    r.headers.emplace_back(
+        "Set-Cookie",
+        "parley_session=" + login->token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=7776000");
     co_return r;
   }
   auto auth = co_await authenticate(call);
@@ -199,7 +200,8 @@ Awaitable<Result<HttpResponse>> Router::accountRoutes(Call& call) {
     auto done = co_await accounts.logout(*auth);
     if (!done) co_return done.error();
     auto r = noContent();
-    r.headers.emplace_back("Set-Cookie", "parley_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    r.headers.emplace_back("Set-Cookie",
+                           "parley_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     co_return r;
   }
   if (call.is("GET", {"me"})) {
@@ -235,7 +237,8 @@ Awaitable<Result<HttpResponse>> Router::roomRoutes(Call& call) {
   const User& me = auth->user;
   std::optional<json::object> body;
   if (call.req.method == "POST" || call.req.method == "PATCH") {
-    auto parsed = parseObject(call.req.body.empty() ? "{}" : call.req.body, ctx_.edge.json_max_depth);
+    auto parsed =
+        parseObject(call.req.body.empty() ? "{}" : call.req.body, ctx_.edge.json_max_depth);
     if (!parsed) co_return parsed.error();
     body = std::move(*parsed);
   }
@@ -255,7 +258,8 @@ Awaitable<Result<HttpResponse>> Router::roomRoutes(Call& call) {
       o["role"] = toString(l.summary.me.role);
       o["last_read_seq"] = l.summary.me.last_read_seq;
       o["unread"] = l.summary.unread;
-      o["last_message"] = l.last_message ? json::value(codec::event(*l.last_message)) : json::value(nullptr);
+      o["last_message"] =
+          l.last_message ? json::value(codec::event(*l.last_message)) : json::value(nullptr);
       if (l.peer) o["peer"] = codec::user(l.peer->id, l.peer->username);
       a.push_back(std::move(o));
     }
@@ -269,7 +273,8 @@ Awaitable<Result<HttpResponse>> Router::roomRoutes(Call& call) {
     auto is_public = optBool(*body, "public");
     if (!is_public) co_return is_public.error();
     std::string topic_text = topic->value_or("");  // named: see room_keys.cpp on g++ 12
-    auto room = co_await rooms.create(me, std::move(*name), std::move(topic_text), is_public->value_or(false));
+    auto room = co_await rooms.create(me, std::move(*name), std::move(topic_text),
+                                      is_public->value_or(false));
     if (!room) co_return room.error();
     co_return jsonResponse(201, {{"room", codec::room(*room)}});
   }
@@ -288,7 +293,8 @@ Awaitable<Result<HttpResponse>> Router::roomRoutes(Call& call) {
     if (!detail) co_return detail.error();
     json::array members;
     for (auto& m : detail->members) members.push_back(codec::member(m));
-    co_return jsonResponse(200, {{"room", codec::room(detail->room)}, {"members", std::move(members)}});
+    co_return jsonResponse(200,
+                           {{"room", codec::room(detail->room)}, {"members", std::move(members)}});
   }
   if (call.is("POST", {"rooms", "*", "join"})) {
     auto room = co_await rooms.join(me, *room_id);
@@ -307,7 +313,8 @@ Awaitable<Result<HttpResponse>> Router::roomRoutes(Call& call) {
     if (!m) co_return m.error();
     co_return jsonResponse(201, {{"member", codec::member(*m)}});
   }
-  if (call.is("DELETE", {"rooms", "*", "members", "*"}) || call.is("PATCH", {"rooms", "*", "members", "*"})) {
+  if (call.is("DELETE", {"rooms", "*", "members", "*"}) ||
+      call.is("PATCH", {"rooms", "*", "members", "*"})) {
     auto user_id = idOf(call.segs[3]);
     if (!user_id) co_return user_id.error();
     if (call.req.method == "DELETE") {
@@ -369,7 +376,8 @@ Awaitable<Result<HttpResponse>> Router::messageRoutes(Call& call) {
     if (!marker) co_return marker.error();
     co_return jsonResponse(200, {{"last_read_seq", *marker}});
   }
-  if (call.is("PATCH", {"rooms", "*", "messages", "*"}) || call.is("DELETE", {"rooms", "*", "messages", "*"})) {
+  if (call.is("PATCH", {"rooms", "*", "messages", "*"}) ||
+      call.is("DELETE", {"rooms", "*", "messages", "*"})) {
     auto seq = idOf(call.segs[3]);
     if (!seq) co_return seq.error();
     Result<Event> e = makeError(Code::internal, "unreachable");

@@ -111,7 +111,8 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
     stream.expires_after(std::chrono::seconds(30));
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
     if (ec == http::error::body_limit) {
-      auto res = toBeast(errorResponse({Code::payload_too_large, "request body is over the limit"}), 11, false);
+      auto res = toBeast(errorResponse({Code::payload_too_large, "request body is over the limit"}),
+                         11, false);
       co_await http::async_write(stream, res, kTuple);
       break;
     }

@@ -2,11 +2,10 @@
 // hands WebSocket upgrades to their sessions, and shuts down gracefully.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <memory>
 

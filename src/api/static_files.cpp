@@ -39,7 +39,8 @@ HttpResponse serveStatic(const std::string& dir, std::string_view path) {
     return notFound();
   }
   bool page = path == "/" || path.find('.') == std::string_view::npos;  // client-side routes
-  std::filesystem::path file = std::filesystem::path(dir) / (page ? "index.html" : std::string(path.substr(1)));
+  std::filesystem::path file =
+      std::filesystem::path(dir) / (page ? "index.html" : std::string(path.substr(1)));
   std::ifstream in(file, std::ios::binary);
   if (!in) return notFound();
   std::ostringstream body;
@@ -54,9 +55,10 @@ HttpResponse serveStatic(const std::string& dir, std::string_view path) {
   } else {
     r.headers.emplace_back("Cache-Control", "no-cache");
   }
-  r.headers.emplace_back("Content-Security-Policy",
-                         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
-                         "blob: data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'");
+  r.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
+      "blob: data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'");
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
   return r;
 }

@@ -1,5 +1,7 @@
 #include "api/websocket_session.h"
 
+#include <fmt/format.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -9,10 +11,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <chrono>
 #include <deque>
-#include <fmt/format.h>
 
 #include "api/json_input.h"
 #include "api/router.h"
@@ -42,8 +42,13 @@ class WebSocketSession final : public Hub::Client,
  public:
   WebSocketSession(beast::tcp_stream&& stream, http::request<http::string_body>&& upgrade,
                    ApiContext& ctx, SessionRegistry& registry, std::string remote_ip)
-      : ws_(std::move(stream)), upgrade_(std::move(upgrade)), ctx_(ctx), registry_(registry),
-        remote_ip_(std::move(remote_ip)), wake_(ws_.get_executor()), watchdog_(ws_.get_executor()) {}
+      : ws_(std::move(stream)),
+        upgrade_(std::move(upgrade)),
+        ctx_(ctx),
+        registry_(registry),
+        remote_ip_(std::move(remote_ip)),
+        wake_(ws_.get_executor()),
+        watchdog_(ws_.get_executor()) {}
 
   awaitable<void> run();
   asio::any_io_executor executor() { return ws_.get_executor(); }
@@ -83,11 +88,11 @@ class WebSocketSession final : public Hub::Client,
   asio::steady_timer watchdog_;     // forces the socket shut if a close cannot complete
 
   std::mutex mu_;
-  std::deque<LiveItem> queue_;   // GUARDED_BY(mu_)
-  std::size_t queued_bytes_ = 0; // GUARDED_BY(mu_)
-  int close_code_ = 0;           // GUARDED_BY(mu_): a close was requested
-  bool reader_done_ = false;     // GUARDED_BY(mu_)
-  bool closing_ = false;         // strand only: async_close was started
+  std::deque<LiveItem> queue_;    // GUARDED_BY(mu_)
+  std::size_t queued_bytes_ = 0;  // GUARDED_BY(mu_)
+  int close_code_ = 0;            // GUARDED_BY(mu_): a close was requested
+  bool reader_done_ = false;      // GUARDED_BY(mu_)
+  bool closing_ = false;          // strand only: async_close was started
 };
 
 void WebSocketSession::push(const LiveItem& item) {
@@ -146,7 +151,8 @@ awaitable<bool> WebSocketSession::writeFrames(const LiveFeed::Frames& frames) {
 awaitable<void> WebSocketSession::closeWith(int code) {
   if (closing_) co_return;
   closing_ = true;
-  auto [ec] = co_await ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)), kTuple);
+  auto [ec] =
+      co_await ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)), kTuple);
   if (ec) beast::get_lowest_layer(ws_).close();
 }
 
@@ -160,7 +166,8 @@ awaitable<bool> WebSocketSession::hello() {
     if (ec || *said_hello || self->closing_) return;
     // Closing while the read is pending is allowed; the read then ends with `closed`.
     self->closing_ = true;
-    self->ws_.async_close(websocket::close_reason(kCloseUnauthorized), [self](beast::error_code) {});
+    self->ws_.async_close(websocket::close_reason(kCloseUnauthorized),
+                          [self](beast::error_code) {});
   });
   beast::flat_buffer buf;
   auto [ec, n] = co_await ws_.async_read(buf, kTuple);
@@ -211,7 +218,8 @@ awaitable<bool> WebSocketSession::hello() {
   bool first = ctx_.hub.attach(shared_from_this(), ids);
 
   json::array listed;
-  for (auto& s : *rooms) listed.push_back(json::object{{"id", s.room.id}, {"last_seq", s.room.last_seq}});
+  for (auto& s : *rooms)
+    listed.push_back(json::object{{"id", s.room.id}, {"last_seq", s.room.last_seq}});
   json::object ready{{"type", "ready"},
                      {"user", codec::user(auth_.user.id, auth_.user.username)},
                      {"session_id", auth_.session.id},
@@ -226,7 +234,8 @@ awaitable<bool> WebSocketSession::hello() {
   for (auto& s : *rooms) {
     Seq have = s.room.last_seq;
     if (resume) {
-      if (auto r = resume->find(std::to_string(s.room.id)); r != resume->end() && r->value().is_int64()) {
+      if (auto r = resume->find(std::to_string(s.room.id));
+          r != resume->end() && r->value().is_int64()) {
         have = std::clamp<Seq>(r->value().get_int64(), 0, s.room.last_seq);
       }
     }
@@ -331,7 +340,8 @@ awaitable<void> WebSocketSession::handleFrame(const std::string& text) {
     if (!cmid) co_return replyError(cmid.error(), req);
     if (!body) co_return replyError(body.error(), req);
     if (!reply_to) co_return replyError(reply_to.error(), req);
-    auto sent = co_await ctx_.messages.send(me, *room, *cmid, std::move(*body), reply_to->value_or(0));
+    auto sent =
+        co_await ctx_.messages.send(me, *room, *cmid, std::move(*body), reply_to->value_or(0));
     if (!sent) co_return replyError(sent.error(), req);
     json::object a = ack(sent->event.meta.seq);
     a["client_msg_id"] = *cmid;
@@ -390,7 +400,8 @@ awaitable<void> WebSocketSession::run() {
   }
   wake_.cancel();
   if (feed_) {
-    if (ctx_.hub.detach(self)) co_await ctx_.presence.changed(auth_.user.id, auth_.user.username, false);
+    if (ctx_.hub.detach(self))
+      co_await ctx_.presence.changed(auth_.user.id, auth_.user.username, false);
   }
   registry_.remove(this);
   metrics().connections.add(-1);

@@ -1,8 +1,8 @@
 #include "app/config.h"
 
-#include <boost/program_options.hpp>
 #include <toml++/toml.h>
 
+#include <boost/program_options.hpp>
 #include <iostream>
 
 namespace parley::app {
@@ -57,7 +57,9 @@ Result<std::vector<std::string>> tomlArgs(const std::string& file) {
       };
       if (auto arr = node.as_array()) {
         for (auto& el : *arr) {
-          if (!add(el)) return makeError(Code::bad_request, "unsupported TOML value for " + std::string(key.str()));
+          if (!add(el))
+            return makeError(Code::bad_request,
+                             "unsupported TOML value for " + std::string(key.str()));
         }
       } else if (!add(node)) {
         return makeError(Code::bad_request, "unsupported TOML value for " + std::string(key.str()));
@@ -102,7 +104,8 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return makeError(Code::bad_request, "--listen must be HOST:PORT");
   c.listen_host = listen.substr(0, colon);
-  if (c.listen_host.size() > 2 && c.listen_host.front() == '[') c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
+  if (c.listen_host.size() > 2 && c.listen_host.front() == '[')
+    c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
   try {
     int port = std::stoi(listen.substr(colon + 1));
     if (port < 0 || port > 65535) throw std::out_of_range("port");
@@ -112,7 +115,8 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   }
   c.data_dir = vm["data-dir"].as<std::string>();
   c.static_dir = vm["static-dir"].as<std::string>();
-  if (vm.count("allowed-origin")) c.allowed_origins = vm["allowed-origin"].as<std::vector<std::string>>();
+  if (vm.count("allowed-origin"))
+    c.allowed_origins = vm["allowed-origin"].as<std::vector<std::string>>();
   c.threads = vm["threads"].as<int>();
   c.hash_threads = std::max(1, vm["hash-threads"].as<int>());
   c.edge.max_frame = vm["max-frame"].as<std::size_t>();

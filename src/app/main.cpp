@@ -1,13 +1,12 @@
 // The composition root: reads configuration, builds the adapters, services and the server,
 // runs until SIGINT/SIGTERM, then shuts down gracefully. The only place (with the tests)
 // that names adapters.
+#include <sys/stat.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -80,6 +79,8 @@ int serve(app::Config cfg, const char* argv0) {
   auto store = sqlite::openSqliteStore(fs::path(cfg.data_dir) / "parley.db");
   if (!store) return fail("store", store.error());
 
+  // Declared before everything that holds I/O objects or executors of it, so it is
+  // destroyed last: its pending handlers (idle keep-alive connections) go with it.
   auto ioc = std::make_unique<asio::io_context>();
   SystemClock clock;
   auto bus = memory::makeInprocBus(ioc->get_executor());
@@ -95,16 +96,19 @@ int serve(app::Config cfg, const char* argv0) {
   AccountService accounts(**store, *bus, hasher, users, clock, cfg.limits);
   Hub hub(*bus);
   PresenceService presence(**store, *bus, hub);
-  bus->setHandler([&hub](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
-                  [&hub] { hub.onResubscribed(); });
+  bus->setHandler(
+      [&hub](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
+      [&hub] { hub.onResubscribed(); });
 
-  api::ApiContext ctx{accounts, rooms, messages, presence, hub, **store, cfg.limits, cfg.edge,
-                      cfg.allowed_origins, cfg.static_dir};
+  api::ApiContext ctx{accounts,      rooms,    messages,
+                      presence,      hub,      **store,
+                      cfg.limits,    cfg.edge, cfg.allowed_origins,
+                      cfg.static_dir};
   api::Server server(*ioc, ctx);
   auto bound = server.listen(cfg.listen_host, cfg.listen_port);
   if (!bound) return fail("listen", bound.error());
   std::string host = bound->address().is_v6() ? "[" + bound->address().to_string() + "]"
-                                               : bound->address().to_string();
+                                              : bound->address().to_string();
   std::string url = "http://" + host + ":" + std::to_string(bound->port());
   // Browsers may address a loopback server as localhost too.
   if (bound->address().is_loopback()) {
@@ -112,7 +116,8 @@ int serve(app::Config cfg, const char* argv0) {
   }
   ctx.allowed_origins.push_back(url);
   server.start();
-  log::info("listening", {{"url", url}, {"data_dir", cfg.data_dir}, {"static_dir", cfg.static_dir}});
+  log::info("listening",
+            {{"url", url}, {"data_dir", cfg.data_dir}, {"static_dir", cfg.static_dir}});
   std::cout << "parley listening on " << url << std::endl;
 
   asio::signal_set signals(*ioc, SIGINT, SIGTERM);
@@ -123,13 +128,12 @@ int serve(app::Config cfg, const char* argv0) {
                    [&](std::exception_ptr) { ioc->stop(); });
   });
 
-  int n = cfg.threads > 0 ? cfg.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = cfg.threads > 0 ? cfg.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> threads;
   for (int i = 1; i < n; ++i) threads.emplace_back([&] { ioc->run(); });
   ioc->run();
   for (auto& t : threads) t.join();
-  // Destroy pending handlers (and the sessions they hold) while the services still exist.
-  ioc.reset();
   log::info("stopped");
   return 0;
 }

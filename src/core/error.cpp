@@ -4,22 +4,38 @@ namespace parley {
 
 std::string_view codeName(Code c) noexcept {
   switch (c) {
-    case Code::bad_request: return "bad_request";
-    case Code::invalid_username: return "invalid_username";
-    case Code::weak_password: return "weak_password";
-    case Code::message_too_long: return "message_too_long";
-    case Code::payload_too_large: return "payload_too_large";
-    case Code::unauthorized: return "unauthorized";
-    case Code::bad_credentials: return "bad_credentials";
-    case Code::forbidden: return "forbidden";
-    case Code::not_member: return "not_member";
-    case Code::origin_not_allowed: return "origin_not_allowed";
-    case Code::not_found: return "not_found";
-    case Code::conflict: return "conflict";
-    case Code::rate_limited: return "rate_limited";
-    case Code::busy: return "busy";
-    case Code::unavailable: return "unavailable";
-    case Code::internal: return "internal";
+    case Code::bad_request:
+      return "bad_request";
+    case Code::invalid_username:
+      return "invalid_username";
+    case Code::weak_password:
+      return "weak_password";
+    case Code::message_too_long:
+      return "message_too_long";
+    case Code::payload_too_large:
+      return "payload_too_large";
+    case Code::unauthorized:
+      return "unauthorized";
+    case Code::bad_credentials:
+      return "bad_credentials";
+    case Code::forbidden:
+      return "forbidden";
+    case Code::not_member:
+      return "not_member";
+    case Code::origin_not_allowed:
+      return "origin_not_allowed";
+    case Code::not_found:
+      return "not_found";
+    case Code::conflict:
+      return "conflict";
+    case Code::rate_limited:
+      return "rate_limited";
+    case Code::busy:
+      return "busy";
+    case Code::unavailable:
+      return "unavailable";
+    case Code::internal:
+      return "internal";
   }
   return "internal";
 }
@@ -28,20 +44,29 @@ int httpStatus(Code c) noexcept {
   switch (c) {
     case Code::bad_request:
     case Code::invalid_username:
-    case Code::weak_password: return 400;
+    case Code::weak_password:
+      return 400;
     case Code::message_too_long:
-    case Code::payload_too_large: return 413;
+    case Code::payload_too_large:
+      return 413;
     case Code::unauthorized:
-    case Code::bad_credentials: return 401;
+    case Code::bad_credentials:
+      return 401;
     case Code::forbidden:
     case Code::not_member:
-    case Code::origin_not_allowed: return 403;
-    case Code::not_found: return 404;
-    case Code::conflict: return 409;
-    case Code::rate_limited: return 429;
+    case Code::origin_not_allowed:
+      return 403;
+    case Code::not_found:
+      return 404;
+    case Code::conflict:
+      return 409;
+    case Code::rate_limited:
+      return 429;
     case Code::busy:
-    case Code::unavailable: return 503;
-    case Code::internal: return 500;
+    case Code::unavailable:
+      return 503;
+    case Code::internal:
+      return 500;
   }
   return 500;
 }

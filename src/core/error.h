@@ -6,7 +6,6 @@
 #pragma once
 
 #include <boost/system/result.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <string_view>

@@ -34,9 +34,10 @@ void counter(std::string& out, std::string_view name, std::string_view help, std
 
 std::string Metrics::render() const {
   std::string out;
-  out += fmt::format("# HELP parley_connections Open WebSocket connections.\n"
-                     "# TYPE parley_connections gauge\nparley_connections {}\n",
-                     connections.value());
+  out += fmt::format(
+      "# HELP parley_connections Open WebSocket connections.\n"
+      "# TYPE parley_connections gauge\nparley_connections {}\n",
+      connections.value());
   counter(out, "parley_connections_total", "WebSocket connections accepted.",
           connections_total.value());
   counter(out, "parley_http_requests_total", "HTTP requests served.", http_requests.value());
@@ -49,7 +50,8 @@ std::string Metrics::render() const {
           cache_hits.value());
   counter(out, "parley_cache_misses_total", "Timeline reads that went to the store.",
           cache_misses.value());
-  out += "# HELP parley_errors_total Errors answered, by code.\n# TYPE parley_errors_total counter\n";
+  out +=
+      "# HELP parley_errors_total Errors answered, by code.\n# TYPE parley_errors_total counter\n";
   for (std::size_t i = 0; i < errors_.size(); ++i) {
     out += fmt::format("parley_errors_total{{code=\"{}\"}} {}\n", codeName(static_cast<Code>(i)),
                        errors_[i].value());

@@ -37,9 +37,8 @@ class Gauge {
 // Latency histogram in seconds with fixed buckets from 100 µs to 10 s.
 class Histogram {
  public:
-  static constexpr std::array<double, 14> kBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                     0.005,  0.01,    0.025,  0.05,  0.1,
-                                                     0.25,   0.5,     1.0,    10.0};
+  static constexpr std::array<double, 14> kBounds = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0};
   void observe(double seconds) noexcept;
   std::string render(std::string_view name) const;
 
@@ -50,15 +49,15 @@ class Histogram {
 };
 
 struct Metrics {
-  Gauge connections;           // open WebSockets
-  Counter connections_total;   // WebSockets accepted
-  Counter http_requests;       // HTTP requests served
-  Counter messages_sent;       // messages committed (not counting duplicates)
-  Counter events_delivered;    // event frames written to WebSockets
-  Counter slow_consumers;      // connections closed for a full outbound queue
-  Counter cache_hits;          // resume/history reads answered by the cache
+  Gauge connections;          // open WebSockets
+  Counter connections_total;  // WebSockets accepted
+  Counter http_requests;      // HTTP requests served
+  Counter messages_sent;      // messages committed (not counting duplicates)
+  Counter events_delivered;   // event frames written to WebSockets
+  Counter slow_consumers;     // connections closed for a full outbound queue
+  Counter cache_hits;         // resume/history reads answered by the cache
   Counter cache_misses;
-  Histogram send_to_ack;       // from a send's arrival to its ack, seconds
+  Histogram send_to_ack;  // from a send's arrival to its ack, seconds
 
   void countError(Code c) noexcept { errors_[static_cast<std::size_t>(c)].inc(); }
   std::string render() const;

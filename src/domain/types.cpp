@@ -2,13 +2,18 @@
 
 namespace parley {
 
-std::string_view toString(RoomKind k) noexcept { return k == RoomKind::direct ? "direct" : "group"; }
+std::string_view toString(RoomKind k) noexcept {
+  return k == RoomKind::direct ? "direct" : "group";
+}
 
 std::string_view toString(Role r) noexcept {
   switch (r) {
-    case Role::owner: return "owner";
-    case Role::admin: return "admin";
-    case Role::member: return "member";
+    case Role::owner:
+      return "owner";
+    case Role::admin:
+      return "admin";
+    case Role::member:
+      return "member";
   }
   return "member";
 }
@@ -22,9 +27,12 @@ std::optional<Role> roleFromString(std::string_view s) noexcept {
 
 std::string_view toString(EventKind k) noexcept {
   switch (k) {
-    case EventKind::message: return "message";
-    case EventKind::edit: return "edit";
-    case EventKind::del: return "delete";
+    case EventKind::message:
+      return "message";
+    case EventKind::edit:
+      return "edit";
+    case EventKind::del:
+      return "delete";
   }
   return "message";
 }

@@ -23,7 +23,7 @@ inline constexpr Seq kSeqMax = std::numeric_limits<Seq>::max();
 
 struct User {
   UserId id = 0;
-  std::string username;  // as registered; uniqueness is case-insensitive
+  std::string username;       // as registered; uniqueness is case-insensitive
   std::string password_hash;  // libsodium crypto_pwhash_str output (argon2id)
   Millis created_at = 0;
   bool disabled = false;
@@ -83,8 +83,8 @@ struct StoredEvent {
   Seq reply_to = 0;           // message: the seq it replies to, 0 for none
   Seq target = 0;             // edit/del: the seq of the message changed
   Millis created_at = 0;
-  Millis edited_at = 0;   // message: when last edited, 0 if never
-  bool deleted = false;   // message: tombstone, body gone
+  Millis edited_at = 0;  // message: when last edited, 0 if never
+  bool deleted = false;  // message: tombstone, body gone
   std::uint32_t key_version = 0;
   std::string sealed_body;  // nonce || ciphertext; empty for del and deleted messages
 };

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <memory>
 #include <string>
 #include <string_view>

@@ -18,7 +18,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,8 +69,8 @@ struct AppendResult {
 
 struct EventQuery {
   RoomId room_id = 0;
-  Seq after = 0;        // exclusive lower bound
-  Seq before = kSeqMax; // exclusive upper bound
+  Seq after = 0;         // exclusive lower bound
+  Seq before = kSeqMax;  // exclusive upper bound
   int limit = 50;
   // true: the newest `limit` events in range; false: the oldest. Always returned ascending.
   bool newest_first = false;

@@ -9,10 +9,11 @@ namespace parley {
 
 Status AccountService::checkUsername(std::string_view name) {
   auto ok_char = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   };
-  bool ok = name.size() >= 3 && name.size() <= 32 && std::all_of(name.begin(), name.end(), ok_char) &&
+  bool ok = name.size() >= 3 && name.size() <= 32 &&
+            std::all_of(name.begin(), name.end(), ok_char) &&
             std::isalnum(static_cast<unsigned char>(name.front()));
   if (!ok) {
     return makeError(Code::invalid_username,
@@ -43,8 +44,8 @@ Task<Result<User>> AccountService::registerUser(std::string username, std::strin
 }
 
 Task<Result<AccountService::Login>> AccountService::login(std::string username,
-                                                          std::string password,
-                                                          std::string device, std::string ip) {
+                                                          std::string password, std::string device,
+                                                          std::string ip) {
   auto user = co_await store_.userByName(username);
   if (!user) {
     if (user.error().code != Code::not_found) co_return user.error();
@@ -54,7 +55,8 @@ Task<Result<AccountService::Login>> AccountService::login(std::string username,
   }
   auto ok = co_await hasher_.verify(user->password_hash, std::move(password));
   if (!ok) co_return ok.error();
-  if (!*ok || user->disabled) co_return makeError(Code::bad_credentials, "wrong username or password");
+  if (!*ok || user->disabled)
+    co_return makeError(Code::bad_credentials, "wrong username or password");
 
   auto token = crypto::newSessionToken();
   Session s;

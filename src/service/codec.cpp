@@ -20,9 +20,8 @@ json::object session(const Session& s, SessionId current) {
 }
 
 json::object room(const Room& r) {
-  return json::object{{"id", r.id},         {"kind", toString(r.kind)},
-                      {"name", r.name},     {"topic", r.topic},
-                      {"public", r.is_public}, {"last_seq", r.last_seq}};
+  return json::object{{"id", r.id},       {"kind", toString(r.kind)}, {"name", r.name},
+                      {"topic", r.topic}, {"public", r.is_public},    {"last_seq", r.last_seq}};
 }
 
 json::object member(const Member& m) {

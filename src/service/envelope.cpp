@@ -7,8 +7,8 @@
 namespace parley {
 
 Bus::Payload encodeEnvelope(const Envelope& env, std::string_view frame) {
-  std::string s = fmt::format("{} {} {} {}\n", static_cast<char>(env.kind), env.room, env.seq,
-                              env.user);
+  std::string s =
+      fmt::format("{} {} {} {}\n", static_cast<char>(env.kind), env.room, env.seq, env.user);
   s.append(frame);
   return std::make_shared<const std::string>(std::move(s));
 }

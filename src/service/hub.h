@@ -57,8 +57,8 @@ class Hub {
 
   Bus& bus_;
   mutable std::mutex mu_;
-  std::unordered_map<RoomId, Clients> rooms_;                              // GUARDED_BY(mu_)
-  std::unordered_map<UserId, Clients> users_;                              // GUARDED_BY(mu_)
+  std::unordered_map<RoomId, Clients> rooms_;                             // GUARDED_BY(mu_)
+  std::unordered_map<UserId, Clients> users_;                             // GUARDED_BY(mu_)
   std::unordered_map<const Client*, std::unordered_set<RoomId>> joined_;  // GUARDED_BY(mu_)
 };
 

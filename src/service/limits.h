@@ -15,7 +15,7 @@ struct ServiceLimits {
   int history_default = 50;
   int history_max = 200;
   int resume_max_events = 1000;  // per room; beyond it the client is told to resync
-  int send_rate_per_sec = 20;     // per user
+  int send_rate_per_sec = 20;    // per user
   Millis typing_interval_ms = 2000;
   Millis session_idle_ms = 30LL * 24 * 3600 * 1000;
   Millis session_max_age_ms = 90LL * 24 * 3600 * 1000;

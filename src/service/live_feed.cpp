@@ -43,8 +43,8 @@ Task<Result<LiveFeed::Frames>> LiveFeed::start(RoomId room, Seq have, Seq last_s
   Frames out;
   delivered_[room] = have;
   if (last_seq - have > max_replay_) {
-    out.push_back(directItem(
-        fmt::format(R"({{"type":"resync","room":{},"last_seq":{}}})", room, last_seq)));
+    out.push_back(
+        directItem(fmt::format(R"({{"type":"resync","room":{},"last_seq":{}}})", room, last_seq)));
     delivered_[room] = last_seq;
     co_return out;
   }

@@ -60,8 +60,8 @@ void MessageService::publish(const Event& e) {
 }
 
 Task<Result<MessageService::Sent>> MessageService::send(const User& sender, RoomId room,
-                                                        std::string client_msg_id,
-                                                        std::string text, Seq reply_to) {
+                                                        std::string client_msg_id, std::string text,
+                                                        Seq reply_to) {
   if (client_msg_id.empty() || client_msg_id.size() > limits_.max_client_msg_id) {
     co_return makeError(Code::bad_request, "client_msg_id must be 1 to 64 characters");
   }
@@ -85,7 +85,8 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
   req.reply_to = reply_to;
   req.now = clock_.now();
   req.key_version = key->version;
-  req.sealed_body = crypto::seal(key->key, crypto::messageAd(room, req.event_id, key->version), text);
+  req.sealed_body =
+      crypto::seal(key->key, crypto::messageAd(room, req.event_id, key->version), text);
   auto appended = co_await store_.append(std::move(req));
   if (!appended) co_return appended.error();
 
@@ -124,7 +125,8 @@ Task<Result<Event>> MessageService::edit(const User& sender, RoomId room, Seq ta
   req.target = target;
   req.now = clock_.now();
   req.key_version = key->version;
-  req.sealed_body = crypto::seal(key->key, crypto::messageAd(room, req.event_id, key->version), text);
+  req.sealed_body =
+      crypto::seal(key->key, crypto::messageAd(room, req.event_id, key->version), text);
   req.target_sealed_body =
       crypto::seal(key->key, crypto::messageAd(room, old->event_id, key->version), text);
   StoredEvent updated = *old;
@@ -209,7 +211,8 @@ Task<Result<Seq>> MessageService::markRead(UserId user, RoomId room, Seq seq) {
   if (!member) co_return member.error();
   auto marker = co_await store_.setReadMarker(room, user, seq);
   if (marker && *marker != member->last_read_seq) {
-    auto frame = fmt::format(R"({{"type":"read","room":{},"user":{},"seq":{}}})", room, user, *marker);
+    auto frame =
+        fmt::format(R"({{"type":"read","room":{},"user":{},"seq":{}}})", room, user, *marker);
     bus_.publish(roomTopic(room), encodeEnvelope({FrameKind::read, room, *marker, user}, frame));
   }
   co_return marker;

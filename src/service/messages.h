@@ -26,7 +26,12 @@ class MessageService {
  public:
   MessageService(Store& store, Cache& cache, Bus& bus, RoomKeys& keys, UserDirectory& users,
                  const Clock& clock, const ServiceLimits& limits)
-      : store_(store), cache_(cache), bus_(bus), keys_(keys), users_(users), clock_(clock),
+      : store_(store),
+        cache_(cache),
+        bus_(bus),
+        keys_(keys),
+        users_(users),
+        clock_(clock),
         limits_(limits) {}
 
   struct Sent {

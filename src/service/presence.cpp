@@ -12,8 +12,8 @@ namespace json = boost::json;
 Task<void> PresenceService::changed(UserId user, const std::string& username, bool online) {
   auto co = co_await store_.coMembers(user);
   if (!co) co_return;
-  std::string frame = json::serialize(
-      json::object{{"type", "presence"}, {"user", codec::user(user, username)}, {"online", online}});
+  std::string frame = json::serialize(json::object{
+      {"type", "presence"}, {"user", codec::user(user, username)}, {"online", online}});
   auto payload = encodeEnvelope({FrameKind::presence, 0, 0, user}, frame);
   for (UserId to : *co) bus_.publish(userTopic(to), payload);
 }

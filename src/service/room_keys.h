@@ -37,7 +37,7 @@ class RoomKeys {
   KeyProvider& keys_;
   std::mutex mu_;
   std::map<std::pair<RoomId, std::uint32_t>, std::string> unwrapped_;  // GUARDED_BY(mu_)
-  std::map<RoomId, std::uint32_t> current_version_;                     // GUARDED_BY(mu_)
+  std::map<RoomId, std::uint32_t> current_version_;                    // GUARDED_BY(mu_)
 };
 
 }  // namespace parley

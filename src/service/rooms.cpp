@@ -19,8 +19,9 @@ void RoomService::publishJoined(const Room& room, UserId user, const std::string
   bus_.publish(roomTopic(room.id),
                encodeEnvelope({FrameKind::member, room.id, 0, user}, json::serialize(m)));
   json::object added{{"type", "room_added"}, {"room", codec::room(room)}};
-  bus_.publish(userTopic(user), encodeEnvelope({FrameKind::room_added, room.id, room.last_seq, user},
-                                               json::serialize(added)));
+  bus_.publish(userTopic(user),
+               encodeEnvelope({FrameKind::room_added, room.id, room.last_seq, user},
+                              json::serialize(added)));
 }
 
 void RoomService::publishGone(RoomId room, UserId user, const std::string& username,
@@ -32,8 +33,8 @@ void RoomService::publishGone(RoomId room, UserId user, const std::string& usern
   bus_.publish(roomTopic(room),
                encodeEnvelope({FrameKind::member_gone, room, 0, user}, json::serialize(m)));
   json::object removed{{"type", "room_removed"}, {"room", room}};
-  bus_.publish(userTopic(user), encodeEnvelope({FrameKind::room_removed, room, 0, user},
-                                               json::serialize(removed)));
+  bus_.publish(userTopic(user),
+               encodeEnvelope({FrameKind::room_removed, room, 0, user}, json::serialize(removed)));
 }
 
 Task<Result<std::vector<RoomService::Listed>>> RoomService::list(const User& me) {
@@ -74,7 +75,9 @@ Task<Result<Room>> RoomService::create(const User& me, std::string name, std::st
   co_return room;
 }
 
-Task<Result<std::vector<Room>>> RoomService::publicRooms() { co_return co_await store_.publicRooms(200); }
+Task<Result<std::vector<Room>>> RoomService::publicRooms() {
+  co_return co_await store_.publicRooms(200);
+}
 
 Task<Result<RoomService::Detail>> RoomService::get(const User& me, RoomId room) {
   auto member = co_await messages_.requireMember(room, me.id);
@@ -98,7 +101,8 @@ Task<Result<Room>> RoomService::groupRoom(RoomId room) {
 Task<Result<Room>> RoomService::join(const User& me, RoomId room) {
   auto r = co_await store_.roomById(room);
   if (!r) co_return r.error();
-  if (r->kind != RoomKind::group || !r->is_public) co_return makeError(Code::not_found, "no such room");
+  if (r->kind != RoomKind::group || !r->is_public)
+    co_return makeError(Code::not_found, "no such room");
   auto added = co_await store_.addMember(room, me.id, Role::member, clock_.now());
   if (!added) co_return added.error();
   auto fresh = co_await store_.roomById(room);
@@ -127,7 +131,9 @@ Task<Result<Member>> RoomService::addMember(const User& me, RoomId room, std::st
     co_return makeError(Code::forbidden, "only owners and admins may add to a private room");
   }
   auto user = co_await store_.userByName(std::move(username));
-  if (!user) co_return user.error().code == Code::not_found ? makeError(Code::not_found, "no such user") : user.error();
+  if (!user)
+    co_return user.error().code == Code::not_found ? makeError(Code::not_found, "no such user")
+                                                   : user.error();
   auto added = co_await store_.addMember(room, user->id, Role::member, clock_.now());
   if (!added) co_return added.error();
   added->username = user->username;
@@ -157,10 +163,12 @@ Task<Status> RoomService::removeMember(const User& me, RoomId room, UserId user)
 Task<Result<Member>> RoomService::setRole(const User& me, RoomId room, UserId user,
                                           std::string role) {
   auto parsed = roleFromString(role);
-  if (!parsed || *parsed == Role::owner) co_return makeError(Code::bad_request, "role must be admin or member");
+  if (!parsed || *parsed == Role::owner)
+    co_return makeError(Code::bad_request, "role must be admin or member");
   auto actor = co_await messages_.requireMember(room, me.id);
   if (!actor) co_return actor.error();
-  if (actor->role != Role::owner) co_return makeError(Code::forbidden, "only the owner may change roles");
+  if (actor->role != Role::owner)
+    co_return makeError(Code::forbidden, "only the owner may change roles");
   if (user == me.id) co_return makeError(Code::forbidden, "the owner's role cannot change");
   auto set = co_await store_.setRole(room, user, *parsed);
   if (!set) co_return set.error();
@@ -178,7 +186,9 @@ Task<Result<Member>> RoomService::setRole(const User& me, RoomId room, UserId us
 
 Task<Result<Room>> RoomService::direct(const User& me, std::string username) {
   auto peer = co_await store_.userByName(std::move(username));
-  if (!peer) co_return peer.error().code == Code::not_found ? makeError(Code::not_found, "no such user") : peer.error();
+  if (!peer)
+    co_return peer.error().code == Code::not_found ? makeError(Code::not_found, "no such user")
+                                                   : peer.error();
   if (peer->id == me.id) co_return makeError(Code::bad_request, "a direct room needs another user");
   auto room = co_await store_.directRoom(me.id, peer->id, clock_.now());
   if (!room) co_return room.error();

@@ -23,7 +23,11 @@ class RoomService {
  public:
   RoomService(Store& store, Bus& bus, MessageService& messages, UserDirectory& users,
               const Clock& clock, const ServiceLimits& limits)
-      : store_(store), bus_(bus), messages_(messages), users_(users), clock_(clock),
+      : store_(store),
+        bus_(bus),
+        messages_(messages),
+        users_(users),
+        clock_(clock),
         limits_(limits) {}
 
   struct Listed {

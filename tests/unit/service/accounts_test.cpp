@@ -11,7 +11,8 @@ TEST(Accounts, UsernameRules) {
   for (std::string ok : std::vector<std::string>{"abc", "Alice_1", "a.b-c", std::string(32, 'x')}) {
     EXPECT_TRUE(AccountService::checkUsername(ok)) << ok;
   }
-  for (std::string bad : std::vector<std::string>{"ab", "_alice", "al ice", "alice!", std::string(33, 'x'), "ünï"}) {
+  for (std::string bad :
+       std::vector<std::string>{"ab", "_alice", "al ice", "alice!", std::string(33, 'x'), "ünï"}) {
     EXPECT_FALSE(AccountService::checkUsername(bad)) << bad;
   }
 }
@@ -28,8 +29,10 @@ TEST(Accounts, LoginSessionsAndRevocation) {
   auto nobody = node.run(node.accounts.login("nobody", "nope-nope", "phone", "127.0.0.1"));
   EXPECT_EQ(nobody.error().code, Code::bad_credentials);
 
-  auto phone = node.run(node.accounts.login("Alice", "password-alice", "phone", "127.0.0.1")).value();
-  auto laptop = node.run(node.accounts.login("alice", "password-alice", "laptop", "127.0.0.1")).value();
+  auto phone =
+      node.run(node.accounts.login("Alice", "password-alice", "phone", "127.0.0.1")).value();
+  auto laptop =
+      node.run(node.accounts.login("alice", "password-alice", "laptop", "127.0.0.1")).value();
   EXPECT_NE(phone.token, laptop.token);
   auto ctx = node.run(node.accounts.authenticate(phone.token, "127.0.0.1")).value();
   EXPECT_EQ(ctx.session.device, "phone");
@@ -46,7 +49,8 @@ TEST(Accounts, SessionsExpireWhenIdleOrOld) {
   node.user("alice");
   auto login = node.run(node.accounts.login("alice", "password-alice", "phone", "ip")).value();
   node.clock.advance(node.limits.session_idle_ms + 1);
-  EXPECT_EQ(node.run(node.accounts.authenticate(login.token, "ip")).error().code, Code::unauthorized);
+  EXPECT_EQ(node.run(node.accounts.authenticate(login.token, "ip")).error().code,
+            Code::unauthorized);
 
   auto second = node.run(node.accounts.login("alice", "password-alice", "phone", "ip")).value();
   // Used every day, it still ends at the absolute limit.
@@ -55,7 +59,8 @@ TEST(Accounts, SessionsExpireWhenIdleOrOld) {
     ASSERT_TRUE(node.run(node.accounts.authenticate(second.token, "ip")));
   }
   node.clock.advance(1);
-  EXPECT_EQ(node.run(node.accounts.authenticate(second.token, "ip")).error().code, Code::unauthorized);
+  EXPECT_EQ(node.run(node.accounts.authenticate(second.token, "ip")).error().code,
+            Code::unauthorized);
 }
 
 }  // namespace

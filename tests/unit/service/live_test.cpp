@@ -138,12 +138,14 @@ TEST_F(LiveTest, FeedReplaysInOrderDropsDuplicatesAndFillsGaps) {
 
   // A wake-up for seq 5 when 4 was lost: 4 is fetched first.
   auto e5 = node.run(node.store->eventAt(room.id, 5)).value();
-  LiveItem item = decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 5, alice.id}, "{}")).value();
+  LiveItem item =
+      decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 5, alice.id}, "{}")).value();
   auto frames = node.run(feed.process(item)).value();
   EXPECT_EQ(seqsOf(frames), (std::vector<Seq>{4, 5}));
   // The same wake-up again, and an old one: nothing.
   EXPECT_TRUE(node.run(feed.process(item)).value().empty());
-  LiveItem old = decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 2, alice.id}, "{}")).value();
+  LiveItem old =
+      decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 2, alice.id}, "{}")).value();
   EXPECT_TRUE(node.run(feed.process(old)).value().empty());
   (void)e5;
 }
@@ -156,14 +158,16 @@ TEST_F(LiveTest, FeedSaysResyncWhenTooFarBehind) {
   EXPECT_NE(frames[0].frame().find(R"("type":"resync")"), std::string_view::npos);
   // After a resync, live delivery continues from the room's end.
   send(alice, "6");
-  LiveItem item = decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 6, alice.id}, "{}")).value();
+  LiveItem item =
+      decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 6, alice.id}, "{}")).value();
   EXPECT_EQ(seqsOf(node.run(feed.process(item)).value()), std::vector<Seq>{6});
 }
 
 TEST_F(LiveTest, FeedIgnoresRoomsItDoesNotTrack) {
   send(alice, "1");
   LiveFeed feed(node.messages, bob.id, 100);
-  LiveItem item = decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 1, alice.id}, "{}")).value();
+  LiveItem item =
+      decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 1, alice.id}, "{}")).value();
   EXPECT_TRUE(node.run(feed.process(item)).value().empty());
 }
 

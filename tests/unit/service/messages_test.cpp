@@ -24,7 +24,8 @@ TEST_F(MessagesTest, StoreHoldsOnlyCiphertextAndHistoryOpensIt) {
   EXPECT_EQ(stored.sealed_body.find("secret"), std::string::npos);
   EXPECT_GT(stored.sealed_body.size(), std::string("the secret plan").size());
 
-  auto page = node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 10)).value();
+  auto page =
+      node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 10)).value();
   ASSERT_EQ(page.messages.size(), 1u);
   EXPECT_EQ(page.messages[0].text, "the secret plan");
   EXPECT_EQ(page.messages[0].sender_name, "alice");
@@ -52,7 +53,8 @@ TEST_F(MessagesTest, NonMembersAreRefusedWithoutRevealingPrivateRooms) {
 }
 
 TEST_F(MessagesTest, TextLimitsAreEnforced) {
-  EXPECT_EQ(node.run(node.messages.send(alice, room.id, "c", "", 0)).error().code, Code::bad_request);
+  EXPECT_EQ(node.run(node.messages.send(alice, room.id, "c", "", 0)).error().code,
+            Code::bad_request);
   std::string big(node.limits.max_text_bytes + 1, 'x');
   EXPECT_EQ(node.run(node.messages.send(alice, room.id, "c", big, 0)).error().code,
             Code::message_too_long);
@@ -69,7 +71,8 @@ TEST_F(MessagesTest, OnlyTheSenderEditsAndDeletesLeaveATombstone) {
   auto edit = node.run(node.messages.edit(alice, room.id, sent.event.meta.seq, "final")).value();
   EXPECT_EQ(edit.meta.kind, EventKind::edit);
   EXPECT_EQ(edit.meta.target, sent.event.meta.seq);
-  auto page = node.run(node.messages.history(bob.id, room.id, std::nullopt, std::nullopt, 10)).value();
+  auto page =
+      node.run(node.messages.history(bob.id, room.id, std::nullopt, std::nullopt, 10)).value();
   ASSERT_EQ(page.messages.size(), 1u);
   EXPECT_EQ(page.messages[0].text, "final");
   EXPECT_NE(page.messages[0].meta.edited_at, 0);
@@ -79,14 +82,18 @@ TEST_F(MessagesTest, OnlyTheSenderEditsAndDeletesLeaveATombstone) {
   page = node.run(node.messages.history(bob.id, room.id, std::nullopt, std::nullopt, 10)).value();
   EXPECT_TRUE(page.messages[0].meta.deleted);
   EXPECT_EQ(page.messages[0].text, "");
-  EXPECT_TRUE(node.run(node.store->eventAt(room.id, sent.event.meta.seq)).value().sealed_body.empty());
+  EXPECT_TRUE(
+      node.run(node.store->eventAt(room.id, sent.event.meta.seq)).value().sealed_body.empty());
 }
 
 TEST_F(MessagesTest, HistoryPagesBackwardsWithHasMore) {
   for (int i = 1; i <= 7; ++i) {
-    node.run(node.messages.send(alice, room.id, "c" + std::to_string(i), "m" + std::to_string(i), 0)).value();
+    node.run(
+            node.messages.send(alice, room.id, "c" + std::to_string(i), "m" + std::to_string(i), 0))
+        .value();
   }
-  auto newest = node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 3)).value();
+  auto newest =
+      node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 3)).value();
   ASSERT_EQ(newest.messages.size(), 3u);
   EXPECT_EQ(newest.messages.front().meta.seq, 5);
   EXPECT_TRUE(newest.has_more);
@@ -96,7 +103,8 @@ TEST_F(MessagesTest, HistoryPagesBackwardsWithHasMore) {
   auto oldest = node.run(node.messages.history(alice.id, room.id, Seq{2}, std::nullopt, 3)).value();
   ASSERT_EQ(oldest.messages.size(), 1u);
   EXPECT_FALSE(oldest.has_more);
-  auto forward = node.run(node.messages.history(alice.id, room.id, std::nullopt, Seq{5}, 3)).value();
+  auto forward =
+      node.run(node.messages.history(alice.id, room.id, std::nullopt, Seq{5}, 3)).value();
   ASSERT_EQ(forward.messages.size(), 2u);
   EXPECT_EQ(forward.messages.front().meta.seq, 6);
   EXPECT_FALSE(forward.has_more);

@@ -5,7 +5,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
 #include <filesystem>
 #include <random>
 
@@ -27,7 +26,8 @@ namespace parley::testing {
 
 inline std::filesystem::path freshDir() {
   std::random_device rd;
-  auto dir = std::filesystem::temp_directory_path() / ("parley-test-" + std::to_string(rd()) + std::to_string(rd()));
+  auto dir = std::filesystem::temp_directory_path() /
+             ("parley-test-" + std::to_string(rd()) + std::to_string(rd()));
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -59,8 +59,9 @@ struct TestNode {
 
   TestNode() {
     limits.send_rate_per_sec = 1000;
-    bus->setHandler([this](const std::string& t, Bus::Payload p) { hub.onBusMessage(t, std::move(p)); },
-                    [this] { hub.onResubscribed(); });
+    bus->setHandler(
+        [this](const std::string& t, Bus::Payload p) { hub.onBusMessage(t, std::move(p)); },
+        [this] { hub.onResubscribed(); });
   }
   ~TestNode() {
     std::error_code ec;
