@@ -1,0 +1,83 @@
+// REST calls, same-origin: the HttpOnly parley_session cookie rides along, and the browser
+// adds the Origin header to every POST/PATCH/DELETE itself. The token is never read or kept.
+
+import type { ChatEvent, Member, Room, Session, User } from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+async function call<T>(method: string, path: string, body?: unknown, quiet401 = false): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "network", "Cannot reach the server");
+  }
+  if (res.status === 204) return undefined as T;
+  let data: unknown = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    const e = new ApiError(res.status, err?.code ?? "http_" + res.status, err?.message ?? res.statusText);
+    if (res.status === 401 && !quiet401 && e.code === "unauthorized") onUnauthorized();
+    throw e;
+  }
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  register: (username: string, password: string) =>
+    call<{ user: User }>("POST", "/register", { username, password }, true),
+  login: (username: string, password: string, device: string) =>
+    call<{ session: Session; user: User }>("POST", "/login", { username, password, device }, true),
+  logout: () => call<void>("POST", "/logout"),
+  me: () => call<{ user: User; session: Session }>("GET", "/me", undefined, true),
+  sessions: () => call<{ sessions: Session[] }>("GET", "/sessions"),
+  revokeSession: (id: number) => call<void>("DELETE", `/sessions/${id}`),
+  user: (username: string) => call<{ user: User }>("GET", `/users/${enc(username)}`),
+  rooms: () => call<{ rooms: Room[] }>("GET", "/rooms"),
+  publicRooms: () => call<{ rooms: Room[] }>("GET", "/rooms/public"),
+  createRoom: (name: string, topic: string, isPublic: boolean) =>
+    call<{ room: Room }>("POST", "/rooms", { name, topic, public: isPublic }),
+  roomDetails: (id: number) => call<{ room: Room; members: Member[] }>("GET", `/rooms/${id}`),
+  join: (id: number) => call<{ room: Room }>("POST", `/rooms/${id}/join`),
+  leave: (id: number) => call<void>("POST", `/rooms/${id}/leave`),
+  invite: (id: number, username: string) =>
+    call<{ member: Member }>("POST", `/rooms/${id}/members`, { username }),
+  direct: (username: string) => call<{ room: Room }>("POST", "/direct", { username }),
+  history: (id: number, opts: { before?: number; limit?: number }) => {
+    const q = new URLSearchParams();
+    if (opts.before) q.set("before", String(opts.before));
+    q.set("limit", String(opts.limit ?? 50));
+    return call<{ messages: ChatEvent[]; has_more: boolean }>("GET", `/rooms/${id}/messages?${q}`);
+  },
+  edit: (id: number, seq: number, text: string) =>
+    call<{ event: ChatEvent }>("PATCH", `/rooms/${id}/messages/${seq}`, { text }),
+  remove: (id: number, seq: number) => call<{ event: ChatEvent }>("DELETE", `/rooms/${id}/messages/${seq}`),
+  read: (id: number, seq: number) => call<{ last_read_seq: number }>("POST", `/rooms/${id}/read`, { seq }),
+};
+
+export type Api = typeof api;

@@ -1,0 +1,69 @@
+// Wire types, as in docs/api.md and docs/protocol.md.
+
+export interface User {
+  id: number;
+  username: string;
+}
+
+export interface Session {
+  id: number;
+  device: string;
+  ip: string;
+  created_at: number;
+  last_seen_at: number;
+  current: boolean;
+}
+
+export type EventKind = "message" | "edit" | "delete";
+
+export interface ChatEvent {
+  room: number;
+  seq: number;
+  id: string;
+  kind: EventKind;
+  sender: number;
+  sender_name: string;
+  client_msg_id: string;
+  text: string;
+  reply_to: number;
+  target: number;
+  created_at: number;
+  edited_at: number;
+  deleted: boolean;
+}
+
+export interface Room {
+  id: number;
+  kind: "group" | "direct";
+  name: string;
+  topic: string;
+  public: boolean;
+  last_seq: number;
+  role?: string;
+  last_read_seq?: number;
+  unread?: number;
+  last_message?: ChatEvent | null;
+  peer?: User;
+}
+
+export interface Member {
+  user_id: number;
+  username: string;
+  role: "owner" | "admin" | "member";
+  last_read_seq: number;
+}
+
+export type ServerFrame =
+  | { type: "ready"; user: User; session_id: number; rooms: { id: number; last_seq: number }[] }
+  | { type: "caught_up" }
+  | { type: "event"; event: ChatEvent }
+  | { type: "ack"; req: unknown; room: number; seq: number; client_msg_id?: string; duplicate?: boolean }
+  | { type: "member"; room: number; user: User; action: "joined" | "left" | "removed" | "role"; role?: string }
+  | { type: "room_added"; room: Room }
+  | { type: "room_removed"; room: number }
+  | { type: "read"; room: number; user: number; seq: number }
+  | { type: "typing"; room: number; user: User }
+  | { type: "presence"; user: User; online: boolean }
+  | { type: "resync"; room: number; last_seq: number }
+  | { type: "pong"; req: unknown }
+  | { type: "error"; req?: unknown; code: string; message?: string };
