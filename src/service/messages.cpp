@@ -237,11 +237,19 @@ Task<Status> MessageService::typing(const User& user, RoomId room) {
 
 Task<Result<std::vector<Event>>> MessageService::timeline(RoomId room, Seq after, Seq before,
                                                           int limit) {
-  if (before == kSeqMax) {
+  // The cache answers only bounded reads whose whole range it holds. A cache can lag (an
+  // append that has not landed yet, or a node that died between commit and append), and
+  // the bound, known from the Store, is what lets a lagging answer be detected.
+  if (before != kSeqMax) {
     auto cached = co_await cache_.recentEvents(room, after, limit);
     if (cached) {
-      metrics().cache_hits.inc();
-      co_return co_await openAll(std::move(*cached));
+      std::erase_if(*cached, [before](const StoredEvent& e) { return e.seq >= before; });
+      bool complete = static_cast<int>(cached->size()) == limit ||
+                      (!cached->empty() && cached->back().seq == before - 1) || after + 1 >= before;
+      if (complete) {
+        metrics().cache_hits.inc();
+        co_return co_await openAll(std::move(*cached));
+      }
     }
     metrics().cache_misses.inc();
   }

@@ -55,8 +55,9 @@ class MessageService {
   // per user and room (extra calls succeed and do nothing).
   Task<Status> typing(const User& user, RoomId room);
 
-  // Timeline events with after < seq < before, ascending, at most `limit`, opened. Reads the
-  // cache first when the range runs to the end of the room. No membership check.
+  // Timeline events with after < seq < before, ascending, at most `limit`, opened. A bounded
+  // range is read from the cache when it holds all of it, else from the Store. No
+  // membership check.
   Task<Result<std::vector<Event>>> timeline(RoomId room, Seq after, Seq before, int limit);
 
   // Opens a stored event (used for room summaries).

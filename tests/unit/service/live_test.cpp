@@ -3,6 +3,7 @@
 
 #include <mutex>
 
+#include "core/metrics.h"
 #include "service/envelope.h"
 #include "service/live_feed.h"
 #include "support/test_node.h"
@@ -161,6 +162,25 @@ TEST_F(LiveTest, FeedSaysResyncWhenTooFarBehind) {
   LiveItem item =
       decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 6, alice.id}, "{}")).value();
   EXPECT_EQ(seqsOf(node.run(feed.process(item)).value()), std::vector<Seq>{6});
+}
+
+TEST_F(LiveTest, ResumeReadsTheCacheAndDetectsWhenItLags) {
+  for (auto t : {"1", "2", "3"}) send(alice, t);
+  auto hits = metrics().cache_hits.value();
+  LiveFeed feed(node.messages, bob.id, 100);
+  EXPECT_EQ(seqsOf(node.run(feed.start(room.id, 1, 3)).value()), (std::vector<Seq>{2, 3}));
+  EXPECT_EQ(metrics().cache_hits.value(), hits + 1);
+
+  // An event the cache never heard of (as if its node died between commit and append).
+  AppendRequest del;
+  del.room_id = room.id;
+  del.kind = EventKind::del;
+  del.event_id = "stale-cache-probe";
+  del.sender = alice.id;
+  del.target = 1;
+  node.run(node.store->append(del)).value();
+  LiveFeed fresh(node.messages, bob.id, 100);
+  EXPECT_EQ(seqsOf(node.run(fresh.start(room.id, 0, 4)).value()), (std::vector<Seq>{1, 2, 3, 4}));
 }
 
 TEST_F(LiveTest, FeedIgnoresRoomsItDoesNotTrack) {
