@@ -11,14 +11,15 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS=(cmake ninja-build g++ ccache pkg-config git curl
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
-  libtomlplusplus-dev libgtest-dev libgmock-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev
+  postgresql redis-server redis-tools
   python3 python3-pytest python3-websockets
   nodejs npm chromium)
 if [ "${1:-}" = "--run-only" ]; then
   PKGS=(cmake ninja-build g++ ccache pkg-config
     libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
-    libtomlplusplus-dev libgtest-dev libgmock-dev nodejs npm)
+    libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev nodejs npm)
 fi
 
 missing=()

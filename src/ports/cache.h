@@ -5,7 +5,9 @@
 // Recent events are kept exactly as the Store holds them (sealed, invariant 5), the latest
 // `capacity` per room, and only as a contiguous run of seqs: a cache that cannot prove it
 // holds every event after `after` answers with a miss (nullopt), never a partial list.
-// Rate-limit counters are fixed windows keyed by an opaque string.
+// Rate-limit counters are fixed windows keyed by an opaque string. Sessions are cached by
+// token hash with a TTL; presence is a set of per-node leases that expire by themselves, so
+// a node that dies without saying goodbye stops counting once its leases run out.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +19,12 @@
 #include "domain/types.h"
 
 namespace parley {
+
+// A session lookup as cached: the session and its user (without the password hash).
+struct CachedSession {
+  Session session;
+  User user;
+};
 
 struct RateDecision {
   bool allowed = true;
@@ -42,6 +50,21 @@ class Cache {
   // Counts one hit against `key`; at most `limit` hits per `window_ms`.
   virtual boost::asio::awaitable<RateDecision> hit(std::string key, int limit, Millis window_ms,
                                                    Millis now) = 0;
+
+  // nullopt on a miss (the caller reads the Store and may put).
+  virtual boost::asio::awaitable<std::optional<CachedSession>> session(std::string token_hash) = 0;
+  virtual boost::asio::awaitable<void> putSession(std::string token_hash, CachedSession s,
+                                                  Millis ttl_ms) = 0;
+  virtual boost::asio::awaitable<void> dropSession(std::string token_hash) = 0;
+
+  // Presence: `node` holds connections of `users` for the next `ttl_ms` (a heartbeat
+  // refreshes it); release ends one user's lease on that node at once.
+  virtual boost::asio::awaitable<void> presenceLease(std::string node, std::vector<UserId> users,
+                                                     Millis ttl_ms, Millis now) = 0;
+  virtual boost::asio::awaitable<void> presenceRelease(std::string node, UserId user) = 0;
+  // The subset of `users` with an unexpired lease on any node.
+  virtual boost::asio::awaitable<std::vector<UserId>> onlineAmong(std::vector<UserId> users,
+                                                                  Millis now) = 0;
 };
 
 using CachePtr = std::unique_ptr<Cache>;

@@ -1,5 +1,8 @@
 #include "adapters/memory/memory_cache.h"
 
+#include <chrono>
+#include <unordered_map>
+
 #include <algorithm>
 #include <cassert>
 #include <deque>
@@ -238,11 +241,91 @@ class MemoryCache final : public Cache {
     co_return d;
   }
 
+  boost::asio::awaitable<std::optional<CachedSession>> session(std::string token_hash) override {
+    std::optional<CachedSession> got;
+    {
+      std::lock_guard lock(sessions_mu_);
+      auto it = sessions_.find(token_hash);
+      if (it != sessions_.end() && it->second.expires > std::chrono::steady_clock::now()) {
+        got = it->second.value;
+      }
+    }
+    co_return got;
+  }
+
+  boost::asio::awaitable<void> putSession(std::string token_hash, CachedSession s,
+                                          Millis ttl_ms) override {
+    {
+      std::lock_guard lock(sessions_mu_);
+      if (sessions_.size() >= kMaxSessions) sessions_.clear();  // bounded; refills from the Store
+      sessions_[std::move(token_hash)] = {std::move(s), std::chrono::steady_clock::now() +
+                                                            std::chrono::milliseconds(ttl_ms)};
+    }
+    co_return;
+  }
+
+  boost::asio::awaitable<void> dropSession(std::string token_hash) override {
+    {
+      std::lock_guard lock(sessions_mu_);
+      sessions_.erase(token_hash);
+    }
+    co_return;
+  }
+
+  boost::asio::awaitable<void> presenceLease(std::string node, std::vector<UserId> users,
+                                             Millis ttl_ms, Millis now) override {
+    {
+      std::lock_guard lock(presence_mu_);
+      for (UserId u : users) leases_[u][node] = now + ttl_ms;
+    }
+    co_return;
+  }
+
+  boost::asio::awaitable<void> presenceRelease(std::string node, UserId user) override {
+    {
+      std::lock_guard lock(presence_mu_);
+      if (auto it = leases_.find(user); it != leases_.end()) {
+        it->second.erase(node);
+        if (it->second.empty()) leases_.erase(it);
+      }
+    }
+    co_return;
+  }
+
+  boost::asio::awaitable<std::vector<UserId>> onlineAmong(std::vector<UserId> users,
+                                                          Millis now) override {
+    std::vector<UserId> online;
+    {
+      std::lock_guard lock(presence_mu_);
+      for (UserId u : users) {
+        auto it = leases_.find(u);
+        if (it == leases_.end()) continue;
+        for (auto& [node, until] : it->second) {
+          if (until > now) {
+            online.push_back(u);
+            break;
+          }
+        }
+      }
+    }
+    co_return online;
+  }
+
  private:
+  static constexpr std::size_t kMaxSessions = 100000;
+  struct SessionEntry {
+    CachedSession value;
+    std::chrono::steady_clock::time_point expires;
+  };
+
   std::mutex events_mu_;
   RecentEvents events_;  // guarded by events_mu_
   std::mutex limits_mu_;
   RateLimiter limits_;  // guarded by limits_mu_
+  std::mutex sessions_mu_;
+  std::unordered_map<std::string, SessionEntry> sessions_;  // guarded by sessions_mu_
+  std::mutex presence_mu_;
+  std::unordered_map<UserId, std::unordered_map<std::string, Millis>> leases_;  // guarded by presence_mu_
 };
 
 }  // namespace

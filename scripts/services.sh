@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Starts and stops the outside services the tests use, on loopback, in a throwaway
+# directory, on free ports:
+#
+#   eval "$(scripts/services.sh start)"   # exports PARLEY_TEST_PG_URL, PARLEY_TEST_REDIS_URL,
+#                                         # PARLEY_SERVICES_DIR
+#   scripts/services.sh stop              # stops what `start` started (by PID), removes the dir
+#
+# PostgreSQL 15 runs as the postgres user when invoked as root (initdb refuses root).
+set -euo pipefail
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+start() {
+  local dir pgbin pgport redisport
+  dir=$(mktemp -d /tmp/parley-services.XXXXXX)
+  chmod 755 "$dir"
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  pgport=$(free_port)
+  redisport=$(free_port)
+  local as_pg=()
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; as_pg=(runuser -u postgres --); fi
+  "${as_pg[@]}" "$pgbin/initdb" -D "$dir/pg" -U postgres --auth-local=trust --auth-host=trust \
+    -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -t 60 \
+    -o "-p $pgport -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+    start >/dev/null
+  "${as_pg[@]}" psql -h 127.0.0.1 -p "$pgport" -U postgres -q \
+    -c "CREATE ROLE parley LOGIN SUPERUSER PASSWORD 'parley'" -c "CREATE DATABASE parley OWNER parley" >/dev/null
+  redis-server --port "$redisport" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    --pidfile "$dir/redis.pid" --dir "$dir" --logfile "$dir/redis.log"
+  for _ in $(seq 100); do
+    redis-cli -p "$redisport" ping >/dev/null 2>&1 && break
+    sleep 0.1  # waiting for a daemon we just started; bounded
+  done
+  echo "export PARLEY_SERVICES_DIR=$dir"
+  echo "export PARLEY_TEST_PG_URL=postgresql://parley:parley@127.0.0.1:$pgport/parley"
+  echo "export PARLEY_TEST_REDIS_URL=redis://127.0.0.1:$redisport"
+}
+
+stop() {
+  local dir=${PARLEY_SERVICES_DIR:-}
+  [ -n "$dir" ] && [ -d "$dir" ] || return 0
+  local pgbin
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  if [ -f "$dir/pg/postmaster.pid" ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+      runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/pg" -m fast -w stop >/dev/null || true
+    else
+      "$pgbin/pg_ctl" -D "$dir/pg" -m fast -w stop >/dev/null || true
+    fi
+  fi
+  if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
