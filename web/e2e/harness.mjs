@@ -59,6 +59,7 @@ export async function startServer(extraArgs = []) {
 }
 
 export async function launchBrowser() {
+  if (!existsSync(chromiumBin)) throw new Error(`no browser at ${chromiumBin}: apt-get install -y chromium (or set CHROMIUM_BIN)`);
   // playwright gives every launch a fresh temporary --user-data-dir of its own.
   return chromium.launch({
     executablePath: chromiumBin,

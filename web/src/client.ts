@@ -341,6 +341,7 @@ export class Connection {
   /** Queue a message: shown at once as pending, sent now if live, else on reconnect. */
   send(room: number, text: string, replyTo: number, clientMsgId: string): void {
     this.st.addPending(room, text, replyTo, clientMsgId, this.now());
+    this.lastTyping.delete(room); // others clear my typing when the message lands
     this.flush();
   }
 

@@ -325,7 +325,8 @@ class ChatApp {
     if (!r) return;
     if (this.active !== id) {
       this.active = id;
-      this.dividerAfter = r.lastReadSeq;
+      // Unread messages wait below a divider placed after my read marker.
+      this.dividerAfter = r.unread > 0 ? r.lastReadSeq : Number.POSITIVE_INFINITY;
       this.scrollToDivider = true;
       this.replyTo = 0;
       this.editing = 0;
@@ -628,7 +629,7 @@ class ChatApp {
     for (const it of items) {
       if (it.kind === "message") {
         const m = it.message;
-        if (!dividerPlaced && this.dividerAfter > 0 && m.seq > this.dividerAfter && m.sender !== this.me.id) {
+        if (!dividerPlaced && m.seq > this.dividerAfter && m.sender !== this.me.id) {
           dividerPlaced = true;
           place("divider", "d", () => h("div", { class: "divider", role: "separator", "aria-label": "New messages" }, h("span", { text: "New messages" })));
         }
