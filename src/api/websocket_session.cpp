@@ -246,7 +246,7 @@ awaitable<bool> WebSocketSession::hello() {
     }
     if (!co_await writeFrames(*frames)) co_return false;
   }
-  if (first) co_await ctx_.presence.changed(auth_.user.id, auth_.user.username, true);
+  co_await ctx_.presence.connected(auth_.user.id, first);
   std::vector<std::string> online = co_await ctx_.presence.snapshot(auth_.user.id);
   for (auto& p : online) {
     if (!co_await writeText(p)) co_return false;
@@ -400,8 +400,8 @@ awaitable<void> WebSocketSession::run() {
   }
   wake_.cancel();
   if (feed_) {
-    if (ctx_.hub.detach(self))
-      co_await ctx_.presence.changed(auth_.user.id, auth_.user.username, false);
+    bool last = ctx_.hub.detach(self);
+    co_await ctx_.presence.disconnected(auth_.user.id, last);
   }
   registry_.remove(this);
   metrics().connections.add(-1);

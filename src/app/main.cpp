@@ -19,6 +19,7 @@
 #include "app/config.h"
 #include "core/log.h"
 #include "crypto/password_hasher.h"
+#include "crypto/random.h"
 #include "ports/clock.h"
 #include "service/accounts.h"
 #include "service/hub.h"
@@ -92,10 +93,11 @@ int serve(app::Config cfg, const char* argv0) {
   UserDirectory users(**store);
   RoomKeys room_keys(**store, **keys);
   MessageService messages(**store, *cache, *bus, room_keys, users, clock, cfg.limits);
-  RoomService rooms(**store, *bus, messages, users, clock, cfg.limits);
+
   AccountService accounts(**store, *bus, hasher, users, clock, cfg.limits);
   Hub hub(*bus);
-  PresenceService presence(**store, *bus, hub);
+  PresenceService presence(**store, *cache, *bus, hub, users, clock, crypto::newEventId());
+  RoomService rooms(**store, *bus, messages, presence, users, clock, cfg.limits);
   bus->setHandler(
       [&hub](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
       [&hub] { hub.onResubscribed(); });
@@ -116,6 +118,7 @@ int serve(app::Config cfg, const char* argv0) {
   }
   ctx.allowed_origins.push_back(url);
   server.start();
+  asio::co_spawn(*ioc, presence.heartbeatLoop(), asio::detached);
   log::info("listening",
             {{"url", url}, {"data_dir", cfg.data_dir}, {"static_dir", cfg.static_dir}});
   std::cout << "parley listening on " << url << std::endl;

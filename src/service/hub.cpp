@@ -80,6 +80,14 @@ bool Hub::isOnline(UserId user) const {
   return users_.count(user) != 0;
 }
 
+std::vector<UserId> Hub::localUsers() const {
+  std::lock_guard lock(mu_);
+  std::vector<UserId> out;
+  out.reserve(users_.size());
+  for (auto& [user, clients] : users_) out.push_back(user);
+  return out;
+}
+
 Hub::Clients Hub::roomClients(RoomId room) const {
   std::lock_guard lock(mu_);
   auto it = rooms_.find(room);

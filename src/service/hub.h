@@ -44,6 +44,8 @@ class Hub {
   // Returns true if it was the user's last connection on this node.
   bool detach(const ClientPtr& client);
   bool isOnline(UserId user) const;
+  // Users with at least one connection on this node.
+  std::vector<UserId> localUsers() const;
 
   void onBusMessage(const std::string& topic, Bus::Payload payload);
   void onResubscribed();

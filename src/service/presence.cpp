@@ -1,6 +1,11 @@
 #include "service/presence.h"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
+#include <chrono>
 
 #include "service/codec.h"
 #include "service/envelope.h"
@@ -9,27 +14,77 @@ namespace parley {
 
 namespace json = boost::json;
 
-Task<void> PresenceService::changed(UserId user, const std::string& username, bool online) {
-  auto co = co_await store_.coMembers(user);
-  if (!co) co_return;
-  std::string frame = json::serialize(json::object{
+std::string PresenceService::frame(UserId user, const std::string& username, bool online) const {
+  return json::serialize(json::object{
       {"type", "presence"}, {"user", codec::user(user, username)}, {"online", online}});
-  auto payload = encodeEnvelope({FrameKind::presence, 0, 0, user}, frame);
-  for (UserId to : *co) bus_.publish(userTopic(to), payload);
+}
+
+Task<void> PresenceService::announce(UserId user, bool online, const std::vector<UserId>& to) {
+  std::string name = co_await users_.name(user);
+  auto payload = encodeEnvelope({FrameKind::presence, 0, 0, user}, frame(user, name, online));
+  for (UserId u : to) {
+    if (u != user) bus_.publish(userTopic(u), payload);
+  }
+}
+
+Task<void> PresenceService::connected(UserId user, bool first_here) {
+  std::vector<UserId> me{user};
+  co_await cache_.presenceLease(node_, std::move(me), kLeaseMs, clock_.now());
+  if (!first_here) co_return;
+  auto co = co_await store_.coMembers(user);
+  if (co) co_await announce(user, true, *co);
+}
+
+Task<void> PresenceService::disconnected(UserId user, bool last_here) {
+  if (!last_here) co_return;
+  co_await cache_.presenceRelease(node_, user);
+  std::vector<UserId> me{user};
+  auto still = co_await cache_.onlineAmong(std::move(me), clock_.now());
+  if (!still.empty()) co_return;  // connected on another node
+  auto co = co_await store_.coMembers(user);
+  if (co) co_await announce(user, false, *co);
 }
 
 Task<std::vector<std::string>> PresenceService::snapshot(UserId user) {
   std::vector<std::string> frames;
   auto co = co_await store_.coMembers(user);
   if (!co) co_return frames;
-  for (UserId other : *co) {
-    if (!hub_.isOnline(other)) continue;
-    auto who = co_await store_.userById(other);
-    if (!who) continue;
-    frames.push_back(json::serialize(json::object{
-        {"type", "presence"}, {"user", codec::user(other, who->username)}, {"online", true}}));
+  auto online = co_await cache_.onlineAmong(std::move(*co), clock_.now());
+  for (UserId other : online) {
+    std::string name = co_await users_.name(other);
+    frames.push_back(frame(other, name, true));
   }
   co_return frames;
+}
+
+Task<void> PresenceService::introduce(RoomId room, UserId joined) {
+  auto members = co_await store_.members(room);
+  if (!members) co_return;
+  std::vector<UserId> ids;
+  for (auto& m : *members) ids.push_back(m.user_id);
+  auto online = co_await cache_.onlineAmong(ids, clock_.now());
+  bool joined_online = false;
+  for (UserId u : online) {
+    if (u == joined) {
+      joined_online = true;
+    } else {
+      std::vector<UserId> to{joined};
+      co_await announce(u, true, to);
+    }
+  }
+  if (joined_online) co_await announce(joined, true, ids);
+}
+
+Task<void> PresenceService::heartbeatLoop() {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(std::chrono::milliseconds(kHeartbeatMs));
+    auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (ec) co_return;
+    std::vector<UserId> local = hub_.localUsers();
+    if (!local.empty())
+      co_await cache_.presenceLease(node_, std::move(local), kLeaseMs, clock_.now());
+  }
 }
 
 }  // namespace parley

@@ -10,7 +10,7 @@ namespace parley {
 namespace json = boost::json;
 
 void RoomService::publishJoined(const Room& room, UserId user, const std::string& username,
-                                Role role) {
+                                Role role, const User* peer) {
   json::object m{{"type", "member"},
                  {"room", room.id},
                  {"user", codec::user(user, username)},
@@ -18,7 +18,10 @@ void RoomService::publishJoined(const Room& room, UserId user, const std::string
                  {"role", toString(role)}};
   bus_.publish(roomTopic(room.id),
                encodeEnvelope({FrameKind::member, room.id, 0, user}, json::serialize(m)));
-  json::object added{{"type", "room_added"}, {"room", codec::room(room)}};
+  json::object added_room = codec::room(room);
+  added_room["role"] = toString(role);
+  if (peer) added_room["peer"] = codec::user(peer->id, peer->username);
+  json::object added{{"type", "room_added"}, {"room", std::move(added_room)}};
   bus_.publish(userTopic(user),
                encodeEnvelope({FrameKind::room_added, room.id, room.last_seq, user},
                               json::serialize(added)));
@@ -108,6 +111,7 @@ Task<Result<Room>> RoomService::join(const User& me, RoomId room) {
   auto fresh = co_await store_.roomById(room);
   if (!fresh) co_return fresh.error();
   publishJoined(*fresh, me.id, me.username, Role::member);
+  co_await presence_.introduce(room, me.id);
   co_return fresh;
 }
 
@@ -140,6 +144,7 @@ Task<Result<Member>> RoomService::addMember(const User& me, RoomId room, std::st
   auto fresh = co_await store_.roomById(room);
   if (!fresh) co_return fresh.error();
   publishJoined(*fresh, user->id, user->username, Role::member);
+  co_await presence_.introduce(room, user->id);
   co_return added;
 }
 
@@ -193,8 +198,9 @@ Task<Result<Room>> RoomService::direct(const User& me, std::string username) {
   auto room = co_await store_.directRoom(me.id, peer->id, clock_.now());
   if (!room) co_return room.error();
   // Idempotent for the receivers: a connection that already has the room ignores it.
-  publishJoined(*room, me.id, me.username, Role::member);
-  publishJoined(*room, peer->id, peer->username, Role::member);
+  publishJoined(*room, me.id, me.username, Role::member, &*peer);
+  publishJoined(*room, peer->id, peer->username, Role::member, &me);
+  co_await presence_.introduce(room->id, peer->id);
   co_return room;
 }
 

@@ -15,17 +15,19 @@
 #include "service/event.h"
 #include "service/limits.h"
 #include "service/messages.h"
+#include "service/presence.h"
 #include "service/users.h"
 
 namespace parley {
 
 class RoomService {
  public:
-  RoomService(Store& store, Bus& bus, MessageService& messages, UserDirectory& users,
-              const Clock& clock, const ServiceLimits& limits)
+  RoomService(Store& store, Bus& bus, MessageService& messages, PresenceService& presence,
+              UserDirectory& users, const Clock& clock, const ServiceLimits& limits)
       : store_(store),
         bus_(bus),
         messages_(messages),
+        presence_(presence),
         users_(users),
         clock_(clock),
         limits_(limits) {}
@@ -53,12 +55,15 @@ class RoomService {
 
  private:
   Task<Result<Room>> groupRoom(RoomId room);
-  void publishJoined(const Room& room, UserId user, const std::string& username, Role role);
+  // `peer`: for a direct room, the other member, shown in the room_added frame.
+  void publishJoined(const Room& room, UserId user, const std::string& username, Role role,
+                     const User* peer = nullptr);
   void publishGone(RoomId room, UserId user, const std::string& username, std::string_view action);
 
   Store& store_;
   Bus& bus_;
   MessageService& messages_;
+  PresenceService& presence_;
   UserDirectory& users_;
   const Clock& clock_;
   const ServiceLimits& limits_;

@@ -166,6 +166,28 @@ def test_presence_online_and_offline(server, users):
     run(body())
 
 
+def test_presence_when_two_people_start_sharing_a_room(server, users):
+    """Both online, no room in common; a direct room makes each see the other online."""
+    a, au = users("shara")
+    b, bu = users("sharb")
+
+    def presence(uid):
+        return lambda f: f.get("type") == "presence" and f["user"]["id"] == uid and f["online"] is True
+
+    async def body():
+        async with await connect_ready(server, a, name="A") as wa, \
+                await connect_ready(server, b, name="B") as wb:
+            status, body = server.api("POST", "/api/v1/direct", {"username": bu["username"]}, token=a)
+            assert status == 200, body
+            added = await wb.recv_until(is_type("room_added"), what="room_added at B")
+            assert added["room"]["id"] == body["room"]["id"]
+            assert added["room"]["kind"] == "direct"
+            assert added["room"]["peer"] == {"id": au["id"], "username": au["username"]}
+            await wb.recv_until(presence(au["id"]), what="A online, seen by B")
+            await wa.recv_until(presence(bu["id"]), what="B online, seen by A")
+    run(body())
+
+
 def test_ws_malformed_frames_keep_connection(server, users):
     room, [(a, au), (b, bu)] = _room_with(server, users, "mala", "malb")
     rid = room["id"]

@@ -1,10 +1,8 @@
 #include "adapters/memory/memory_cache.h"
 
-#include <chrono>
-#include <unordered_map>
-
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <deque>
 #include <iterator>
 #include <list>
@@ -258,8 +256,8 @@ class MemoryCache final : public Cache {
     {
       std::lock_guard lock(sessions_mu_);
       if (sessions_.size() >= kMaxSessions) sessions_.clear();  // bounded; refills from the Store
-      sessions_[std::move(token_hash)] = {std::move(s), std::chrono::steady_clock::now() +
-                                                            std::chrono::milliseconds(ttl_ms)};
+      sessions_[std::move(token_hash)] = {
+          std::move(s), std::chrono::steady_clock::now() + std::chrono::milliseconds(ttl_ms)};
     }
     co_return;
   }
@@ -325,7 +323,8 @@ class MemoryCache final : public Cache {
   std::mutex sessions_mu_;
   std::unordered_map<std::string, SessionEntry> sessions_;  // guarded by sessions_mu_
   std::mutex presence_mu_;
-  std::unordered_map<UserId, std::unordered_map<std::string, Millis>> leases_;  // guarded by presence_mu_
+  std::unordered_map<UserId, std::unordered_map<std::string, Millis>>
+      leases_;  // guarded by presence_mu_
 };
 
 }  // namespace

@@ -52,10 +52,11 @@ struct TestNode {
   UserDirectory users{*store};
   RoomKeys room_keys{*store, *keys};
   MessageService messages{*store, *cache, *bus, room_keys, users, clock, limits};
-  RoomService rooms{*store, *bus, messages, users, clock, limits};
+
   AccountService accounts{*store, *bus, hasher, users, clock, limits};
   Hub hub{*bus};
-  PresenceService presence{*store, *bus, hub};
+  PresenceService presence{*store, *cache, *bus, hub, users, clock, "test-node"};
+  RoomService rooms{*store, *bus, messages, presence, users, clock, limits};
 
   TestNode() {
     limits.send_rate_per_sec = 1000;
