@@ -147,7 +147,9 @@ Awaitable<HttpResponse> Router::handle(HttpRequest req) {
   HttpResponse r;
   r.status = httpStatus(res.error().code);
   r.body = errorBody(res.error());
-  if (res.error().code == Code::rate_limited) r.headers.emplace_back("Retry-After", "1");
+  if (res.error().code == Code::rate_limited) {
+    r.headers.emplace_back("Retry-After", std::to_string(std::max(1, res.error().retry_after_s)));
+  }
   co_return r;
 }
 
@@ -155,7 +157,7 @@ Awaitable<Result<HttpResponse>> Router::route(Call& call) {
   if (call.segs.empty()) co_return makeError(Code::not_found, "no such route");
   const std::string& head = call.segs[0];
   if (head == "register" || head == "login" || head == "logout" || head == "me" ||
-      head == "sessions" || head == "users") {
+      head == "sessions" || head == "users" || head == "audit" || head == "admin") {
     co_return co_await accountRoutes(call);
   }
   if (head == "rooms" && call.segs.size() >= 3 && call.segs[2] != "members" &&
@@ -221,6 +223,29 @@ Awaitable<Result<HttpResponse>> Router::accountRoutes(Call& call) {
     auto done = co_await accounts.revoke(*auth, *id);
     if (!done) co_return done.error();
     co_return noContent();
+  }
+  if (call.is("GET", {"audit"}) || call.is("GET", {"admin", "audit"})) {
+    auto limit = intParam(call.param("limit"), "limit");
+    if (!limit) co_return limit.error();
+    int n = static_cast<int>(std::min<std::int64_t>(limit->value_or(100), 500));
+    Result<std::vector<AuditEvent>> events = std::vector<AuditEvent>{};
+    if (call.segs[0] == "admin") {  // not a ?: of two co_awaits: g++ 12
+      events = co_await accounts.auditTrailAll(*auth, n);
+    } else {
+      events = co_await accounts.auditTrail(*auth, n);
+    }
+    if (!events) co_return events.error();
+    json::array a;
+    for (auto& e : *events) {
+      a.push_back(json::object{{"id", e.id},
+                               {"user_id", e.user_id},
+                               {"kind", e.kind},
+                               {"ip", e.ip},
+                               {"device", e.device},
+                               {"detail", e.detail},
+                               {"at", e.at}});
+    }
+    co_return jsonResponse(200, {{"events", std::move(a)}});
   }
   if (call.is("GET", {"users", "*"})) {
     auto user = co_await accounts.userByName(call.segs[1]);

@@ -28,6 +28,10 @@ po::options_description describe() {
     ("max-outbound", po::value<std::size_t>()->default_value(4 * 1024 * 1024), "outbound queue per WebSocket, bytes; beyond it the socket is closed with 4008")
     ("send-rate", po::value<int>()->default_value(20), "messages per second per user")
     ("resume-max", po::value<int>()->default_value(1000), "events replayed per room on resume before the client is told to resync")
+    ("admin", po::value<std::vector<std::string>>()->composing(), "username allowed to read every account's audit trail (repeatable)")
+    ("login-per-ip", po::value<int>()->default_value(30), "login attempts per minute from one address")
+    ("login-per-account-ip", po::value<int>()->default_value(10), "login attempts per 15 minutes for one account from one address")
+    ("login-per-account-new-network", po::value<int>()->default_value(50), "login attempts per hour for one account from networks it never logged in from")
     ("session-idle-days", po::value<int>()->default_value(30), "a session unused this long expires")
     ("session-max-age-days", po::value<int>()->default_value(90), "a session this old expires")
     ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error");
@@ -127,6 +131,11 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   c.limits.session_idle_ms = vm["session-idle-days"].as<int>() * 24LL * 3600 * 1000;
   c.limits.session_max_age_ms = vm["session-max-age-days"].as<int>() * 24LL * 3600 * 1000;
   c.log_level = vm["log-level"].as<std::string>();
+  if (vm.count("admin")) c.limits.admin_usernames = vm["admin"].as<std::vector<std::string>>();
+  c.limits.login_per_ip_per_minute = vm["login-per-ip"].as<int>();
+  c.limits.login_per_account_ip_per_15min = vm["login-per-account-ip"].as<int>();
+  c.limits.login_per_account_unknown_network_per_hour =
+      vm["login-per-account-new-network"].as<int>();
   return std::optional<Config>(std::move(c));
 }
 

@@ -94,7 +94,7 @@ int serve(app::Config cfg, const char* argv0) {
   RoomKeys room_keys(**store, **keys);
   MessageService messages(**store, *cache, *bus, room_keys, users, clock, cfg.limits);
 
-  AccountService accounts(**store, *bus, hasher, users, clock, cfg.limits);
+  AccountService accounts(**store, *cache, *bus, hasher, users, clock, cfg.limits);
   Hub hub(*bus);
   PresenceService presence(**store, *cache, *bus, hub, users, clock, crypto::newEventId());
   RoomService rooms(**store, *bus, messages, presence, users, clock, cfg.limits);

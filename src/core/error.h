@@ -38,6 +38,7 @@ int httpStatus(Code c) noexcept;
 struct Error {
   Code code;
   std::string message;
+  int retry_after_s = 0;  // rate_limited: when to try again (the Retry-After header)
 };
 
 inline Error makeError(Code c, std::string message) { return Error{c, std::move(message)}; }

@@ -50,6 +50,12 @@ std::string Metrics::render() const {
           cache_hits.value());
   counter(out, "parley_cache_misses_total", "Timeline reads that went to the store.",
           cache_misses.value());
+  counter(out, "parley_logins_total", "Successful logins.", logins.value());
+  counter(out, "parley_logins_failed_total", "Failed logins.", logins_failed.value());
+  counter(out, "parley_logins_locked_total", "Logins refused by a login limit.",
+          logins_locked.value());
+  counter(out, "parley_logins_new_network_total", "Logins from a network not seen before.",
+          logins_new_network.value());
   out +=
       "# HELP parley_errors_total Errors answered, by code.\n# TYPE parley_errors_total counter\n";
   for (std::size_t i = 0; i < errors_.size(); ++i) {

@@ -57,7 +57,11 @@ struct Metrics {
   Counter slow_consumers;     // connections closed for a full outbound queue
   Counter cache_hits;         // resume/history reads answered by the cache
   Counter cache_misses;
-  Histogram send_to_ack;  // from a send's arrival to its ack, seconds
+  Counter logins;              // successful logins
+  Counter logins_failed;       // wrong password or unknown account
+  Counter logins_locked;       // refused by a login limit
+  Counter logins_new_network;  // successful logins from a network not seen before
+  Histogram send_to_ack;       // from a send's arrival to its ack, seconds
 
   void countError(Code c) noexcept { errors_[static_cast<std::size_t>(c)].inc(); }
   std::string render() const;

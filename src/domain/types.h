@@ -89,6 +89,18 @@ struct StoredEvent {
   std::string sealed_body;  // nonce || ciphertext; empty for del and deleted messages
 };
 
+// A security-relevant event on an account: failed logins, lockouts, logins from a new
+// device or network. Visible to the user and to admins.
+struct AuditEvent {
+  std::int64_t id = 0;
+  UserId user_id = 0;  // 0 when the attempt named no existing account
+  std::string kind;    // login, login_failed, login_locked, login_new_device, login_new_network
+  std::string ip;
+  std::string device;
+  std::string detail;
+  Millis at = 0;
+};
+
 // The wrapped (KeyProvider-encrypted) data key of a room, one per version.
 struct RoomKeyRecord {
   RoomId room_id = 0;

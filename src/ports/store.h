@@ -133,6 +133,11 @@ class Store {
   virtual Task<Result<RoomKeyRecord>> latestRoomKey(RoomId room) = 0;  // not_found if none
   // conflict if (room, version) exists already (another node won the race: re-read).
   virtual Task<Status> putRoomKey(RoomKeyRecord k) = 0;
+
+  // --- audit ---
+  virtual Task<Status> recordAudit(AuditEvent e) = 0;
+  // Newest first, at most `limit`; user 0 means every user's.
+  virtual Task<Result<std::vector<AuditEvent>>> auditEvents(UserId user, int limit) = 0;
 };
 
 using StorePtr = std::unique_ptr<Store>;

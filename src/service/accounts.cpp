@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/metrics.h"
 #include "crypto/tokens.h"
 #include "service/envelope.h"
 
@@ -43,57 +44,173 @@ Task<Result<User>> AccountService::registerUser(std::string username, std::strin
   co_return user;
 }
 
+namespace {
+
+// The network a login comes from: /24 for IPv4, /64 for IPv6 (first four groups).
+std::string networkOf(const std::string& ip) {
+  if (ip.find(':') != std::string::npos) {
+    std::size_t pos = 0;
+    for (int groups = 0; groups < 4 && pos != std::string::npos; ++groups) {
+      pos = ip.find(':', pos == 0 ? 0 : pos + 1);
+    }
+    return pos == std::string::npos ? ip : ip.substr(0, pos);
+  }
+  auto dot = ip.rfind('.');
+  return dot == std::string::npos ? ip : ip.substr(0, dot);
+}
+
+Error limited(std::string message, int retry_after_s) {
+  Error e{Code::rate_limited, std::move(message)};
+  e.retry_after_s = std::max(1, retry_after_s);
+  return e;
+}
+
+}  // namespace
+
+Task<void> AccountService::audit(UserId user, const char* kind, const std::string& ip,
+                                 const std::string& device, const char* detail) {
+  AuditEvent e{.user_id = user,
+               .kind = kind,
+               .ip = ip,
+               .device = device,
+               .detail = detail,
+               .at = clock_.now()};
+  co_await store_.recordAudit(std::move(e));  // best effort: a login does not fail on it
+}
+
+// Three limits, in this order: per source IP (any account), per (account, IP), and per
+// account for networks the account never logged in from. A known network is exempt from
+// the last one, so an attacker spraying guesses from elsewhere cannot lock the owner out.
+Task<Status> AccountService::admitLogin(const User* user, const std::string& ip,
+                                        const std::string& device, bool known_network) {
+  Millis now = clock_.now();
+  std::string ip_key = "login:ip:" + ip;
+  auto per_ip = co_await cache_.hit(ip_key, limits_.login_per_ip_per_minute, 60'000, now);
+  if (!per_ip.allowed) {
+    metrics().logins_locked.inc();
+    co_await audit(user ? user->id : 0, "login_locked", ip, device,
+                   "too many attempts from this address");
+    co_return limited("too many login attempts from this address",
+                      static_cast<int>(per_ip.retry_after_ms / 1000));
+  }
+  if (!user) co_return Status{};
+  std::string pair_key = "login:pair:" + std::to_string(user->id) + ":" + ip;
+  auto per_pair =
+      co_await cache_.hit(pair_key, limits_.login_per_account_ip_per_15min, 15 * 60'000, now);
+  if (!per_pair.allowed) {
+    metrics().logins_locked.inc();
+    co_await audit(user->id, "login_locked", ip, device,
+                   "too many attempts for this account from this address");
+    co_return limited("too many login attempts for this account",
+                      static_cast<int>(per_pair.retry_after_ms / 1000));
+  }
+  if (!known_network) {
+    std::string account_key = "login:account:" + std::to_string(user->id);
+    auto per_account = co_await cache_.hit(
+        account_key, limits_.login_per_account_unknown_network_per_hour, 3600'000, now);
+    if (!per_account.allowed) {
+      metrics().logins_locked.inc();
+      co_await audit(user->id, "login_locked", ip, device, "too many attempts from new networks");
+      co_return limited("too many login attempts for this account from new networks",
+                        static_cast<int>(per_account.retry_after_ms / 1000));
+    }
+  }
+  co_return Status{};
+}
+
 Task<Result<AccountService::Login>> AccountService::login(std::string username,
                                                           std::string password, std::string device,
                                                           std::string ip) {
+  device = device.empty() ? "unknown" : device.substr(0, 100);
   auto user = co_await store_.userByName(username);
+  if (!user && user.error().code != Code::not_found) co_return user.error();
+
+  bool known_network = false, known_device = false;
+  if (user) {
+    auto history = co_await store_.auditEvents(user->id, 200);
+    if (history) {
+      for (auto& e : *history) {
+        if (e.kind != "login") continue;
+        known_network = known_network || networkOf(e.ip) == networkOf(ip);
+        known_device = known_device || e.device == device;
+      }
+    }
+  }
+  auto admitted = co_await admitLogin(user ? &*user : nullptr, ip, device, known_network);
+  if (!admitted) co_return admitted.error();
+
   if (!user) {
-    if (user.error().code != Code::not_found) co_return user.error();
     auto burned = co_await hasher_.burn(std::move(password));  // same time as a real check
     if (!burned) co_return burned.error();
+    metrics().logins_failed.inc();
+    co_await audit(0, "login_failed", ip, device, "unknown account");
     co_return makeError(Code::bad_credentials, "wrong username or password");
   }
   auto ok = co_await hasher_.verify(user->password_hash, std::move(password));
   if (!ok) co_return ok.error();
-  if (!*ok || user->disabled)
+  if (!*ok || user->disabled) {
+    metrics().logins_failed.inc();
+    co_await audit(user->id, "login_failed", ip, device,
+                   user->disabled ? "account disabled" : "wrong password");
     co_return makeError(Code::bad_credentials, "wrong username or password");
+  }
 
   auto token = crypto::newSessionToken();
   Session s;
   s.user_id = user->id;
   s.token_hash = token.hash;
-  s.device = device.empty() ? "unknown" : device.substr(0, 100);
-  s.ip = std::move(ip);
+  s.device = device;
+  s.ip = ip;
   s.created_at = s.last_seen_at = clock_.now();
   auto saved = co_await store_.createSession(std::move(s));
   if (!saved) co_return saved.error();
   users_.remember(user->id, user->username);
+  metrics().logins.inc();
+  co_await audit(user->id, "login", ip, device);
+  if (!known_network) {
+    metrics().logins_new_network.inc();
+    co_await audit(user->id, "login_new_network", ip, device);
+  }
+  if (!known_device) co_await audit(user->id, "login_new_device", ip, device);
   co_return Login{std::move(token.token), std::move(*saved), std::move(*user)};
 }
 
 Task<Result<AuthContext>> AccountService::authenticate(std::string_view token, std::string ip) {
   if (token.empty() || token.size() > 128) co_return makeError(Code::unauthorized, "bad token");
   std::string hash = crypto::hashToken(token);  // named: see room_keys.cpp on g++ 12
-  auto s = co_await store_.sessionByTokenHash(std::move(hash));
-  if (!s) {
-    if (s.error().code == Code::not_found) co_return makeError(Code::unauthorized, "bad token");
-    co_return s.error();
+  std::optional<CachedSession> cached = co_await cache_.session(hash);
+  if (!cached) {
+    auto s = co_await store_.sessionByTokenHash(hash);
+    if (!s) {
+      if (s.error().code == Code::not_found) co_return makeError(Code::unauthorized, "bad token");
+      co_return s.error();
+    }
+    auto user = co_await store_.userById(s->user_id);
+    if (!user) co_return makeError(Code::unauthorized, "bad token");
+    user->password_hash.clear();  // never cached
+    cached = CachedSession{std::move(*s), std::move(*user)};
+    co_await cache_.putSession(hash, *cached, limits_.session_cache_ttl_ms);
   }
+  Session& s = cached->session;
   Millis now = clock_.now();
-  if (now - s->last_seen_at > limits_.session_idle_ms ||
-      now - s->created_at > limits_.session_max_age_ms) {
-    co_await store_.deleteSession(s->user_id, s->id);
+  if (now - s.last_seen_at > limits_.session_idle_ms ||
+      now - s.created_at > limits_.session_max_age_ms) {
+    co_await store_.deleteSession(s.user_id, s.id);
+    co_await cache_.dropSession(hash);
     co_return makeError(Code::unauthorized, "session expired");
   }
-  auto user = co_await store_.userById(s->user_id);
-  if (!user) co_return makeError(Code::unauthorized, "bad token");
-  if (user->disabled) co_return makeError(Code::unauthorized, "account disabled");
-  if (now - s->last_seen_at > limits_.session_touch_every_ms || s->ip != ip) {
-    s->last_seen_at = now;
-    s->ip = ip;
-    co_await store_.touchSession(s->id, now, std::move(ip));
+  if (cached->user.disabled) co_return makeError(Code::unauthorized, "account disabled");
+  if (now - s.last_seen_at > limits_.session_touch_every_ms || s.ip != ip) {
+    s.last_seen_at = now;
+    s.ip = ip;
+    auto touched = co_await store_.touchSession(s.id, now, ip);
+    if (!touched && touched.error().code == Code::not_found) {
+      co_await cache_.dropSession(hash);  // revoked meanwhile
+      co_return makeError(Code::unauthorized, "bad token");
+    }
+    co_await cache_.putSession(hash, *cached, limits_.session_cache_ttl_ms);
   }
-  co_return AuthContext{std::move(*user), std::move(*s)};
+  co_return AuthContext{std::move(cached->user), std::move(s)};
 }
 
 void AccountService::publishRevoke(UserId user, SessionId session) {
@@ -103,6 +220,7 @@ void AccountService::publishRevoke(UserId user, SessionId session) {
 
 Task<Status> AccountService::logout(const AuthContext& ctx) {
   auto done = co_await store_.deleteSession(ctx.user.id, ctx.session.id);
+  co_await cache_.dropSession(ctx.session.token_hash);
   if (done) publishRevoke(ctx.user.id, ctx.session.id);
   co_return done;
 }
@@ -117,9 +235,36 @@ Task<Result<std::vector<Session>>> AccountService::sessions(const AuthContext& c
 }
 
 Task<Status> AccountService::revoke(const AuthContext& ctx, SessionId id) {
+  auto list = co_await store_.sessionsOf(ctx.user.id);
+  if (!list) co_return list.error();
+  auto it = std::find_if(list->begin(), list->end(), [id](const Session& s) { return s.id == id; });
+  if (it == list->end()) co_return makeError(Code::not_found, "session not found");
   auto done = co_await store_.deleteSession(ctx.user.id, id);
+  // Dropped from the cache before the sockets are told: no node can re-admit the token.
+  co_await cache_.dropSession(it->token_hash);
   if (done) publishRevoke(ctx.user.id, id);
   co_return done;
+}
+
+bool AccountService::isAdmin(const User& user) const {
+  std::string lower = user.username;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto name : limits_.admin_usernames) {
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == lower) return true;
+  }
+  return false;
+}
+
+Task<Result<std::vector<AuditEvent>>> AccountService::auditTrail(const AuthContext& ctx,
+                                                                 int limit) {
+  co_return co_await store_.auditEvents(ctx.user.id, std::clamp(limit, 1, 500));
+}
+
+Task<Result<std::vector<AuditEvent>>> AccountService::auditTrailAll(const AuthContext& ctx,
+                                                                    int limit) {
+  if (!isAdmin(ctx.user)) co_return makeError(Code::forbidden, "admins only");
+  co_return co_await store_.auditEvents(0, std::clamp(limit, 1, 500));
 }
 
 Task<Result<User>> AccountService::userByName(std::string username) {

@@ -10,6 +10,7 @@
 
 #include "crypto/password_hasher.h"
 #include "ports/bus.h"
+#include "ports/cache.h"
 #include "ports/clock.h"
 #include "ports/store.h"
 #include "service/event.h"
@@ -20,9 +21,15 @@ namespace parley {
 
 class AccountService {
  public:
-  AccountService(Store& store, Bus& bus, crypto::PasswordHasher& hasher, UserDirectory& users,
-                 const Clock& clock, const ServiceLimits& limits)
-      : store_(store), bus_(bus), hasher_(hasher), users_(users), clock_(clock), limits_(limits) {}
+  AccountService(Store& store, Cache& cache, Bus& bus, crypto::PasswordHasher& hasher,
+                 UserDirectory& users, const Clock& clock, const ServiceLimits& limits)
+      : store_(store),
+        cache_(cache),
+        bus_(bus),
+        hasher_(hasher),
+        users_(users),
+        clock_(clock),
+        limits_(limits) {}
 
   static Status checkUsername(std::string_view name);
   static Status checkPassword(std::string_view password);
@@ -44,10 +51,23 @@ class AccountService {
   Task<Status> revoke(const AuthContext& ctx, SessionId id);
   Task<Result<User>> userByName(std::string username);
 
+  // The caller's own audit trail, newest first.
+  Task<Result<std::vector<AuditEvent>>> auditTrail(const AuthContext& ctx, int limit);
+  // Every account's (admins only: forbidden otherwise).
+  Task<Result<std::vector<AuditEvent>>> auditTrailAll(const AuthContext& ctx, int limit);
+  bool isAdmin(const User& user) const;
+
  private:
   void publishRevoke(UserId user, SessionId session);
+  // Counts one login attempt against the limits; rate_limited (and audited) when over.
+  Task<Status> admitLogin(const User* user, const std::string& ip, const std::string& device,
+                          bool known_network);
+  // Literal kind and detail: no std::string temporaries in co_await calls (g++ 12).
+  Task<void> audit(UserId user, const char* kind, const std::string& ip, const std::string& device,
+                   const char* detail = "");
 
   Store& store_;
+  Cache& cache_;
   Bus& bus_;
   crypto::PasswordHasher& hasher_;
   UserDirectory& users_;

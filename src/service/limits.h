@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include "domain/types.h"
 
@@ -20,6 +22,15 @@ struct ServiceLimits {
   Millis session_idle_ms = 30LL * 24 * 3600 * 1000;
   Millis session_max_age_ms = 90LL * 24 * 3600 * 1000;
   Millis session_touch_every_ms = 60 * 1000;  // last_seen_at is written at most this often
+  Millis session_cache_ttl_ms = 60 * 1000;
+
+  // Login attempts (docs/api.md, "Login limits").
+  int login_per_ip_per_minute = 30;
+  int login_per_account_ip_per_15min = 10;
+  int login_per_account_unknown_network_per_hour = 50;
+
+  // Usernames allowed to read every account's audit trail.
+  std::vector<std::string> admin_usernames;
 };
 
 }  // namespace parley

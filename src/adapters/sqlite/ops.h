@@ -46,6 +46,10 @@ Result<std::vector<UserId>> coMembers(Db& db, UserId user);
 // Adds without checks (the caller knows the room is new).
 void insertMember(Db& db, RoomId room, UserId user, Role role, Millis now);
 
+// audit.cpp
+Status recordAudit(Db& db, const AuditEvent& e);
+Result<std::vector<AuditEvent>> auditEvents(Db& db, UserId user, int limit);
+
 // timeline.cpp
 Result<AppendResult> append(Db& db, const AppendRequest& r);
 Result<StoredEvent> eventAt(Db& db, RoomId room, Seq seq);

@@ -81,6 +81,19 @@ CREATE TABLE room_keys (
   PRIMARY KEY (room_id, version)
 ) STRICT, WITHOUT ROWID;
 )sql",
+    // 2: the audit trail of account security events.
+    R"sql(
+CREATE TABLE audit_events (
+  id      INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  kind    TEXT    NOT NULL,
+  ip      TEXT    NOT NULL,
+  device  TEXT    NOT NULL,
+  detail  TEXT    NOT NULL,
+  at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX audit_events_user ON audit_events(user_id, id);
+)sql",
 };
 
 int userVersion(Db& db) {

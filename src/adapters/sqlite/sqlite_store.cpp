@@ -48,6 +48,15 @@ class SqliteStore final : public Store {
     return write<Status>([user, id](Db& db) { return ops::deleteSession(db, user, id); });
   }
 
+  // --- audit ---
+  Task<Status> recordAudit(AuditEvent e) override {
+    return write<Status>([e = std::move(e)](Db& db) { return ops::recordAudit(db, e); });
+  }
+  Task<Result<std::vector<AuditEvent>>> auditEvents(UserId user, int limit) override {
+    return read<Result<std::vector<AuditEvent>>>(
+        [user, limit](Db& db) { return ops::auditEvents(db, user, limit); });
+  }
+
   // --- rooms and members ---
   Task<Result<Room>> createRoom(NewRoom r) override {
     return write<Result<Room>>([r = std::move(r)](Db& db) { return ops::createRoom(db, r); });

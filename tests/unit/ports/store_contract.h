@@ -592,4 +592,29 @@ TEST_P(StoreContract, ResumesTheCallerOnItsOwnExecutor) {
   EXPECT_TRUE(done.get());
 }
 
+TEST_P(StoreContract, AuditEventsAreKeptPerUserNewestFirst) {
+  User alice = user("alice");
+  User bob = user("bob");
+  for (int i = 0; i < 3; ++i) {
+    AuditEvent e{.user_id = alice.id, .kind = "login_failed", .ip = "10.0.0." + std::to_string(i),
+                 .device = "phone", .detail = "", .at = 1000 + i};
+    ASSERT_TRUE(run(store().recordAudit(e)));
+  }
+  AuditEvent other{.user_id = bob.id, .kind = "login", .ip = "127.0.0.1", .device = "laptop",
+                   .detail = "", .at = 2000};
+  ASSERT_TRUE(run(store().recordAudit(other)));
+
+  auto mine = run(store().auditEvents(alice.id, 2));
+  ASSERT_TRUE(mine) << errorOf(mine);
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].ip, "10.0.0.2");
+  EXPECT_EQ((*mine)[1].ip, "10.0.0.1");
+  EXPECT_EQ((*mine)[0].kind, "login_failed");
+  EXPECT_EQ((*mine)[0].at, 1002);
+  auto all = run(store().auditEvents(0, 10));
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].user_id, bob.id);
+}
+
 }  // namespace parley::store_contract

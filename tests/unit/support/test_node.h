@@ -53,7 +53,7 @@ struct TestNode {
   RoomKeys room_keys{*store, *keys};
   MessageService messages{*store, *cache, *bus, room_keys, users, clock, limits};
 
-  AccountService accounts{*store, *bus, hasher, users, clock, limits};
+  AccountService accounts{*store, *cache, *bus, hasher, users, clock, limits};
   Hub hub{*bus};
   PresenceService presence{*store, *cache, *bus, hub, users, clock, "test-node"};
   RoomService rooms{*store, *bus, messages, presence, users, clock, limits};
