@@ -11,6 +11,9 @@ cmake --preset debug >/dev/null
 cmake --build --preset debug
 export PARLEY_BIN="$PWD/build/debug/src/app/parley"
 
+eval "$(scripts/services.sh start)"  # PostgreSQL and Redis for the adapter tests
+trap 'scripts/services.sh stop' EXIT
+
 echo "== unit tests (ctest, ASan+UBSan)"
 ctest --preset debug -j2 --timeout 300
 

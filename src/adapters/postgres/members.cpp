@@ -1,0 +1,106 @@
+#include "adapters/postgres/ops.h"
+#include "adapters/postgres/rows.h"
+
+namespace parley::postgres::ops {
+
+namespace {
+
+std::string memberSelect(const char* where) {
+  return std::string("SELECT ") + kMemberColumns +
+         " FROM members m JOIN users u ON u.id = m.user_id " + where;
+}
+
+Error notMember() { return makeError(Code::not_found, "not a member of the room"); }
+
+// Inserts and reads back with the username, in one statement.
+constexpr const char* kAddMember = R"sql(
+WITH m AS (
+  INSERT INTO members(room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4) RETURNING *)
+SELECT m.room_id, m.user_id, u.username, m.role, m.last_read_seq, m.joined_at
+FROM m JOIN users u ON u.id = m.user_id)sql";
+
+// Clamped to the room's last seq (as in the SQLite adapter): a marker past the end would
+// silently mark messages that do not exist yet as read. Concurrent calls serialise on the
+// member row and each re-reads the marker, so it only moves forward.
+constexpr const char* kSetReadMarker = R"sql(
+UPDATE members SET last_read_seq = GREATEST(last_read_seq,
+    LEAST($1, (SELECT last_seq FROM rooms WHERE id = $2)))
+WHERE room_id = $2 AND user_id = $3 RETURNING last_read_seq)sql";
+
+Status oneChanged(Result<PgResult>& r) {
+  if (!r) return r.error();
+  if (r->affected() == 0) return notMember();
+  return {};
+}
+
+}  // namespace
+
+Task<Result<Member>> member(PgConn& c, RoomId room, UserId user) {
+  static const std::string sql = memberSelect("WHERE m.room_id = $1 AND m.user_id = $2");
+  const Params p(room, user);
+  auto r = co_await c.query(sql.c_str(), p);
+  if (!r) co_return r.error();
+  if (r->rows() == 0) co_return notMember();
+  co_return readMember(*r, 0);
+}
+
+Task<Result<std::vector<Member>>> members(PgConn& c, RoomId room) {
+  static const std::string sql =
+      memberSelect("WHERE m.room_id = $1 ORDER BY m.joined_at, m.user_id");
+  const Params p(room);
+  auto r = co_await c.query(sql.c_str(), p);
+  if (!r) co_return r.error();
+  std::vector<Member> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(readMember(*r, i));
+  co_return out;
+}
+
+Task<Result<Member>> addMember(PgConn& c, RoomId room, UserId user, Role role, Millis now) {
+  const Params p(room, user, toString(role), now);
+  auto r = co_await c.query(kAddMember, p);
+  if (!r) {
+    if (r.error().code == Code::conflict) {
+      co_return makeError(Code::conflict, "already a member of the room");
+    }
+    if (r.error().code == Code::not_found) {
+      co_return makeError(Code::not_found, "room or user not found");
+    }
+    co_return r.error();
+  }
+  co_return readMember(*r, 0);
+}
+
+Task<Status> removeMember(PgConn& c, RoomId room, UserId user) {
+  const Params p(room, user);
+  auto r = co_await c.query("DELETE FROM members WHERE room_id = $1 AND user_id = $2", p);
+  co_return oneChanged(r);
+}
+
+Task<Status> setRole(PgConn& c, RoomId room, UserId user, Role role) {
+  const Params p(toString(role), room, user);
+  auto r = co_await c.query("UPDATE members SET role = $1 WHERE room_id = $2 AND user_id = $3", p);
+  co_return oneChanged(r);
+}
+
+Task<Result<Seq>> setReadMarker(PgConn& c, RoomId room, UserId user, Seq seq) {
+  const Params p(seq, room, user);
+  auto r = co_await c.query(kSetReadMarker, p);
+  if (!r) co_return r.error();
+  if (r->rows() == 0) co_return notMember();
+  co_return r->int64(0, 0);
+}
+
+Task<Result<std::vector<UserId>>> coMembers(PgConn& c, UserId user) {
+  const Params p(user);
+  auto r = co_await c.query(
+      "SELECT DISTINCT other.user_id FROM members mine "
+      "JOIN members other ON other.room_id = mine.room_id "
+      "WHERE mine.user_id = $1 AND other.user_id <> $1 ORDER BY other.user_id",
+      p);
+  if (!r) co_return r.error();
+  std::vector<UserId> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(r->int64(i, 0));
+  co_return out;
+}
+
+}  // namespace parley::postgres::ops

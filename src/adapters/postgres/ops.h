@@ -1,0 +1,58 @@
+// The SQL behind each Store method: one coroutine per method, run on the adapter's
+// io_context with a connection borrowed from the pool. Outcomes (not found, conflict...)
+// and database failures are both returned as values.
+//
+// Reference parameters must outlive the coroutine (the store keeps them in the frame of
+// the coroutine that awaits these).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "adapters/postgres/pg_conn.h"
+#include "domain/types.h"
+#include "ports/store.h"
+
+namespace parley::postgres::ops {
+
+// accounts.cpp
+Task<Result<User>> createUser(PgConn& c, const std::string& username,
+                              const std::string& password_hash, Millis now);
+Task<Result<User>> userByName(PgConn& c, const std::string& username);
+Task<Result<User>> userById(PgConn& c, UserId id);
+Task<Result<Session>> createSession(PgConn& c, const Session& s);
+Task<Result<Session>> sessionByTokenHash(PgConn& c, const std::string& token_hash);
+Task<Status> touchSession(PgConn& c, SessionId id, Millis now, const std::string& ip);
+Task<Result<std::vector<Session>>> sessionsOf(PgConn& c, UserId user);
+Task<Status> deleteSession(PgConn& c, UserId user, SessionId id);
+
+// audit.cpp
+Task<Status> recordAudit(PgConn& c, const AuditEvent& e);
+Task<Result<std::vector<AuditEvent>>> auditEvents(PgConn& c, UserId user, int limit);
+
+// rooms.cpp
+Task<Result<Room>> createRoom(PgConn& c, const NewRoom& r);
+Task<Result<Room>> directRoom(PgConn& c, UserId a, UserId b, Millis now);
+Task<Result<Room>> roomById(PgConn& c, RoomId id);
+Task<Result<std::vector<Room>>> publicRooms(PgConn& c, int limit);
+Task<Result<std::vector<RoomSummary>>> roomsOf(PgConn& c, UserId user);
+Task<Result<RoomKeyRecord>> roomKey(PgConn& c, RoomId room, std::uint32_t version);
+Task<Result<RoomKeyRecord>> latestRoomKey(PgConn& c, RoomId room);
+Task<Status> putRoomKey(PgConn& c, const RoomKeyRecord& k);
+
+// members.cpp
+Task<Result<Member>> member(PgConn& c, RoomId room, UserId user);
+Task<Result<std::vector<Member>>> members(PgConn& c, RoomId room);
+Task<Result<Member>> addMember(PgConn& c, RoomId room, UserId user, Role role, Millis now);
+Task<Status> removeMember(PgConn& c, RoomId room, UserId user);
+Task<Status> setRole(PgConn& c, RoomId room, UserId user, Role role);
+Task<Result<Seq>> setReadMarker(PgConn& c, RoomId room, UserId user, Seq seq);
+Task<Result<std::vector<UserId>>> coMembers(PgConn& c, UserId user);
+
+// timeline.cpp
+Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r);
+Task<Result<StoredEvent>> eventAt(PgConn& c, RoomId room, Seq seq);
+Task<Result<std::vector<StoredEvent>>> events(PgConn& c, const EventQuery& q);
+
+}  // namespace parley::postgres::ops

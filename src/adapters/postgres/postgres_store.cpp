@@ -1,0 +1,205 @@
+#include "adapters/postgres/postgres_store.h"
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <optional>
+#include <thread>
+
+#include "adapters/postgres/ops.h"
+#include "adapters/postgres/pool.h"
+#include "adapters/postgres/schema.h"
+
+namespace parley::postgres {
+
+namespace {
+
+namespace asio = boost::asio;
+
+// Borrows a connection, runs `body(conn)` and gives the connection back. `body` lives in
+// this coroutine's frame, so references the ops keep into its captures stay valid.
+template <class T, class Body>
+Task<T> withConnection(Pool& pool, Body body) {
+  auto conn = co_await pool.acquire();
+  if (!conn) co_return T(conn.error());
+  Lease lease(pool, std::move(*conn));
+  T result = co_await body(lease.conn());
+  co_return result;
+}
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(const std::string& url, const PostgresOptions& opts)
+      : pool_(ioc_.get_executor(), PgConn::Options{url, opts.connect_timeout, opts.io_timeout},
+              opts.pool_size),
+        thread_([this] { ioc_.run(); }) {}
+
+  ~PostgresStore() override {
+    work_.reset();  // run() returns once the calls in flight have completed
+    thread_.join();
+  }
+
+  // --- users ---
+  Task<Result<User>> createUser(std::string username, std::string password_hash,
+                                Millis now) override {
+    return call<Result<User>>([u = std::move(username), h = std::move(password_hash),
+                               now](PgConn& c) { return ops::createUser(c, u, h, now); });
+  }
+  Task<Result<User>> userByName(std::string username) override {
+    return call<Result<User>>(
+        [u = std::move(username)](PgConn& c) { return ops::userByName(c, u); });
+  }
+  Task<Result<User>> userById(UserId id) override {
+    return call<Result<User>>([id](PgConn& c) { return ops::userById(c, id); });
+  }
+
+  // --- sessions ---
+  Task<Result<Session>> createSession(Session s) override {
+    return call<Result<Session>>(
+        [s = std::move(s)](PgConn& c) { return ops::createSession(c, s); });
+  }
+  Task<Result<Session>> sessionByTokenHash(std::string token_hash) override {
+    return call<Result<Session>>(
+        [t = std::move(token_hash)](PgConn& c) { return ops::sessionByTokenHash(c, t); });
+  }
+  Task<Status> touchSession(SessionId id, Millis now, std::string ip) override {
+    return call<Status>(
+        [id, now, ip = std::move(ip)](PgConn& c) { return ops::touchSession(c, id, now, ip); });
+  }
+  Task<Result<std::vector<Session>>> sessionsOf(UserId user) override {
+    return call<Result<std::vector<Session>>>(
+        [user](PgConn& c) { return ops::sessionsOf(c, user); });
+  }
+  Task<Status> deleteSession(UserId user, SessionId id) override {
+    return call<Status>([user, id](PgConn& c) { return ops::deleteSession(c, user, id); });
+  }
+
+  // --- audit ---
+  Task<Status> recordAudit(AuditEvent e) override {
+    return call<Status>([e = std::move(e)](PgConn& c) { return ops::recordAudit(c, e); });
+  }
+  Task<Result<std::vector<AuditEvent>>> auditEvents(UserId user, int limit) override {
+    return call<Result<std::vector<AuditEvent>>>(
+        [user, limit](PgConn& c) { return ops::auditEvents(c, user, limit); });
+  }
+
+  // --- rooms and members ---
+  Task<Result<Room>> createRoom(NewRoom r) override {
+    return call<Result<Room>>([r = std::move(r)](PgConn& c) { return ops::createRoom(c, r); });
+  }
+  Task<Result<Room>> directRoom(UserId a, UserId b, Millis now) override {
+    return call<Result<Room>>([=](PgConn& c) { return ops::directRoom(c, a, b, now); });
+  }
+  Task<Result<Room>> roomById(RoomId id) override {
+    return call<Result<Room>>([id](PgConn& c) { return ops::roomById(c, id); });
+  }
+  Task<Result<std::vector<Room>>> publicRooms(int limit) override {
+    return call<Result<std::vector<Room>>>(
+        [limit](PgConn& c) { return ops::publicRooms(c, limit); });
+  }
+  Task<Result<std::vector<RoomSummary>>> roomsOf(UserId user) override {
+    return call<Result<std::vector<RoomSummary>>>(
+        [user](PgConn& c) { return ops::roomsOf(c, user); });
+  }
+  Task<Result<Member>> member(RoomId room, UserId user) override {
+    return call<Result<Member>>([=](PgConn& c) { return ops::member(c, room, user); });
+  }
+  Task<Result<std::vector<Member>>> members(RoomId room) override {
+    return call<Result<std::vector<Member>>>([room](PgConn& c) { return ops::members(c, room); });
+  }
+  Task<Result<Member>> addMember(RoomId room, UserId user, Role role, Millis now) override {
+    return call<Result<Member>>(
+        [=](PgConn& c) { return ops::addMember(c, room, user, role, now); });
+  }
+  Task<Status> removeMember(RoomId room, UserId user) override {
+    return call<Status>([=](PgConn& c) { return ops::removeMember(c, room, user); });
+  }
+  Task<Status> setRole(RoomId room, UserId user, Role role) override {
+    return call<Status>([=](PgConn& c) { return ops::setRole(c, room, user, role); });
+  }
+  Task<Result<Seq>> setReadMarker(RoomId room, UserId user, Seq seq) override {
+    return call<Result<Seq>>([=](PgConn& c) { return ops::setReadMarker(c, room, user, seq); });
+  }
+  Task<Result<std::vector<UserId>>> coMembers(UserId user) override {
+    return call<Result<std::vector<UserId>>>([user](PgConn& c) { return ops::coMembers(c, user); });
+  }
+
+  // --- timeline ---
+  Task<Result<AppendResult>> append(AppendRequest r) override {
+    return call<Result<AppendResult>>([r = std::move(r)](PgConn& c) { return ops::append(c, r); });
+  }
+  Task<Result<StoredEvent>> eventAt(RoomId room, Seq seq) override {
+    return call<Result<StoredEvent>>([=](PgConn& c) { return ops::eventAt(c, room, seq); });
+  }
+  Task<Result<std::vector<StoredEvent>>> events(EventQuery q) override {
+    return call<Result<std::vector<StoredEvent>>>([q](PgConn& c) { return ops::events(c, q); });
+  }
+
+  // --- keys ---
+  Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) override {
+    return call<Result<RoomKeyRecord>>([=](PgConn& c) { return ops::roomKey(c, room, version); });
+  }
+  Task<Result<RoomKeyRecord>> latestRoomKey(RoomId room) override {
+    return call<Result<RoomKeyRecord>>([room](PgConn& c) { return ops::latestRoomKey(c, room); });
+  }
+  Task<Status> putRoomKey(RoomKeyRecord k) override {
+    return call<Status>([k = std::move(k)](PgConn& c) { return ops::putRoomKey(c, k); });
+  }
+
+ private:
+  // Runs `body` on the store's thread and completes on the caller's executor, which it
+  // keeps busy (outstanding work) meanwhile, as the SQLite adapter's jobs do.
+  template <class T, class Body>
+  Task<T> call(Body body) {
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(T)>(
+        [this](auto handler, Body b) {
+          auto home = asio::prefer(asio::get_associated_executor(handler),
+                                   asio::execution::outstanding_work.tracked);
+          asio::co_spawn(ioc_, withConnection<T>(pool_, std::move(b)),
+                         [h = std::move(handler), home = std::move(home)](std::exception_ptr e,
+                                                                          T result) mutable {
+                           // Only std::bad_alloc can escape the ops; it still ends the call
+                           // cleanly.
+                           if (e)
+                             result =
+                                 T(makeError(Code::internal, "postgres: unexpected exception"));
+                           asio::post(home, [h = std::move(h), r = std::move(result)]() mutable {
+                             std::move(h)(std::move(r));
+                           });
+                         });
+        },
+        asio::use_awaitable, std::move(body));
+  }
+
+  // Declared first, destroyed last: the pool's sockets and timers belong to it.
+  asio::io_context ioc_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
+  Pool pool_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int postgresSchemaVersion() { return schemaVersion(); }
+
+Result<int> migratePostgres(const std::string& url) { return migrate(url); }
+
+Result<StorePtr> openPostgresStore(const std::string& url, PostgresOptions opts) {
+  auto version = opts.migrate ? migrate(url) : currentVersion(url);
+  if (!version) return version.error();
+  if (*version < schemaVersion()) {
+    return makeError(Code::internal, "postgres schema version " + std::to_string(*version) +
+                                         " is older than this build's " +
+                                         std::to_string(schemaVersion()) +
+                                         "; open with migration enabled");
+  }
+  return StorePtr(std::make_unique<PostgresStore>(url, opts));
+}
+
+}  // namespace parley::postgres

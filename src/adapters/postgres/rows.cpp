@@ -1,0 +1,43 @@
+#include "adapters/postgres/rows.h"
+
+namespace parley::postgres {
+
+Room readRoom(const PgResult& r, int row, int c) {
+  return Room{.id = r.int64(row, c),
+              .kind = r.text(row, c + 1) == "direct" ? RoomKind::direct : RoomKind::group,
+              .name = r.text(row, c + 2),
+              .topic = r.text(row, c + 3),
+              .is_public = r.boolean(row, c + 4),
+              .last_seq = r.int64(row, c + 5),
+              .created_by = r.int64(row, c + 6),
+              .created_at = r.int64(row, c + 7)};
+}
+
+Member readMember(const PgResult& r, int row, int c) {
+  // The CHECK constraint on members.role admits only names roleFromString knows.
+  return Member{.room_id = r.int64(row, c),
+                .user_id = r.int64(row, c + 1),
+                .username = r.text(row, c + 2),
+                .role = roleFromString(r.text(row, c + 3)).value_or(Role::member),
+                .last_read_seq = r.int64(row, c + 4),
+                .joined_at = r.int64(row, c + 5)};
+}
+
+StoredEvent readEvent(const PgResult& r, int row, int c) {
+  // Likewise events.kind.
+  return StoredEvent{.room_id = r.int64(row, c),
+                     .seq = r.int64(row, c + 1),
+                     .event_id = r.text(row, c + 2),
+                     .kind = eventKindFromString(r.text(row, c + 3)).value_or(EventKind::message),
+                     .sender = r.int64(row, c + 4),
+                     .client_msg_id = r.text(row, c + 5),
+                     .reply_to = r.int64(row, c + 6),
+                     .target = r.int64(row, c + 7),
+                     .created_at = r.int64(row, c + 8),
+                     .edited_at = r.int64(row, c + 9),
+                     .deleted = r.boolean(row, c + 10),
+                     .key_version = static_cast<std::uint32_t>(r.int64(row, c + 11)),
+                     .sealed_body = r.text(row, c + 12)};
+}
+
+}  // namespace parley::postgres

@@ -1,0 +1,203 @@
+#include "adapters/postgres/schema.h"
+
+#include <libpq-fe.h>
+
+#include <array>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+
+#include "adapters/postgres/pg_values.h"
+
+namespace parley::postgres {
+
+namespace {
+
+// Append only: a released step is never edited, a change is a new step. Times are bigint
+// milliseconds since the epoch, as in the domain; ids are identity columns.
+constexpr std::array kMigrations = {
+    // 1: the initial schema (mirrors the SQLite adapter's).
+    R"sql(
+CREATE TABLE users (
+  id             bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  username       text    NOT NULL,
+  username_lower text    NOT NULL UNIQUE,
+  password_hash  text    NOT NULL,
+  created_at     bigint  NOT NULL,
+  disabled       boolean NOT NULL DEFAULT false
+);
+
+CREATE TABLE sessions (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  token_hash   bytea  NOT NULL UNIQUE,
+  user_id      bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  device       text   NOT NULL,
+  ip           text   NOT NULL,
+  created_at   bigint NOT NULL,
+  last_seen_at bigint NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+
+CREATE TABLE rooms (
+  id         bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind       text    NOT NULL CHECK (kind IN ('group', 'direct')),
+  name       text    NOT NULL,
+  topic      text    NOT NULL,
+  is_public  boolean NOT NULL,
+  last_seq   bigint  NOT NULL DEFAULT 0,  -- invariant 2: bumped under this row's lock
+  created_by bigint  NOT NULL REFERENCES users(id),
+  created_at bigint  NOT NULL,
+  direct_key text    UNIQUE  -- 'minid:maxid' for direct rooms, NULL for groups
+);
+CREATE INDEX rooms_public ON rooms(id) WHERE is_public;
+
+CREATE TABLE members (
+  room_id       bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  user_id       bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role          text   NOT NULL CHECK (role IN ('member', 'admin', 'owner')),
+  last_read_seq bigint NOT NULL DEFAULT 0,
+  joined_at     bigint NOT NULL,
+  PRIMARY KEY (room_id, user_id)
+);
+CREATE INDEX members_by_user ON members(user_id);
+
+CREATE TABLE events (
+  room_id       bigint  NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  seq           bigint  NOT NULL,
+  event_id      text    NOT NULL UNIQUE,
+  kind          text    NOT NULL CHECK (kind IN ('message', 'edit', 'delete')),
+  sender        bigint  NOT NULL REFERENCES users(id),
+  client_msg_id text    NOT NULL,
+  reply_to      bigint  NOT NULL,
+  target        bigint  NOT NULL,
+  created_at    bigint  NOT NULL,
+  edited_at     bigint  NOT NULL DEFAULT 0,
+  deleted       boolean NOT NULL DEFAULT false,
+  key_version   bigint  NOT NULL CHECK (key_version BETWEEN 0 AND 4294967295),
+  sealed_body   bytea   NOT NULL,
+  PRIMARY KEY (room_id, seq)
+);
+-- Invariant 3: a retried send finds its original, and a racing one loses here.
+CREATE UNIQUE INDEX events_idempotency ON events(room_id, sender, client_msg_id)
+  WHERE kind = 'message';
+
+CREATE TABLE room_keys (
+  room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  version bigint NOT NULL CHECK (version BETWEEN 0 AND 4294967295),
+  wrapped bytea  NOT NULL,
+  PRIMARY KEY (room_id, version)
+);
+)sql",
+    // 2: the audit trail of account security events (user_id 0: no such account).
+    R"sql(
+CREATE TABLE audit_events (
+  id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id bigint NOT NULL,
+  kind    text   NOT NULL,
+  ip      text   NOT NULL,
+  device  text   NOT NULL,
+  detail  text   NOT NULL,
+  at      bigint NOT NULL
+);
+CREATE INDEX audit_events_user ON audit_events(user_id, id);
+)sql",
+};
+
+// Serialises migrations across nodes ("parley" in ASCII); held until each step commits.
+constexpr const char* kLock = "SELECT pg_advisory_xact_lock(112971450230137)";
+
+constexpr const char* kCreateMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "  version    integer PRIMARY KEY,"
+    "  applied_at timestamptz NOT NULL DEFAULT now())";
+
+struct ConnDeleter {
+  void operator()(PGconn* c) const noexcept { PQfinish(c); }
+};
+using ConnHandle = std::unique_ptr<PGconn, ConnDeleter>;
+using ResultHandle = std::unique_ptr<PGresult, ResultDeleter>;
+
+void ignoreNotice(void*, const char*) {}
+
+Result<ConnHandle> open(const std::string& url) {
+  const char* const keys[] = {"dbname", "client_encoding", nullptr};
+  const char* const values[] = {url.c_str(), "UTF8", nullptr};
+  ConnHandle conn(PQconnectdbParams(keys, values, 1));
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+    return connectionError(conn.get(), "cannot connect");
+  }
+  PQsetNoticeProcessor(conn.get(), ignoreNotice, nullptr);  // "relation exists, skipping"
+  return conn;
+}
+
+// Runs one command (or a script of several, with no parameters).
+Result<ResultHandle> exec(PGconn* conn, const char* sql) {
+  ResultHandle r(PQexec(conn, sql));
+  const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    if (!r) return connectionError(conn, "query failed");
+    return errorFrom(r.get(), conn);
+  }
+  return r;
+}
+
+Error tooNew(int have) {
+  return makeError(Code::internal, "postgres schema version " + std::to_string(have) +
+                                       " is newer than this build's " +
+                                       std::to_string(schemaVersion()));
+}
+
+// The recorded version, 0 when none (or no table yet).
+Result<int> versionIn(PGconn* conn) {
+  auto exists = exec(conn, "SELECT to_regclass('schema_migrations') IS NOT NULL");
+  if (!exists) return exists.error();
+  if (std::string_view(PQgetvalue(exists->get(), 0, 0)) != "t") return 0;
+  auto r = exec(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!r) return r.error();
+  return std::atoi(PQgetvalue(r->get(), 0, 0));
+}
+
+// One transaction: lock, read the version, apply the next step if one is missing.
+// Returns the version after it.
+Result<int> step(PGconn* conn) {
+  for (const char* sql : {"BEGIN", kLock, kCreateMigrations}) {
+    if (auto r = exec(conn, sql); !r) return r.error();
+  }
+  auto have = versionIn(conn);
+  if (!have) return have.error();
+  if (*have > schemaVersion()) return tooNew(*have);
+  int now = *have;
+  if (now < schemaVersion()) {
+    if (auto r = exec(conn, kMigrations[static_cast<std::size_t>(now)]); !r) return r.error();
+    ++now;
+    const std::string record =
+        "INSERT INTO schema_migrations(version) VALUES (" + std::to_string(now) + ")";
+    if (auto r = exec(conn, record.c_str()); !r) return r.error();
+  }
+  if (auto r = exec(conn, "COMMIT"); !r) return r.error();
+  return now;
+}
+
+}  // namespace
+
+int schemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+Result<int> migrate(const std::string& url) {
+  auto conn = open(url);
+  if (!conn) return conn.error();
+  for (;;) {
+    auto version = step(conn->get());
+    if (!version) return version.error();  // PQfinish rolls back an open transaction
+    if (*version == schemaVersion()) return *version;
+  }
+}
+
+Result<int> currentVersion(const std::string& url) {
+  auto conn = open(url);
+  if (!conn) return conn.error();
+  auto version = versionIn(conn->get());
+  if (version && *version > schemaVersion()) return tooNew(*version);
+  return version;
+}
+
+}  // namespace parley::postgres

@@ -1,0 +1,190 @@
+#include <algorithm>
+
+#include "adapters/postgres/ops.h"
+#include "adapters/postgres/rows.h"
+
+namespace parley::postgres::ops {
+
+namespace {
+
+// An append is one pipeline: facts for the error report, then ONE write statement that
+// re-checks everything itself and takes the seq from the room row (invariant 2):
+// `UPDATE rooms ... RETURNING last_seq` locks the row, so concurrent senders on every
+// node queue there and each sees the previous one's seq. The facts are only read to
+// explain a write that did nothing (its own checks failed).
+
+constexpr const char* kMessageFacts = R"sql(
+SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
+       $2 = 0 OR EXISTS (SELECT 1 FROM events WHERE room_id = $1 AND seq = $2 AND kind = 'message'))sql";
+
+// Invariant 3: a retried send finds its original here.
+constexpr const char* kOriginal = R"sql(
+SELECT e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, e.target,
+       e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body
+FROM events e WHERE room_id = $1 AND sender = $2 AND client_msg_id = $3 AND kind = 'message')sql";
+
+// A concurrent identical send that commits while this one waits for the room row is not
+// seen by NOT EXISTS (same snapshot): the INSERT then fails on events_idempotency, the
+// whole pipeline rolls back (seq increment included) and the caller retries.
+constexpr const char* kInsertMessage = R"sql(
+WITH s AS (
+  UPDATE rooms SET last_seq = last_seq + 1
+  WHERE id = $1
+    AND NOT EXISTS (SELECT 1 FROM events
+                    WHERE room_id = $1 AND sender = $2 AND client_msg_id = $3 AND kind = 'message')
+    AND ($4 = 0 OR EXISTS (SELECT 1 FROM events
+                           WHERE room_id = $1 AND seq = $4 AND kind = 'message'))
+  RETURNING last_seq)
+INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
+                   created_at, key_version, sealed_body)
+SELECT $1, s.last_seq, $5, 'message', $2, $3, $4, 0, $6, $7, $8 FROM s
+RETURNING seq)sql";
+
+// The target's sender, NULL unless it is a live message.
+constexpr const char* kChangeFacts = R"sql(
+SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
+       (SELECT sender FROM events
+        WHERE room_id = $1 AND seq = $2 AND kind = 'message' AND NOT deleted))sql";
+
+// Edits and deletes change the target row first (locking it), and take a seq only if
+// they did.
+constexpr const char* kInsertEdit = R"sql(
+WITH t AS (
+  UPDATE events SET sealed_body = $6, key_version = $5, edited_at = $4
+  WHERE room_id = $1 AND seq = $3 AND kind = 'message' AND NOT deleted AND sender = $2
+  RETURNING 1),
+s AS (
+  UPDATE rooms SET last_seq = last_seq + 1
+  WHERE id = $1 AND EXISTS (SELECT 1 FROM t) RETURNING last_seq)
+INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
+                   created_at, key_version, sealed_body)
+SELECT $1, s.last_seq, $7, 'edit', $2, '', 0, $3, $4, $5, $8 FROM s
+RETURNING seq)sql";
+
+constexpr const char* kInsertDelete = R"sql(
+WITH t AS (
+  UPDATE events SET sealed_body = ''::bytea, deleted = true
+  WHERE room_id = $1 AND seq = $3 AND kind = 'message' AND NOT deleted AND sender = $2
+  RETURNING 1),
+s AS (
+  UPDATE rooms SET last_seq = last_seq + 1
+  WHERE id = $1 AND EXISTS (SELECT 1 FROM t) RETURNING last_seq)
+INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
+                   created_at, key_version, sealed_body)
+SELECT $1, s.last_seq, $5, 'delete', $2, '', 0, $3, $4, $6, ''::bytea FROM s
+RETURNING seq)sql";
+
+// Bounds the retries after losing a race (see kInsertMessage); each retry reads the
+// winner's committed row, so one is almost always enough.
+constexpr int kAttempts = 4;
+
+std::vector<Statement> messagePipeline(const AppendRequest& r) {
+  std::vector<Statement> s;
+  s.push_back({kMessageFacts, Params(r.room_id, r.reply_to)});
+  s.push_back({kOriginal, Params(r.room_id, r.sender, r.client_msg_id)});
+  s.push_back({kInsertMessage, Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id,
+                                      r.now, r.key_version, Bytes{r.sealed_body})});
+  return s;
+}
+
+std::vector<Statement> changePipeline(const AppendRequest& r) {
+  std::vector<Statement> s;
+  s.push_back({kChangeFacts, Params(r.room_id, r.target)});
+  if (r.kind == EventKind::edit) {
+    s.push_back(
+        {kInsertEdit, Params(r.room_id, r.sender, r.target, r.now, r.key_version,
+                             Bytes{r.target_sealed_body}, r.event_id, Bytes{r.sealed_body})});
+  } else {
+    s.push_back(
+        {kInsertDelete, Params(r.room_id, r.sender, r.target, r.now, r.event_id, r.key_version)});
+  }
+  return s;
+}
+
+StoredEvent appended(const AppendRequest& r, Seq seq) {
+  const bool is_message = r.kind == EventKind::message;
+  return StoredEvent{.room_id = r.room_id,
+                     .seq = seq,
+                     .event_id = r.event_id,
+                     .kind = r.kind,
+                     .sender = r.sender,
+                     .client_msg_id = is_message ? r.client_msg_id : std::string(),
+                     .reply_to = is_message ? r.reply_to : 0,
+                     .target = is_message ? 0 : r.target,
+                     .created_at = r.now,
+                     .key_version = r.key_version,
+                     .sealed_body = r.kind == EventKind::del ? std::string() : r.sealed_body};
+}
+
+// Why a write did nothing, from the facts; nullopt when the facts say it should have
+// worked (a concurrent change slipped between the statements: try again).
+std::optional<Result<AppendResult>> explain(const AppendRequest& r,
+                                            const std::vector<PgResult>& res) {
+  const PgResult& facts = res[0];
+  if (!facts.boolean(0, 0)) return makeError(Code::not_found, "room not found");
+  if (r.kind == EventKind::message) {
+    if (res[1].rows() > 0) return AppendResult{.event = readEvent(res[1], 0), .duplicate = true};
+    if (!facts.boolean(0, 1)) {
+      return makeError(Code::bad_request, "reply_to does not name a message of this room");
+    }
+    return std::nullopt;
+  }
+  if (facts.isNull(0, 1)) return makeError(Code::not_found, "no live message at the target seq");
+  if (facts.int64(0, 1) != r.sender) {
+    return makeError(Code::forbidden, "only its sender may change a message");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r) {
+  if (r.kind == EventKind::message && r.client_msg_id.empty()) {
+    co_return makeError(Code::bad_request, "a message needs a client_msg_id");
+  }
+  const std::vector<Statement> statements =
+      r.kind == EventKind::message ? messagePipeline(r) : changePipeline(r);
+  for (int attempt = 1;; ++attempt) {
+    auto res = co_await c.pipeline(statements);
+    if (!res) {
+      // Lost the idempotency race to an identical send: the retry returns the winner.
+      if (res.error().code == Code::conflict && attempt < kAttempts) continue;
+      co_return res.error();
+    }
+    const PgResult& written = res->back();
+    if (written.rows() == 1) co_return AppendResult{.event = appended(r, written.int64(0, 0))};
+    if (auto outcome = explain(r, *res)) co_return std::move(*outcome);
+    if (attempt == kAttempts) {
+      co_return makeError(Code::unavailable, "postgres: append kept racing; retry");
+    }
+  }
+}
+
+Task<Result<StoredEvent>> eventAt(PgConn& c, RoomId room, Seq seq) {
+  static const std::string sql =
+      std::string("SELECT ") + kEventColumns + " FROM events e WHERE room_id = $1 AND seq = $2";
+  const Params p(room, seq);
+  auto r = co_await c.query(sql.c_str(), p);
+  if (!r) co_return r.error();
+  if (r->rows() == 0) co_return makeError(Code::not_found, "event not found");
+  co_return readEvent(*r, 0);
+}
+
+Task<Result<std::vector<StoredEvent>>> events(PgConn& c, const EventQuery& q) {
+  static const std::string range =
+      std::string("SELECT ") + kEventColumns +
+      " FROM events e WHERE room_id = $1 AND seq > $2 AND seq < $3 AND (NOT $4 OR kind = "
+      "'message') ";
+  static const std::string oldest = range + "ORDER BY seq LIMIT $5";
+  static const std::string newest = range + "ORDER BY seq DESC LIMIT $5";
+  const Params p(q.room_id, q.after, q.before, q.messages_only, std::max(q.limit, 0));
+  const char* sql = q.newest_first ? newest.c_str() : oldest.c_str();
+  auto r = co_await c.query(sql, p);
+  if (!r) co_return r.error();
+  std::vector<StoredEvent> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(readEvent(*r, i));
+  if (q.newest_first) std::reverse(out.begin(), out.end());
+  co_return out;
+}
+
+}  // namespace parley::postgres::ops
