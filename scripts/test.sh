@@ -11,14 +11,19 @@ cmake --preset debug >/dev/null
 cmake --build --preset debug
 export PARLEY_BIN="$PWD/build/debug/src/app/parley"
 
-eval "$(scripts/services.sh start)"  # PostgreSQL and Redis for the adapter tests
+# PostgreSQL and Redis on free loopback ports in a throwaway directory, stopped at exit.
+services=$(scripts/services.sh start)
+eval "$services"
 trap 'scripts/services.sh stop' EXIT
 
 echo "== unit tests (ctest, ASan+UBSan)"
 ctest --preset debug -j2 --timeout 300
 
-echo "== integration tests (pytest against $PARLEY_BIN)"
+echo "== integration tests, embedded default, and the multi-node cluster tests"
 /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider
+
+echo "== integration tests again, every server on PostgreSQL + Redis"
+PARLEY_BACKEND=scaled /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider -m "not cluster"
 
 if [ -f web/package.json ]; then
   echo "== web client: build, unit and browser tests"

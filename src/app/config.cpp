@@ -19,6 +19,10 @@ po::options_description describe() {
     ("config", po::value<std::string>(), "TOML file with any of these options as top-level keys")
     ("listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HOST:PORT to listen on; port 0 picks a free port (the bound address is printed)")
     ("data-dir", po::value<std::string>()->default_value("./parley-data"), "directory for the SQLite database and the keyring (created 0700)")
+    ("db", po::value<std::string>()->default_value(""), "store URL: postgresql://user:pass@host:port/db, or sqlite:PATH (default: SQLite at <data-dir>/parley.db)")
+    ("redis", po::value<std::string>()->default_value(""), "redis://host:port[/db] for the bus and cache shared by several nodes (default: in-process, one node)")
+    ("keyring", po::value<std::string>()->default_value(""), "keyring file holding the master key (default: <data-dir>/keyring.json); every node of a deployment must use the same keys")
+    ("no-migrate", po::bool_switch(), "do not apply schema migrations at start (run `parley migrate`); refuse an older schema")
     ("static-dir", po::value<std::string>()->default_value(""), "directory of the built web client to serve at / (default: <exe dir>/../share/parley/web or web/dist if present)")
     ("allowed-origin", po::value<std::vector<std::string>>()->composing(), "extra browser Origin allowed for WebSockets and cookie-authenticated changes (repeatable)")
     ("threads", po::value<int>()->default_value(0), "I/O threads (0: one per core)")
@@ -118,6 +122,10 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
     return makeError(Code::bad_request, "--listen port must be 0 to 65535");
   }
   c.data_dir = vm["data-dir"].as<std::string>();
+  c.db_url = vm["db"].as<std::string>();
+  c.redis_url = vm["redis"].as<std::string>();
+  c.migrate = !vm["no-migrate"].as<bool>();
+  c.keyring = vm["keyring"].as<std::string>();
   c.static_dir = vm["static-dir"].as<std::string>();
   if (vm.count("allowed-origin"))
     c.allowed_origins = vm["allowed-origin"].as<std::vector<std::string>>();

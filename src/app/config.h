@@ -16,6 +16,10 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   std::string data_dir = "./parley-data";
+  std::string db_url;  // empty: SQLite at <data_dir>/parley.db; else sqlite:PATH or postgresql://
+  std::string redis_url;  // empty: in-process bus and cache (one node only)
+  bool migrate = true;    // apply missing schema steps at start
+  std::string keyring;    // empty: <data_dir>/keyring.json; nodes of one deployment share it
   std::string static_dir;
   std::vector<std::string> allowed_origins;
   int threads = 0;  // 0: one per core
@@ -27,5 +31,6 @@ struct Config {
 
 // Parses `argv` (after the "serve" word). Returns nullopt after printing --help.
 Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv);
+// `parley migrate` takes the same options; only --db, --data-dir and --config matter.
 
 }  // namespace parley::app

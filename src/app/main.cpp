@@ -14,6 +14,9 @@
 #include "adapters/keyring/local_keyring.h"
 #include "adapters/memory/inproc_bus.h"
 #include "adapters/memory/memory_cache.h"
+#include "adapters/postgres/postgres_store.h"
+#include "adapters/redis/redis_bus.h"
+#include "adapters/redis/redis_cache.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "api/server.h"
 #include "app/config.h"
@@ -38,6 +41,7 @@ int usage() {
   std::cout << "usage: parley <command> [options]\n\n"
                "commands:\n"
                "  serve     run the chat server (see parley serve --help)\n"
+               "  migrate   bring the database schema (--db) up to this build's version\n"
                "  version   print the version\n";
   return 2;
 }
@@ -66,6 +70,42 @@ int fail(const std::string& what, const Error& e) {
   return 1;
 }
 
+bool isPostgres(const std::string& url) {
+  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+}
+
+Result<StorePtr> openStore(const app::Config& cfg) {
+  if (isPostgres(cfg.db_url)) {
+    postgres::PostgresOptions opts;
+    opts.migrate = cfg.migrate;
+    return postgres::openPostgresStore(cfg.db_url, opts);
+  }
+  std::filesystem::path file = std::filesystem::path(cfg.data_dir) / "parley.db";
+  if (!cfg.db_url.empty()) {
+    if (cfg.db_url.rfind("sqlite:", 0) != 0) {
+      return makeError(Code::bad_request, "--db must be postgresql://... or sqlite:PATH");
+    }
+    file = cfg.db_url.substr(7);
+  }
+  return sqlite::openSqliteStore(file);
+}
+
+int migrate(const app::Config& cfg) {
+  log::init(levelOf(cfg.log_level));
+  if (isPostgres(cfg.db_url)) {
+    auto v = postgres::migratePostgres(cfg.db_url);
+    if (!v) return fail("migrate", v.error());
+    std::cout << "postgresql schema at version " << *v << "\n";
+    return 0;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  auto store = openStore(cfg);  // SQLite migrates when it opens
+  if (!store) return fail("migrate", store.error());
+  std::cout << "sqlite schema at version " << sqlite::sqliteSchemaVersion() << "\n";
+  return 0;
+}
+
 int serve(app::Config cfg, const char* argv0) {
   log::init(levelOf(cfg.log_level));
   namespace fs = std::filesystem;
@@ -75,17 +115,27 @@ int serve(app::Config cfg, const char* argv0) {
   ::chmod(cfg.data_dir.c_str(), 0700);
   if (cfg.static_dir.empty()) cfg.static_dir = defaultStaticDir(argv0);
 
-  auto keys = keyring::openLocalKeyring(fs::path(cfg.data_dir) / "keyring.json");
+  auto keys = keyring::openLocalKeyring(
+      cfg.keyring.empty() ? fs::path(cfg.data_dir) / "keyring.json" : fs::path(cfg.keyring));
   if (!keys) return fail("keyring", keys.error());
-  auto store = sqlite::openSqliteStore(fs::path(cfg.data_dir) / "parley.db");
+  auto store = openStore(cfg);
   if (!store) return fail("store", store.error());
 
   // Declared before everything that holds I/O objects or executors of it, so it is
   // destroyed last: its pending handlers (idle keep-alive connections) go with it.
   auto ioc = std::make_unique<asio::io_context>();
   SystemClock clock;
-  auto bus = memory::makeInprocBus(ioc->get_executor());
-  auto cache = memory::makeMemoryCache();
+  BusPtr bus;
+  CachePtr cache;
+  if (cfg.redis_url.empty()) {
+    bus = memory::makeInprocBus(ioc->get_executor());
+    cache = memory::makeMemoryCache();
+  } else {
+    redis::RedisOptions ro;
+    ro.url = cfg.redis_url;
+    bus = redis::makeRedisBus(ioc->get_executor(), ro);
+    cache = redis::makeRedisCache(ioc->get_executor(), ro);
+  }
   crypto::PasswordHasherOptions hash_opts;
   hash_opts.threads = cfg.hash_threads;
   crypto::PasswordHasher hasher(hash_opts);
@@ -154,12 +204,13 @@ int main(int argc, char** argv) {
     usage();
     return 0;
   }
-  if (cmd != "serve") return usage();
+  if (cmd != "serve" && cmd != "migrate") return usage();
   auto cfg = app::parseServeArgs(argc - 1, argv + 1);
   if (!cfg) {
-    std::cerr << "parley serve: " << cfg.error().message << "\n";
+    std::cerr << "parley " << cmd << ": " << cfg.error().message << "\n";
     return 2;
   }
   if (!*cfg) return 0;
+  if (cmd == "migrate") return migrate(**cfg);
   return serve(std::move(**cfg), argv[0]);
 }

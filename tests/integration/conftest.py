@@ -17,6 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import backends  # noqa: E402
 from parley_client import (  # noqa: E402
     GOOD_ORIGIN, WS, Server, parley_bin, register_and_login,
 )
@@ -26,6 +27,7 @@ DEFAULT_TEST_TIMEOUT = 30
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "timeout_s(n): hard per-test time bound in seconds")
+    config.addinivalue_line("markers", "cluster: several nodes on PostgreSQL + Redis (own set-up)")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -65,6 +67,8 @@ def server_factory(tmp_path):
         if max_outbound is not None:
             args += ["--max-outbound", str(max_outbound)]
         args += list(extra)
+        if backends.scaled():
+            args += backends.scaled_args()
         data_dir = tmp_path / f"data{len(servers)}"
         s = Server(data_dir, tmp_path, args, binary=binary)
         servers.append(s)

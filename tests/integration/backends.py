@@ -1,0 +1,114 @@
+"""Where the servers under test keep their state.
+
+PARLEY_BACKEND=scaled runs every server on PostgreSQL + Redis (the URLs come from
+PARLEY_TEST_PG_URL / PARLEY_TEST_REDIS_URL, which scripts/services.sh exports); each server
+gets a fresh database and an emptied Redis. Otherwise servers use the embedded default.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+
+def scaled() -> bool:
+    return os.environ.get("PARLEY_BACKEND") == "scaled"
+
+
+def service_urls() -> tuple[str, str]:
+    pg = os.environ.get("PARLEY_TEST_PG_URL")
+    redis = os.environ.get("PARLEY_TEST_REDIS_URL")
+    if not pg or not redis:
+        pytest.fail("PARLEY_TEST_PG_URL and PARLEY_TEST_REDIS_URL are not set: run the suite "
+                    "through scripts/test.sh, which starts PostgreSQL and Redis", pytrace=False)
+    return pg, redis
+
+
+def fresh_database() -> str:
+    """Creates an empty database on the test PostgreSQL and returns its URL."""
+    pg, _ = service_urls()
+    name = "t_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", pg, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {name}"],
+                   check=True, capture_output=True, timeout=30)
+    parts = urlsplit(pg)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def empty_redis() -> str:
+    """Empties the test Redis (tests run one at a time) and returns its URL."""
+    _, redis = service_urls()
+    subprocess.run(["redis-cli", "-u", redis, "FLUSHALL"], check=True, capture_output=True, timeout=30)
+    return redis
+
+
+def scaled_args() -> list[str]:
+    return ["--db", fresh_database(), "--redis", empty_redis()]
+
+
+def _services_dir() -> str:
+    d = os.environ.get("PARLEY_SERVICES_DIR")
+    if not d:
+        pytest.fail("PARLEY_SERVICES_DIR is not set: run through scripts/test.sh", pytrace=False)
+    return d
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return (["runuser", "-u", "postgres", "--"] + cmd) if os.geteuid() == 0 else cmd
+
+
+def _pg_bin() -> str:
+    import glob
+    return sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+
+
+def restart_postgres() -> None:
+    """Fast restart of the test PostgreSQL: every connection is cut."""
+    d = _services_dir()
+    # -l: the new postmaster must not inherit our stdout (a pipe would never reach EOF).
+    subprocess.run(_as_postgres([f"{_pg_bin()}/pg_ctl", "-D", f"{d}/pg", "-l", f"{d}/pg.log", "-m",
+                                 "fast", "-w", "-t", "60", "restart"]),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=90)
+
+
+def stop_postgres() -> None:
+    d = _services_dir()
+    subprocess.run(_as_postgres([f"{_pg_bin()}/pg_ctl", "-D", f"{d}/pg", "-m", "fast", "-w", "stop"]),
+                   check=True, capture_output=True, timeout=60)
+
+
+def start_postgres() -> None:
+    d = _services_dir()
+    subprocess.run(_as_postgres([f"{_pg_bin()}/pg_ctl", "-D", f"{d}/pg", "-l", f"{d}/pg.log", "-w",
+                                 "-t", "60", "start"]),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=90)
+
+
+def restart_redis() -> None:
+    """Stops the test Redis (losing its memory: --save '') and starts it on the same port."""
+    _, url = service_urls()
+    d = _services_dir()
+    port = urlsplit(url).port
+    subprocess.run(["redis-cli", "-u", url, "SHUTDOWN", "NOSAVE"], capture_output=True, timeout=30)
+    subprocess.run(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--daemonize", "yes", "--pidfile", f"{d}/redis.pid",
+                    "--dir", d, "--logfile", f"{d}/redis.log"], check=True, timeout=30,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port)
+
+
+def wait_for_port(port: int, deadline_s: float = 30.0) -> None:
+    """Until something accepts on 127.0.0.1:port (a daemon we just started), bounded."""
+    import socket
+    import time
+    end = time.monotonic() + deadline_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.02)  # a refused connect returns at once: pace the retries

@@ -1,0 +1,319 @@
+"""Several stateless nodes on one PostgreSQL and one Redis (issue: scaled-out Parley).
+
+Every node is a real `parley serve` with --db and --redis; clients talk to whichever node
+they like, as behind a load balancer. Faults are real: Redis and PostgreSQL restarts and
+kill -9 of a node, each under live traffic.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+import backends
+from parley_client import (
+    WS, Server, connect_ready, create_room, history, is_event, is_type, join, login, new_cmid,
+    parley_bin, register, register_and_login, run,
+)
+
+pytestmark = pytest.mark.cluster
+
+
+class Cluster:
+    def __init__(self, tmp_path, n: int, extra=()):
+        self.db = backends.fresh_database()
+        self.redis = backends.empty_redis()
+        self.keyring = tmp_path / "shared-keyring.json"  # every node must hold the same keys
+        self.nodes: list[Server] = []
+        for i in range(n):
+            args = ["--db", self.db, "--redis", self.redis, "--keyring", str(self.keyring),
+                    "--send-rate", "100000", *extra]
+            s = Server(tmp_path / f"node{i}", tmp_path, args, binary=parley_bin())
+            self.nodes.append(s)
+            s.start()
+
+    def stop(self) -> list:
+        crashed = []
+        for s in self.nodes:
+            if s.proc is not None and s.proc.poll() is not None and not s.stopped_by_us:
+                crashed.append((s.proc.returncode, s.stderr_tail(2000)))
+            s.stop()
+        return crashed
+
+
+@pytest.fixture
+def cluster_factory(tmp_path):
+    made: list[Cluster] = []
+
+    def make(n=3, extra=()):
+        c = Cluster(tmp_path, n, extra)
+        made.append(c)
+        return c
+    yield make
+    crashed = [x for c in made for x in c.stop()]
+    if crashed:
+        pytest.fail(f"a node exited on its own: {crashed}", pytrace=False)
+
+
+def seqs_of(ws: WS, room: int) -> list[int]:
+    return [e["seq"] for e in ws.events(room) if e["kind"] == "message"]
+
+
+@pytest.mark.timeout_s(60)
+def test_users_on_different_nodes_chat_live_and_see_presence(cluster_factory):
+    c = cluster_factory(3)
+    n0, n1, n2 = c.nodes
+    a, au = register_and_login(n0, "clua")
+    b, bu = register_and_login(n1, "club")
+    room = create_room(n2, a, "across")
+    join(n1, b, room["id"])
+    rid = room["id"]
+
+    async def body():
+        async with await connect_ready(n0, a, name="A@n0") as wa, \
+                await connect_ready(n1, b, name="B@n1") as wb:
+            a_online = (lambda f: f.get("type") == "presence" and f["user"]["id"] == au["id"]
+                        and f["online"])
+            if not any(a_online(f) for f in wb.frames):  # in the snapshot after ready, or live
+                await wb.recv_until(a_online, timeout=10, what="A online across nodes")
+            ack = await wa.send_msg(rid, "from node 0")
+            got = await wb.recv_until(is_event(room=rid, seq=ack["seq"]), timeout=10)
+            assert got["event"]["text"] == "from node 0"
+            ack2 = await wb.send_msg(rid, "from node 1")
+            got = await wa.recv_until(is_event(room=rid, seq=ack2["seq"]), timeout=10)
+            assert got["event"]["text"] == "from node 1"
+    run(body(), timeout=50)
+
+
+@pytest.mark.timeout_s(60)
+def test_user_moves_from_node_a_to_c_and_resumes(cluster_factory):
+    c = cluster_factory(3)
+    n0, n1, n2 = c.nodes
+    a, _ = register_and_login(n0, "mova")
+    m, _ = register_and_login(n0, "movm")
+    rid = create_room(n0, a, "moving")["id"]
+    join(n0, m, rid)
+
+    async def body():
+        wa = await connect_ready(n1, a, name="A@n1")
+        wm = await connect_ready(n0, m, name="M@n0")
+        first = [(await wa.send_msg(rid, f"before {i}"))["seq"] for i in range(5)]
+        await wm.recv_until(is_event(room=rid, seq=first[-1]), timeout=10)
+        await wm.close()
+        missed = [(await wa.send_msg(rid, f"while away {i}"))["seq"] for i in range(7)]
+        wm2 = WS(n2, m, name="M@n2")
+        await wm2.connect()
+        _, replay = await wm2.hello_caught_up(resume={rid: first[-1]}, timeout=15)
+        assert [f["event"]["seq"] for f in replay if f.get("type") == "event"] == missed
+        live = await wa.send_msg(rid, "after")
+        await wm2.recv_until(is_event(room=rid, seq=live["seq"]), timeout=10)
+        assert seqs_of(wm2, rid) == missed + [live["seq"]]
+        await wm2.close()
+        await wa.close()
+    run(body(), timeout=50)
+
+
+@pytest.mark.timeout_s(240)
+def test_twenty_senders_on_three_nodes_one_room_gapless(cluster_factory):
+    """20 senders on 3 nodes, 5,000 messages into one room: seqs are 1..5000 without gap
+    or repeat, and a receiver on each node sees every message exactly once, in order."""
+    c = cluster_factory(3)
+    owner, _ = register_and_login(c.nodes[0], "conc-owner")
+    rid = create_room(c.nodes[0], owner, "firehose")["id"]
+    senders = []
+    for i in range(20):
+        t, _ = register_and_login(c.nodes[i % 3], f"conc{i}")
+        join(c.nodes[i % 3], t, rid)
+        senders.append((c.nodes[i % 3], t))
+    readers = []
+    for i in range(3):
+        t, _ = register_and_login(c.nodes[i], f"concr{i}")
+        join(c.nodes[i], t, rid)
+        readers.append((c.nodes[i], t))
+    per_sender = 250
+    total = per_sender * len(senders)
+
+    async def send_all(node, token, k):
+        ws = await connect_ready(node, token, name=f"S{k}")
+        seqs = []
+        window = 10  # pipelined sends in flight per sender
+        pending = []
+        for j in range(per_sender):
+            req = ws.next_req()
+            await ws.send_json({"type": "send", "req": req, "room": rid,
+                                "client_msg_id": f"s{k}-{j}", "text": f"{k}:{j}"})
+            pending.append(req)
+            if len(pending) >= window or j == per_sender - 1:
+                for r in pending:
+                    f = await ws.recv_until(lambda f, r=r: f.get("req") == r, timeout=60)
+                    assert f["type"] == "ack", f
+                    seqs.append(f["seq"])
+                    ws.frames = [x for x in ws.frames if x.get("type") != "event"]
+                    ws.pending = [x for x in ws.pending if x.get("type") != "event"]
+                pending = []
+        await ws.close()
+        return seqs
+
+    async def body():
+        rs = [await connect_ready(node, t, name=f"R{i}") for i, (node, t) in enumerate(readers)]
+        results = await asyncio.gather(*(send_all(n, t, k) for k, (n, t) in enumerate(senders)))
+        acked = sorted(s for r in results for s in r)
+        assert acked == list(range(1, total + 1))
+        for r in rs:
+            await r.recv_until(is_event(room=rid, seq=total), timeout=60, what=f"{r.name} last")
+            assert seqs_of(r, rid) == list(range(1, total + 1)), r.name
+            await r.close()
+    run(body(), timeout=230)
+
+
+async def _traffic(nodes, token, rid, count, tag, on_half=None):
+    """Sends `count` messages round-robin over `nodes`, retrying each (same client_msg_id)
+    across node failures until acked. Returns {client_msg_id: seq}."""
+    acked = {}
+    ws = None
+    k = 0
+    for i in range(count):
+        cmid = f"{tag}-{i}"
+        if i == count // 2 and on_half:
+            await on_half()
+        while cmid not in acked:
+            try:
+                if ws is None:
+                    ws = await connect_ready(nodes[k % len(nodes)], token, name=f"{tag}-ws")
+                f = await ws.request({"type": "send", "room": rid, "client_msg_id": cmid,
+                                      "text": f"{tag} {i}"}, timeout=10)
+                if f["type"] == "ack":
+                    acked[cmid] = f["seq"]
+                else:
+                    assert f["code"] in ("unavailable", "internal"), f  # retryable
+            except Exception:  # the node went away: reconnect elsewhere and retry
+                if ws is not None:
+                    try:
+                        await ws.close()
+                    except Exception:
+                        pass
+                ws = None
+                k += 1
+    if ws is not None:
+        await ws.close()
+    return acked
+
+
+def _check_all(node, token, rid, acked, readers):
+    msgs = history(node, token, rid, limit=200)["messages"]
+    seen, before = [], None
+    while True:
+        page = history(node, token, rid, limit=200, **({"before": before} if before else {}))
+        seen = page["messages"] + seen
+        if not page["has_more"]:
+            break
+        before = page["messages"][0]["seq"]
+    by_cmid = {m["client_msg_id"]: m["seq"] for m in seen}
+    assert len(seen) == len(by_cmid), "duplicate messages"
+    for cmid, seq in acked.items():
+        assert by_cmid.get(cmid) == seq, f"acked {cmid} at {seq} is missing or moved"
+    assert [m["seq"] for m in seen] == list(range(1, len(seen) + 1))
+    del msgs
+
+
+async def _catch_up(readers, rid, last_seq):
+    for r in readers:
+        await r.recv_until(is_event(room=rid, seq=last_seq), timeout=60, what=f"{r.name} caught up")
+        got = seqs_of(r, rid)
+        assert got == sorted(set(got)), f"{r.name}: duplicates or disorder"
+        assert got == list(range(got[0], last_seq + 1)), f"{r.name}: gap"
+
+
+@pytest.mark.timeout_s(120)
+def test_redis_restart_mid_traffic_loses_nothing(cluster_factory):
+    c = cluster_factory(2)
+    s, _ = register_and_login(c.nodes[0], "redisfault")
+    rid = create_room(c.nodes[0], s, "redis-fault")["id"]
+    r, _ = register_and_login(c.nodes[1], "redisreader")
+    join(c.nodes[1], r, rid)
+
+    async def body():
+        reader = await connect_ready(c.nodes[1], r, name="reader@n1")
+
+        async def fault():
+            await asyncio.get_running_loop().run_in_executor(None, backends.restart_redis)
+        acked = await _traffic(c.nodes, s, rid, 200, "rf", on_half=fault)
+        last = max(acked.values())
+        await _catch_up([reader], rid, last)
+        _check_all(c.nodes[0], s, rid, acked, [])
+        await reader.close()
+    run(body(), timeout=110)
+
+
+@pytest.mark.timeout_s(120)
+def test_kill_9_of_a_node_mid_traffic_loses_nothing(cluster_factory):
+    c = cluster_factory(3)
+    s, _ = register_and_login(c.nodes[0], "killfault")
+    rid = create_room(c.nodes[0], s, "kill-fault")["id"]
+    r, _ = register_and_login(c.nodes[2], "killreader")
+    join(c.nodes[2], r, rid)
+
+    async def body():
+        reader = await connect_ready(c.nodes[2], r, name="reader@n2")
+
+        async def fault():
+            c.nodes[0].proc.send_signal(signal.SIGKILL)
+            c.nodes[0].proc.wait(timeout=10)
+            c.nodes[0].stopped_by_us = True
+        # Sends go to node 0 first; after the kill, the sender moves on to node 1.
+        acked = await _traffic(c.nodes[:2], s, rid, 200, "kf", on_half=fault)
+        last = max(acked.values())
+        await _catch_up([reader], rid, last)
+        _check_all(c.nodes[1], s, rid, acked, [])
+        await reader.close()
+    run(body(), timeout=110)
+
+
+@pytest.mark.timeout_s(180)
+def test_postgres_restart_while_sending_gives_retryable_errors_and_no_duplicates(cluster_factory):
+    c = cluster_factory(2)
+    s, _ = register_and_login(c.nodes[0], "pgfault")
+    rid = create_room(c.nodes[0], s, "pg-fault")["id"]
+    r, _ = register_and_login(c.nodes[1], "pgreader")
+    join(c.nodes[1], r, rid)
+
+    async def body():
+        reader = await connect_ready(c.nodes[1], r, name="reader@n1")
+
+        async def fault():
+            await asyncio.get_running_loop().run_in_executor(None, backends.restart_postgres)
+        acked = await _traffic(c.nodes, s, rid, 200, "pf", on_half=fault)
+        last = max(acked.values())
+        await _catch_up([reader], rid, last)
+        _check_all(c.nodes[0], s, rid, acked, [])
+        await reader.close()
+    run(body(), timeout=170)
+
+
+@pytest.mark.timeout_s(60)
+def test_revocation_and_rate_limits_hold_across_nodes(cluster_factory):
+    c = cluster_factory(2, extra=("--login-per-account-ip", "3"))
+    n0, n1 = c.nodes
+    name = register(n0, "crossrev")["username"]
+    phone = login(n0, name, device="phone")["token"]
+    laptop = login(n1, name, device="laptop")
+    rid = create_room(n0, phone, "limits")["id"]
+
+    async def body():
+        ws = await connect_ready(n1, laptop["token"], name="laptop@n1")
+        status, _ = n0.api("DELETE", f"/api/v1/sessions/{laptop['session']['id']}", token=phone)
+        assert status == 204
+        code = await ws.wait_closed(timeout=1.5)
+        assert code == 4001
+        status, _ = n1.api("GET", "/api/v1/me", token=laptop["token"])
+        assert status == 401
+    run(body(), timeout=30)
+    del rid
+    # Login attempts count against one shared limit, whichever node they reach
+    # (2 logins above + 1 wrong here = 3; the 4th is refused on the other node).
+    status, _ = n1.api("POST", "/api/v1/login", {"username": name, "password": "wrong-password"})
+    assert status == 401
+    status, body = n0.api("POST", "/api/v1/login", {"username": name, "password": "wrong-password"})
+    assert status == 429 and body["error"]["code"] == "rate_limited", body
