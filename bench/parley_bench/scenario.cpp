@@ -1,0 +1,616 @@
+#include "scenario.h"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "histogram.h"
+#include "net.h"
+#include "proc_stats.h"
+
+namespace parley_bench {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kPassword = "parley-bench-password";
+
+struct Url {
+  tcp::endpoint endpoint;
+  std::string host;  // "127.0.0.1:PORT" for the Host header
+};
+
+Url parseUrl(const std::string& url) {
+  std::string rest = url;
+  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  auto slash = rest.find('/');
+  if (slash != std::string::npos) rest = rest.substr(0, slash);
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("url needs a port: " + url);
+  auto addr = asio::ip::make_address_v4(rest.substr(0, colon));
+  // Load is only ever sent to this machine.
+  if ((addr.to_uint() >> 24) != 127)
+    throw std::runtime_error("only 127.0.0.0/8 is allowed: " + url);
+  return {tcp::endpoint(addr, static_cast<uint16_t>(std::stoi(rest.substr(colon + 1)))), rest};
+}
+
+struct User {
+  std::string name;
+  std::string token;
+  int64_t id = 0;
+};
+
+json::value parseBody(const HttpResponse& r, std::string_view what) {
+  if (r.status < 200 || r.status >= 300)
+    throw std::runtime_error(std::string(what) + " failed: " + std::to_string(r.status) + " " +
+                             r.body.substr(0, 200));
+  return json::parse(r.body);
+}
+
+// Runs fn(client, i) for i in [0, n) on `threads` threads, one keep-alive client each.
+template <typename Fn>
+void parallelFor(const Url& url, int threads, int n, Fn fn) {
+  std::atomic<int> next{0};
+  std::mutex mu;
+  std::string error;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < std::max(1, threads); ++t) {
+    pool.emplace_back([&] {
+      HttpClient client(url.endpoint, url.host);
+      for (int i = next++; i < n; i = next++) {
+        try {
+          fn(client, i);
+        } catch (const std::exception& e) {
+          std::lock_guard lock(mu);
+          if (error.empty()) error = e.what();
+          next = n;
+        }
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  if (!error.empty()) throw std::runtime_error(error);
+}
+
+std::vector<User> makeUsers(const Url& url, int threads, int n, const std::string& tag) {
+  std::vector<User> users(n);
+  parallelFor(url, threads, n, [&](HttpClient& c, int i) {
+    User& u = users[i];
+    u.name = "b" + tag + "u" + std::to_string(i);
+    json::object reg{{"username", u.name}, {"password", kPassword}};
+    parseBody(c.request("POST", "/api/v1/register", json::serialize(reg), ""), "register");
+    json::object login{{"username", u.name}, {"password", kPassword}, {"device", "bench"}};
+    auto body = parseBody(c.request("POST", "/api/v1/login", json::serialize(login), ""), "login");
+    u.token = json::value_to<std::string>(body.at("token"));
+    u.id = body.at("user").at("id").to_number<int64_t>();
+  });
+  return users;
+}
+
+struct Conn {
+  int user = 0;
+  int64_t room = 0;
+  int node = 0;
+  int room_conns = 0;  // connections in its room, itself included
+  WsConnPtr ws;
+  bool ready = false;  // caught_up seen since the last (re)connect
+  bool open = false;
+  int64_t last_seq = -1;  // last event seq seen in its room (-1: none yet)
+  int64_t resume_from = -1;
+};
+
+int64_t parseIntAfter(std::string_view s, std::string_view key, size_t from = 0) {
+  auto p = s.find(key, from);
+  if (p == std::string_view::npos) return -1;
+  p += key.size();
+  int64_t v = 0;
+  bool any = false;
+  while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+    v = v * 10 + (s[p++] - '0');
+    any = true;
+  }
+  return any ? v : -1;
+}
+
+json::object histJson(const Histogram& h) {
+  return json::object{{"count", h.count()},           {"p50_us", h.quantile(0.50)},
+                      {"p90_us", h.quantile(0.90)},   {"p99_us", h.quantile(0.99)},
+                      {"p999_us", h.quantile(0.999)}, {"max_us", h.max()}};
+}
+
+class Bench : public WsListener {
+ public:
+  explicit Bench(const Options& o) : o_(o), timer_(io_), deadline_(io_) {
+    for (const auto& u : o.urls) urls_.push_back(parseUrl(u));
+    if (urls_.empty()) throw std::runtime_error("--url is required");
+    std::random_device rd;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%06x", static_cast<unsigned>(rd() & 0xffffff));
+    tag_ = buf;
+  }
+
+  json::object run() {
+    auto setup_start = Clock::now();
+    setUp();
+    double setup_s = secondsSince(setup_start);
+    std::fprintf(stderr, "parley-bench: %zu users, %zu connections set up in %.1f s\n",
+                 users_.size(), conns_.size(), setup_s);
+    before_connect_ = sampleAll();
+    connect_started_ = Clock::now();
+    for (size_t i = 0; i < conns_.size() && i < static_cast<size_t>(o_.connect_parallel); ++i)
+      openNext();
+    armDeadline(
+        std::chrono::seconds(120) + std::chrono::seconds(static_cast<int>(conns_.size() / 500)),
+        "connect");
+    io_.run();
+    json::object report = result_;
+    report["setup_seconds"] = setup_s;
+    return report;
+  }
+
+  // --- WsListener
+  void onOpen(int id) override { conns_[id].open = true; }
+
+  void onFrame(int id, std::string_view f) override {
+    Conn& c = conns_[id];
+    auto head = f.substr(0, 24);
+    if (head.find("\"type\":\"event\"") != std::string_view::npos) return onEvent(id, c, f);
+    if (head.find("\"type\":\"ack\"") != std::string_view::npos) return onAck(f);
+    if (head.find("\"type\":\"caught_up\"") != std::string_view::npos) return onCaughtUp(c);
+    if (head.find("\"type\":\"error\"") != std::string_view::npos) {
+      if (errors_++ == 0) first_error_ = std::string(f.substr(0, 300));
+      return;
+    }
+    if (head.find("\"type\":\"resync\"") != std::string_view::npos) ++resyncs_;
+  }
+
+  void onClosed(int id, std::string_view why) override {
+    Conn& c = conns_[id];
+    bool expected = stopping_ || dropping_;
+    c.open = false;
+    c.ready = false;
+    c.ws.reset();
+    ++closed_;
+    if (!expected) {
+      if (unexpected_closes_++ == 0) first_close_ = std::string(why);
+      if (phase_ == Phase::connecting) {
+        fatal("connection " + std::to_string(id) + " failed: " + std::string(why));
+        return;
+      }
+    }
+    if (dropping_ && !stopping_) reconnect(id);
+    if (stopping_ && closed_ >= open_count_) io_.stop();
+  }
+
+ private:
+  enum class Phase { connecting, traffic, draining, idle, done };
+
+  // --------------------------------------------------------------- set-up (blocking, REST)
+  void setUp() {
+    const Url& api = urls_[0];
+    const std::string& s = o_.scenario;
+    if (s == "pairs") {
+      users_ = makeUsers(api, o_.setup_threads, 2 * o_.pairs, tag_);
+      conns_.resize(users_.size());
+      parallelFor(api, o_.setup_threads, o_.pairs, [&](HttpClient& c, int p) {
+        json::object req{{"username", users_[2 * p + 1].name}};
+        auto body = parseBody(
+            c.request("POST", "/api/v1/direct", json::serialize(req), users_[2 * p].token),
+            "direct");
+        int64_t room = body.at("room").at("id").to_number<int64_t>();
+        for (int k = 0; k < 2; ++k) {
+          conns_[2 * p + k].user = 2 * p + k;
+          conns_[2 * p + k].room = room;
+          conns_[2 * p + k].room_conns = 2;
+        }
+      });
+      for (size_t i = 0; i < conns_.size(); ++i) senders_.push_back(static_cast<int>(i));
+    } else if (s == "fanout" || s == "reconnect") {
+      users_ = makeUsers(api, o_.setup_threads, o_.members, tag_);
+      HttpClient c(api.endpoint, api.host);
+      json::object req{{"name", "bench-" + tag_}, {"public", true}};
+      auto body = parseBody(
+          c.request("POST", "/api/v1/rooms", json::serialize(req), users_[0].token), "create room");
+      int64_t room = body.at("room").at("id").to_number<int64_t>();
+      std::string target = "/api/v1/rooms/" + std::to_string(room) + "/join";
+      parallelFor(api, o_.setup_threads, o_.members - 1, [&](HttpClient& c, int i) {
+        parseBody(c.request("POST", target, "", users_[i + 1].token), "join");
+      });
+      int n = o_.members * o_.conns_per_user;
+      conns_.resize(n);
+      for (int i = 0; i < n; ++i) {
+        conns_[i].user = i % o_.members;
+        conns_[i].room = room;
+        conns_[i].room_conns = n;
+      }
+      // Senders are the first connections of the first members: one connection per sender.
+      for (int i = 0; i < std::min(o_.senders, o_.members); ++i) senders_.push_back(i);
+    } else if (s == "idle") {
+      int nusers = o_.users > 0 ? o_.users : std::min(o_.conns, 50);
+      users_ = makeUsers(api, o_.setup_threads, nusers, tag_);
+      conns_.resize(o_.conns);
+      for (int i = 0; i < o_.conns; ++i) conns_[i].user = i % nusers;
+    } else {
+      throw std::runtime_error("unknown scenario: " + s);
+    }
+    for (size_t i = 0; i < conns_.size(); ++i) conns_[i].node = static_cast<int>(i % urls_.size());
+  }
+
+  // --------------------------------------------------------------- connections
+  asio::ip::address sourceFor(int id) const {
+    // 127.0.1.1 .. 127.0.1.N: each source address has its own ephemeral port range.
+    uint32_t base = (127u << 24) | (0u << 16) | (1u << 8) | 1u;
+    return asio::ip::address_v4(base + static_cast<uint32_t>(id % std::max(1, o_.sources)));
+  }
+
+  std::string helloFor(const Conn& c) const {
+    json::object resume;
+    if (c.room != 0 && c.resume_from >= 0) resume[std::to_string(c.room)] = c.resume_from;
+    json::object hello{{"type", "hello"}, {"token", users_[c.user].token}, {"resume", resume}};
+    return json::serialize(hello);
+  }
+
+  void openNext() {
+    if (next_open_ >= conns_.size()) return;
+    int id = static_cast<int>(next_open_++);
+    openConn(id);
+  }
+
+  void openConn(int id) {
+    Conn& c = conns_[id];
+    const Url& u = urls_[c.node];
+    ++open_count_;
+    c.ws = openWs(io_, u.endpoint, sourceFor(id), u.host, helloFor(c), id, this);
+  }
+
+  void onCaughtUp(Conn& c) {
+    if (c.ready) return;
+    c.ready = true;
+    ++ready_;
+    if (phase_ == Phase::connecting) {
+      openNext();
+      if (ready_ == conns_.size()) allConnected();
+    } else if (dropping_ && ready_ == conns_.size()) {
+      resumed_at_ = Clock::now();
+      dropping_ = false;
+      maybeFinish();
+    }
+  }
+
+  void allConnected() {
+    connect_seconds_ = secondsSince(connect_started_);
+    deadline_.cancel();
+    after_connect_ = sampleAll();
+    if (o_.scenario == "idle") {
+      phase_ = Phase::idle;
+      timer_.expires_after(std::chrono::milliseconds(static_cast<int64_t>(o_.duration * 1000)));
+      timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) finish();
+      });
+      return;
+    }
+    startTraffic();
+  }
+
+  // --------------------------------------------------------------- open-loop traffic
+  Clock::time_point intended(int64_t k) const {
+    return t0_ +
+           std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(k) * 1e9 / o_.rate));
+  }
+
+  void startTraffic() {
+    phase_ = Phase::traffic;
+    total_ = std::min<int64_t>(o_.max_messages, static_cast<int64_t>(o_.rate * o_.duration));
+    t0_ = Clock::now() + std::chrono::milliseconds(100);
+    traffic_start_ = sampleAll();
+    padding_.assign(static_cast<size_t>(std::max(o_.size, 32)), 'x');
+    if (o_.scenario == "reconnect") {
+      // Drop every receiving connection at once, halfway through the traffic.
+      timer2_ = std::make_unique<asio::steady_timer>(io_, intended(total_ / 2));
+      timer2_->async_wait([this](boost::system::error_code ec) {
+        if (!ec) dropAll();
+      });
+    }
+    tick();
+  }
+
+  void tick() {
+    auto now = Clock::now();
+    while (next_msg_ < total_ && intended(next_msg_) <= now) sendOne(next_msg_++);
+    if (next_msg_ < total_) {
+      timer_.expires_at(intended(next_msg_));
+      timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) tick();
+      });
+      return;
+    }
+    phase_ = Phase::draining;
+    sending_done_ = Clock::now();
+    armDeadline(std::chrono::milliseconds(static_cast<int64_t>(o_.drain * 1000)), "drain");
+    maybeFinish();
+  }
+
+  void sendOne(int64_t k) {
+    int id = senders_[static_cast<size_t>(k % static_cast<int64_t>(senders_.size()))];
+    Conn& c = conns_[id];
+    int64_t intended_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(intended(k) - t0_).count();
+    std::string text = std::to_string(intended_ns) + "." + std::to_string(id) + ".";
+    if (text.size() < padding_.size()) text.append(padding_, 0, padding_.size() - text.size());
+    std::string frame = R"({"type":"send","req":)" + std::to_string(k) + R"(,"room":)" +
+                        std::to_string(c.room) + R"(,"client_msg_id":"m)" + std::to_string(k) +
+                        R"(","text":")" + text + R"("})";
+    ++sent_;
+    expected_ += c.room_conns - 1;
+    if (!c.ws) {
+      ++send_dropped_;  // the sender is disconnected: counted, never hidden
+      return;
+    }
+    c.ws->send(std::move(frame));
+  }
+
+  void onAck(std::string_view f) {
+    int64_t k = parseIntAfter(f, "\"req\":");
+    if (k < 0) return;
+    ++acks_;
+    auto now = Clock::now();
+    ack_hist_.record(
+        std::chrono::duration_cast<std::chrono::microseconds>(now - intended(k)).count());
+    maybeFinish();
+  }
+
+  void onEvent(int id, Conn& c, std::string_view f) {
+    int64_t seq = parseIntAfter(f, "\"seq\":");
+    if (seq >= 0) {
+      if (c.last_seq >= 0 && seq <= c.last_seq) ++duplicates_;
+      if (c.last_seq >= 0 && seq > c.last_seq + 1) gaps_ += seq - c.last_seq - 1;
+      if (seq > c.last_seq) c.last_seq = seq;
+    }
+    auto tp = f.find("\"text\":\"");
+    if (tp == std::string_view::npos) return;
+    tp += 8;
+    auto dot = f.find('.', tp);
+    if (dot == std::string_view::npos) return;
+    int64_t intended_ns = parseIntAfter(f.substr(tp, dot - tp + 1), "");
+    int64_t sender = parseIntAfter(f.substr(dot + 1, 16), "");
+    if (intended_ns < 0 || sender < 0) return;
+    if (sender == id) {
+      ++self_echoes_;
+      return;
+    }
+    ++received_;
+    auto now = Clock::now();
+    last_delivery_ = now;
+    auto lat = now - (t0_ + std::chrono::nanoseconds(intended_ns));
+    hist_.record(std::chrono::duration_cast<std::chrono::microseconds>(lat).count());
+    if ((received_ & 1023) == 0 || received_ >= expected_) maybeFinish();
+  }
+
+  void maybeFinish() {
+    if (phase_ != Phase::draining || dropping_) return;
+    if (received_ >= expected_ && acks_ + send_dropped_ >= sent_) finish();
+  }
+
+  // --------------------------------------------------------------- reconnect storm
+  void dropAll() {
+    dropping_ = true;
+    dropped_at_ = Clock::now();
+    std::vector<int> victims;
+    for (size_t i = 0; i < conns_.size(); ++i) {
+      bool is_sender =
+          std::find(senders_.begin(), senders_.end(), static_cast<int>(i)) != senders_.end();
+      if (!is_sender && conns_[i].ws) victims.push_back(static_cast<int>(i));
+    }
+    dropped_count_ = victims.size();
+    for (int id : victims) {
+      conns_[id].ready = false;
+      --ready_;
+      conns_[id].ws->abort();
+    }
+  }
+
+  void reconnect(int id) {
+    Conn& c = conns_[id];
+    c.resume_from = c.last_seq >= 0 ? c.last_seq : 0;
+    openConn(id);
+  }
+
+  // --------------------------------------------------------------- end
+  void armDeadline(Clock::duration d, std::string what) {
+    deadline_.expires_after(d);
+    deadline_.async_wait([this, what](boost::system::error_code ec) {
+      if (ec) return;
+      if (what == "connect") {
+        fatal("timed out connecting: " + std::to_string(ready_) + " of " +
+              std::to_string(conns_.size()) + " ready");
+        return;
+      }
+      timed_out_ = true;
+      finish();
+    });
+  }
+
+  void fatal(std::string why) {
+    if (phase_ == Phase::done) return;
+    result_ = json::object{{"error", why}};
+    stopAll();
+  }
+
+  void finish() {
+    if (phase_ == Phase::done) return;
+    auto end = Clock::now();
+    auto after = sampleAll();
+    json::object r;
+    r["scenario"] = o_.scenario;
+    r["connections"] = conns_.size();
+    r["users"] = users_.size();
+    r["connect_seconds"] = connect_seconds_;
+    r["source_addresses"] = o_.sources;
+    r["nodes"] = urls_.size();
+    if (o_.scenario == "idle") {
+      idleReport(r, after);
+    } else {
+      trafficReport(r, end, after);
+    }
+    result_ = std::move(r);
+    stopAll();
+  }
+
+  void trafficReport(json::object& r, Clock::time_point end, const std::vector<ProcSample>& after) {
+    double window =
+        std::chrono::duration<double>((last_delivery_ > t0_ ? last_delivery_ : end) - t0_).count();
+    double send_window =
+        std::chrono::duration<double>(intended(std::max<int64_t>(total_ - 1, 0)) - t0_).count();
+    r["rate_target"] = o_.rate;
+    r["senders"] = senders_.size();
+    r["message_bytes"] = padding_.size();
+    r["messages_sent"] = sent_;
+    r["acks"] = acks_;
+    r["sends_while_disconnected"] = send_dropped_;
+    r["deliveries_expected"] = expected_;
+    r["deliveries"] = received_;
+    r["lost"] = expected_ > received_ ? expected_ - received_ : 0;
+    r["duplicates"] = duplicates_;
+    r["gaps"] = gaps_;
+    r["errors"] = errors_;
+    if (!first_error_.empty()) r["first_error"] = first_error_;
+    r["unexpected_closes"] = unexpected_closes_;
+    if (!first_close_.empty()) r["first_close"] = first_close_;
+    r["resyncs"] = resyncs_;
+    r["drain_timed_out"] = timed_out_;
+    r["send_seconds"] = send_window;
+    r["window_seconds"] = window;
+    r["msgs_per_second"] = window > 0 ? static_cast<double>(acks_) / window : 0.0;
+    r["deliveries_per_second"] = window > 0 ? static_cast<double>(received_) / window : 0.0;
+    r["delivery_latency"] = histJson(hist_);
+    r["ack_latency"] = histJson(ack_hist_);
+    double cpu = 0;
+    json::array servers;
+    for (size_t i = 0; i < o_.server_pids.size(); ++i) {
+      double d = after[i].cpu_seconds - traffic_start_[i].cpu_seconds;
+      cpu += d;
+      servers.push_back(json::object{{"pid", o_.server_pids[i]},
+                                     {"cpu_seconds", d},
+                                     {"rss_kib_before", traffic_start_[i].rss_kib},
+                                     {"rss_kib_after", after[i].rss_kib}});
+    }
+    r["servers"] = std::move(servers);
+    r["server_cpu_seconds"] = cpu;
+    r["deliveries_per_server_cpu_second"] = cpu > 0 ? static_cast<double>(received_) / cpu : 0.0;
+    r["msgs_per_server_cpu_second"] = cpu > 0 ? static_cast<double>(acks_) / cpu : 0.0;
+    if (o_.scenario == "reconnect") {
+      r["dropped_connections"] = dropped_count_;
+      r["resumed"] = resumed_at_ > dropped_at_;
+      r["resume_seconds"] = resumed_at_ > dropped_at_
+                                ? std::chrono::duration<double>(resumed_at_ - dropped_at_).count()
+                                : -1.0;
+    }
+  }
+
+  void idleReport(json::object& r, const std::vector<ProcSample>& after) {
+    r["idle_seconds"] = o_.duration;
+    r["unexpected_closes"] = unexpected_closes_;
+    json::array servers;
+    long rss_delta = 0;
+    double cpu = 0;
+    for (size_t i = 0; i < o_.server_pids.size(); ++i) {
+      rss_delta += after_connect_[i].rss_kib - before_connect_[i].rss_kib;
+      double d = after[i].cpu_seconds - after_connect_[i].cpu_seconds;
+      cpu += d;
+      servers.push_back(json::object{{"pid", o_.server_pids[i]},
+                                     {"rss_kib_before_connect", before_connect_[i].rss_kib},
+                                     {"rss_kib_connected", after_connect_[i].rss_kib},
+                                     {"rss_kib_after_idle", after[i].rss_kib},
+                                     {"cpu_seconds_idle", d}});
+    }
+    r["servers"] = std::move(servers);
+    double n = static_cast<double>(conns_.size());
+    r["rss_bytes_per_connection"] = n > 0 ? static_cast<double>(rss_delta) * 1024.0 / n : 0.0;
+    r["server_cpu_seconds_idle"] = cpu;
+    r["cpu_ms_per_connection_per_minute"] =
+        n > 0 && o_.duration > 0 ? cpu * 1000.0 / n / (o_.duration / 60.0) : 0.0;
+  }
+
+  void stopAll() {
+    phase_ = Phase::done;
+    stopping_ = true;
+    timer_.cancel();
+    deadline_.cancel();
+    if (timer2_) timer2_->cancel();
+    open_count_ = 0;
+    closed_ = 0;
+    for (auto& c : conns_)
+      if (c.ws) ++open_count_;
+    if (open_count_ == 0) {
+      io_.stop();
+      return;
+    }
+    for (auto& c : conns_)
+      if (c.ws) c.ws->close();
+    // Bound the close handshakes; whatever has not closed by then is simply dropped.
+    deadline_.expires_after(std::chrono::seconds(3));
+    deadline_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) io_.stop();
+    });
+  }
+
+  std::vector<ProcSample> sampleAll() const {
+    std::vector<ProcSample> out;
+    for (pid_t pid : o_.server_pids) out.push_back(sampleProcess(pid).value_or(ProcSample{}));
+    return out;
+  }
+
+  static double secondsSince(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  }
+
+  const Options& o_;
+  std::vector<Url> urls_;
+  std::string tag_;
+  asio::io_context io_;
+  asio::steady_timer timer_;
+  asio::steady_timer deadline_;
+  std::unique_ptr<asio::steady_timer> timer2_;
+  std::vector<User> users_;
+  std::vector<Conn> conns_;
+  std::vector<int> senders_;
+  Phase phase_ = Phase::connecting;
+  size_t next_open_ = 0;
+  size_t open_count_ = 0;
+  size_t closed_ = 0;
+  size_t ready_ = 0;
+  bool stopping_ = false;
+  bool dropping_ = false;
+  bool timed_out_ = false;
+  Clock::time_point connect_started_, t0_, sending_done_, last_delivery_, dropped_at_, resumed_at_;
+  double connect_seconds_ = 0;
+  std::vector<ProcSample> before_connect_, after_connect_, traffic_start_;
+  std::string padding_;
+  int64_t total_ = 0, next_msg_ = 0;
+  uint64_t sent_ = 0, acks_ = 0, send_dropped_ = 0, expected_ = 0, received_ = 0, self_echoes_ = 0;
+  uint64_t duplicates_ = 0, gaps_ = 0, errors_ = 0, unexpected_closes_ = 0, resyncs_ = 0;
+  size_t dropped_count_ = 0;
+  std::string first_error_, first_close_;
+  Histogram hist_, ack_hist_;
+  json::object result_;
+};
+
+}  // namespace
+
+json::object runScenario(const Options& opts) {
+  Bench bench(opts);
+  return bench.run();
+}
+
+}  // namespace parley_bench
