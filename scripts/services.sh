@@ -7,6 +7,8 @@
 #   scripts/services.sh stop              # stops what `start` started (by PID), removes the dir
 #
 # PostgreSQL 15 runs as the postgres user when invoked as root (initdb refuses root).
+# It runs with fsync=off (fine for tests); PARLEY_SERVICES_DURABLE=1 keeps fsync and
+# synchronous_commit on, as durability benchmarks need (docs/benchmarks.md).
 set -euo pipefail
 
 free_port() {
@@ -20,12 +22,13 @@ start() {
   pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   pgport=$(free_port)
   redisport=$(free_port)
-  local as_pg=()
+  local as_pg=() durability="-c fsync=off"
+  if [ "${PARLEY_SERVICES_DURABLE:-0}" = 1 ]; then durability="-c fsync=on -c synchronous_commit=on"; fi
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; as_pg=(runuser -u postgres --); fi
   "${as_pg[@]}" "$pgbin/initdb" -D "$dir/pg" -U postgres --auth-local=trust --auth-host=trust \
     -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1
   "${as_pg[@]}" "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -t 60 \
-    -o "-p $pgport -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+    -o "-p $pgport -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
     start >/dev/null
   "${as_pg[@]}" psql -h 127.0.0.1 -p "$pgport" -U postgres -q \
     -c "CREATE ROLE parley LOGIN SUPERUSER PASSWORD 'parley'" -c "CREATE DATABASE parley OWNER parley" >/dev/null

@@ -1,0 +1,91 @@
+"""Smoke runs of the parley-bench load generator (bench/parley_bench, docs/benchmarks.md).
+
+A few seconds and a handful of connections against the server under test: the tool must
+finish by itself, deliver every message exactly once and write a sane JSON report. The
+binary comes from $PARLEY_BENCH_BIN (default: the debug build's).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from parley_client import REPO_ROOT
+
+DEFAULT_BENCH = REPO_ROOT / "build" / "debug" / "bench" / "parley_bench" / "parley-bench"
+
+
+def bench_bin() -> Path:
+    env = os.environ.get("PARLEY_BENCH_BIN")
+    path = Path(env).resolve() if env else DEFAULT_BENCH
+    if not path.exists():
+        pytest.fail(f"parley-bench not found at {path}; build it or set PARLEY_BENCH_BIN",
+                    pytrace=False)
+    return path
+
+
+def run_bench(server, tmp_path, *args: str) -> dict:
+    out = tmp_path / "report.json"
+    cmd = [str(bench_bin()), *args, "--url", server.url, "--server-pid", str(server.proc.pid),
+           "--json", str(out), "--setup-threads", "2", "--drain", "10"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=100)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    report = json.loads(out.read_text())
+    assert "error" not in report, report
+    return report
+
+
+def assert_all_delivered(report: dict) -> None:
+    assert report["messages_sent"] > 0
+    assert report["acks"] == report["messages_sent"], report
+    assert report["deliveries"] > 0
+    assert report["deliveries"] == report["deliveries_expected"], report
+    assert report["lost"] == 0 and report["duplicates"] == 0 and report["gaps"] == 0, report
+    assert report["errors"] == 0 and report["unexpected_closes"] == 0, report
+    lat = report["delivery_latency"]
+    assert lat["count"] == report["deliveries"]
+    assert 0 < lat["p50_us"] <= lat["p99_us"] <= lat["max_us"], lat
+    assert report["server_cpu_seconds"] >= 0
+
+
+@pytest.mark.timeout_s(120)
+def test_pairs_smoke(server_factory, tmp_path):
+    server = server_factory(send_rate=100000)
+    report = run_bench(server, tmp_path, "pairs", "--pairs", "3", "--rate", "30",
+                       "--duration", "2")
+    assert report["connections"] == 6
+    assert report["messages_sent"] == 60
+    assert_all_delivered(report)
+    assert report["servers"][0]["rss_kib_after"] > 0
+
+
+@pytest.mark.timeout_s(120)
+def test_fanout_smoke(server_factory, tmp_path):
+    server = server_factory(send_rate=100000)
+    report = run_bench(server, tmp_path, "fanout", "--members", "4", "--conns-per-user", "2",
+                       "--rate", "10", "--duration", "2")
+    assert report["deliveries_expected"] == 20 * 7
+    assert_all_delivered(report)
+
+
+@pytest.mark.timeout_s(120)
+def test_reconnect_smoke(server_factory, tmp_path):
+    server = server_factory(send_rate=100000)
+    report = run_bench(server, tmp_path, "reconnect", "--members", "3", "--conns-per-user", "2",
+                       "--rate", "20", "--duration", "2")
+    assert report["dropped_connections"] == 5
+    assert report["resumed"] is True and report["resume_seconds"] > 0
+    assert_all_delivered(report)
+
+
+@pytest.mark.timeout_s(120)
+def test_idle_smoke(server_factory, tmp_path):
+    server = server_factory()
+    report = run_bench(server, tmp_path, "idle", "--conns", "20", "--users", "2",
+                       "--duration", "1")
+    assert report["connections"] == 20 and report["unexpected_closes"] == 0
+    assert report["servers"][0]["rss_kib_connected"] > 0
