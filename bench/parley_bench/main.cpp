@@ -2,9 +2,9 @@
 //
 //   parley-bench SCENARIO --url http://127.0.0.1:PORT [--server-pid PID]... [options]
 //
-// SCENARIO is pairs (S2), fanout (S3), idle (S1) or reconnect (S5). The report goes to
-// stdout as a table and, with --json FILE, to FILE. Exit status: 0 when the run finished,
-// 1 when it could not be set up or run, 2 on bad arguments.
+// SCENARIO is pairs (S2), fanout (S3), idle (S1), history (S4) or reconnect (S5). The report goes
+// to stdout as a table and, with --json FILE, to FILE. Exit status: 0 when the run finished, 1 when
+// it could not be set up or run, 2 on bad arguments.
 #include <boost/json.hpp>
 #include <cstdio>
 #include <cstring>
@@ -21,7 +21,7 @@ using parley_bench::Options;
 namespace {
 
 const char* kUsage =
-    R"(usage: parley-bench pairs|fanout|idle|reconnect --url http://127.0.0.1:PORT [options]
+    R"(usage: parley-bench pairs|fanout|idle|reconnect|history --url http://127.0.0.1:PORT [options]
   --url URL            server to load (repeat for several nodes: WebSockets spread over them;
                        set-up REST calls go to the first); only 127.0.0.0/8
   --server-pid PID     server process to sample in /proc (repeatable)
@@ -39,6 +39,10 @@ const char* kUsage =
   --users N            idle: users they belong to (0: min(conns, 50))            [0]
   --sources N          127.0.1.x source addresses for WebSockets                 [8]
   --setup-threads N    parallel REST clients during set-up                       [4]
+  --rooms N            history: rooms, chosen by Zipf popularity                 [100]
+  --history-messages N history: messages per room, and the page read             [50]
+  --http-conns N       history: keep-alive HTTP connections                      [32]
+  --zipf S             history: Zipf exponent                                    [1.0]
 )";
 
 bool parseArgs(int argc, char** argv, Options& o, std::string& json_path) {
@@ -60,6 +64,10 @@ bool parseArgs(int argc, char** argv, Options& o, std::string& json_path) {
       {"--conns", [&](const char* v) { o.conns = std::stoi(v); }},
       {"--users", [&](const char* v) { o.users = std::stoi(v); }},
       {"--sources", [&](const char* v) { o.sources = std::stoi(v); }},
+      {"--rooms", [&](const char* v) { o.rooms = std::stoi(v); }},
+      {"--history-messages", [&](const char* v) { o.history_messages = std::stoi(v); }},
+      {"--http-conns", [&](const char* v) { o.http_conns = std::stoi(v); }},
+      {"--zipf", [&](const char* v) { o.zipf_s = std::stod(v); }},
       {"--setup-threads", [&](const char* v) { o.setup_threads = std::stoi(v); }},
   };
   for (int i = 2; i < argc; i += 2) {
@@ -77,7 +85,8 @@ bool parseArgs(int argc, char** argv, Options& o, std::string& json_path) {
   }
   bool positive = o.rate > 0 && o.duration > 0 && o.pairs > 0 && o.members > 1 &&
                   o.conns_per_user > 0 && o.senders > 0 && o.conns > 0 && o.sources > 0 &&
-                  o.sources < 255 && o.size > 0 && o.max_messages > 0;
+                  o.sources < 255 && o.size > 0 && o.max_messages > 0 && o.rooms > 0 &&
+                  o.history_messages > 0 && o.http_conns > 0;
   return !o.urls.empty() && positive;
 }
 
@@ -113,10 +122,14 @@ void printTable(const json::object& r) {
                           "resume_seconds",
                           "rss_bytes_per_connection",
                           "server_cpu_seconds_idle",
-                          "cpu_ms_per_connection_per_minute"}) {
+                          "cpu_ms_per_connection_per_minute",
+                          "requests_completed",
+                          "requests_ok",
+                          "requests_per_second",
+                          "requests_per_server_cpu_second"}) {
     if (r.contains(key)) std::printf("%-34s %.6g\n", key, num(r, key));
   }
-  for (const char* h : {"delivery_latency", "ack_latency"}) {
+  for (const char* h : {"delivery_latency", "ack_latency", "request_latency"}) {
     if (!r.contains(h)) continue;
     const auto& o = r.at(h).as_object();
     std::printf("%-34s n=%.0f p50=%.2f p90=%.2f p99=%.2f p99.9=%.2f max=%.2f ms\n", h,

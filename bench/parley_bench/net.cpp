@@ -1,6 +1,7 @@
 #include "net.h"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -199,7 +200,91 @@ class WsConnImpl : public WsConn, public std::enable_shared_from_this<WsConnImpl
   bool closed_ = false;
 };
 
+class HttpConnImpl : public HttpConn, public std::enable_shared_from_this<HttpConnImpl> {
+ public:
+  HttpConnImpl(asio::io_context& io, tcp::endpoint server, asio::ip::address source,
+               std::string host)
+      : io_(io), server_(server), source_(source), host_(std::move(host)) {}
+
+  void get(std::string target, std::string token, Done done) override {
+    done_ = std::move(done);
+    req_ = {};
+    req_.method(http::verb::get);
+    req_.target(target);
+    req_.version(11);
+    req_.set(http::field::host, host_);
+    req_.set(http::field::authorization, "Bearer " + token);
+    req_.keep_alive(true);
+    if (stream_) return write();
+    stream_ = std::make_unique<beast::tcp_stream>(io_);
+    beast::error_code ec;
+    auto& sock = stream_->socket();
+    sock.open(server_.protocol(), ec);
+    if (!ec) sock.bind(tcp::endpoint(source_, 0), ec);
+    if (ec) return complete(0, 0);
+    stream_->expires_after(std::chrono::seconds(30));
+    stream_->async_connect(server_, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->complete(0, 0);
+      self->write();
+    });
+  }
+
+  void close() override {
+    if (!stream_) return;
+    beast::error_code ec;
+    stream_->socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_->socket().close(ec);
+  }
+
+ private:
+  void write() {
+    stream_->expires_after(std::chrono::seconds(30));
+    http::async_write(*stream_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->complete(0, 0);
+      self->read();
+    });
+  }
+
+  void read() {
+    res_ = {};
+    http::async_read(
+        *stream_, buffer_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->complete(0, 0);
+          if (!self->res_.keep_alive()) self->drop();
+          self->complete(static_cast<int>(self->res_.result_int()), self->res_.body().size());
+        });
+  }
+
+  void drop() {
+    close();
+    // Destroyed later: this may run inside one of the stream's own handlers.
+    asio::post(io_, [old = std::shared_ptr<beast::tcp_stream>(std::move(stream_))] {});
+    buffer_.clear();
+  }
+
+  void complete(int status, size_t bytes) {
+    if (status == 0 && stream_) drop();
+    auto done = std::move(done_);
+    done(status, bytes);
+  }
+
+  asio::io_context& io_;
+  tcp::endpoint server_;
+  asio::ip::address source_;
+  std::string host_;
+  std::unique_ptr<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::empty_body> req_;
+  http::response<http::string_body> res_;
+  Done done_;
+};
+
 }  // namespace
+
+HttpConnPtr openHttp(asio::io_context& io, tcp::endpoint server, asio::ip::address source,
+                     std::string host) {
+  return std::make_shared<HttpConnImpl>(io, server, source, std::move(host));
+}
 
 WsConnPtr openWs(asio::io_context& io, tcp::endpoint server, asio::ip::address source,
                  std::string host, std::string hello, int id, WsListener* listener) {

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -59,6 +60,23 @@ class WsConn {
 };
 
 using WsConnPtr = std::shared_ptr<WsConn>;
+
+// An asynchronous keep-alive HTTP/1.1 connection for open-loop REST load. One request at a
+// time: call get() again only after its `done` ran. Connects (binding `source`) on first
+// use and again after any failure. Callbacks run on the io_context's thread.
+class HttpConn {
+ public:
+  // status 0: transport failure; body_bytes: size of the response body.
+  using Done = std::function<void(int status, size_t body_bytes)>;
+  virtual ~HttpConn() = default;
+  virtual void get(std::string target, std::string token, Done done) = 0;
+  virtual void close() = 0;
+};
+
+using HttpConnPtr = std::shared_ptr<HttpConn>;
+
+HttpConnPtr openHttp(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint server,
+                     boost::asio::ip::address source, std::string host);
 
 // Binds `source` (port 0), connects to `server`, upgrades at /api/v1/ws, sends `hello`.
 WsConnPtr openWs(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint server,

@@ -5,7 +5,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -147,6 +149,13 @@ class Bench : public WsListener {
     std::fprintf(stderr, "parley-bench: %zu users, %zu connections set up in %.1f s\n",
                  users_.size(), conns_.size(), setup_s);
     before_connect_ = sampleAll();
+    if (o_.scenario == "history") {
+      startHistory();
+      io_.run();
+      json::object report = result_;
+      report["setup_seconds"] = setup_s;
+      return report;
+    }
     connect_started_ = Clock::now();
     for (size_t i = 0; i < conns_.size() && i < static_cast<size_t>(o_.connect_parallel); ++i)
       openNext();
@@ -241,10 +250,111 @@ class Bench : public WsListener {
       users_ = makeUsers(api, o_.setup_threads, nusers, tag_);
       conns_.resize(o_.conns);
       for (int i = 0; i < o_.conns; ++i) conns_[i].user = i % nusers;
+    } else if (s == "history") {
+      setUpHistory();
     } else {
       throw std::runtime_error("unknown scenario: " + s);
     }
     for (size_t i = 0; i < conns_.size(); ++i) conns_[i].node = static_cast<int>(i % urls_.size());
+  }
+
+  // One reader owns --rooms rooms holding --history-messages messages each (posted over REST).
+  void setUpHistory() {
+    const Url& api = urls_[0];
+    users_ = makeUsers(api, 1, 1, tag_);
+    history_rooms_.resize(o_.rooms);
+    parallelFor(api, o_.setup_threads, o_.rooms, [&](HttpClient& c, int i) {
+      json::object req{{"name", "hist-" + tag_ + "-" + std::to_string(i)}};
+      auto body = parseBody(
+          c.request("POST", "/api/v1/rooms", json::serialize(req), users_[0].token), "room");
+      history_rooms_[i] = body.at("room").at("id").to_number<int64_t>();
+    });
+    std::string text(static_cast<size_t>(o_.size), 'h');
+    int n = o_.rooms * o_.history_messages;
+    parallelFor(api, o_.setup_threads, n, [&](HttpClient& c, int i) {
+      int64_t room = history_rooms_[i % o_.rooms];
+      json::object req{{"client_msg_id", "h" + std::to_string(i)}, {"text", text}};
+      std::string target = "/api/v1/rooms/" + std::to_string(room) + "/messages";
+      parseBody(c.request("POST", target, json::serialize(req), users_[0].token), "post");
+    });
+    // Zipf(s) over rooms: room i (0-based) has weight 1 / (i + 1)^s.
+    double sum = 0;
+    for (int i = 0; i < o_.rooms; ++i) {
+      sum += 1.0 / std::pow(static_cast<double>(i + 1), o_.zipf_s);
+      zipf_cdf_.push_back(sum);
+    }
+    for (double& v : zipf_cdf_) v /= sum;
+  }
+
+  void startHistory() {
+    phase_ = Phase::traffic;
+    connect_started_ = Clock::now();
+    const Url& u = urls_[0];
+    for (int i = 0; i < o_.http_conns; ++i) {
+      http_.push_back(openHttp(io_, u.endpoint, sourceFor(i), u.host));
+      idle_http_.push_back(i);
+    }
+    total_ = std::min<int64_t>(o_.max_messages, static_cast<int64_t>(o_.rate * o_.duration));
+    t0_ = Clock::now() + std::chrono::milliseconds(100);
+    traffic_start_ = sampleAll();
+    historyTick();
+  }
+
+  void historyTick() {
+    auto now = Clock::now();
+    while (next_msg_ < total_ && intended(next_msg_) <= now) {
+      pending_http_.push_back(next_msg_++);
+      ++sent_;
+    }
+    dispatchHttp();
+    if (next_msg_ < total_) {
+      timer_.expires_at(intended(next_msg_));
+      timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) historyTick();
+      });
+      return;
+    }
+    phase_ = Phase::draining;
+    armDeadline(std::chrono::milliseconds(static_cast<int64_t>(o_.drain * 1000)), "drain");
+    if (acks_ >= sent_) finish();
+  }
+
+  void dispatchHttp() {
+    while (!pending_http_.empty() && !idle_http_.empty()) {
+      int64_t k = pending_http_.front();
+      pending_http_.pop_front();
+      int c = idle_http_.back();
+      idle_http_.pop_back();
+      double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+      size_t room = static_cast<size_t>(std::lower_bound(zipf_cdf_.begin(), zipf_cdf_.end(), u) -
+                                        zipf_cdf_.begin());
+      room = std::min(room, history_rooms_.size() - 1);
+      std::string target = "/api/v1/rooms/" + std::to_string(history_rooms_[room]) +
+                           "/messages?limit=" + std::to_string(o_.history_messages);
+      http_[c]->get(std::move(target), users_[0].token,
+                    [this, k, c](int status, size_t bytes) { onHistory(k, c, status, bytes); });
+    }
+  }
+
+  void onHistory(int64_t k, int c, int status, size_t bytes) {
+    ++acks_;
+    if (status != 200) {
+      if (errors_++ == 0) first_error_ = "HTTP status " + std::to_string(status);
+    } else {
+      ++received_;
+      response_bytes_ += bytes;
+    }
+    auto now = Clock::now();
+    last_delivery_ = now;
+    hist_.record(std::chrono::duration_cast<std::chrono::microseconds>(now - intended(k)).count());
+    idle_http_.push_back(c);
+    if (phase_ == Phase::done) return;
+    // Dispatch from a fresh handler: this one may run inside the connection's get().
+    asio::post(io_, [this] {
+      if (phase_ == Phase::done) return;
+      dispatchHttp();
+      if (phase_ == Phase::draining && acks_ >= sent_) finish();
+    });
   }
 
   // --------------------------------------------------------------- connections
@@ -460,6 +570,8 @@ class Bench : public WsListener {
     r["nodes"] = urls_.size();
     if (o_.scenario == "idle") {
       idleReport(r, after);
+    } else if (o_.scenario == "history") {
+      historyReport(r, end, after);
     } else {
       trafficReport(r, end, after);
     }
@@ -518,6 +630,39 @@ class Bench : public WsListener {
     }
   }
 
+  void historyReport(json::object& r, Clock::time_point end, const std::vector<ProcSample>& after) {
+    double window =
+        std::chrono::duration<double>((last_delivery_ > t0_ ? last_delivery_ : end) - t0_).count();
+    r["rate_target"] = o_.rate;
+    r["rooms"] = o_.rooms;
+    r["page_size"] = o_.history_messages;
+    r["zipf_s"] = o_.zipf_s;
+    r["http_connections"] = o_.http_conns;
+    r["requests_scheduled"] = sent_;
+    r["requests_completed"] = acks_;
+    r["requests_ok"] = received_;
+    r["errors"] = errors_;
+    if (!first_error_.empty()) r["first_error"] = first_error_;
+    r["drain_timed_out"] = timed_out_;
+    r["mean_response_bytes"] = received_ ? static_cast<double>(response_bytes_) / received_ : 0.0;
+    r["window_seconds"] = window;
+    r["requests_per_second"] = window > 0 ? static_cast<double>(received_) / window : 0.0;
+    r["request_latency"] = histJson(hist_);
+    double cpu = 0;
+    json::array servers;
+    for (size_t i = 0; i < o_.server_pids.size(); ++i) {
+      double d = after[i].cpu_seconds - traffic_start_[i].cpu_seconds;
+      cpu += d;
+      servers.push_back(json::object{{"pid", o_.server_pids[i]},
+                                     {"cpu_seconds", d},
+                                     {"rss_kib_before", traffic_start_[i].rss_kib},
+                                     {"rss_kib_after", after[i].rss_kib}});
+    }
+    r["servers"] = std::move(servers);
+    r["server_cpu_seconds"] = cpu;
+    r["requests_per_server_cpu_second"] = cpu > 0 ? static_cast<double>(received_) / cpu : 0.0;
+  }
+
   void idleReport(json::object& r, const std::vector<ProcSample>& after) {
     r["idle_seconds"] = o_.duration;
     r["unexpected_closes"] = unexpected_closes_;
@@ -548,6 +693,7 @@ class Bench : public WsListener {
     timer_.cancel();
     deadline_.cancel();
     if (timer2_) timer2_->cancel();
+    for (auto& h : http_) h->close();
     open_count_ = 0;
     closed_ = 0;
     for (auto& c : conns_)
@@ -603,6 +749,13 @@ class Bench : public WsListener {
   size_t dropped_count_ = 0;
   std::string first_error_, first_close_;
   Histogram hist_, ack_hist_;
+  std::vector<int64_t> history_rooms_;
+  std::vector<double> zipf_cdf_;
+  std::vector<HttpConnPtr> http_;
+  std::vector<int> idle_http_;
+  std::deque<int64_t> pending_http_;
+  uint64_t response_bytes_ = 0;
+  std::mt19937_64 rng_{42};
   json::object result_;
 };
 

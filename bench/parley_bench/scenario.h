@@ -12,7 +12,7 @@
 namespace parley_bench {
 
 struct Options {
-  std::string scenario;           // pairs | fanout | idle | reconnect
+  std::string scenario;           // pairs | fanout | idle | reconnect | history
   std::vector<std::string> urls;  // http://127.x.y.z:PORT; WebSockets spread over them
   std::vector<pid_t> server_pids;
   int pairs = 10;          // pairs: number of 1:1 pairs
@@ -29,6 +29,10 @@ struct Options {
   int sources = 8;        // 127.0.1.x source addresses for WebSockets
   int setup_threads = 4;  // parallel REST clients during set-up
   int connect_parallel = 256;
+  int rooms = 100;            // history: rooms read
+  int history_messages = 50;  // history: messages posted to each room, and the page size read
+  int http_conns = 32;        // history: keep-alive HTTP connections
+  double zipf_s = 1.0;        // history: Zipf exponent of room popularity
 };
 
 // Runs the scenario to completion (bounded by the options' times) and returns its report.

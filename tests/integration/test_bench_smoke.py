@@ -89,3 +89,14 @@ def test_idle_smoke(server_factory, tmp_path):
                        "--duration", "1")
     assert report["connections"] == 20 and report["unexpected_closes"] == 0
     assert report["servers"][0]["rss_kib_connected"] > 0
+
+
+@pytest.mark.timeout_s(120)
+def test_history_smoke(server_factory, tmp_path):
+    server = server_factory(send_rate=100000)
+    report = run_bench(server, tmp_path, "history", "--rooms", "3", "--history-messages", "5",
+                       "--http-conns", "2", "--rate", "20", "--duration", "2")
+    assert report["requests_scheduled"] == 40
+    assert report["requests_ok"] == 40 and report["errors"] == 0, report
+    assert report["mean_response_bytes"] > 5 * 200
+    assert report["request_latency"]["count"] == 40
