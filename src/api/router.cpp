@@ -247,6 +247,12 @@ Awaitable<Result<HttpResponse>> Router::accountRoutes(Call& call) {
     }
     co_return jsonResponse(200, {{"events", std::move(a)}});
   }
+  if (call.is("POST", {"admin", "users", "*", "disable"}) ||
+      call.is("POST", {"admin", "users", "*", "enable"})) {
+    auto done = co_await accounts.setDisabled(*auth, call.segs[2], call.segs[3] == "disable");
+    if (!done) co_return done.error();
+    co_return noContent();
+  }
   if (call.is("GET", {"users", "*"})) {
     auto user = co_await accounts.userByName(call.segs[1]);
     if (!user) co_return user.error();

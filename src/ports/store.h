@@ -87,6 +87,8 @@ class Store {
                                         Millis now) = 0;
   virtual Task<Result<User>> userByName(std::string username) = 0;  // case-insensitive
   virtual Task<Result<User>> userById(UserId id) = 0;
+  // not_found if there is no such user.
+  virtual Task<Status> setUserDisabled(UserId id, bool disabled) = 0;
 
   // --- sessions ---
   // Returns the session with its id filled in.

@@ -275,4 +275,22 @@ Task<Result<User>> AccountService::userByName(std::string username) {
   co_return user;
 }
 
+Task<Status> AccountService::setDisabled(const AuthContext& admin, std::string username,
+                                         bool disabled) {
+  if (!isAdmin(admin.user)) co_return makeError(Code::forbidden, "admins only");
+  auto user = co_await store_.userByName(std::move(username));
+  if (!user) co_return user.error();
+  auto set = co_await store_.setUserDisabled(user->id, disabled);
+  if (!set) co_return set.error();
+  if (!disabled) co_return Status{};
+  auto list = co_await store_.sessionsOf(user->id);
+  if (!list) co_return list.error();
+  for (const Session& s : *list) {
+    co_await store_.deleteSession(user->id, s.id);
+    co_await cache_.dropSession(s.token_hash);
+  }
+  publishRevoke(user->id, 0);  // 0: every session of the user, on every node
+  co_return Status{};
+}
+
 }  // namespace parley

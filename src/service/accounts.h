@@ -56,6 +56,9 @@ class AccountService {
   // Every account's (admins only: forbidden otherwise).
   Task<Result<std::vector<AuditEvent>>> auditTrailAll(const AuthContext& ctx, int limit);
   bool isAdmin(const User& user) const;
+  // Admins only. Disabling ends every session of the account and closes its sockets on
+  // every node; the account cannot log in until enabled again.
+  Task<Status> setDisabled(const AuthContext& admin, std::string username, bool disabled);
 
  private:
   void publishRevoke(UserId user, SessionId session);

@@ -99,3 +99,30 @@ def test_admins_see_every_account_others_do_not(server_factory):
     assert status == 403
     events = audit(server, admin_token, "/api/v1/admin/audit")
     assert len({e["user_id"] for e in events}) >= 2, events
+
+
+def test_admin_disables_a_user_whose_sockets_close_at_once(server_factory):
+    import asyncio  # noqa: F401
+    from parley_client import connect_ready, run
+    server = server_factory(extra=["--admin", "chief"])
+    register(server, "chief")
+    status, body, _ = login_from(server, "127.0.1.1", "chief", PASSWORD)
+    admin = body["token"]
+    token, user = register_and_login(server, "troll")
+
+    async def body_():
+        ws = await connect_ready(server, token, name="troll")
+        status, _ = server.api("POST", f"/api/v1/admin/users/{user['username']}/disable", token=admin)
+        assert status == 204
+        assert await ws.wait_closed(timeout=1.5) == 4001
+    run(body_(), timeout=20)
+    status, _ = server.api("GET", "/api/v1/me", token=token)
+    assert status == 401
+    status, _, _ = login_from(server, "127.0.1.2", user["username"], PASSWORD)
+    assert status == 401
+    status, _ = server.api("POST", f"/api/v1/admin/users/{user['username']}/disable", token=token)
+    assert status == 401
+    status, _ = server.api("POST", f"/api/v1/admin/users/{user['username']}/enable", token=admin)
+    assert status == 204
+    status, _, _ = login_from(server, "127.0.1.2", user["username"], PASSWORD)
+    assert status == 200

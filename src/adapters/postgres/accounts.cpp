@@ -129,4 +129,10 @@ Task<Status> deleteSession(PgConn& c, UserId user, SessionId id) {
   co_return oneChanged(r, "session");
 }
 
+Task<Status> setUserDisabled(PgConn& c, UserId id, bool disabled) {
+  const Params p(disabled, id);
+  auto r = co_await c.query("UPDATE users SET disabled = $1 WHERE id = $2", p);
+  co_return oneChanged(r, "user");
+}
+
 }  // namespace parley::postgres::ops

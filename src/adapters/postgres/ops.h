@@ -26,6 +26,7 @@ Task<Result<Session>> sessionByTokenHash(PgConn& c, const std::string& token_has
 Task<Status> touchSession(PgConn& c, SessionId id, Millis now, const std::string& ip);
 Task<Result<std::vector<Session>>> sessionsOf(PgConn& c, UserId user);
 Task<Status> deleteSession(PgConn& c, UserId user, SessionId id);
+Task<Status> setUserDisabled(PgConn& c, UserId id, bool disabled);
 
 // audit.cpp
 Task<Status> recordAudit(PgConn& c, const AuditEvent& e);

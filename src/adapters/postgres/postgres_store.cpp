@@ -76,6 +76,10 @@ class PostgresStore final : public Store {
     return call<Result<std::vector<Session>>>(
         [user](PgConn& c) { return ops::sessionsOf(c, user); });
   }
+  Task<Status> setUserDisabled(UserId id, bool disabled) override {
+    return call<Status>(
+        [id, disabled](PgConn& c) { return ops::setUserDisabled(c, id, disabled); });
+  }
   Task<Status> deleteSession(UserId user, SessionId id) override {
     return call<Status>([user, id](PgConn& c) { return ops::deleteSession(c, user, id); });
   }

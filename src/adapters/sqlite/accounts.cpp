@@ -114,4 +114,10 @@ Status deleteSession(Db& db, UserId user, SessionId id) {
   return {};
 }
 
+Status setUserDisabled(Db& db, UserId id, bool disabled) {
+  db.prepare("UPDATE users SET disabled = ? WHERE id = ?").bind(disabled, id).run();
+  if (db.changes() == 0) return makeError(Code::not_found, "user not found");
+  return {};
+}
+
 }  // namespace parley::sqlite::ops

@@ -19,6 +19,7 @@ Result<User> createUser(Db& db, const std::string& username, const std::string& 
                         Millis now);
 Result<User> userByName(Db& db, const std::string& username);
 Result<User> userById(Db& db, UserId id);
+Status setUserDisabled(Db& db, UserId id, bool disabled);
 Result<Session> createSession(Db& db, const Session& s);
 Result<Session> sessionByTokenHash(Db& db, const std::string& token_hash);
 Status touchSession(Db& db, SessionId id, Millis now, const std::string& ip);

@@ -29,6 +29,10 @@ class SqliteStore final : public Store {
     return read<Result<User>>([id](Db& db) { return ops::userById(db, id); });
   }
 
+  Task<Status> setUserDisabled(UserId id, bool disabled) override {
+    return write<Status>([id, disabled](Db& db) { return ops::setUserDisabled(db, id, disabled); });
+  }
+
   // --- sessions ---
   Task<Result<Session>> createSession(Session s) override {
     return write<Result<Session>>([s = std::move(s)](Db& db) { return ops::createSession(db, s); });

@@ -617,4 +617,14 @@ TEST_P(StoreContract, AuditEventsAreKeptPerUserNewestFirst) {
   EXPECT_EQ((*all)[0].user_id, bob.id);
 }
 
+TEST_P(StoreContract, UsersCanBeDisabledAndEnabled) {
+  User alice = user("alice");
+  ASSERT_TRUE(run(store().setUserDisabled(alice.id, true)));
+  EXPECT_TRUE(run(store().userById(alice.id))->disabled);
+  EXPECT_TRUE(run(store().userByName("alice"))->disabled);
+  ASSERT_TRUE(run(store().setUserDisabled(alice.id, false)));
+  EXPECT_FALSE(run(store().userById(alice.id))->disabled);
+  EXPECT_EQ(codeOf(run(store().setUserDisabled(424242, true))), Code::not_found);
+}
+
 }  // namespace parley::store_contract
