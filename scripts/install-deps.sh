@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what building and testing Parley needs on Debian 12, from Debian's packages and
-# the npm registry. Safe to run again: it installs only what is missing.
+# Installs what building and testing Parley needs on Debian 12, from Debian's packages, the
+# npm registry and PyPI (moto, the S3 test server, into a venv under
+# ${PARLEY_TOOLS_DIR:-$HOME/.cache/parley}). Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,15 +12,15 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS=(cmake ninja-build g++ ccache pkg-config git curl
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
-  libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev libssl-dev
   postgresql redis-server redis-tools
-  python3 python3-pytest python3-websockets
+  python3 python3-pytest python3-websockets python3-venv
   nodejs npm chromium)
 if [ "${1:-}" = "--run-only" ]; then
   PKGS=(cmake ninja-build g++ ccache pkg-config
     libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
-    libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev nodejs npm)
+    libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev libssl-dev nodejs npm)
 fi
 
 missing=()
@@ -37,4 +38,15 @@ if [ "${#filtered[@]}" -gt 0 ]; then
   echo "installing: ${filtered[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${filtered[@]}"
+fi
+
+# The S3-API test server that verifies SigV4 signatures (scripts/s3-server.sh), pinned.
+if [ "${1:-}" != "--run-only" ]; then
+  MOTO_VENV="${PARLEY_TOOLS_DIR:-$HOME/.cache/parley}/moto-venv"
+  if ! "$MOTO_VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
+    echo "installing: moto[server]==5.2.5 into $MOTO_VENV"
+    mkdir -p "$(dirname "$MOTO_VENV")"
+    /usr/bin/python3 -m venv "$MOTO_VENV"
+    "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.2.5'
+  fi
 fi

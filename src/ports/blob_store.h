@@ -74,8 +74,9 @@ class BlobStore {
   // Stores everything `source` yields under `key`; returns the stored object's info.
   virtual boost::asio::awaitable<Result<BlobInfo>> put(std::string key, BlobSource& source) = 0;
 
-  // Up to `length` bytes from `offset`: fewer at the end of the object, none when `offset`
-  // is at or past the end.
+  // Up to min(length, kMaxBlobReadBytes) bytes from `offset`: fewer only at the end of the
+  // object, none when `offset` is at or past the end. A caller wanting more asks again from
+  // where the answer ended.
   virtual boost::asio::awaitable<Result<std::string>> read(std::string key, std::uint64_t offset,
                                                            std::uint64_t length) = 0;
 
@@ -92,6 +93,9 @@ class BlobStore {
 };
 
 using BlobStorePtr = std::unique_ptr<BlobStore>;
+
+// The most one read() returns, so an answer is always bounded.
+inline constexpr std::uint64_t kMaxBlobReadBytes = 64ull * 1024 * 1024;
 
 // Short enough to be one file name on every local file system (255 bytes).
 inline constexpr std::size_t kMaxBlobKeyBytes = 200;

@@ -98,7 +98,7 @@ class LocalBlobStore final : public BlobStore {
     if (::fstat(fd.get(), &st) != 0) co_return ioError("fstat", errno);
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (offset >= size) co_return std::string();
-    std::string out(std::min<std::uint64_t>(length, size - offset), '\0');
+    std::string out(std::min({length, size - offset, kMaxBlobReadBytes}), '\0');
     std::size_t got = 0;
     while (got < out.size()) {
       const ssize_t n =

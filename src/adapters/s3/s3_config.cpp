@@ -1,0 +1,66 @@
+#include "adapters/s3/s3_config.h"
+
+#include <boost/url/parse.hpp>
+#include <charconv>
+
+namespace parley::s3 {
+
+namespace {
+
+Error bad(std::string_view why) {
+  return makeError(Code::bad_request, "s3 url: " + std::string(why));
+}
+
+bool validBucket(std::string_view b) {
+  if (b.size() < 3 || b.size() > 63) return false;
+  for (char c : b) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<S3Config> parseS3Url(std::string_view text) {
+  auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) return bad("not a URL");
+  const auto& u = *parsed;
+  if (u.scheme() != "s3") return bad("scheme must be s3://");
+  S3Config c;
+  c.credentials.access_key = u.user();
+  c.credentials.secret_key = u.password();
+  if (c.credentials.access_key.empty() || c.credentials.secret_key.empty()) {
+    return bad("ACCESS_KEY:SECRET_KEY@ is required");
+  }
+  c.host = u.host_address();
+  if (c.host.empty()) return bad("host is required");
+  if (u.has_port()) c.port = u.port();
+  std::string path = u.path();
+  if (!path.empty() && path.front() == '/') path.erase(0, 1);
+  if (!path.empty() && path.back() == '/') path.pop_back();
+  if (!validBucket(path)) return bad("path must be /BUCKET (3-63 of a-z 0-9 . -)");
+  c.bucket = path;
+  for (auto param : u.params()) {
+    const std::string key = param.key;
+    const std::string value = param.value;
+    if (key == "region") {
+      if (value.empty()) return bad("region is empty");
+      c.region = value;
+    } else if (key == "style") {
+      if (value != "path" && value != "virtual") return bad("style must be path or virtual");
+      c.path_style = value == "path";
+    } else if (key == "part_mib") {
+      std::size_t mib = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), mib);
+      if (ec != std::errc() || end != value.data() + value.size() || mib < 5 || mib > 1024) {
+        return bad("part_mib must be 5..1024");
+      }
+      c.part_bytes = mib * 1024 * 1024;
+    } else {
+      return bad("unknown parameter " + key);
+    }
+  }
+  return c;
+}
+
+}  // namespace parley::s3

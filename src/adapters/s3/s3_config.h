@@ -1,0 +1,47 @@
+// Configuration of the S3 BlobStore, usually from the `--blobs` URL:
+//
+//   s3://ACCESS_KEY:SECRET_KEY@HOST[:PORT]/BUCKET[?region=REGION][&style=path|virtual]
+//        [&part_mib=N]
+//
+// - ACCESS_KEY and SECRET_KEY are percent-encoded (a secret's '/' is written %2F, '+' %2B).
+// - HOST:PORT is the endpoint, reached over plain HTTP (port 80 by default; no TLS yet).
+// - region defaults to us-east-1 (it is part of the SigV4 scope).
+// - style=path (the default) sends http://HOST:PORT/BUCKET/KEY; style=virtual sends
+//   http://BUCKET.HOST:PORT/KEY (virtual-hosted addressing, the form AWS prefers).
+// - part_mib (5..1024, default 8) is the multipart part size: objects up to one part are
+//   sent in a single PUT, larger ones as a multipart upload of such parts.
+//
+// Example: s3://AKIA...:wJal%2FrXU...@127.0.0.1:9000/parley?region=eu-west-1&style=path
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "adapters/s3/sigv4.h"
+#include "core/error.h"
+
+namespace parley::s3 {
+
+struct S3Config {
+  Credentials credentials;
+  std::string host;
+  std::string port = "80";
+  std::string bucket;
+  std::string region = "us-east-1";
+  bool path_style = true;
+  std::size_t part_bytes = 8 * 1024 * 1024;
+
+  // Retries of 5xx, 429/throttling and connection failures: at most max_attempts tries,
+  // waiting backoff_initial * 2^n (capped at backoff_max) with jitter between them.
+  int max_attempts = 4;
+  std::chrono::milliseconds backoff_initial{100};
+  std::chrono::milliseconds backoff_max{2000};
+  std::chrono::milliseconds request_timeout{60000};
+};
+
+// Code::bad_request with the reason for anything outside the form above.
+Result<S3Config> parseS3Url(std::string_view url);
+
+}  // namespace parley::s3

@@ -1,0 +1,109 @@
+#include "adapters/s3/s3_blob_store.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "ports/blob_store_contract.h"
+#include "s3_test_env.h"
+
+namespace parley::s3 {
+namespace {
+
+using blob_contract::await;
+
+blob_contract::BlobStoreFactory s3Factory() {
+  return {"S3", []() -> BlobStorePtr {
+            auto c = test::testConfig();
+            if (!c) return nullptr;
+            return makeS3BlobStore(*c);
+          }};
+}
+
+using blob_contract::BlobStoreContract;
+INSTANTIATE_TEST_SUITE_P(S3, BlobStoreContract, ::testing::Values(s3Factory()),
+                         [](const auto& info) { return info.param.name; });
+
+std::string uniqueKey(const std::string& name) {
+  return "s3-test-" + crypto::toHex(crypto::randomBytes(6)) + "/" + name;
+}
+
+TEST(S3BlobStore, TheServerRejectsAWrongSecret) {
+  auto c = test::testConfig();
+  ASSERT_TRUE(c);
+  const std::string key = uniqueKey("signed");
+  auto good = makeS3BlobStore(*c);
+  StringBlobSource src("only for the right key");
+  ASSERT_TRUE(await(good->put(key, src)));
+
+  S3Config wrong = *c;
+  wrong.credentials.secret_key += "x";
+  auto bad = makeS3BlobStore(wrong);
+  auto got = await(bad->read(key, 0, 100));
+  ASSERT_FALSE(got) << "the test server accepted a request signed with the wrong secret";
+  EXPECT_EQ(got.error().code, Code::internal);
+  EXPECT_NE(got.error().message.find("SignatureDoesNotMatch"), std::string::npos)
+      << got.error().message;
+  StringBlobSource src2("forged");
+  auto put = await(bad->put(key, src2));
+  ASSERT_FALSE(put);
+  auto still = await(good->read(key, 0, 100));
+  ASSERT_TRUE(still);
+  EXPECT_EQ(*still, "only for the right key");
+}
+
+TEST(S3BlobStore, LargeObjectsUseMultipartAndSmallOnesDoNot) {
+  auto c = test::testConfig();
+  ASSERT_TRUE(c);
+  auto stats = std::make_shared<S3Stats>();
+  auto store = makeS3BlobStore(*c, stats);
+  StringBlobSource small(std::string(1000, 's'));
+  ASSERT_TRUE(await(store->put(uniqueKey("small"), small)));
+  EXPECT_EQ(stats->multipart_uploads.load(), 0u);
+  const std::string big = blob_contract::pattern(c->part_bytes * 2 + 10);
+  StringBlobSource large(big, 1 << 20);
+  const std::string key = uniqueKey("big");
+  auto info = await(store->put(key, large));
+  ASSERT_TRUE(info) << info.error().message;
+  EXPECT_EQ(stats->multipart_uploads.load(), 1u);
+  auto st = await(store->stat(key));
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->size, big.size());
+}
+
+TEST(S3BlobStore, AFailedMultipartUploadIsAborted) {
+  auto c = test::testConfig();
+  ASSERT_TRUE(c);
+  auto stats = std::make_shared<S3Stats>();
+  auto store = makeS3BlobStore(*c, stats);
+  // More than one part, then the source fails.
+  blob_contract::FailingSource src(std::string(c->part_bytes + 1, 'p'));
+  const std::string key = uniqueKey("aborted");
+  EXPECT_FALSE(await(store->put(key, src)));
+  EXPECT_EQ(stats->aborted_uploads.load(), 1u);
+  auto st = await(store->stat(key));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Code::not_found);
+}
+
+TEST(S3BlobStore, UnreachableEndpointIsUnavailableAfterRetries) {
+  auto c = test::testConfig();
+  ASSERT_TRUE(c);
+  // A port just released by the kernel: nothing listens there.
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  c->port = std::to_string(a.local_endpoint().port());
+  a.close();
+  c->backoff_initial = std::chrono::milliseconds(1);
+  c->backoff_max = std::chrono::milliseconds(2);
+  auto stats = std::make_shared<S3Stats>();
+  auto store = makeS3BlobStore(*c, stats);
+  auto got = await(store->stat("k"));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, Code::unavailable);
+  EXPECT_EQ(stats->requests.load(), static_cast<std::uint64_t>(c->max_attempts));
+  EXPECT_EQ(stats->retries.load(), static_cast<std::uint64_t>(c->max_attempts - 1));
+}
+
+}  // namespace
+}  // namespace parley::s3
