@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Parley needs on Debian 12, from Debian's packages, the
-# npm registry and PyPI (moto, the S3 test server, into a venv under
-# ${PARLEY_TOOLS_DIR:-$HOME/.cache/parley}). Safe to run again: it installs only what is missing.
+# npm registry and PyPI (moto, the S3 test server, into a venv under $PARLEY_TOOLS_DIR,
+# default ~/.cache/parley). Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +42,7 @@ fi
 
 # The S3-API test server that verifies SigV4 signatures (scripts/s3-server.sh), pinned.
 if [ "${1:-}" != "--run-only" ]; then
-  MOTO_VENV="${PARLEY_TOOLS_DIR:-$HOME/.cache/parley}/moto-venv"
+  MOTO_VENV="${PARLEY_TOOLS_DIR:-${HOME:-/tmp}/.cache/parley}/moto-venv"
   if ! "$MOTO_VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
     echo "installing: moto[server]==5.2.5 into $MOTO_VENV"
     mkdir -p "$(dirname "$MOTO_VENV")"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An S3-API server for the tests that VERIFIES SigV4 signatures: moto's server (PyPI
 # moto[server], installed by scripts/install-deps.sh into a venv under
-# ${PARLEY_TOOLS_DIR:-$HOME/.cache/parley}) on a free loopback port.
+# ${PARLEY_TOOLS_DIR:-${HOME:-/tmp}/.cache/parley}) on a free loopback port.
 #
 #   scripts/s3-server.sh start DIR   # prints `export PARLEY_TEST_S3_URL=...`; pid in DIR/moto.pid
 #   scripts/s3-server.sh stop DIR    # stops it (by that pid)
@@ -12,7 +12,7 @@
 # is refused (SignatureDoesNotMatch), which tests/unit/adapters/s3 proves.
 set -euo pipefail
 
-TOOLS=${PARLEY_TOOLS_DIR:-$HOME/.cache/parley}
+TOOLS=${PARLEY_TOOLS_DIR:-${HOME:-/tmp}/.cache/parley}
 VENV="$TOOLS/moto-venv"
 
 start() {
