@@ -22,6 +22,8 @@ struct EdgeLimits {
   std::size_t max_outbound = 4 * 1024 * 1024;
   int json_max_depth = 32;
   int hello_timeout_seconds = 10;
+  // Behind a proxy: take the client address from the last X-Forwarded-For entry.
+  bool trust_forwarded_for = false;
 };
 
 struct ApiContext {

@@ -89,6 +89,21 @@ HttpResponse plain(int status, std::string body, std::string type = "text/plain;
   return r;
 }
 
+// The proxy appends the address it saw last: only that entry is not the client's own claim.
+std::string clientAddress(const http::request<http::string_body>& req, const std::string& peer,
+                          bool trust_forwarded_for) {
+  if (!trust_forwarded_for) return peer;
+  std::string_view xff = req["X-Forwarded-For"];
+  if (xff.empty()) return peer;
+  auto comma = xff.rfind(',');
+  std::string_view last = comma == std::string_view::npos ? xff : xff.substr(comma + 1);
+  while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+  while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(last, ec);
+  return ec ? peer : addr.to_string();
+}
+
 HttpResponse errorResponse(const Error& e) {
   metrics().countError(e.code);
   HttpResponse r;
@@ -118,6 +133,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
     }
     if (ec) break;
     auto& req = parser.get();
+    std::string client_ip = clientAddress(req, remote_ip, ctx_.edge.trust_forwarded_for);
     std::string_view path = req.target();
     path = path.substr(0, path.find('?'));
     std::string host(req[http::field::host]);
@@ -133,7 +149,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
         refusal = errorResponse({Code::unavailable, "shutting down"});
       } else {
         stream.expires_never();
-        startWebSocketSession(std::move(stream), parser.release(), ctx_, registry_, remote_ip);
+        startWebSocketSession(std::move(stream), parser.release(), ctx_, registry_, client_ip);
         co_return;
       }
       auto res = toBeast(std::move(refusal), req.version(), false);
@@ -150,7 +166,7 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
                     std::string(req[http::field::origin]),
                     host,
                     std::move(req.body()),
-                    remote_ip};
+                    client_ip};
       out = co_await router_.handle(std::move(r));
     } else if (path == "/healthz") {
       out = plain(200, "ok\n");

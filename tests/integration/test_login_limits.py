@@ -126,3 +126,20 @@ def test_admin_disables_a_user_whose_sockets_close_at_once(server_factory):
     assert status == 204
     status, _, _ = login_from(server, "127.0.1.2", user["username"], PASSWORD)
     assert status == 200
+
+
+def test_forwarded_for_is_used_only_when_trusted(server_factory):
+    def attempts(server, forwarded):
+        codes = []
+        for i in range(3):
+            status, _ = server.api("POST", "/api/v1/login",
+                                   {"username": f"nobody{i}", "password": "whatever-pass"},
+                                   headers={"X-Forwarded-For": f"127.0.8.8, {forwarded[i]}"})
+            codes.append(status)
+        return codes
+    # Trusted: three different client addresses, each under its own per-address limit of 1.
+    trusting = server_factory(extra=["--login-per-ip", "1", "--trust-forwarded-for"])
+    assert attempts(trusting, ["127.0.9.1", "127.0.9.2", "127.0.9.3"]) == [401, 401, 401]
+    # Not trusted: the header is ignored; all three come from the peer address.
+    plain = server_factory(extra=["--login-per-ip", "1"])
+    assert attempts(plain, ["127.0.9.1", "127.0.9.2", "127.0.9.3"]) == [401, 429, 429]
