@@ -32,6 +32,10 @@ struct S3Config {
   std::string region = "us-east-1";
   bool path_style = true;
   std::size_t part_bytes = 8 * 1024 * 1024;
+  // When set, connect to this address instead of resolving the Host name (as curl's
+  // --resolve): for virtual-hosted addressing where BUCKET.HOST has no DNS entry. Not in
+  // the URL; set by code (tests, or a deployment that pins the endpoint's address).
+  std::string connect_address;
 
   // Retries of 5xx, 429/throttling and connection failures: at most max_attempts tries,
   // waiting backoff_initial * 2^n (capped at backoff_max) with jitter between them.

@@ -19,6 +19,7 @@ Address addressFor(const S3Config& c, std::string_view key) {
     a.host_header = a.connect_host + port_suffix;
     a.path = "/" + encoded_key;
   }
+  if (!c.connect_address.empty()) a.connect_host = c.connect_address;
   return a;
 }
 

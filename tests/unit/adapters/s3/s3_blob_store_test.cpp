@@ -52,6 +52,31 @@ TEST(S3BlobStore, TheServerRejectsAWrongSecret) {
   EXPECT_EQ(*still, "only for the right key");
 }
 
+// Virtual-hosted addressing (Host: BUCKET.HOST:PORT, path /KEY) against the same verifying
+// server: moto takes the bucket from the Host name when it is not an IP or "localhost".
+TEST(S3BlobStore, VirtualHostedAddressingIsSignedAndServed) {
+  auto c = test::testConfig();
+  ASSERT_TRUE(c);
+  S3Config virt = *c;
+  virt.path_style = false;
+  virt.connect_address = c->host;
+  virt.host = "s3.parley.test";
+  auto store = makeS3BlobStore(virt);
+  const std::string key = uniqueKey("virtual");
+  StringBlobSource src("addressed by host name");
+  auto put = await(store->put(key, src));
+  ASSERT_TRUE(put) << put.error().message;
+  // The path-style store sees the same object in the same bucket.
+  auto path_store = makeS3BlobStore(*c);
+  auto got = await(path_store->read(key, 0, 100));
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(*got, "addressed by host name");
+  auto listed = await(store->listOlderThan(key, blob_contract::nowMs() + 3600000, 10));
+  ASSERT_TRUE(listed) << listed.error().message;
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().key, key);
+}
+
 TEST(S3BlobStore, LargeObjectsUseMultipartAndSmallOnesDoNot) {
   auto c = test::testConfig();
   ASSERT_TRUE(c);

@@ -60,6 +60,11 @@ TEST(S3Wire, PathAndVirtualHostedAddressing) {
   EXPECT_EQ(a.host_header, "b1.s3.example.com");
   EXPECT_EQ(a.path, "/files/k");
   EXPECT_EQ(addressFor(c, "").path, "/");
+
+  c.connect_address = "127.0.0.1";
+  a = addressFor(c, "files/k");
+  EXPECT_EQ(a.connect_host, "127.0.0.1");
+  EXPECT_EQ(a.host_header, "b1.s3.example.com");
 }
 
 TEST(S3Wire, ReadsTheXmlItNeeds) {
