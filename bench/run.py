@@ -151,8 +151,10 @@ def main() -> int:
     ap.add_argument("--p99-ms", type=float, default=50.0)
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--out", help="write the summary JSON here")
-    ap.add_argument("extra", nargs="*", help="after --: options passed to parley-bench")
-    a = ap.parse_args()
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    a = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    a.extra = extra
     if a.nodes > 1 and a.backend != "scaled":
         ap.error("several nodes need --backend scaled")
     services = Services() if a.backend == "scaled" else None

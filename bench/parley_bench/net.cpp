@@ -130,6 +130,8 @@ class WsConnImpl : public WsConn, public std::enable_shared_from_this<WsConnImpl
  private:
   void onConnect(beast::error_code ec) {
     if (ec) return fail("connect: " + ec.message());
+    // The generator must not add Nagle delays of its own to what it measures.
+    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
     beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout opt =
         websocket::stream_base::timeout::suggested(beast::role_type::client);
@@ -225,6 +227,7 @@ class HttpConnImpl : public HttpConn, public std::enable_shared_from_this<HttpCo
     stream_->expires_after(std::chrono::seconds(30));
     stream_->async_connect(server_, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->complete(0, 0);
+      self->stream_->socket().set_option(tcp::no_delay(true), ec);
       self->write();
     });
   }
