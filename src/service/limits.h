@@ -16,8 +16,9 @@ struct ServiceLimits {
   std::size_t max_topic = 1000;
   int history_default = 50;
   int history_max = 200;
-  int resume_max_events = 1000;  // per room; beyond it the client is told to resync
-  int send_rate_per_sec = 20;    // per user
+  int resume_max_events = 1000;      // per room; beyond it the client is told to resync
+  int cached_events_per_room = 100;  // how far back the Cache holds each room's timeline
+  int send_rate_per_sec = 20;        // per user
   Millis typing_interval_ms = 2000;
   Millis session_idle_ms = 30LL * 24 * 3600 * 1000;
   Millis session_max_age_ms = 90LL * 24 * 3600 * 1000;

@@ -180,6 +180,10 @@ Task<Result<MessageService::Page>> MessageService::history(UserId user, RoomId r
   }
   auto member = co_await requireMember(room, user);
   if (!member) co_return member.error();
+  if (!before && !after) {
+    auto page = co_await newestFromCache(room, n);
+    if (page) co_return std::move(*page);
+  }
 
   EventQuery q;
   q.room_id = room;
@@ -201,6 +205,35 @@ Task<Result<MessageService::Page>> MessageService::history(UserId user, RoomId r
   }
   auto opened = co_await openAll(std::move(*rows));
   if (!opened) co_return opened.error();
+  page.messages = std::move(*opened);
+  co_return page;
+}
+
+// The newest page of messages, from the Cache when it holds the room's tail: the room's
+// last seq (from the Store) proves the cached run is not lagging. nullopt: ask the Store.
+Task<std::optional<MessageService::Page>> MessageService::newestFromCache(RoomId room, int n) {
+  auto r = co_await store_.roomById(room);
+  if (!r) co_return std::nullopt;
+  if (r->last_seq == 0) co_return Page{};
+  const Seq window = limits_.cached_events_per_room;
+  const Seq from = std::max<Seq>(0, r->last_seq - window);
+  auto cached = co_await cache_.recentEvents(room, from, static_cast<int>(window));
+  if (!cached || cached->empty() || cached->back().seq != r->last_seq) {
+    metrics().cache_misses.inc();
+    co_return std::nullopt;
+  }
+  std::erase_if(*cached, [](const StoredEvent& e) { return e.kind != EventKind::message; });
+  Page page;
+  if (static_cast<int>(cached->size()) > n) {
+    page.has_more = true;
+    cached->erase(cached->begin(), cached->end() - n);
+  } else if (from != 0) {
+    metrics().cache_misses.inc();
+    co_return std::nullopt;  // the page may reach further back than the cache
+  }
+  auto opened = co_await openAll(std::move(*cached));
+  if (!opened) co_return std::nullopt;
+  metrics().cache_hits.inc();
   page.messages = std::move(*opened);
   co_return page;
 }

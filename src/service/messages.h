@@ -68,6 +68,7 @@ class MessageService {
 
  private:
   Task<Result<std::vector<Event>>> openAll(std::vector<StoredEvent> events);
+  Task<std::optional<Page>> newestFromCache(RoomId room, int n);
   Status checkText(const std::string& text) const;
   void publish(const Event& e);
 

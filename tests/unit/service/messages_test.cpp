@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/metrics.h"
 #include "crypto/sealer.h"
 #include "support/test_node.h"
 
@@ -108,6 +109,31 @@ TEST_F(MessagesTest, HistoryPagesBackwardsWithHasMore) {
   ASSERT_EQ(forward.messages.size(), 2u);
   EXPECT_EQ(forward.messages.front().meta.seq, 6);
   EXPECT_FALSE(forward.has_more);
+}
+
+TEST_F(MessagesTest, NewestPageComesFromTheCacheWithEditsApplied) {
+  for (int i = 1; i <= 7; ++i) {
+    node.run(
+            node.messages.send(alice, room.id, "c" + std::to_string(i), "m" + std::to_string(i), 0))
+        .value();
+  }
+  node.run(node.messages.edit(alice, room.id, 6, "six")).value();
+  node.run(node.messages.remove(alice, room.id, 7)).value();
+  auto hits = metrics().cache_hits.value();
+  auto page =
+      node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 3)).value();
+  EXPECT_EQ(metrics().cache_hits.value(), hits + 1);
+  ASSERT_EQ(page.messages.size(), 3u);
+  EXPECT_TRUE(page.has_more);
+  EXPECT_EQ(page.messages[0].meta.seq, 5);
+  EXPECT_EQ(page.messages[1].text, "six");
+  EXPECT_TRUE(page.messages[2].meta.deleted);
+  EXPECT_EQ(page.messages[2].text, "");
+  // The whole room fits: has_more is false, from the cache too.
+  auto all =
+      node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 50)).value();
+  EXPECT_EQ(all.messages.size(), 7u);
+  EXPECT_FALSE(all.has_more);
 }
 
 TEST_F(MessagesTest, ReadMarkerMovesForwardOnly) {
