@@ -22,6 +22,7 @@ po::options_description describe() {
     ("db", po::value<std::string>()->default_value(""), "store URL: postgresql://user:pass@host:port/db, or sqlite:PATH (default: SQLite at <data-dir>/parley.db)")
     ("redis", po::value<std::string>()->default_value(""), "redis://host:port[/db] for the bus and cache shared by several nodes (default: in-process, one node)")
     ("keyring", po::value<std::string>()->default_value(""), "keyring file holding the master key (default: <data-dir>/keyring.json); every node of a deployment must use the same keys")
+    ("presence-lease-ms", po::value<long>()->default_value(30000), "how long a node's presence lease lasts; renewed every third of it (a dead node's users show offline after about this long)")
     ("trust-forwarded-for", po::bool_switch(), "behind a proxy: take the client address (login limits, audit) from the last X-Forwarded-For entry")
     ("no-migrate", po::bool_switch(), "do not apply schema migrations at start (run `parley migrate`); refuse an older schema")
     ("static-dir", po::value<std::string>()->default_value(""), "directory of the built web client to serve at / (default: <exe dir>/../share/parley/web or web/dist if present)")
@@ -127,6 +128,7 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   c.redis_url = vm["redis"].as<std::string>();
   c.migrate = !vm["no-migrate"].as<bool>();
   c.edge.trust_forwarded_for = vm["trust-forwarded-for"].as<bool>();
+  c.presence_lease_ms = std::max(300L, vm["presence-lease-ms"].as<long>());
   c.keyring = vm["keyring"].as<std::string>();
   c.static_dir = vm["static-dir"].as<std::string>();
   if (vm.count("allowed-origin"))

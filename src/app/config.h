@@ -26,6 +26,7 @@ struct Config {
   int hash_threads = 2;
   std::string log_level = "info";
   ServiceLimits limits;
+  Millis presence_lease_ms = 30'000;
   api::EdgeLimits edge;
 };
 

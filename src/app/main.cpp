@@ -146,7 +146,8 @@ int serve(app::Config cfg, const char* argv0) {
 
   AccountService accounts(**store, *cache, *bus, hasher, users, clock, cfg.limits);
   Hub hub(*bus);
-  PresenceService presence(**store, *cache, *bus, hub, users, clock, crypto::newEventId());
+  PresenceService presence(**store, *cache, *bus, hub, users, clock, crypto::newEventId(),
+                           cfg.presence_lease_ms);
   RoomService rooms(**store, *bus, messages, presence, users, clock, cfg.limits);
   bus->setHandler(
       [&hub](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },

@@ -107,6 +107,9 @@ void Hub::onBusMessage(const std::string& topic, Bus::Payload payload) {
     return;
   }
   const Envelope& env = item->env;
+  if (env.kind == FrameKind::presence && presence_observer_) {
+    presence_observer_(env.user, env.seq == 1);
+  }
   Clients receivers;
   switch (env.kind) {
     case FrameKind::event:

@@ -10,6 +10,7 @@
 // Thread-safe. Clients are held by shared_ptr until detached.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -47,7 +48,12 @@ class Hub {
   // Users with at least one connection on this node.
   std::vector<UserId> localUsers() const;
 
+  // Routes one payload to this node's connections (also used for local-only delivery).
   void onBusMessage(const std::string& topic, Bus::Payload payload);
+  // Told of every presence frame routed here (subject, online). Set once, at start-up.
+  void setPresenceObserver(std::function<void(UserId, bool)> observer) {
+    presence_observer_ = std::move(observer);
+  }
   void onResubscribed();
 
  private:
@@ -58,6 +64,7 @@ class Hub {
   Clients userClients(UserId user) const;
 
   Bus& bus_;
+  std::function<void(UserId, bool)> presence_observer_;
   mutable std::mutex mu_;
   std::unordered_map<RoomId, Clients> rooms_;                             // GUARDED_BY(mu_)
   std::unordered_map<UserId, Clients> users_;                             // GUARDED_BY(mu_)

@@ -14,6 +14,27 @@ namespace parley {
 
 namespace json = boost::json;
 
+PresenceService::PresenceService(Store& store, Cache& cache, Bus& bus, Hub& hub,
+                                 UserDirectory& users, const Clock& clock, std::string node_id,
+                                 Millis lease_ms)
+    : store_(store),
+      cache_(cache),
+      bus_(bus),
+      hub_(hub),
+      users_(users),
+      clock_(clock),
+      node_(std::move(node_id)),
+      lease_ms_(lease_ms) {
+  hub_.setPresenceObserver([this](UserId user, bool online) {
+    std::lock_guard lock(mu_);
+    if (online) {
+      watched_.insert(user);
+    } else {
+      watched_.erase(user);
+    }
+  });
+}
+
 std::string PresenceService::frame(UserId user, const std::string& username, bool online) const {
   return json::serialize(json::object{
       {"type", "presence"}, {"user", codec::user(user, username)}, {"online", online}});
@@ -21,7 +42,8 @@ std::string PresenceService::frame(UserId user, const std::string& username, boo
 
 Task<void> PresenceService::announce(UserId user, bool online, const std::vector<UserId>& to) {
   std::string name = co_await users_.name(user);
-  auto payload = encodeEnvelope({FrameKind::presence, 0, 0, user}, frame(user, name, online));
+  auto payload =
+      encodeEnvelope({FrameKind::presence, 0, online ? 1 : 0, user}, frame(user, name, online));
   for (UserId u : to) {
     if (u != user) bus_.publish(userTopic(u), payload);
   }
@@ -29,7 +51,7 @@ Task<void> PresenceService::announce(UserId user, bool online, const std::vector
 
 Task<void> PresenceService::connected(UserId user, bool first_here) {
   std::vector<UserId> me{user};
-  co_await cache_.presenceLease(node_, std::move(me), kLeaseMs, clock_.now());
+  co_await cache_.presenceLease(node_, std::move(me), lease_ms_, clock_.now());
   if (!first_here) co_return;
   auto co = co_await store_.coMembers(user);
   if (co) co_await announce(user, true, *co);
@@ -50,6 +72,10 @@ Task<std::vector<std::string>> PresenceService::snapshot(UserId user) {
   auto co = co_await store_.coMembers(user);
   if (!co) co_return frames;
   auto online = co_await cache_.onlineAmong(std::move(*co), clock_.now());
+  {
+    std::lock_guard lock(mu_);
+    watched_.insert(online.begin(), online.end());
+  }
   for (UserId other : online) {
     std::string name = co_await users_.name(other);
     frames.push_back(frame(other, name, true));
@@ -75,15 +101,43 @@ Task<void> PresenceService::introduce(RoomId room, UserId joined) {
   if (joined_online) co_await announce(joined, true, ids);
 }
 
+Task<void> PresenceService::heartbeat() {
+  std::vector<UserId> local = hub_.localUsers();
+  // A user of ours, just leased: if the Cache does not report them online either, it is
+  // failing (a miss reads as "nobody online"), and this round proves nothing.
+  const UserId canary = local.empty() ? 0 : local.front();
+  if (!local.empty())
+    co_await cache_.presenceLease(node_, std::move(local), lease_ms_, clock_.now());
+
+  std::vector<UserId> watched;
+  {
+    std::lock_guard lock(mu_);
+    watched.assign(watched_.begin(), watched_.end());
+  }
+  if (watched.empty() || canary == 0) co_return;
+  std::vector<UserId> query = watched;
+  query.push_back(canary);
+  auto online = co_await cache_.onlineAmong(std::move(query), clock_.now());
+  std::unordered_set<UserId> still(online.begin(), online.end());
+  if (!still.count(canary)) co_return;
+  for (UserId gone : watched) {
+    if (still.count(gone)) continue;
+    // Its node died (or lost Redis): tell this node's connections that share a room.
+    auto co = co_await store_.coMembers(gone);
+    if (!co) continue;
+    std::string name = co_await users_.name(gone);
+    auto payload = encodeEnvelope({FrameKind::presence, 0, 0, gone}, frame(gone, name, false));
+    for (UserId u : *co) hub_.onBusMessage(userTopic(u), payload);  // local delivery only
+  }
+}
+
 Task<void> PresenceService::heartbeatLoop() {
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   for (;;) {
-    timer.expires_after(std::chrono::milliseconds(kHeartbeatMs));
+    timer.expires_after(std::chrono::milliseconds(lease_ms_ / 3));
     auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     if (ec) co_return;
-    std::vector<UserId> local = hub_.localUsers();
-    if (!local.empty())
-      co_await cache_.presenceLease(node_, std::move(local), kLeaseMs, clock_.now());
+    co_await heartbeat();
   }
 }
 

@@ -5,12 +5,16 @@
 // node that dies without saying goodbye stops counting when its leases run out. Presence
 // frames go to the user topics of co-members: when a user's first connection on a node
 // opens, when their last connection anywhere closes, and when two people start sharing
-// a room.
+// a room. A node that dies says nothing, so every node also watches the users it relayed
+// as online: on each heartbeat, those whose leases ran out are announced offline to the
+// node's own connections.
 //
 // Thread-safe.
 #pragma once
 
+#include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "ports/bus.h"
@@ -24,18 +28,11 @@ namespace parley {
 
 class PresenceService {
  public:
-  static constexpr Millis kLeaseMs = 30'000;
-  static constexpr Millis kHeartbeatMs = 10'000;
+  static constexpr Millis kDefaultLeaseMs = 30'000;
 
+  // Leases last `lease_ms`; the heartbeat renews them every third of that.
   PresenceService(Store& store, Cache& cache, Bus& bus, Hub& hub, UserDirectory& users,
-                  const Clock& clock, std::string node_id)
-      : store_(store),
-        cache_(cache),
-        bus_(bus),
-        hub_(hub),
-        users_(users),
-        clock_(clock),
-        node_(std::move(node_id)) {}
+                  const Clock& clock, std::string node_id, Millis lease_ms = kDefaultLeaseMs);
 
   // `first_here`: the user had no other connection on this node.
   Task<void> connected(UserId user, bool first_here);
@@ -45,8 +42,10 @@ class PresenceService {
   Task<std::vector<std::string>> snapshot(UserId user);
   // `joined` now shares `room` with its members: each side learns who of the other is online.
   Task<void> introduce(RoomId room, UserId joined);
-  // Renews this node's leases every kHeartbeatMs, until the executor stops.
+  // Renews this node's leases and checks the watched users, until the executor stops.
   Task<void> heartbeatLoop();
+  // One heartbeat (the loop's body): renew leases, announce watched users who went away.
+  Task<void> heartbeat();
 
  private:
   Task<void> announce(UserId user, bool online, const std::vector<UserId>& to);
@@ -59,6 +58,9 @@ class PresenceService {
   UserDirectory& users_;
   const Clock& clock_;
   const std::string node_;
+  const Millis lease_ms_;
+  std::mutex mu_;
+  std::unordered_set<UserId> watched_;  // GUARDED_BY(mu_): relayed here as online
 };
 
 }  // namespace parley

@@ -317,3 +317,30 @@ def test_revocation_and_rate_limits_hold_across_nodes(cluster_factory):
     assert status == 401
     status, body = n0.api("POST", "/api/v1/login", {"username": name, "password": "wrong-password"})
     assert status == 429 and body["error"]["code"] == "rate_limited", body
+
+
+@pytest.mark.timeout_s(60)
+def test_presence_goes_offline_when_a_node_dies_without_goodbye(cluster_factory):
+    c = cluster_factory(2, extra=("--presence-lease-ms", "1500"))
+    n0, n1 = c.nodes
+    a, au = register_and_login(n0, "deada")
+    b, _ = register_and_login(n1, "deadb")
+    rid = create_room(n0, a, "wake")["id"]
+    join(n1, b, rid)
+
+    def presence(online):
+        return lambda f: f.get("type") == "presence" and f["user"]["id"] == au["id"] and f["online"] is online
+
+    async def body():
+        wb = await connect_ready(n1, b, name="B@n1")
+        wa = await connect_ready(n0, a, name="A@n0")
+        if not any(presence(True)(f) for f in wb.frames):
+            await wb.recv_until(presence(True), timeout=10, what="A online")
+        n0.proc.send_signal(signal.SIGKILL)  # no goodbye from node 0
+        n0.proc.wait(timeout=10)
+        n0.stopped_by_us = True
+        # Lease 1.5 s, heartbeat every 0.5 s: offline within a few seconds.
+        await wb.recv_until(presence(False), timeout=10, what="A offline after node 0 died")
+        await wb.close()
+        del wa
+    run(body(), timeout=50)
