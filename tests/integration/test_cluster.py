@@ -226,70 +226,51 @@ async def _catch_up(readers, rid, last_seq):
         assert got == list(range(got[0], last_seq + 1)), f"{r.name}: gap"
 
 
+def _traffic_through_a_fault(c: Cluster, tag: str, sender_nodes, reader_node, fault, timeout):
+    """One sender writes 200 messages over `sender_nodes` while `fault` strikes halfway; then
+    every acked message is in the Store once, at its acked seq, and a reader on
+    `reader_node` saw every one exactly once, in order."""
+    s, _ = register_and_login(sender_nodes[0], f"{tag}s")
+    rid = create_room(sender_nodes[0], s, f"{tag}-fault")["id"]
+    r, _ = register_and_login(reader_node, f"{tag}r")
+    join(reader_node, r, rid)
+
+    async def body():
+        reader = await connect_ready(reader_node, r, name=f"reader-{tag}")
+        acked = await _traffic(sender_nodes, s, rid, 200, tag, on_half=fault)
+        await _catch_up([reader], rid, max(acked.values()))
+        _check_all(reader_node, r, rid, acked, [])
+        await reader.close()
+    run(body(), timeout=timeout)
+
+
+async def _in_thread(fn):
+    await asyncio.get_running_loop().run_in_executor(None, fn)
+
+
 @pytest.mark.timeout_s(120)
 def test_redis_restart_mid_traffic_loses_nothing(cluster_factory):
     c = cluster_factory(2)
-    s, _ = register_and_login(c.nodes[0], "redisfault")
-    rid = create_room(c.nodes[0], s, "redis-fault")["id"]
-    r, _ = register_and_login(c.nodes[1], "redisreader")
-    join(c.nodes[1], r, rid)
-
-    async def body():
-        reader = await connect_ready(c.nodes[1], r, name="reader@n1")
-
-        async def fault():
-            await asyncio.get_running_loop().run_in_executor(None, backends.restart_redis)
-        acked = await _traffic(c.nodes, s, rid, 200, "rf", on_half=fault)
-        last = max(acked.values())
-        await _catch_up([reader], rid, last)
-        _check_all(c.nodes[0], s, rid, acked, [])
-        await reader.close()
-    run(body(), timeout=110)
+    _traffic_through_a_fault(c, "rf", c.nodes, c.nodes[1], lambda: _in_thread(backends.restart_redis), 110)
 
 
 @pytest.mark.timeout_s(120)
 def test_kill_9_of_a_node_mid_traffic_loses_nothing(cluster_factory):
     c = cluster_factory(3)
-    s, _ = register_and_login(c.nodes[0], "killfault")
-    rid = create_room(c.nodes[0], s, "kill-fault")["id"]
-    r, _ = register_and_login(c.nodes[2], "killreader")
-    join(c.nodes[2], r, rid)
 
-    async def body():
-        reader = await connect_ready(c.nodes[2], r, name="reader@n2")
-
-        async def fault():
-            c.nodes[0].proc.send_signal(signal.SIGKILL)
-            c.nodes[0].proc.wait(timeout=10)
-            c.nodes[0].stopped_by_us = True
-        # Sends go to node 0 first; after the kill, the sender moves on to node 1.
-        acked = await _traffic(c.nodes[:2], s, rid, 200, "kf", on_half=fault)
-        last = max(acked.values())
-        await _catch_up([reader], rid, last)
-        _check_all(c.nodes[1], s, rid, acked, [])
-        await reader.close()
-    run(body(), timeout=110)
+    async def kill_node_0():
+        c.nodes[0].proc.send_signal(signal.SIGKILL)
+        c.nodes[0].proc.wait(timeout=10)
+        c.nodes[0].stopped_by_us = True
+    # Sends go to node 0 first; after the kill, the sender moves on to node 1.
+    _traffic_through_a_fault(c, "kf", c.nodes[:2], c.nodes[2], kill_node_0, 110)
 
 
 @pytest.mark.timeout_s(180)
 def test_postgres_restart_while_sending_gives_retryable_errors_and_no_duplicates(cluster_factory):
     c = cluster_factory(2)
-    s, _ = register_and_login(c.nodes[0], "pgfault")
-    rid = create_room(c.nodes[0], s, "pg-fault")["id"]
-    r, _ = register_and_login(c.nodes[1], "pgreader")
-    join(c.nodes[1], r, rid)
-
-    async def body():
-        reader = await connect_ready(c.nodes[1], r, name="reader@n1")
-
-        async def fault():
-            await asyncio.get_running_loop().run_in_executor(None, backends.restart_postgres)
-        acked = await _traffic(c.nodes, s, rid, 200, "pf", on_half=fault)
-        last = max(acked.values())
-        await _catch_up([reader], rid, last)
-        _check_all(c.nodes[0], s, rid, acked, [])
-        await reader.close()
-    run(body(), timeout=170)
+    _traffic_through_a_fault(c, "pf", c.nodes, c.nodes[1], lambda: _in_thread(backends.restart_postgres),
+                             170)
 
 
 @pytest.mark.timeout_s(60)
