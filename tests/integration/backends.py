@@ -37,6 +37,25 @@ def fresh_database() -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
+def drop_database(url: str) -> None:
+    """Drops a database made by fresh_database (its servers must be stopped)."""
+    pg, _ = service_urls()
+    name = urlsplit(url).path.lstrip("/")
+    subprocess.run(["psql", pg, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                   capture_output=True, timeout=60)
+
+
+def files_at_rest() -> list:
+    """Every file PostgreSQL and Redis keep, after both wrote what they hold in memory."""
+    from pathlib import Path
+    pg, redis = service_urls()
+    subprocess.run(["psql", pg, "-q", "-c", "CHECKPOINT"], check=True, capture_output=True, timeout=60)
+    subprocess.run(["redis-cli", "-u", redis, "CONFIG", "SET", "rdbcompression", "no"], check=True,
+                   capture_output=True, timeout=30)
+    subprocess.run(["redis-cli", "-u", redis, "SAVE"], check=True, capture_output=True, timeout=60)
+    return [p for p in Path(_services_dir()).rglob("*") if p.is_file()]
+
+
 def empty_redis() -> str:
     """Empties the test Redis (tests run one at a time) and returns its URL."""
     _, redis = service_urls()

@@ -55,6 +55,7 @@ def server_factory(tmp_path):
     if not binary.exists():
         pytest.fail(f"parley binary not found at {binary}; build it or set PARLEY_BIN", pytrace=False)
     servers: list[Server] = []
+    databases: list[str] = []
 
     def make(send_rate=1000, allowed_origin=GOOD_ORIGIN, max_frame=None, max_outbound=None, extra=()):
         args: list[str] = []
@@ -68,7 +69,9 @@ def server_factory(tmp_path):
             args += ["--max-outbound", str(max_outbound)]
         args += list(extra)
         if backends.scaled():
-            args += backends.scaled_args()
+            scaled = backends.scaled_args()
+            databases.append(scaled[1])
+            args += scaled
         data_dir = tmp_path / f"data{len(servers)}"
         s = Server(data_dir, tmp_path, args, binary=binary)
         servers.append(s)
@@ -81,6 +84,8 @@ def server_factory(tmp_path):
         if s.proc is not None and s.proc.poll() is not None and not s.stopped_by_us:
             crashed.append((s.proc.returncode, s.stderr_tail(2000)))
         s.stop()
+    for db in databases:
+        backends.drop_database(db)
     if crashed:
         pytest.fail(f"server exited on its own during the test: {crashed}", pytrace=False)
 

@@ -53,6 +53,8 @@ def cluster_factory(tmp_path):
         return c
     yield make
     crashed = [x for c in made for x in c.stop()]
+    for c in made:
+        backends.drop_database(c.db)
     if crashed:
         pytest.fail(f"a node exited on its own: {crashed}", pytrace=False)
 
