@@ -596,12 +596,20 @@ TEST_P(StoreContract, AuditEventsAreKeptPerUserNewestFirst) {
   User alice = user("alice");
   User bob = user("bob");
   for (int i = 0; i < 3; ++i) {
-    AuditEvent e{.user_id = alice.id, .kind = "login_failed", .ip = "10.0.0." + std::to_string(i),
-                 .device = "phone", .detail = "", .at = 1000 + i};
+    AuditEvent e{.user_id = alice.id,
+                 .kind = "login_failed",
+                 .ip = "10.0.0." + std::to_string(i),
+                 .device = "phone",
+                 .detail = "",
+                 .at = 1000 + i};
     ASSERT_TRUE(run(store().recordAudit(e)));
   }
-  AuditEvent other{.user_id = bob.id, .kind = "login", .ip = "127.0.0.1", .device = "laptop",
-                   .detail = "", .at = 2000};
+  AuditEvent other{.user_id = bob.id,
+                   .kind = "login",
+                   .ip = "127.0.0.1",
+                   .device = "laptop",
+                   .detail = "",
+                   .at = 2000};
   ASSERT_TRUE(run(store().recordAudit(other)));
 
   auto mine = run(store().auditEvents(alice.id, 2));
