@@ -28,5 +28,6 @@ PARLEY_BACKEND=scaled /usr/bin/python3 -m pytest tests/integration -q -p no:cach
 if [ -f web/package.json ]; then
   echo "== web client: build, unit and browser tests"
   scripts/build-web.sh
+  . scripts/node-env.sh
   (cd web && npm run --silent test:unit && npm run --silent test:e2e)
 fi
