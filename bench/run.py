@@ -129,7 +129,7 @@ def get(r: dict, path: str):
 
 KEYS = ["msgs_per_second", "deliveries_per_second", "delivery_latency.p50_us",
         "delivery_latency.p99_us", "delivery_latency.p999_us", "delivery_latency.max_us",
-        "ack_latency.p99_us", "lost", "server_cpu_seconds", "deliveries_per_server_cpu_second",
+        "ack_latency.p99_us", "lost", "duplicates", "gaps", "server_cpu_seconds", "deliveries_per_server_cpu_second",
         "msgs_per_server_cpu_second", "rss_bytes_per_connection", "server_cpu_seconds_idle",
         "cpu_ms_per_connection_per_minute", "resume_seconds", "connect_seconds",
         "requests_per_second", "request_latency.p50_us", "request_latency.p99_us",
