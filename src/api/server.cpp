@@ -117,6 +117,9 @@ HttpResponse errorResponse(const Error& e) {
 asio::awaitable<void> Server::session(tcp::socket socket) {
   beast::error_code ignored;
   std::string remote_ip = socket.remote_endpoint(ignored).address().to_string();
+  // Small frames must leave at once: with Nagle, a frame waits for the peer's delayed ACK,
+  // which parley-bench saw as deliveries held until the receiver sent something.
+  socket.set_option(tcp::no_delay(true), ignored);
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
