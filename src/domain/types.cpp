@@ -2,6 +2,14 @@
 
 namespace parley {
 
+std::string usernameKey(std::string_view username) {
+  std::string key(username);
+  for (char& c : key) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return key;
+}
+
 std::string_view toString(RoomKind k) noexcept {
   return k == RoomKind::direct ? "direct" : "group";
 }

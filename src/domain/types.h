@@ -21,6 +21,10 @@ using Millis = std::int64_t;
 
 inline constexpr Seq kSeqMax = std::numeric_limits<Seq>::max();
 
+// The key under which usernames are unique: ASCII lower case, so "Alice" and "alice" are
+// one account whatever the database's locale. Every Store adapter compares by this.
+std::string usernameKey(std::string_view username);
+
 struct User {
   UserId id = 0;
   std::string username;       // as registered; uniqueness is case-insensitive

@@ -247,13 +247,9 @@ Task<Status> AccountService::revoke(const AuthContext& ctx, SessionId id) {
 }
 
 bool AccountService::isAdmin(const User& user) const {
-  std::string lower = user.username;
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (auto name : limits_.admin_usernames) {
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name == lower) return true;
-  }
-  return false;
+  const std::string key = usernameKey(user.username);
+  return std::any_of(limits_.admin_usernames.begin(), limits_.admin_usernames.end(),
+                     [&key](const std::string& name) { return usernameKey(name) == key; });
 }
 
 Task<Result<std::vector<AuditEvent>>> AccountService::auditTrail(const AuthContext& ctx,

@@ -12,14 +12,6 @@ constexpr const char* kUserSelect =
 constexpr const char* kSessionSelect =
     "SELECT id, user_id, token_hash, device, ip, created_at, last_seen_at FROM sessions ";
 
-// Usernames are unique case-insensitively, ASCII only (as in the SQLite adapter; the
-// database's lower() would depend on its locale).
-std::string asciiLower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 User readUser(const PgResult& r, int row) {
   return User{.id = r.int64(row, 0),
               .username = r.text(row, 1),
@@ -54,7 +46,7 @@ Status oneChanged(Result<PgResult>& r, const char* what) {
 
 Task<Result<User>> createUser(PgConn& c, const std::string& username,
                               const std::string& password_hash, Millis now) {
-  const Params p(username, asciiLower(username), password_hash, now);
+  const Params p(username, usernameKey(username), password_hash, now);
   auto r = co_await c.query(
       "INSERT INTO users(username, username_lower, password_hash, created_at) "
       "VALUES ($1, $2, $3, $4) RETURNING id",
@@ -72,7 +64,7 @@ Task<Result<User>> createUser(PgConn& c, const std::string& username,
 
 Task<Result<User>> userByName(PgConn& c, const std::string& username) {
   static const std::string sql = std::string(kUserSelect) + "WHERE username_lower = $1";
-  const Params p(asciiLower(username));
+  const Params p(usernameKey(username));
   auto r = co_await c.query(sql.c_str(), p);
   co_return oneUser(r);
 }

@@ -12,13 +12,6 @@ constexpr const char* kUserSelect =
 constexpr const char* kSessionSelect =
     "SELECT id, user_id, token_hash, device, ip, created_at, last_seen_at FROM sessions ";
 
-// Usernames are unique case-insensitively, ASCII only (invariant of the users table).
-std::string asciiLower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 User readUser(const Stmt& st) {
   return User{.id = st.int64(0),
               .username = st.text(1),
@@ -50,7 +43,7 @@ Result<User> createUser(Db& db, const std::string& username, const std::string& 
       "INSERT INTO users(username, username_lower, password_hash, created_at) "
       "VALUES (?, ?, ?, ?) RETURNING id");
   try {
-    st.bind(username, asciiLower(username), password_hash, now).step();
+    st.bind(username, usernameKey(username), password_hash, now).step();
   } catch (const SqliteError& e) {
     if (e.error().code != Code::conflict) throw;
     return makeError(Code::conflict, "username is taken");
@@ -64,7 +57,7 @@ Result<User> createUser(Db& db, const std::string& username, const std::string& 
 
 Result<User> userByName(Db& db, const std::string& username) {
   Stmt st = db.prepare(std::string(kUserSelect) + "WHERE username_lower = ?");
-  st.bind(asciiLower(username));
+  st.bind(usernameKey(username));
   return oneUser(st);
 }
 
