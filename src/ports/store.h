@@ -62,6 +62,24 @@ struct AppendRequest {
   std::string target_sealed_body;
 };
 
+// The event an append stores at `seq`: what each kind keeps of the request (a message its
+// client_msg_id and reply_to, an edit or delete its target; a delete no body). Every
+// adapter stores and returns exactly this.
+inline StoredEvent storedEventOf(const AppendRequest& r, Seq seq) {
+  const bool is_message = r.kind == EventKind::message;
+  return StoredEvent{.room_id = r.room_id,
+                     .seq = seq,
+                     .event_id = r.event_id,
+                     .kind = r.kind,
+                     .sender = r.sender,
+                     .client_msg_id = is_message ? r.client_msg_id : std::string(),
+                     .reply_to = is_message ? r.reply_to : 0,
+                     .target = is_message ? 0 : r.target,
+                     .created_at = r.now,
+                     .key_version = r.key_version,
+                     .sealed_body = r.kind == EventKind::del ? std::string() : r.sealed_body};
+}
+
 struct AppendResult {
   StoredEvent event;
   bool duplicate = false;

@@ -101,21 +101,6 @@ std::vector<Statement> changePipeline(const AppendRequest& r) {
   return s;
 }
 
-StoredEvent appended(const AppendRequest& r, Seq seq) {
-  const bool is_message = r.kind == EventKind::message;
-  return StoredEvent{.room_id = r.room_id,
-                     .seq = seq,
-                     .event_id = r.event_id,
-                     .kind = r.kind,
-                     .sender = r.sender,
-                     .client_msg_id = is_message ? r.client_msg_id : std::string(),
-                     .reply_to = is_message ? r.reply_to : 0,
-                     .target = is_message ? 0 : r.target,
-                     .created_at = r.now,
-                     .key_version = r.key_version,
-                     .sealed_body = r.kind == EventKind::del ? std::string() : r.sealed_body};
-}
-
 // Why a write did nothing, from the facts; nullopt when the facts say it should have
 // worked (a concurrent change slipped between the statements: try again).
 std::optional<Result<AppendResult>> explain(const AppendRequest& r,
@@ -152,7 +137,7 @@ Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r) {
       co_return res.error();
     }
     const PgResult& written = res->back();
-    if (written.rows() == 1) co_return AppendResult{.event = appended(r, written.int64(0, 0))};
+    if (written.rows() == 1) co_return AppendResult{.event = storedEventOf(r, written.int64(0, 0))};
     if (auto outcome = explain(r, *res)) co_return std::move(*outcome);
     if (attempt == kAttempts) {
       co_return makeError(Code::unavailable, "postgres: append kept racing; retry");

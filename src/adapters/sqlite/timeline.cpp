@@ -91,18 +91,7 @@ Result<AppendResult> append(Db& db, const AppendRequest& r) {
     }
   }
   if (auto ok = validate(db, r); !ok) return ok.error();
-  const bool is_message = r.kind == EventKind::message;
-  StoredEvent e{.room_id = r.room_id,
-                .seq = nextSeq(db, r.room_id),
-                .event_id = r.event_id,
-                .kind = r.kind,
-                .sender = r.sender,
-                .client_msg_id = is_message ? r.client_msg_id : std::string(),
-                .reply_to = is_message ? r.reply_to : 0,
-                .target = is_message ? 0 : r.target,
-                .created_at = r.now,
-                .key_version = r.key_version,
-                .sealed_body = r.kind == EventKind::del ? std::string() : r.sealed_body};
+  StoredEvent e = storedEventOf(r, nextSeq(db, r.room_id));
   insertEvent(db, e);
   return AppendResult{.event = std::move(e), .duplicate = false};
 }
