@@ -1,7 +1,7 @@
 // REST calls, same-origin: the HttpOnly parley_session cookie rides along, and the browser
 // adds the Origin header to every POST/PATCH/DELETE itself. The token is never read or kept.
 
-import type { ChatEvent, Member, Room, Session, User } from "./types";
+import type { ChatEvent, FileInfo, Member, Room, Session, User } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -38,8 +38,7 @@ async function call<T>(method: string, path: string, body?: unknown, quiet401 = 
     data = null;
   }
   if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
-    const e = new ApiError(res.status, err?.code ?? "http_" + res.status, err?.message ?? res.statusText);
+    const e = errorOf(res.status, res.statusText, data);
     if (res.status === 401 && !quiet401 && e.code === "unauthorized") onUnauthorized();
     throw e;
   }
@@ -47,6 +46,53 @@ async function call<T>(method: string, path: string, body?: unknown, quiet401 = 
 }
 
 const enc = encodeURIComponent;
+
+function errorOf(status: number, statusText: string, data: unknown): ApiError {
+  const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+  return new ApiError(status, err?.code ?? "http_" + status, err?.message ?? statusText);
+}
+
+/**
+ * Upload one file's raw bytes to a room (POST /rooms/{id}/files?name=...). XMLHttpRequest,
+ * not fetch: only it reports upload progress. Rejects with ApiError: the server's status
+ * and code, or status 0 with code "network" (no answer) or "aborted" (abort() was called).
+ */
+export function uploadFile(
+  room: number,
+  blob: Blob,
+  name: string,
+  onProgress: (loaded: number, total: number) => void,
+): { result: Promise<FileInfo>; abort: () => void } {
+  const xhr = new XMLHttpRequest();
+  const result = new Promise<FileInfo>((resolve, reject) => {
+    xhr.open("POST", `/api/v1/rooms/${room}/files?name=${enc(name)}`);
+    xhr.withCredentials = true;
+    // The server detects the type from the bytes; say nothing more specific than "bytes".
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    xhr.upload.onprogress = (ev) => onProgress(ev.loaded, ev.lengthComputable ? ev.total : blob.size);
+    xhr.onload = () => {
+      let data: unknown = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        data = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        const file = (data as { file?: FileInfo } | null)?.file;
+        if (file) resolve(file);
+        else reject(new ApiError(xhr.status, "bad_response", "The server sent no file"));
+        return;
+      }
+      const e = errorOf(xhr.status, xhr.statusText, data);
+      if (xhr.status === 401 && e.code === "unauthorized") onUnauthorized();
+      reject(e);
+    };
+    xhr.onerror = () => reject(new ApiError(0, "network", "Cannot reach the server"));
+    xhr.onabort = () => reject(new ApiError(0, "aborted", "Cancelled"));
+    xhr.send(blob);
+  });
+  return { result, abort: () => xhr.abort() };
+}
 
 export const api = {
   register: (username: string, password: string) =>

@@ -4,7 +4,7 @@
 // No DOM here: the socket, timers and the room-list fetch are injected (see test/).
 
 import type { ChatState } from "./state";
-import type { Room, ServerFrame } from "./types";
+import type { FileInfo, Room, ServerFrame } from "./types";
 
 export interface SocketLike {
   send(data: string): void;
@@ -324,8 +324,10 @@ export class Connection {
     if (this.status !== "live") return;
     for (const p of this.st.sendable()) {
       p.attempts++;
+      const frame: Record<string, unknown> = { type: "send", room: p.room, client_msg_id: p.client_msg_id, text: p.text, reply_to: p.reply_to };
+      if (p.files.length > 0) frame.files = p.files.map((f) => f.id);
       const id = this.request(
-        { type: "send", room: p.room, client_msg_id: p.client_msg_id, text: p.text, reply_to: p.reply_to },
+        frame,
         { kind: "send", cmid: p.client_msg_id },
       );
       if (id === null) return;
@@ -339,8 +341,8 @@ export class Connection {
   }
 
   /** Queue a message: shown at once as pending, sent now if live, else on reconnect. */
-  send(room: number, text: string, replyTo: number, clientMsgId: string): void {
-    this.st.addPending(room, text, replyTo, clientMsgId, this.now());
+  send(room: number, text: string, replyTo: number, clientMsgId: string, files: FileInfo[] = []): void {
+    this.st.addPending(room, text, replyTo, clientMsgId, this.now(), files);
     this.lastTyping.delete(room); // others clear my typing when the message lands
     this.flush();
   }

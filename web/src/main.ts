@@ -1,11 +1,13 @@
 // Parley's browser client: the DOM side. State lives in state.ts, the socket in client.ts.
 
 import "./style.css";
-import { ApiError, api, setUnauthorizedHandler } from "./api";
+import { ApiError, api, setUnauthorizedHandler, uploadFile } from "./api";
+import { UploadTray, attachmentsEl, pendingFilesEl } from "./attachments";
 import { Connection, type SocketLike } from "./client";
 import { append, clear, h, richText } from "./dom";
 import { ChatState, type Message, type PendingSend, type RoomState } from "./state";
 import type { Room, Session, User } from "./types";
+import { UploadQueue, filesSummary, type UploadSource } from "./uploads";
 
 const app = document.getElementById("app")!;
 
@@ -52,6 +54,11 @@ function roomName(r: RoomState | undefined, meId = -1): string {
 function excerpt(text: string, n = 80): string {
   const one = text.replace(/\s+/g, " ").trim();
   return one.length > n ? one.slice(0, n - 1) + "…" : one;
+}
+
+/** A message in one line: its text, or for a message of files only, what it carries. */
+function summary(m: Message, n = 80): string {
+  return excerpt(m.text, n) || filesSummary(m.files);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -165,9 +172,17 @@ class ChatApp {
   replyBar = h("div", { class: "reply-bar", hidden: true });
   input = h("textarea", { id: "composer-input", rows: 1, placeholder: "Write a message…", maxLength: 16384, "aria-describedby": "composer-hint" });
   sendBtn = h("button", { type: "submit", class: "primary", text: "Send" });
+  fileInput = h("input", { id: "attach-input", type: "file", multiple: true, hidden: true, tabindex: -1 });
+  attachBtn = h("button", { type: "button", class: "attach", text: "Attach", "aria-label": "Attach files", title: "Attach files (or drop them here, or paste an image)" });
+  /** the files being attached to the next message, per room (kept when switching rooms) */
+  private queues = new Map<number, UploadQueue>();
+  tray = new UploadTray();
+  dropHint = h("div", { class: "drop-hint", "aria-hidden": "true" }, h("p", { text: "Drop files to attach them" }));
   composer = h(
     "form",
     { class: "composer" },
+    this.fileInput,
+    this.attachBtn,
     h("label", { for: "composer-input", class: "visually-hidden", text: "Message" }),
     this.input,
     this.sendBtn,
@@ -268,7 +283,8 @@ class ChatApp {
       this.roomActions,
     );
     append(this.timeline, this.history, this.items);
-    append(this.roomView, header, this.timeline, this.typingLine, this.replyBar, this.composer);
+    append(this.roomView, header, this.timeline, this.typingLine, this.replyBar, this.tray.el, this.composer, this.dropHint);
+    this.wireAttachments();
     this.timeline.addEventListener("scroll", () => this.onScroll(), { passive: true });
     this.input.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
@@ -333,6 +349,7 @@ class ChatApp {
       this.historyError = "";
       this.msgEls.clear();
       clear(this.items);
+      this.tray.show(this.queues.get(id) ?? null);
       this.st.typingNames(id, Date.now());
       if (location.hash !== `#/room/${id}`) history.replaceState(null, "", `#/room/${id}`);
     }
@@ -346,6 +363,7 @@ class ChatApp {
 
   private close(): void {
     this.active = null;
+    this.tray.show(null);
     document.body.classList.remove("show-room");
     this.roomView.hidden = true;
     this.empty.hidden = false;
@@ -402,17 +420,109 @@ class ChatApp {
     }
   }
 
+  // ---- attaching files -----------------------------------------------------------------
+
+  private wireAttachments(): void {
+    this.attachBtn.addEventListener("click", () => this.fileInput.click());
+    this.fileInput.addEventListener("change", () => {
+      const files = [...(this.fileInput.files ?? [])];
+      this.fileInput.value = "";
+      this.attach(files.map((f) => ({ blob: f, name: f.name })));
+    });
+    // Drop onto the room: count enter/leave pairs (they fire for every child crossed).
+    let depth = 0;
+    const carriesFiles = (ev: DragEvent) => !!ev.dataTransfer && [...ev.dataTransfer.types].includes("Files");
+    const room = this.roomView;
+    room.addEventListener("dragenter", (ev) => {
+      if (!carriesFiles(ev)) return;
+      ev.preventDefault();
+      depth++;
+      room.classList.add("dropping");
+    });
+    room.addEventListener("dragover", (ev) => {
+      if (!carriesFiles(ev)) return;
+      ev.preventDefault();
+      ev.dataTransfer!.dropEffect = "copy";
+    });
+    room.addEventListener("dragleave", (ev) => {
+      if (!carriesFiles(ev)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) room.classList.remove("dropping");
+    });
+    room.addEventListener("drop", (ev) => {
+      if (!carriesFiles(ev)) return;
+      ev.preventDefault();
+      depth = 0;
+      room.classList.remove("dropping");
+      this.attachDropped(ev.dataTransfer!);
+    });
+    // A file dropped anywhere else must not make the browser navigate away to it.
+    const stray = (ev: DragEvent) => {
+      if (carriesFiles(ev) && !room.contains(ev.target as Node)) ev.preventDefault();
+    };
+    window.addEventListener("dragover", stray);
+    window.addEventListener("drop", stray);
+    this.unsubs.push(() => {
+      window.removeEventListener("dragover", stray);
+      window.removeEventListener("drop", stray);
+    });
+    // Pasting an image (a screenshot) attaches it; pasting text stays text.
+    this.input.addEventListener("paste", (ev) => {
+      const data = ev.clipboardData;
+      const files = [...(data?.files ?? [])];
+      if (files.length === 0 || data?.types.includes("text/plain")) return;
+      ev.preventDefault();
+      this.attach(files.map((f) => ({ blob: f, name: f.name || "pasted image" })));
+    });
+  }
+
+  private attachDropped(dt: DataTransfer): void {
+    const sources: UploadSource[] = [];
+    let folders = 0;
+    const items = [...dt.items].filter((i) => i.kind === "file");
+    items.forEach((item, i) => {
+      const entry = typeof item.webkitGetAsEntry === "function" ? item.webkitGetAsEntry() : null;
+      const file = item.getAsFile() ?? dt.files[i];
+      if (entry?.isDirectory) folders++;
+      else if (file) sources.push({ blob: file, name: file.name });
+    });
+    if (items.length === 0) for (const f of dt.files) sources.push({ blob: f, name: f.name });
+    this.attach(sources, folders > 0 ? `Folders cannot be attached (${folders} skipped).` : "");
+  }
+
+  /** Start uploading files into the open room's tray. */
+  private attach(sources: UploadSource[], note = ""): void {
+    if (this.active === null || (sources.length === 0 && !note)) return;
+    let queue = this.queues.get(this.active);
+    if (!queue) {
+      queue = new UploadQueue(this.active, uploadFile);
+      this.queues.set(this.active, queue);
+    }
+    this.tray.show(queue);
+    this.tray.setNote([note, queue.add(sources)].filter(Boolean).join(" "));
+    this.input.focus();
+  }
+
   // ---- sending ------------------------------------------------------------------------
 
   private submit(): void {
     if (this.active === null) return;
     const text = this.input.value;
-    if (!text.trim()) return;
+    const queue = this.queues.get(this.active);
+    if (!text.trim() && !queue?.items.length) return;
+    const blocker = queue?.blocker() ?? "";
+    if (blocker) {
+      this.tray.setNote(blocker);
+      return;
+    }
+    const files = queue?.uploaded() ?? [];
     if (new TextEncoder().encode(text).length > 16384) {
       this.flash("That message is too long (16 KB at most).");
       return;
     }
-    this.conn.send(this.active, text, this.replyTo, newClientMsgId());
+    this.conn.send(this.active, text.trim() ? text : "", this.replyTo, newClientMsgId(), files);
+    queue?.clearSent();
+    this.tray.setNote("");
     this.input.value = "";
     this.autosize(this.input);
     this.setReply(0);
@@ -489,6 +599,11 @@ class ChatApp {
   // ---- rendering ----------------------------------------------------------------------
 
   private render(): void {
+    for (const [id, q] of this.queues) {
+      if (this.st.room(id)) continue;
+      q.abortAll();
+      this.queues.delete(id);
+    }
     this.renderRooms();
     this.renderBanner();
     if (this.active === null) return;
@@ -513,7 +628,7 @@ class ChatApp {
       const id = r.info.id;
       const name = roomName(r, this.me.id);
       const last = r.lastMessage;
-      const preview = last ? (last.deleted ? "Message deleted" : `${last.sender === this.me.id ? "You" : last.sender_name}: ${excerpt(last.text, 60)}`) : r.info.topic || "No messages yet";
+      const preview = last ? (last.deleted ? "Message deleted" : `${last.sender === this.me.id ? "You" : last.sender_name}: ${summary(last, 60)}`) : r.info.topic || "No messages yet";
       const peer = peerOf(r, this.me.id);
       const online = peer ? this.st.isOnline(peer.id) : null;
       const unread = r.unread > 0 && this.active !== id ? r.unread : r.unread;
@@ -634,7 +749,7 @@ class ChatApp {
           place("divider", "d", () => h("div", { class: "divider", role: "separator", "aria-label": "New messages" }, h("span", { text: "New messages" })));
         }
         const parent = m.reply_to ? byseq.get(m.reply_to) : undefined;
-        const sig = JSON.stringify([m.text, m.deleted, m.edited_at, this.editing === m.seq, parent?.text, parent?.deleted]);
+        const sig = JSON.stringify([m.text, m.deleted, m.edited_at, this.editing === m.seq, parent?.text, parent?.deleted, m.files.map((f) => f.id)]);
         place("m" + m.seq, sig, () => this.messageEl(m, parent));
       } else {
         const p = it.pending;
@@ -664,7 +779,7 @@ class ChatApp {
   }
 
   private replyRef(parent: Message | undefined, seq: number): HTMLElement {
-    const text = parent ? (parent.deleted ? "Message deleted" : excerpt(parent.text)) : "an earlier message";
+    const text = parent ? (parent.deleted ? "Message deleted" : summary(parent)) : "an earlier message";
     return h(
       "button",
       {
@@ -735,10 +850,13 @@ class ChatApp {
       });
       return el;
     }
-    const text = h("p", { class: "text" });
-    text.appendChild(richText(m.text));
-    if (m.edited_at) append(text, " ", h("span", { class: "edited", text: "(edited)" }));
-    el.appendChild(text);
+    if (m.text || m.edited_at || m.files.length === 0) {
+      const text = h("p", { class: "text" });
+      text.appendChild(richText(m.text));
+      if (m.edited_at) append(text, " ", h("span", { class: "edited", text: "(edited)" }));
+      el.appendChild(text);
+    }
+    if (m.files.length > 0) el.appendChild(attachmentsEl(m.files));
     const actions = h("div", { class: "msg-actions" });
     append(actions, h("button", { type: "button", class: "act-reply", text: "Reply", "aria-label": `Reply to ${m.sender_name}`, onclick: () => this.setReply(m.seq) }));
     if (mine) {
@@ -756,9 +874,12 @@ class ChatApp {
     const el = h("article", { class: "msg mine pending", "data-status": p.status, "data-client-id": p.client_msg_id, "aria-label": `${this.me.username}, ${p.status === "failed" ? "not sent" : "sending"}` });
     append(el, h("header", { class: "msg-head" }, h("span", { class: "sender", text: this.me.username }), h("span", { class: "state", text: p.status === "failed" ? "Not sent" : "Sending…" })));
     if (p.reply_to) el.appendChild(this.replyRef(parent, p.reply_to));
-    const text = h("p", { class: "text" });
-    text.appendChild(richText(p.text));
-    el.appendChild(text);
+    if (p.text || p.files.length === 0) {
+      const text = h("p", { class: "text" });
+      text.appendChild(richText(p.text));
+      el.appendChild(text);
+    }
+    if (p.files.length > 0) el.appendChild(pendingFilesEl(p.files));
     if (p.status === "failed") {
       append(
         el,
@@ -784,7 +905,7 @@ class ChatApp {
   private renderReplyBar(): void {
     const r = this.active !== null ? this.st.room(this.active) : undefined;
     const m = r && this.replyTo ? r.messages.get(this.replyTo) : undefined;
-    const sig = m ? `${m.seq}:${m.text}` : "";
+    const sig = m ? `${m.seq}:${m.text}:${m.files.length}` : "";
     if (this.replyBar.dataset.sig === sig) return;
     this.replyBar.dataset.sig = sig;
     clear(this.replyBar);
@@ -792,7 +913,7 @@ class ChatApp {
     if (!m) return;
     append(
       this.replyBar,
-      h("span", { class: "reply-label" }, "Replying to ", h("strong", { text: m.sender_name }), ": ", h("span", { text: excerpt(m.text, 60) })),
+      h("span", { class: "reply-label" }, "Replying to ", h("strong", { text: m.sender_name }), ": ", h("span", { text: summary(m, 60) })),
       h("button", { type: "button", class: "link", "aria-label": "Cancel reply", text: "×", onclick: () => { this.setReply(0); this.input.focus(); } }),
     );
   }

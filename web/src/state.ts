@@ -3,7 +3,7 @@
 // typing. Everything here is driven by REST answers and WebSocket frames (see client.ts)
 // and is unit-tested in test/state.test.ts.
 
-import type { ChatEvent, Member, Room, User } from "./types";
+import type { ChatEvent, FileInfo, Member, Room, User } from "./types";
 
 export interface Message {
   room: number;
@@ -17,6 +17,8 @@ export interface Message {
   created_at: number;
   edited_at: number;
   deleted: boolean;
+  /** attached files; emptied when the message is deleted (the server deletes them too) */
+  files: FileInfo[];
 }
 
 export type PendingStatus = "pending" | "failed";
@@ -26,6 +28,8 @@ export interface PendingSend {
   room: number;
   text: string;
   reply_to: number;
+  /** uploaded files the message carries (sent as their ids) */
+  files: FileInfo[];
   created_at: number;
   status: PendingStatus;
   error?: string;
@@ -79,6 +83,7 @@ export function toMessage(ev: ChatEvent): Message {
     created_at: ev.created_at,
     edited_at: ev.edited_at,
     deleted: ev.deleted,
+    files: ev.deleted ? [] : (ev.files ?? []),
   };
 }
 
@@ -226,11 +231,14 @@ export class ChatState {
       if (old.deleted || m.deleted) {
         old.deleted = true;
         old.text = "";
+        old.files = [];
       } else if (m.edited_at >= old.edited_at) {
         old.text = m.text;
         old.edited_at = m.edited_at;
       }
       if (!old.id) old.id = m.id;
+      // An acked send is put in before its event: the event's file objects are the server's.
+      if (!old.deleted && m.files.length > 0) old.files = m.files;
     } else {
       r.messages.set(m.seq, { ...m });
       r.sorted = null;
@@ -267,6 +275,7 @@ export class ChatState {
       if (t) {
         t.deleted = true;
         t.text = "";
+        t.files = [];
       }
       if (wasLive && !mine && ev.target > r.lastReadSeq && r.unread > 0) r.unread--;
     }
@@ -306,12 +315,13 @@ export class ChatState {
 
   // ---- pending sends -------------------------------------------------------------
 
-  addPending(room: number, text: string, replyTo: number, clientMsgId: string, now: number): PendingSend {
+  addPending(room: number, text: string, replyTo: number, clientMsgId: string, now: number, files: FileInfo[] = []): PendingSend {
     const p: PendingSend = {
       client_msg_id: clientMsgId,
       room,
       text,
       reply_to: replyTo,
+      files,
       created_at: now,
       status: "pending",
       attempts: 0,
@@ -357,6 +367,7 @@ export class ChatState {
       created_at: p.created_at,
       edited_at: 0,
       deleted: false,
+      files: p.files,
     });
     this.changed();
   }

@@ -14,6 +14,21 @@ export interface Session {
   current: boolean;
 }
 
+/** An uploaded file (docs/api.md, "Files"). `name` is the uploader's, unsanitised. */
+export interface FileInfo {
+  id: string;
+  room: number;
+  name: string;
+  size: number;
+  mime: string;
+  uploader: number;
+  created_at: number;
+  /** pixel size when the server could read it as an image, else null */
+  image: { width: number; height: number } | null;
+  /** a JPEG thumbnail exists at .../files/{id}/thumbnail */
+  thumbnail: boolean;
+}
+
 export type EventKind = "message" | "edit" | "delete";
 
 export interface ChatEvent {
@@ -30,6 +45,8 @@ export interface ChatEvent {
   created_at: number;
   edited_at: number;
   deleted: boolean;
+  /** attached files (message events only; absent on servers without attachments) */
+  files?: FileInfo[];
 }
 
 export interface Room {

@@ -142,6 +142,22 @@ describe("Connection", () => {
     expect(h.st.pending.size).toBe(0);
   });
 
+  it("sends the ids of attached files with the message, and again on a retry", () => {
+    const h = harness();
+    h.conn.start();
+    h.connectLive();
+    const f = (id: string) => ({ id, room: 7, name: "x", size: 1, mime: "text/plain", uploader: 1, created_at: 1, image: null, thumbnail: false });
+    h.conn.send(7, "", 0, "cm-1", [f("A"), f("B")]);
+    h.conn.send(7, "plain", 0, "cm-2");
+    const [withFiles, plain] = h.last().ofType("send");
+    expect(withFiles).toMatchObject({ client_msg_id: "cm-1", text: "", files: ["A", "B"] });
+    expect(plain).not.toHaveProperty("files");
+    h.last().recv({ type: "error", req: withFiles!.req, code: "invalid_file", message: "file not usable" });
+    expect(h.st.pending.get("cm-1")).toMatchObject({ status: "failed", error: "file not usable" });
+    h.conn.retry("cm-1");
+    expect(h.last().ofType("send").filter((x) => x.client_msg_id === "cm-1").at(-1)).toMatchObject({ files: ["A", "B"] });
+  });
+
   it("queues sends while offline and sends them in order once back", () => {
     const h = harness();
     h.conn.start();

@@ -180,3 +180,36 @@ describe("typing and presence", () => {
     expect(st.isOnline(BOB.id)).toBe(false);
   });
 });
+
+describe("attachments", () => {
+  const file = (id: string) => ({ id, room: 7, name: `${id}.png`, size: 10, mime: "image/png", uploader: 2, created_at: 1, image: { width: 2, height: 2 }, thumbnail: true });
+
+  it("keeps a message's files, and drops them when it is deleted", () => {
+    const st = fresh();
+    st.upsertRooms([room(7, 0)], true);
+    st.applyEvent(msg(7, 1, "", BOB, { files: [file("a"), file("b")] }));
+    expect(st.room(7)!.messages.get(1)!.files.map((f) => f.id)).toEqual(["a", "b"]);
+    st.applyEvent(edit(7, 2, 1, "caption"));
+    expect(st.room(7)!.messages.get(1)!.files).toHaveLength(2);
+    st.applyEvent(del(7, 3, 1));
+    expect(st.room(7)!.messages.get(1)!.files).toEqual([]);
+    // a history page fetched before the deletion cannot bring them back
+    st.mergeHistory(7, [msg(7, 1, "", BOB, { files: [file("a")] })], false, "latest");
+    expect(st.room(7)!.messages.get(1)!.files).toEqual([]);
+    // and a deleted message in history has none
+    st.mergeHistory(7, [msg(7, 4, "", BOB, { deleted: true, files: [file("c")] })], false, "before");
+    expect(st.room(7)!.messages.get(4)!.files).toEqual([]);
+  });
+
+  it("a sent message carries its files from the ack, then the event's objects", () => {
+    const st = fresh();
+    st.upsertRooms([room(7, 0)], true);
+    st.addPending(7, "", 0, "cm-1", 100, [file("a")]);
+    expect(st.timeline(7)[0]).toMatchObject({ kind: "pending", pending: { files: [{ id: "a" }] } });
+    st.onSendAck("cm-1", 7, 1);
+    expect(st.room(7)!.messages.get(1)!.files.map((f) => f.id)).toEqual(["a"]);
+    const fromServer = { ...file("a"), thumbnail: false };
+    st.applyEvent(msg(7, 1, "", ME, { client_msg_id: "cm-1", files: [fromServer] }));
+    expect(st.room(7)!.messages.get(1)!.files[0]!.thumbnail).toBe(false);
+  });
+});
