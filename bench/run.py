@@ -3,7 +3,10 @@
 
     bench/run.py SCENARIO [options] [-- extra parley-bench options]
 
-SCENARIO is a parley-bench scenario (pairs, fanout, idle, reconnect, history). Every run gets fresh
+SCENARIO is a parley-bench scenario (pairs, fanout, idle, reconnect, history). With --server
+socketio or ejabberd, pairs and fanout run against a peer from bench/peers/ instead of Parley
+(socket.io: always on the durable PostgreSQL and Redis; ejabberd: its own Mnesia), and
+parley-bench speaks that peer's protocol. Every run gets fresh
 servers (fresh data dir; with --backend scaled a fresh database and an emptied Redis on the
 services that scripts/services.sh starts with PARLEY_SERVICES_DURABLE=1, i.e. PostgreSQL with
 fsync and synchronous_commit on). With --rates R1,R2,... each rate is run --repeat times and
@@ -19,6 +22,7 @@ import os
 import re
 import resource
 import signal
+import shutil
 import statistics
 import subprocess
 import sys
@@ -32,6 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PARLEY = ROOT / "build/release/src/app/parley"
 BENCH = ROOT / "build/release/bench/parley_bench/parley-bench"
 LISTEN_RE = re.compile(rb"parley listening on (http://127\.0\.0\.1:\d+)")
+PEER_RE = re.compile(r"peer listening on (http://127\.0\.0\.1:\d+)(?: pid (\d+))?")
+SOCKETIO = ROOT / "bench/peers/socketio"
+EJABBERD = ROOT / "bench/peers/ejabberd/ejabberd.sh"
+PROTOCOL = {"parley": "parley", "socketio": "socketio", "ejabberd": "xmpp"}
 
 
 class Services:
@@ -74,6 +82,43 @@ def start_server(data_dir: Path, args: list[str]) -> tuple[subprocess.Popen, str
     raise RuntimeError(f"server did not start: {cmd}")
 
 
+def start_socketio(log: Path, db: str, redis: str) -> tuple[subprocess.Popen, str]:
+    """The socket.io peer (bench/peers/socketio/server.js): one node process."""
+    if not (SOCKETIO / "node_modules").is_dir():
+        raise RuntimeError(f"{SOCKETIO}/node_modules is missing: run scripts/install-deps.sh --bench")
+    env = dict(os.environ, DATABASE_URL=db, REDIS_URL=redis, PORT="0")
+    proc = subprocess.Popen(["node", str(SOCKETIO / "server.js")], cwd=SOCKETIO, env=env,
+                            stdout=subprocess.PIPE, stderr=open(log, "wb"), text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        m = PEER_RE.search(line)
+        if m:
+            return proc, m.group(1)
+    proc.kill()
+    raise RuntimeError(f"socket.io peer did not start; see {log}")
+
+
+class Ejabberd:
+    """A throwaway ejabberd from bench/peers/ejabberd/ejabberd.sh; pid is its beam.smp."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="parley-bench-ejabberd.")
+        out = subprocess.run([str(EJABBERD), "start", self.dir], capture_output=True, text=True,
+                             timeout=120)
+        m = PEER_RE.search(out.stdout)
+        if out.returncode != 0 or not m or not m.group(2):
+            self.stop()
+            raise RuntimeError(f"ejabberd did not start: {out.stdout}{out.stderr}")
+        self.url, self.pid = m.group(1), int(m.group(2))
+
+    def stop(self):
+        subprocess.run([str(EJABBERD), "stop", self.dir], capture_output=True, timeout=60)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def stop_server(proc: subprocess.Popen):
     proc.send_signal(signal.SIGTERM)
     try:
@@ -83,26 +128,35 @@ def stop_server(proc: subprocess.Popen):
         proc.wait()
 
 
-def one_run(a, services, rate, extra, tmp: Path, idx: int) -> dict:
+def one_run(a, server, services, rate, extra, tmp: Path, idx: int) -> dict:
     run_dir = tmp / f"run{idx}"
     run_dir.mkdir()
     server_args: list[str] = []
-    if services:
+    if server == "socketio" or (server == "parley" and a.backend == "scaled"):
         db, redis = services.fresh()
         server_args = ["--db", db, "--redis", redis, "--keyring", str(run_dir / "keyring.json")]
     procs = []
+    peer = None
     try:
-        urls = []
-        for n in range(a.nodes):
+        urls, pids = [], []
+        if server == "ejabberd":
+            peer = Ejabberd()
+            urls, pids = [peer.url], [peer.pid]
+        for n in range(a.nodes if server != "ejabberd" else 0):
             d = run_dir / f"node{n}"
-            p, url = start_server(d, server_args)
+            if server == "socketio":
+                p, url = start_socketio(run_dir / f"node{n}.log", db, redis)
+            else:
+                p, url = start_server(d, server_args)
             procs.append(p)
             urls.append(url)
-        cmd = [str(BENCH), a.scenario, "--json", str(run_dir / "report.json")]
+            pids.append(p.pid)
+        cmd = [str(BENCH), a.scenario, "--json", str(run_dir / "report.json"),
+               "--protocol", PROTOCOL[server]]
         for u in urls:
             cmd += ["--url", u]
-        for p in procs:
-            cmd += ["--server-pid", str(p.pid)]
+        for pid in pids:
+            cmd += ["--server-pid", str(pid)]
         if rate is not None:
             cmd += ["--rate", str(rate)]
         cmd += extra
@@ -114,10 +168,14 @@ def one_run(a, services, rate, extra, tmp: Path, idx: int) -> dict:
         report["bench_cpu_seconds"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         if res.returncode != 0:
             report.setdefault("error", res.stderr[-500:])
+        # RSS of every server process (node, beam.smp, parley) at the end of the traffic.
+        report["server_rss_kib"] = sum(srv.get("rss_kib_after", 0) for srv in report.get("servers", []))
         return report
     finally:
         for p in procs:
             stop_server(p)
+        if peer:
+            peer.stop()
 
 
 def get(r: dict, path: str):
@@ -133,7 +191,13 @@ KEYS = ["msgs_per_second", "deliveries_per_second", "delivery_latency.p50_us",
         "msgs_per_server_cpu_second", "rss_bytes_per_connection", "server_cpu_seconds_idle",
         "cpu_ms_per_connection_per_minute", "resume_seconds", "connect_seconds",
         "requests_per_second", "request_latency.p50_us", "request_latency.p99_us",
-        "requests_per_server_cpu_second", "bench_cpu_seconds"]
+        "requests_per_server_cpu_second", "bench_cpu_seconds", "server_rss_kib"]
+
+
+# Parley / peer, on the medians of the same rate step.
+RATIO_KEYS = ["deliveries_per_server_cpu_second", "msgs_per_server_cpu_second",
+              "deliveries_per_second", "msgs_per_second", "delivery_latency.p99_us",
+              "server_cpu_seconds", "server_rss_kib"]
 
 
 def summarise(reports: list[dict]) -> dict:
@@ -149,6 +213,9 @@ def summarise(reports: list[dict]) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario", choices=["pairs", "fanout", "idle", "reconnect", "history"])
+    ap.add_argument("--server", default="parley",
+                    help="parley, socketio or ejabberd; a comma-separated list runs them in turn, "
+                         "run by run, and reports each one's medians and Parley's ratios to them")
     ap.add_argument("--backend", choices=["sqlite", "scaled"], default="sqlite")
     ap.add_argument("--nodes", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
@@ -160,39 +227,68 @@ def main() -> int:
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     a = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     a.extra = extra
-    if a.nodes > 1 and a.backend != "scaled":
+    servers = [x for x in a.server.split(",") if x]
+    if not servers or any(x not in PROTOCOL for x in servers):
+        ap.error("--server takes parley, socketio, ejabberd")
+    if any(x != "parley" for x in servers) and a.scenario not in ("pairs", "fanout"):
+        ap.error("peers run pairs and fanout only")
+    if "ejabberd" in servers and a.nodes > 1:
+        ap.error("ejabberd runs as one node (on its own Mnesia database)")
+    if a.nodes > 1 and a.backend != "scaled" and "parley" in servers:
         ap.error("several nodes need --backend scaled")
-    services = Services() if a.backend == "scaled" else None
-    summary = {"scenario": a.scenario, "backend": a.backend, "nodes": a.nodes,
-               "bench_args": a.extra, "steps": []}
+    # The socket.io peer always stores in PostgreSQL and shares rooms over Redis.
+    need_services = a.backend == "scaled" or "socketio" in servers
+    services = Services() if need_services else None
+    summary = {"scenario": a.scenario, "servers": servers, "backend": a.backend, "nodes": a.nodes,
+               "bench_args": a.extra, "by_server": {x: {"steps": []} for x in servers}}
     try:
         with tempfile.TemporaryDirectory(prefix="parley-bench.") as tmp:
             rates = [float(r) for r in a.rates.split(",") if r] or [None]
             idx = 0
             for rate in rates:
-                reports = []
+                reports = {x: [] for x in servers}
+                # Servers take turns run by run, so that a noisy machine hits them alike.
                 for _ in range(a.repeat):
-                    reports.append(one_run(a, services, rate, a.extra, Path(tmp), idx))
-                    idx += 1
-                    r = reports[-1]
-                    print(json.dumps({"rate": rate, **{k: get(r, k) for k in KEYS if get(r, k)},
-                                      **({"error": r["error"]} if "error" in r else {})}),
-                          flush=True)
-                step = {"rate": rate, **summarise(reports)}
-                summary["steps"].append(step)
-                if rate is not None:
-                    lat = "request_latency" if a.scenario == "history" else "delivery_latency"
-                    tput_key = "requests_per_second" if a.scenario == "history" else "msgs_per_second"
-                    p99 = step.get(lat + ".p99_us", {}).get("median", 1e18) / 1000
-                    tput = step.get(tput_key, {}).get("median", 0)
-                    lost = max(step.get("lost", {}).get("all", [0]))
-                    step["sustained"] = (step["failed"] == 0 and p99 <= a.p99_ms and lost == 0
-                                         and tput >= 0.95 * rate)
-                    if step["sustained"]:
-                        summary["max_sustained_rate"] = rate
+                    for x in servers:
+                        reports[x].append(one_run(a, x, services, rate, a.extra, Path(tmp), idx))
+                        idx += 1
+                        r = reports[x][-1]
+                        print(json.dumps({"server": x, "rate": rate,
+                                          **{k: get(r, k) for k in KEYS if get(r, k)},
+                                          **({"error": r["error"]} if "error" in r else {})}),
+                              flush=True)
+                for x in servers:
+                    step = {"rate": rate, **summarise(reports[x])}
+                    summary["by_server"][x]["steps"].append(step)
+                    if rate is not None:
+                        lat = "request_latency" if a.scenario == "history" else "delivery_latency"
+                        tput_key = "requests_per_second" if a.scenario == "history" else "msgs_per_second"
+                        p99 = step.get(lat + ".p99_us", {}).get("median", 1e18) / 1000
+                        tput = step.get(tput_key, {}).get("median", 0)
+                        lost = max(step.get("lost", {}).get("all", [0]))
+                        step["sustained"] = (step["failed"] == 0 and p99 <= a.p99_ms and lost == 0
+                                             and tput >= 0.95 * rate)
+                        if step["sustained"]:
+                            summary["by_server"][x]["max_sustained_rate"] = rate
+                if "parley" in servers:
+                    ours = summary["by_server"]["parley"]["steps"][-1]
+                    for x in servers:
+                        if x == "parley":
+                            continue
+                        theirs = summary["by_server"][x]["steps"][-1]
+                        ratios = {}
+                        for k in RATIO_KEYS:
+                            num = ours.get(k, {}).get("median")
+                            den = theirs.get(k, {}).get("median")
+                            if num is not None and den:
+                                ratios[k] = num / den
+                        summary.setdefault("ratios", []).append({"rate": rate, "parley_over": x,
+                                                                 **ratios})
     finally:
         if services:
             services.stop()
+    if len(servers) == 1:
+        summary.update(summary["by_server"][servers[0]])
     text = json.dumps(summary, indent=1)
     if a.out:
         Path(a.out).write_text(text + "\n")

@@ -2,6 +2,9 @@
 # Installs what building and testing Parley needs on Debian 12, from Debian's packages, the
 # npm registry and PyPI (moto, the S3 test server, into a venv under $PARLEY_TOOLS_DIR,
 # default ~/.cache/parley). Safe to run again: it installs only what is missing.
+# It also installs the socket.io benchmark peer's pinned npm dependencies (bench/peers/socketio;
+# a smoke test runs parley-bench against it). --bench adds ejabberd 23.01, the other peer
+# (docs/benchmarks.md, "Peers"), with the Erlang runtime it depends on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +25,8 @@ if [ "${1:-}" = "--run-only" ]; then
     libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
     libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev libssl-dev nodejs npm)
 fi
+
+if [ "${1:-}" = "--bench" ]; then PKGS+=(ejabberd); fi
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -49,4 +54,10 @@ if [ "${1:-}" != "--run-only" ]; then
     /usr/bin/python3 -m venv "$MOTO_VENV"
     "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.2.5'
   fi
+fi
+
+# The socket.io peer, from its lock file.
+if [ "${1:-}" != "--run-only" ] && [ ! -d bench/peers/socketio/node_modules ]; then
+  echo "installing: bench/peers/socketio (npm ci)"
+  (cd bench/peers/socketio && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -2,7 +2,8 @@
 //
 //   parley-bench SCENARIO --url http://127.0.0.1:PORT [--server-pid PID]... [options]
 //
-// SCENARIO is pairs (S2), fanout (S3), idle (S1), history (S4) or reconnect (S5). The report goes
+// SCENARIO is pairs (S2), fanout (S3), idle (S1), history (S4) or reconnect (S5). With --protocol
+// socketio or xmpp, pairs and fanout run against the peers in bench/peers/. The report goes
 // to stdout as a table and, with --json FILE, to FILE. Exit status: 0 when the run finished, 1 when
 // it could not be set up or run, 2 on bad arguments.
 #include <boost/json.hpp>
@@ -22,6 +23,9 @@ namespace {
 
 const char* kUsage =
     R"(usage: parley-bench pairs|fanout|idle|reconnect|history --url http://127.0.0.1:PORT [options]
+  --protocol P         parley | socketio | xmpp (peers: pairs and fanout only)   [parley]
+  --xmpp-domain D      xmpp: the users' domain                                   [localhost]
+  --muc-service S      xmpp: the rooms' service                     [conference.DOMAIN]
   --url URL            server to load (repeat for several nodes: WebSockets spread over them;
                        set-up REST calls go to the first); only 127.0.0.0/8
   --server-pid PID     server process to sample in /proc (repeatable)
@@ -50,6 +54,9 @@ bool parseArgs(int argc, char** argv, Options& o, std::string& json_path) {
   o.scenario = argv[1];
   std::map<std::string, std::function<void(const char*)>> flags{
       {"--url", [&](const char* v) { o.urls.emplace_back(v); }},
+      {"--protocol", [&](const char* v) { o.protocol = v; }},
+      {"--xmpp-domain", [&](const char* v) { o.xmpp_domain = v; }},
+      {"--muc-service", [&](const char* v) { o.muc_service = v; }},
       {"--server-pid", [&](const char* v) { o.server_pids.push_back(std::stoi(v)); }},
       {"--json", [&](const char* v) { json_path = v; }},
       {"--rate", [&](const char* v) { o.rate = std::stod(v); }},
@@ -87,7 +94,8 @@ bool parseArgs(int argc, char** argv, Options& o, std::string& json_path) {
                   o.conns_per_user > 0 && o.senders > 0 && o.conns > 0 && o.sources > 0 &&
                   o.sources < 255 && o.size > 0 && o.max_messages > 0 && o.rooms > 0 &&
                   o.history_messages > 0 && o.http_conns > 0;
-  return !o.urls.empty() && positive;
+  bool protocol = o.protocol == "parley" || o.protocol == "socketio" || o.protocol == "xmpp";
+  return !o.urls.empty() && positive && protocol;
 }
 
 double num(const json::object& o, const char* key) {

@@ -83,8 +83,14 @@ namespace {
 
 class WsConnImpl : public WsConn, public std::enable_shared_from_this<WsConnImpl> {
  public:
-  WsConnImpl(asio::io_context& io, std::string host, int id, WsListener* listener)
-      : ws_(io), host_(std::move(host)), id_(id), listener_(listener) {}
+  WsConnImpl(asio::io_context& io, std::string host, std::string target, std::string subprotocol,
+             int id, WsListener* listener)
+      : ws_(io),
+        host_(std::move(host)),
+        target_(std::move(target)),
+        subprotocol_(std::move(subprotocol)),
+        id_(id),
+        listener_(listener) {}
 
   void start(tcp::endpoint server, asio::ip::address source, std::string hello) {
     hello_ = std::move(hello);
@@ -138,7 +144,12 @@ class WsConnImpl : public WsConn, public std::enable_shared_from_this<WsConnImpl
     opt.handshake_timeout = std::chrono::seconds(30);
     ws_.set_option(opt);
     ws_.text(true);
-    ws_.async_handshake(host_, "/api/v1/ws", [self = shared_from_this()](beast::error_code ec) {
+    if (!subprotocol_.empty()) {
+      ws_.set_option(websocket::stream_base::decorator([p = subprotocol_](websocket::request_type& req) {
+        req.set(http::field::sec_websocket_protocol, p);
+      }));
+    }
+    ws_.async_handshake(host_, target_, [self = shared_from_this()](beast::error_code ec) {
       self->onHandshake(ec);
     });
   }
@@ -146,8 +157,8 @@ class WsConnImpl : public WsConn, public std::enable_shared_from_this<WsConnImpl
   void onHandshake(beast::error_code ec) {
     if (ec) return fail("handshake: " + ec.message());
     open_ = true;
-    queue_.push_front(std::move(hello_));
-    writeNext();
+    if (!hello_.empty()) queue_.push_front(std::move(hello_));
+    if (!queue_.empty()) writeNext();
     listener_->onOpen(id_);
     readNext();
   }
@@ -192,6 +203,8 @@ class WsConnImpl : public WsConn, public std::enable_shared_from_this<WsConnImpl
 
   websocket::stream<beast::tcp_stream> ws_;
   std::string host_;
+  std::string target_;
+  std::string subprotocol_;
   std::string hello_;
   int id_;
   WsListener* listener_;
@@ -290,8 +303,10 @@ HttpConnPtr openHttp(asio::io_context& io, tcp::endpoint server, asio::ip::addre
 }
 
 WsConnPtr openWs(asio::io_context& io, tcp::endpoint server, asio::ip::address source,
-                 std::string host, std::string hello, int id, WsListener* listener) {
-  auto conn = std::make_shared<WsConnImpl>(io, std::move(host), id, listener);
+                 std::string host, std::string target, std::string subprotocol, std::string hello,
+                 int id, WsListener* listener) {
+  auto conn = std::make_shared<WsConnImpl>(io, std::move(host), std::move(target),
+                                           std::move(subprotocol), id, listener);
   conn->start(server, source, std::move(hello));
   return conn;
 }

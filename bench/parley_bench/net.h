@@ -39,7 +39,7 @@ class HttpClient {
 class WsListener {
  public:
   virtual ~WsListener() = default;
-  // The upgrade succeeded and `hello` was queued.
+  // The upgrade succeeded and `hello` (if any) was queued.
   virtual void onOpen(int id) = 0;
   // One text frame; the view is valid only during the call.
   virtual void onFrame(int id, std::string_view frame) = 0;
@@ -78,9 +78,10 @@ using HttpConnPtr = std::shared_ptr<HttpConn>;
 HttpConnPtr openHttp(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint server,
                      boost::asio::ip::address source, std::string host);
 
-// Binds `source` (port 0), connects to `server`, upgrades at /api/v1/ws, sends `hello`.
+// Binds `source` (port 0), connects to `server`, upgrades at `target` (asking for
+// `subprotocol` in Sec-WebSocket-Protocol unless empty), sends `hello` unless empty.
 WsConnPtr openWs(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint server,
-                 boost::asio::ip::address source, std::string host, std::string hello, int id,
-                 WsListener* listener);
+                 boost::asio::ip::address source, std::string host, std::string target,
+                 std::string subprotocol, std::string hello, int id, WsListener* listener);
 
 }  // namespace parley_bench

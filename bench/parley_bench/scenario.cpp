@@ -16,6 +16,7 @@
 #include "histogram.h"
 #include "net.h"
 #include "proc_stats.h"
+#include "protocol.h"
 
 namespace parley_bench {
 
@@ -25,8 +26,6 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-constexpr const char* kPassword = "parley-bench-password";
 
 struct Url {
   tcp::endpoint endpoint;
@@ -85,14 +84,15 @@ void parallelFor(const Url& url, int threads, int n, Fn fn) {
   if (!error.empty()) throw std::runtime_error(error);
 }
 
-std::vector<User> makeUsers(const Url& url, int threads, int n, const std::string& tag) {
+std::vector<User> makeUsers(const Url& url, int threads, int n, const std::string& tag,
+                            const std::string& password) {
   std::vector<User> users(n);
   parallelFor(url, threads, n, [&](HttpClient& c, int i) {
     User& u = users[i];
     u.name = "b" + tag + "u" + std::to_string(i);
-    json::object reg{{"username", u.name}, {"password", kPassword}};
+    json::object reg{{"username", u.name}, {"password", password}};
     parseBody(c.request("POST", "/api/v1/register", json::serialize(reg), ""), "register");
-    json::object login{{"username", u.name}, {"password", kPassword}, {"device", "bench"}};
+    json::object login{{"username", u.name}, {"password", password}, {"device", "bench"}};
     auto body = parseBody(c.request("POST", "/api/v1/login", json::serialize(login), ""), "login");
     u.token = json::value_to<std::string>(body.at("token"));
     u.id = body.at("user").at("id").to_number<int64_t>();
@@ -102,28 +102,15 @@ std::vector<User> makeUsers(const Url& url, int threads, int n, const std::strin
 
 struct Conn {
   int user = 0;
-  int64_t room = 0;
   int node = 0;
   int room_conns = 0;  // connections in its room, itself included
+  ProtoConn p;         // protocol state: room, names, handshake step
   WsConnPtr ws;
-  bool ready = false;  // caught_up seen since the last (re)connect
+  bool ready = false;  // in its room (Parley: caught_up seen) since the last (re)connect
   bool open = false;
-  int64_t last_seq = -1;  // last event seq seen in its room (-1: none yet)
-  int64_t resume_from = -1;
+  int64_t last_seq = -1;   // Parley: last event seq seen in its room (-1: none yet)
+  std::vector<bool> seen;  // message ids delivered to this connection (duplicates)
 };
-
-int64_t parseIntAfter(std::string_view s, std::string_view key, size_t from = 0) {
-  auto p = s.find(key, from);
-  if (p == std::string_view::npos) return -1;
-  p += key.size();
-  int64_t v = 0;
-  bool any = false;
-  while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
-    v = v * 10 + (s[p++] - '0');
-    any = true;
-  }
-  return any ? v : -1;
-}
 
 json::object histJson(const Histogram& h) {
   return json::object{{"count", h.count()},           {"p50_us", h.quantile(0.50)},
@@ -136,6 +123,11 @@ class Bench : public WsListener {
   explicit Bench(const Options& o) : o_(o), timer_(io_), deadline_(io_) {
     for (const auto& u : o.urls) urls_.push_back(parseUrl(u));
     if (urls_.empty()) throw std::runtime_error("--url is required");
+    std::string muc = o.muc_service.empty() ? "conference." + o.xmpp_domain : o.muc_service;
+    proto_ = makeProtocol(o.protocol, o.xmpp_domain, muc);
+    muc_ = muc;
+    if (o.protocol != "parley" && o.scenario != "pairs" && o.scenario != "fanout")
+      throw std::runtime_error("--protocol " + o.protocol + " runs pairs and fanout only");
     std::random_device rd;
     char buf[16];
     std::snprintf(buf, sizeof buf, "%06x", static_cast<unsigned>(rd() & 0xffffff));
@@ -173,15 +165,27 @@ class Bench : public WsListener {
 
   void onFrame(int id, std::string_view f) override {
     Conn& c = conns_[id];
-    auto head = f.substr(0, 24);
-    if (head.find("\"type\":\"event\"") != std::string_view::npos) return onEvent(id, c, f);
-    if (head.find("\"type\":\"ack\"") != std::string_view::npos) return onAck(f);
-    if (head.find("\"type\":\"caught_up\"") != std::string_view::npos) return onCaughtUp(c);
-    if (head.find("\"type\":\"error\"") != std::string_view::npos) {
-      if (errors_++ == 0) first_error_ = std::string(f.substr(0, 300));
-      return;
+    replies_.clear();
+    Inbound in = proto_->onFrame(c.p, f, replies_);
+    if (c.ws)
+      for (auto& r : replies_) c.ws->send(std::move(r));
+    switch (in.kind) {
+      case Inbound::event:
+        return onEvent(id, c, in);
+      case Inbound::ack:
+        return onAck(in.k);
+      case Inbound::ready:
+        return onCaughtUp(c);
+      case Inbound::error:
+        if (errors_++ == 0) first_error_ = std::string(in.text.substr(0, 300));
+        if (phase_ == Phase::connecting) fatal("connection " + std::to_string(id) + ": " + first_error_);
+        return;
+      case Inbound::resync:
+        ++resyncs_;
+        return;
+      case Inbound::ignore:
+        return;
     }
-    if (head.find("\"type\":\"resync\"") != std::string_view::npos) ++resyncs_;
   }
 
   void onClosed(int id, std::string_view why) override {
@@ -207,10 +211,61 @@ class Bench : public WsListener {
 
   // --------------------------------------------------------------- set-up (blocking, REST)
   void setUp() {
+    if (o_.protocol != "parley") {
+      setUpPeer();
+    } else {
+      setUpParley();
+    }
+    for (size_t i = 0; i < conns_.size(); ++i) {
+      conns_[i].node = static_cast<int>(i % urls_.size());
+      conns_[i].p.id = static_cast<int>(i);
+      conns_[i].p.user = users_[conns_[i].user].name;
+      conns_[i].p.token = users_[conns_[i].user].token;
+      conns_[i].p.password = o_.password;
+    }
+  }
+
+  // Peers: users and rooms by name. socket.io needs no set-up (users name themselves, rooms
+  // exist once joined); ejabberd's users and rooms are made through its HTTP API
+  // (mod_http_api: register, create_room), what `ejabberdctl register` does, in bulk.
+  void setUpPeer() {
+    const Url& api = urls_[0];
+    bool pairs = o_.scenario == "pairs";
+    int nusers = pairs ? 2 * o_.pairs : o_.members;
+    users_.resize(nusers);
+    for (int i = 0; i < nusers; ++i) users_[i].name = "b" + tag_ + "u" + std::to_string(i);
+    int nrooms = pairs ? o_.pairs : 1;
+    std::vector<std::string> rooms(nrooms);
+    for (int r = 0; r < nrooms; ++r) rooms[r] = "b" + tag_ + "r" + std::to_string(r);
+    if (o_.protocol == "xmpp") {
+      parallelFor(api, o_.setup_threads, nusers, [&](HttpClient& c, int i) {
+        json::object req{{"user", users_[i].name}, {"host", o_.xmpp_domain}, {"password", o_.password}};
+        parseBody(c.request("POST", "/api/register", json::serialize(req), ""), "register");
+      });
+      parallelFor(api, o_.setup_threads, nrooms, [&](HttpClient& c, int r) {
+        json::object req{{"name", rooms[r]}, {"service", muc_}, {"host", o_.xmpp_domain}};
+        parseBody(c.request("POST", "/api/create_room", json::serialize(req), ""), "create_room");
+      });
+    }
+    int n = pairs ? nusers : o_.members * o_.conns_per_user;
+    conns_.resize(n);
+    for (int i = 0; i < n; ++i) {
+      conns_[i].user = pairs ? i : i % o_.members;
+      conns_[i].p.room_name = rooms[pairs ? i / 2 : 0];
+      conns_[i].room_conns = pairs ? 2 : n;
+    }
+    if (pairs) {
+      for (int i = 0; i < n; ++i) senders_.push_back(i);
+    } else {
+      for (int i = 0; i < std::min(o_.senders, o_.members); ++i) senders_.push_back(i);
+    }
+  }
+
+  void setUpParley() {
     const Url& api = urls_[0];
     const std::string& s = o_.scenario;
     if (s == "pairs") {
-      users_ = makeUsers(api, o_.setup_threads, 2 * o_.pairs, tag_);
+      users_ = makeUsers(api, o_.setup_threads, 2 * o_.pairs, tag_, o_.password);
       conns_.resize(users_.size());
       parallelFor(api, o_.setup_threads, o_.pairs, [&](HttpClient& c, int p) {
         json::object req{{"username", users_[2 * p + 1].name}};
@@ -220,13 +275,13 @@ class Bench : public WsListener {
         int64_t room = body.at("room").at("id").to_number<int64_t>();
         for (int k = 0; k < 2; ++k) {
           conns_[2 * p + k].user = 2 * p + k;
-          conns_[2 * p + k].room = room;
+          conns_[2 * p + k].p.room = room;
           conns_[2 * p + k].room_conns = 2;
         }
       });
       for (size_t i = 0; i < conns_.size(); ++i) senders_.push_back(static_cast<int>(i));
     } else if (s == "fanout" || s == "reconnect") {
-      users_ = makeUsers(api, o_.setup_threads, o_.members, tag_);
+      users_ = makeUsers(api, o_.setup_threads, o_.members, tag_, o_.password);
       HttpClient c(api.endpoint, api.host);
       json::object req{{"name", "bench-" + tag_}, {"public", true}};
       auto body = parseBody(
@@ -240,14 +295,14 @@ class Bench : public WsListener {
       conns_.resize(n);
       for (int i = 0; i < n; ++i) {
         conns_[i].user = i % o_.members;
-        conns_[i].room = room;
+        conns_[i].p.room = room;
         conns_[i].room_conns = n;
       }
       // Senders are the first connections of the first members: one connection per sender.
       for (int i = 0; i < std::min(o_.senders, o_.members); ++i) senders_.push_back(i);
     } else if (s == "idle") {
       int nusers = o_.users > 0 ? o_.users : std::min(o_.conns, 50);
-      users_ = makeUsers(api, o_.setup_threads, nusers, tag_);
+      users_ = makeUsers(api, o_.setup_threads, nusers, tag_, o_.password);
       conns_.resize(o_.conns);
       for (int i = 0; i < o_.conns; ++i) conns_[i].user = i % nusers;
     } else if (s == "history") {
@@ -255,13 +310,12 @@ class Bench : public WsListener {
     } else {
       throw std::runtime_error("unknown scenario: " + s);
     }
-    for (size_t i = 0; i < conns_.size(); ++i) conns_[i].node = static_cast<int>(i % urls_.size());
   }
 
   // One reader owns --rooms rooms holding --history-messages messages each (posted over REST).
   void setUpHistory() {
     const Url& api = urls_[0];
-    users_ = makeUsers(api, 1, 1, tag_);
+    users_ = makeUsers(api, 1, 1, tag_, o_.password);
     history_rooms_.resize(o_.rooms);
     parallelFor(api, o_.setup_threads, o_.rooms, [&](HttpClient& c, int i) {
       json::object req{{"name", "hist-" + tag_ + "-" + std::to_string(i)}};
@@ -364,13 +418,6 @@ class Bench : public WsListener {
     return asio::ip::address_v4(base + static_cast<uint32_t>(id % std::max(1, o_.sources)));
   }
 
-  std::string helloFor(const Conn& c) const {
-    json::object resume;
-    if (c.room != 0 && c.resume_from >= 0) resume[std::to_string(c.room)] = c.resume_from;
-    json::object hello{{"type", "hello"}, {"token", users_[c.user].token}, {"resume", resume}};
-    return json::serialize(hello);
-  }
-
   void openNext() {
     if (next_open_ >= conns_.size()) return;
     int id = static_cast<int>(next_open_++);
@@ -381,7 +428,9 @@ class Bench : public WsListener {
     Conn& c = conns_[id];
     const Url& u = urls_[c.node];
     ++open_count_;
-    c.ws = openWs(io_, u.endpoint, sourceFor(id), u.host, helloFor(c), id, this);
+    c.p.step = 0;
+    c.ws = openWs(io_, u.endpoint, sourceFor(id), u.host, proto_->wsTarget(), proto_->subprotocol(),
+                  proto_->hello(c.p), id, this);
   }
 
   void onCaughtUp(Conn& c) {
@@ -454,13 +503,10 @@ class Bench : public WsListener {
   void sendOne(int64_t k) {
     int id = senders_[static_cast<size_t>(k % static_cast<int64_t>(senders_.size()))];
     Conn& c = conns_[id];
-    int64_t intended_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(intended(k) - t0_).count();
-    std::string text = std::to_string(intended_ns) + "." + std::to_string(id) + ".";
+    // The text carries the message id and its sender: "k.sender.xxxx…" (--size bytes).
+    std::string text = std::to_string(k) + "." + std::to_string(id) + ".";
     if (text.size() < padding_.size()) text.append(padding_, 0, padding_.size() - text.size());
-    std::string frame = R"({"type":"send","req":)" + std::to_string(k) + R"(,"room":)" +
-                        std::to_string(c.room) + R"(,"client_msg_id":"m)" + std::to_string(k) +
-                        R"(","text":")" + text + R"("})";
+    std::string frame = proto_->message(c.p, k, text);
     ++sent_;
     expected_ += c.room_conns - 1;
     if (!c.ws) {
@@ -470,9 +516,8 @@ class Bench : public WsListener {
     c.ws->send(std::move(frame));
   }
 
-  void onAck(std::string_view f) {
-    int64_t k = parseIntAfter(f, "\"req\":");
-    if (k < 0) return;
+  void onAck(int64_t k) {
+    if (k < 0 || k >= total_) return;
     ++acks_;
     auto now = Clock::now();
     ack_hist_.record(
@@ -480,30 +525,34 @@ class Bench : public WsListener {
     maybeFinish();
   }
 
-  void onEvent(int id, Conn& c, std::string_view f) {
-    int64_t seq = parseIntAfter(f, "\"seq\":");
-    if (seq >= 0) {
-      if (c.last_seq >= 0 && seq <= c.last_seq) ++duplicates_;
-      if (c.last_seq >= 0 && seq > c.last_seq + 1) gaps_ += seq - c.last_seq - 1;
-      if (seq > c.last_seq) c.last_seq = seq;
+  // Every protocol: the message id k and its sender come from the text, so that lost and
+  // repeated deliveries are counted the same way for every server. Parley's seqs are also
+  // checked for gaps (its rooms are gapless and in order on each connection).
+  void onEvent(int id, Conn& c, const Inbound& in) {
+    if (proto_->orderedSeq() && in.seq >= 0) {
+      if (c.last_seq >= 0 && in.seq > c.last_seq + 1) gaps_ += in.seq - c.last_seq - 1;
+      if (in.seq > c.last_seq) c.last_seq = in.seq;
     }
-    auto tp = f.find("\"text\":\"");
-    if (tp == std::string_view::npos) return;
-    tp += 8;
-    auto dot = f.find('.', tp);
-    if (dot == std::string_view::npos) return;
-    int64_t intended_ns = parseIntAfter(f.substr(tp, dot - tp + 1), "");
-    int64_t sender = parseIntAfter(f.substr(dot + 1, 16), "");
-    if (intended_ns < 0 || sender < 0) return;
+    int64_t k = leadingInt(in.text);
+    auto dot = in.text.find('.');
+    if (k < 0 || k >= total_ || dot == std::string_view::npos) return;
+    int64_t sender = leadingInt(in.text.substr(dot + 1));
+    if (sender < 0) return;
     if (sender == id) {
       ++self_echoes_;
+      if (proto_->echoIsAck()) onAck(k);
       return;
     }
+    if (c.seen.empty()) c.seen.resize(static_cast<size_t>(total_));
+    if (c.seen[static_cast<size_t>(k)]) {
+      ++duplicates_;
+      return;
+    }
+    c.seen[static_cast<size_t>(k)] = true;
     ++received_;
     auto now = Clock::now();
     last_delivery_ = now;
-    auto lat = now - (t0_ + std::chrono::nanoseconds(intended_ns));
-    hist_.record(std::chrono::duration_cast<std::chrono::microseconds>(lat).count());
+    hist_.record(std::chrono::duration_cast<std::chrono::microseconds>(now - intended(k)).count());
     if ((received_ & 1023) == 0 || received_ >= expected_) maybeFinish();
   }
 
@@ -532,7 +581,7 @@ class Bench : public WsListener {
 
   void reconnect(int id) {
     Conn& c = conns_[id];
-    c.resume_from = c.last_seq >= 0 ? c.last_seq : 0;
+    c.p.resume_from = c.last_seq >= 0 ? c.last_seq : 0;
     openConn(id);
   }
 
@@ -563,6 +612,7 @@ class Bench : public WsListener {
     auto after = sampleAll();
     json::object r;
     r["scenario"] = o_.scenario;
+    r["protocol"] = o_.protocol;
     r["connections"] = conns_.size();
     r["users"] = users_.size();
     r["connect_seconds"] = connect_seconds_;
@@ -722,6 +772,9 @@ class Bench : public WsListener {
   }
 
   const Options& o_;
+  std::unique_ptr<Protocol> proto_;
+  std::string muc_;
+  std::vector<std::string> replies_;
   std::vector<Url> urls_;
   std::string tag_;
   asio::io_context io_;

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+import backends
 from parley_client import REPO_ROOT
 
 DEFAULT_BENCH = REPO_ROOT / "build" / "debug" / "bench" / "parley_bench" / "parley-bench"
+SOCKETIO_PEER = REPO_ROOT / "bench" / "peers" / "socketio"
 
 
 def bench_bin() -> Path:
@@ -100,3 +105,48 @@ def test_history_smoke(server_factory, tmp_path):
     assert report["requests_ok"] == 40 and report["errors"] == 0, report
     assert report["mean_response_bytes"] > 5 * 200
     assert report["request_latency"]["count"] == 40
+
+
+@pytest.fixture
+def socketio_peer(tmp_path):
+    """The socket.io benchmark peer (bench/peers/socketio) on the test PostgreSQL and Redis."""
+    if not (SOCKETIO_PEER / "node_modules").is_dir():
+        pytest.fail(f"{SOCKETIO_PEER}/node_modules is missing: run scripts/install-deps.sh",
+                    pytrace=False)
+    db = backends.fresh_database()
+    env = dict(os.environ, DATABASE_URL=db, REDIS_URL=backends.empty_redis(), PORT="0")
+    log = open(tmp_path / "peer.log", "wb")
+    proc = subprocess.Popen(["node", "server.js"], cwd=SOCKETIO_PEER, env=env,
+                            stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        line = proc.stdout.readline()  # bounded by the test's own time limit
+        m = re.search(r"peer listening on (http://127\.0\.0\.1:\d+)", line)
+        assert m, f"socket.io peer did not start: {line!r} {(tmp_path / 'peer.log').read_text()}"
+        yield SimpleNamespace(url=m.group(1), proc=proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        backends.drop_database(db)
+
+
+@pytest.mark.timeout_s(120)
+def test_socketio_pairs_smoke(socketio_peer, tmp_path):
+    report = run_bench(socketio_peer, tmp_path, "pairs", "--protocol", "socketio", "--pairs", "3",
+                       "--rate", "30", "--duration", "2")
+    assert report["protocol"] == "socketio" and report["connections"] == 6
+    assert report["messages_sent"] == 60
+    assert_all_delivered(report)
+    assert report["servers"][0]["rss_kib_after"] > 0
+
+
+@pytest.mark.timeout_s(120)
+def test_socketio_fanout_smoke(socketio_peer, tmp_path):
+    report = run_bench(socketio_peer, tmp_path, "fanout", "--protocol", "socketio", "--members", "4",
+                       "--conns-per-user", "2", "--rate", "10", "--duration", "2")
+    assert report["deliveries_expected"] == 20 * 7
+    assert_all_delivered(report)
