@@ -129,6 +129,13 @@ def stop_server(proc: subprocess.Popen):
 
 
 def one_run(a, server, services, rate, extra, tmp: Path, idx: int) -> dict:
+    try:
+        return _one_run(a, server, services, rate, extra, tmp, idx)
+    except (RuntimeError, subprocess.SubprocessError, OSError) as e:
+        return {"error": f"{server}: {e}"}  # counted as a failed run; the others go on
+
+
+def _one_run(a, server, services, rate, extra, tmp: Path, idx: int) -> dict:
     run_dir = tmp / f"run{idx}"
     run_dir.mkdir()
     server_args: list[str] = []

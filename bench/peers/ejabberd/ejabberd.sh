@@ -53,6 +53,8 @@ CFG
       echo "ejabberd did not start; see $dir/logs:" >&2; tail -n 5 "$dir/logs/ejabberd.log" >&2
       exit 1
     fi
+    for _ in $(seq 100); do pid="$(cat "$dir/ejabberd.pid" 2>/dev/null || true)"; [ -n "$pid" ] && break; sleep 0.1; done
+    [ -n "$pid" ] || { echo "ejabberd wrote no pid file" >&2; exit 1; }
     echo "peer listening on http://127.0.0.1:$port pid $pid"
     ;;
   stop)
