@@ -844,6 +844,7 @@ class ChatApp {
         h("div", { class: "edit-buttons" }, h("button", { type: "submit", class: "primary", text: "Save" }), h("button", { type: "button", text: "Cancel", onclick: cancel })),
       );
       el.appendChild(form);
+      if (m.files.length > 0) el.appendChild(attachmentsEl(m.files));
       queueMicrotask(() => {
         ta.focus();
         ta.setSelectionRange(ta.value.length, ta.value.length);
