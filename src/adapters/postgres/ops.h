@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,12 @@ Task<Result<std::vector<UserId>>> coMembers(PgConn& c, UserId user);
 
 // timeline.cpp
 Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r);
+// Several messages (kind message, client_msg_id set) in ONE transaction, in the given
+// order: one write statement each, as append's. Per request its seq, or nullopt when the
+// statement's own checks made it do nothing (a duplicate, a missing room, a bad reply_to;
+// append() on its own explains which). An error means nothing was stored.
+Task<Result<std::vector<std::optional<Seq>>>> appendMessages(
+    PgConn& c, const std::vector<const AppendRequest*>& batch);
 Task<Result<StoredEvent>> eventAt(PgConn& c, RoomId room, Seq seq);
 Task<Result<std::vector<StoredEvent>>> events(PgConn& c, const EventQuery& q);
 

@@ -168,47 +168,82 @@ Task<PGresult*> PgConn::nextResult() {
 
 bool PgConn::send(const char* sql, const Params& p) {
   // resultFormat 1: binary rows, decoded by PgResult.
+  if (auto it = prepared_.find(sql); it != prepared_.end()) {
+    return PQsendQueryPrepared(conn_, it->second.c_str(), p.size(), p.values(), p.lengths(),
+                               p.formats(), 1) == 1;
+  }
   return PQsendQueryParams(conn_, sql, p.size(), p.types(), p.values(), p.lengths(), p.formats(),
                            1) == 1;
 }
 
-Task<Result<PgResult>> PgConn::query(const char* sql, const Params& params) {
-  bool ok = !broken_ && send(sql, params);
-  if (ok) ok = co_await flush();
-  if (!ok) {
-    broken_ = true;
-    co_return connectionError(conn_, "cannot send the query");
+bool PgConn::sendPrepares(const std::vector<Ref>& statements, std::vector<std::string>& queued) {
+  for (const Ref& s : statements) {
+    if (prepared_.size() >= kMaxPrepared) break;  // the rest run unnamed
+    std::string sql = s.sql;
+    if (prepared_.contains(sql)) continue;
+    std::string name = "parley_" + std::to_string(prepared_.size());
+    if (PQsendPrepare(conn_, name.c_str(), sql.c_str(), s.params->size(), s.params->types()) != 1) {
+      return false;
+    }
+    // Used by send() from here on; readPrepares forgets it again if the Parse failed.
+    prepared_.emplace(sql, std::move(name));
+    queued.push_back(std::move(sql));
   }
-  std::optional<PgResult> rows;
+  return queued.empty() || PQpipelineSync(conn_) == 1;
+}
+
+Task<std::optional<Error>> PgConn::readPrepares(const std::vector<std::string>& queued) {
   std::optional<Error> error;
+  std::size_t next = 0;
   for (;;) {
     PGresult* r = co_await nextResult();
-    if (!r) break;
+    if (broken_) co_return connectionError(conn_, "connection lost");
+    if (!r) continue;
     const ExecStatusType status = PQresultStatus(r);
-    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-      rows.emplace(r);
-    } else {
-      if (!error) error = errorFrom(r, conn_);
+    if (status == PGRES_PIPELINE_SYNC) {
       PQclear(r);
+      break;
     }
+    if (status != PGRES_COMMAND_OK && next < queued.size()) {
+      if (!error && status != PGRES_PIPELINE_ABORTED) error = errorFrom(r, conn_);
+      prepared_.erase(queued[next]);
+    }
+    ++next;
+    PQclear(r);
   }
-  if (broken_) co_return connectionError(conn_, "connection lost");
-  if (error) co_return *error;
-  if (!rows) co_return makeError(Code::internal, "postgres: the query returned no result");
-  co_return std::move(*rows);
+  co_return error;
+}
+
+Task<Result<PgResult>> PgConn::query(const char* sql, const Params& params) {
+  const std::vector<Ref> one{{sql, &params}};
+  auto r = co_await run(one);
+  if (!r) co_return r.error();
+  co_return std::move(r->front());
 }
 
 Task<Result<std::vector<PgResult>>> PgConn::pipeline(const std::vector<Statement>& statements) {
+  std::vector<Ref> refs;
+  refs.reserve(statements.size());
+  for (const Statement& s : statements) refs.push_back({s.sql, &s.params});
+  auto r = co_await run(refs);
+  co_return r;
+}
+
+Task<Result<std::vector<PgResult>>> PgConn::run(const std::vector<Ref>& statements) {
+  std::vector<std::string> prepares;
   bool sent = !broken_ && PQenterPipelineMode(conn_) == 1;
-  for (const Statement& s : statements) sent = sent && send(s.sql, s.params);
+  sent = sent && sendPrepares(statements, prepares);
+  for (const Ref& s : statements) sent = sent && send(s.sql, *s.params);
   sent = sent && PQpipelineSync(conn_) == 1;
   if (sent) sent = co_await flush();
   if (!sent) {
     broken_ = true;
     co_return connectionError(conn_, "cannot send the pipeline");
   }
-  std::vector<PgResult> results;
   std::optional<Error> error;
+  if (!prepares.empty()) error = co_await readPrepares(prepares);
+  if (broken_) co_return connectionError(conn_, "connection lost");
+  std::vector<PgResult> results;
   // Each statement yields its result then nullptr; after the first error the rest yield
   // PGRES_PIPELINE_ABORTED; the Sync's result ends the pipeline.
   for (;;) {

@@ -16,7 +16,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "adapters/postgres/pg_values.h"
@@ -53,6 +55,10 @@ class PgConn {
   // server's implicit transaction spans every statement up to the pipeline's Sync, so
   // either all of them commit (before this returns) or, at the first failing statement,
   // none does. Returns one result per statement, or the first statement's error.
+  //
+  // Each distinct SQL text is prepared once per connection (a named statement, parsed and
+  // planned once), in the same round trip as its first use but before that pipeline's
+  // transaction, so a failing transaction never leaves the bookkeeping wrong.
   Task<Result<std::vector<PgResult>>> pipeline(const std::vector<Statement>& statements);
 
   // Cheap check, without a round trip, that an idle connection is still usable: the server
@@ -71,13 +77,29 @@ class PgConn {
   // The next result of the current query; nullptr between statements' results, or when
   // the connection broke (then broken_ is set).
   Task<PGresult*> nextResult();
+  struct Ref {
+    const char* sql;
+    const Params* params;
+  };
+  // pipeline() over borrowed statements (query() runs a pipeline of one).
+  Task<Result<std::vector<PgResult>>> run(const std::vector<Ref>& statements);
   bool send(const char* sql, const Params& params);
+  // Queues a Parse for each statement not yet prepared here and records the SQL texts
+  // queued in `queued`. False on a send failure.
+  bool sendPrepares(const std::vector<Ref>& statements, std::vector<std::string>& queued);
+  // Reads the results of the Parses queued by sendPrepares, up to their Sync; forgets the
+  // ones that failed. The first failure, if any.
+  Task<std::optional<Error>> readPrepares(const std::vector<std::string>& queued);
+
+  // Bounds the statements kept per connection (the adapter has a few dozen distinct ones).
+  static constexpr std::size_t kMaxPrepared = 128;
 
   PGconn* conn_;
   boost::asio::posix::stream_descriptor sock_;
   boost::asio::steady_timer timer_;
   std::chrono::milliseconds io_timeout_;
   bool broken_ = false;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
 
 }  // namespace parley::postgres

@@ -9,9 +9,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <optional>
 #include <thread>
 
+#include "adapters/postgres/appender.h"
 #include "adapters/postgres/ops.h"
 #include "adapters/postgres/pool.h"
 #include "adapters/postgres/schema.h"
@@ -33,11 +35,19 @@ Task<T> withConnection(Pool& pool, Body body) {
   co_return result;
 }
 
+// Runs `body()`; `body` lives in this coroutine's frame, like withConnection's.
+template <class T, class Body>
+Task<T> withoutConnection(Body body) {
+  T result = co_await body();
+  co_return result;
+}
+
 class PostgresStore final : public Store {
  public:
   PostgresStore(const std::string& url, const PostgresOptions& opts)
       : pool_(ioc_.get_executor(), PgConn::Options{url, opts.connect_timeout, opts.io_timeout},
               opts.pool_size),
+        appender_(ioc_.get_executor(), pool_, std::max(1, opts.pool_size / 2)),
         thread_([this] { ioc_.run(); }) {}
 
   ~PostgresStore() override {
@@ -136,6 +146,11 @@ class PostgresStore final : public Store {
 
   // --- timeline ---
   Task<Result<AppendResult>> append(AppendRequest r) override {
+    if (r.kind == EventKind::message && !r.client_msg_id.empty()) {
+      // Group commit: see appender.h.
+      return onThread<Result<AppendResult>>(
+          [this, r = std::move(r)] { return appender_.append(r); });
+    }
     return call<Result<AppendResult>>([r = std::move(r)](PgConn& c) { return ops::append(c, r); });
   }
   Task<Result<StoredEvent>> eventAt(RoomId room, Seq seq) override {
@@ -157,15 +172,24 @@ class PostgresStore final : public Store {
   }
 
  private:
-  // Runs `body` on the store's thread and completes on the caller's executor, which it
-  // keeps busy (outstanding work) meanwhile, as the SQLite adapter's jobs do.
+  // Runs `body(conn)` on the store's thread with a pooled connection.
   template <class T, class Body>
   Task<T> call(Body body) {
+    return onThread<T>([this, b = std::move(body)]() mutable {
+      return withConnection<T>(pool_, std::move(b));
+    });
+  }
+
+  // Runs `body()` (which returns a Task<T>) on the store's thread and completes on the
+  // caller's executor, which it keeps busy (outstanding work) meanwhile, as the SQLite
+  // adapter's jobs do.
+  template <class T, class Body>
+  Task<T> onThread(Body body) {
     return asio::async_initiate<const asio::use_awaitable_t<>&, void(T)>(
         [this](auto handler, Body b) {
           auto home = asio::prefer(asio::get_associated_executor(handler),
                                    asio::execution::outstanding_work.tracked);
-          asio::co_spawn(ioc_, withConnection<T>(pool_, std::move(b)),
+          asio::co_spawn(ioc_, withoutConnection<T>(std::move(b)),
                          [h = std::move(handler), home = std::move(home)](std::exception_ptr e,
                                                                           T result) mutable {
                            // Only std::bad_alloc can escape the ops; it still ends the call
@@ -185,6 +209,7 @@ class PostgresStore final : public Store {
   asio::io_context ioc_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};
   Pool pool_;
+  Appender appender_;
   std::thread thread_;
 };
 

@@ -145,6 +145,25 @@ Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r) {
   }
 }
 
+Task<Result<std::vector<std::optional<Seq>>>> appendMessages(
+    PgConn& c, const std::vector<const AppendRequest*>& batch) {
+  std::vector<Statement> statements;
+  statements.reserve(batch.size());
+  for (const AppendRequest* r : batch) {
+    statements.push_back(
+        {kInsertMessage, Params(r->room_id, r->sender, r->client_msg_id, r->reply_to,
+                                r->event_id, r->now, r->key_version, Bytes{r->sealed_body})});
+  }
+  auto res = co_await c.pipeline(statements);
+  if (!res) co_return res.error();
+  std::vector<std::optional<Seq>> seqs;
+  seqs.reserve(batch.size());
+  for (const PgResult& written : *res) {
+    seqs.push_back(written.rows() == 1 ? std::optional<Seq>(written.int64(0, 0)) : std::nullopt);
+  }
+  co_return seqs;
+}
+
 Task<Result<StoredEvent>> eventAt(PgConn& c, RoomId room, Seq seq) {
   static const std::string sql =
       std::string("SELECT ") + kEventColumns + " FROM events e WHERE room_id = $1 AND seq = $2";

@@ -1,0 +1,88 @@
+#include "adapters/postgres/appender.h"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "adapters/postgres/ops.h"
+
+namespace parley::postgres {
+
+namespace asio = boost::asio;
+
+Appender::Appender(asio::any_io_executor ex, Pool& pool, int max_batches)
+    : ex_(std::move(ex)), pool_(pool), max_batches_(std::max(max_batches, 1)) {}
+
+Task<Result<AppendResult>> Appender::append(const AppendRequest& r) {
+  Pending me{&r, asio::steady_timer(ex_, asio::steady_timer::time_point::max()), std::nullopt};
+  queue_.push_back(&me);
+  if (flushing_ < max_batches_) {
+    ++flushing_;
+    asio::co_spawn(ex_, flushLoop(), asio::detached);
+  }
+  while (!me.result) co_await me.done.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return std::move(*me.result);
+}
+
+void Appender::finish(Pending* p, Result<AppendResult> r) {
+  p->result.emplace(std::move(r));
+  p->done.cancel();
+}
+
+Task<void> Appender::flushLoop() {
+  while (!queue_.empty()) {
+    auto conn = co_await pool_.acquire();
+    if (!conn) {
+      // The database is unreachable: everything waiting now gets the error.
+      std::deque<Pending*> failed;
+      failed.swap(queue_);
+      for (Pending* p : failed) finish(p, conn.error());
+      continue;
+    }
+    Lease lease(pool_, std::move(*conn));
+    // Taken only now: what queued while waiting for the connection joins this batch.
+    std::vector<Pending*> batch;
+    while (!queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    if (batch.empty()) continue;  // another loop took them
+    co_await runBatch(lease.conn(), batch);
+  }
+  --flushing_;
+}
+
+Task<void> Appender::runBatch(PgConn& conn, std::vector<Pending*>& batch) {
+  std::stable_sort(batch.begin(), batch.end(), [](const Pending* a, const Pending* b) {
+    return a->request->room_id < b->request->room_id;
+  });
+  std::vector<const AppendRequest*> requests;
+  requests.reserve(batch.size());
+  for (const Pending* p : batch) requests.push_back(p->request);
+  auto seqs = co_await ops::appendMessages(conn, requests);
+  std::vector<Pending*> alone;  // to rerun one by one
+  if (seqs) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if ((*seqs)[i]) {
+        finish(batch[i], AppendResult{.event = storedEventOf(*batch[i]->request, *(*seqs)[i])});
+      } else {
+        alone.push_back(batch[i]);
+      }
+    }
+  } else if (!conn.reusable()) {
+    // The connection broke: whether the batch committed is unknown, as for a single
+    // append; the caller's retry (same client_msg_id) settles it.
+    for (Pending* p : batch) finish(p, seqs.error());
+    co_return;
+  } else {
+    alone = batch;  // nothing was stored
+  }
+  for (Pending* p : alone) {
+    auto r = co_await ops::append(conn, *p->request);
+    finish(p, std::move(r));
+  }
+}
+
+}  // namespace parley::postgres
