@@ -88,12 +88,6 @@ std::string cookieValue(std::string_view header, std::string_view name) {
   return {};
 }
 
-json::object eventsArray(const std::vector<Event>& events, bool has_more) {
-  json::array a;
-  a.reserve(events.size());
-  for (auto& e : events) a.push_back(codec::event(e));
-  return json::object{{"messages", std::move(a)}, {"has_more", has_more}};
-}
 
 }  // namespace
 
@@ -386,7 +380,10 @@ Awaitable<Result<HttpResponse>> Router::messageRoutes(Call& call) {
     if (*limit) n = static_cast<int>(std::min<std::int64_t>(**limit, 1 << 20));
     auto page = co_await messages.history(me.id, *room_id, *before, *after, n);
     if (!page) co_return page.error();
-    co_return jsonResponse(200, eventsArray(page->messages, page->has_more));
+    HttpResponse r;
+    r.status = 200;
+    r.body = codec::eventsPage(page->messages, page->has_more);
+    co_return r;
   }
   if (call.is("POST", {"rooms", "*", "messages"})) {
     auto cmid = reqString(*body, "client_msg_id");

@@ -1,6 +1,7 @@
 #include "service/codec.h"
 
 #include <boost/json/serialize.hpp>
+#include <charconv>
 
 namespace parley::codec {
 
@@ -48,8 +49,95 @@ json::object event(const Event& e) {
                       {"deleted", m.deleted}};
 }
 
+namespace {
+
+// As boost::json::serialize writes a string: quotes, backslash and control characters
+// escaped (the short forms where JSON has one, else \u00XX), every other byte as is.
+void appendString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default: {
+        const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(u, sizeof u);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+void appendInt(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+}  // namespace
+
+void appendEvent(std::string& out, const Event& e) {
+  const StoredEvent& m = e.meta;
+  out.append(R"({"room":)");
+  appendInt(out, m.room_id);
+  out.append(R"(,"seq":)");
+  appendInt(out, m.seq);
+  out.append(R"(,"id":)");
+  appendString(out, m.event_id);
+  out.append(R"(,"kind":)");
+  appendString(out, toString(m.kind));
+  out.append(R"(,"sender":)");
+  appendInt(out, m.sender);
+  out.append(R"(,"sender_name":)");
+  appendString(out, e.sender_name);
+  out.append(R"(,"client_msg_id":)");
+  appendString(out, m.client_msg_id);
+  out.append(R"(,"text":)");
+  appendString(out, e.text);
+  out.append(R"(,"reply_to":)");
+  appendInt(out, m.reply_to);
+  out.append(R"(,"target":)");
+  appendInt(out, m.target);
+  out.append(R"(,"created_at":)");
+  appendInt(out, m.created_at);
+  out.append(R"(,"edited_at":)");
+  appendInt(out, m.edited_at);
+  out.append(m.deleted ? R"(,"deleted":true})" : R"(,"deleted":false})");
+}
+
 std::string eventFrame(const Event& e) {
-  return json::serialize(json::object{{"type", "event"}, {"event", event(e)}});
+  std::string out;
+  out.reserve(200 + e.text.size() + e.meta.client_msg_id.size());
+  out.append(R"({"type":"event","event":)");
+  appendEvent(out, e);
+  out.push_back('}');
+  return out;
+}
+
+std::string eventsPage(const std::vector<Event>& events, bool has_more) {
+  std::size_t size = 40;
+  for (const Event& e : events) size += 220 + e.text.size() + e.meta.client_msg_id.size();
+  std::string out;
+  out.reserve(size);
+  out.append(R"({"messages":[)");
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    appendEvent(out, events[i]);
+  }
+  out.append(has_more ? R"(],"has_more":true})" : R"(],"has_more":false})");
+  return out;
 }
 
 }  // namespace parley::codec

@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 #include <string>
+#include <vector>
 
 #include "ports/store.h"
 #include "service/event.h"
@@ -18,5 +19,12 @@ boost::json::object event(const Event& e);
 
 // Frames (docs/protocol.md), serialised.
 std::string eventFrame(const Event& e);
+
+// `{"messages":[event...],"has_more":B}`, the history page (docs/api.md).
+std::string eventsPage(const std::vector<Event>& events, bool has_more);
+
+// Appends json::serialize(event(e)) to `out`, byte for byte, without building the object:
+// events are the bulk of history pages and live frames.
+void appendEvent(std::string& out, const Event& e);
 
 }  // namespace parley::codec

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/metrics.h"
 #include "crypto/random.h"
 #include "crypto/sealer.h"
@@ -46,10 +48,38 @@ Task<Result<Event>> MessageService::open(StoredEvent e) {
 Task<Result<std::vector<Event>>> MessageService::openAll(std::vector<StoredEvent> events) {
   std::vector<Event> out;
   out.reserve(events.size());
+  // A page has a few senders and key versions: each is looked up once, not per event.
+  std::vector<std::pair<UserId, std::string>> names;
+  std::vector<std::pair<std::pair<RoomId, std::uint32_t>, std::string>> keys;
   for (auto& e : events) {
-    auto opened = co_await open(std::move(e));
-    if (!opened) co_return opened.error();
-    out.push_back(std::move(*opened));
+    Event opened;
+    auto name = std::find_if(names.begin(), names.end(),
+                             [&](const auto& n) { return n.first == e.sender; });
+    if (name == names.end()) {
+      std::string looked_up = co_await users_.name(e.sender);
+      names.emplace_back(e.sender, std::move(looked_up));
+      name = names.end() - 1;
+    }
+    opened.sender_name = name->second;
+    if (!e.sealed_body.empty()) {
+      const std::pair<RoomId, std::uint32_t> version{e.room_id, e.key_version};
+      auto key = std::find_if(keys.begin(), keys.end(),
+                              [&](const auto& k) { return k.first == version; });
+      if (key == keys.end()) {
+        auto fetched = co_await keys_.byVersion(e.room_id, e.key_version);
+        if (!fetched) co_return fetched.error();
+        keys.emplace_back(version, std::move(fetched->key));
+        key = keys.end() - 1;
+      }
+      auto text = crypto::open(key->second,
+                               crypto::messageAd(e.room_id, e.event_id, e.key_version),
+                               e.sealed_body);
+      if (!text) co_return text.error();
+      opened.text = std::move(*text);
+      e.sealed_body.clear();
+    }
+    opened.meta = std::move(e);
+    out.push_back(std::move(opened));
   }
   co_return out;
 }
@@ -216,26 +246,29 @@ Task<std::optional<MessageService::Page>> MessageService::newestFromCache(RoomId
   if (!r) co_return std::nullopt;
   if (r->last_seq == 0) co_return Page{};
   const Seq window = limits_.cached_events_per_room;
-  const Seq from = std::max<Seq>(0, r->last_seq - window);
-  auto cached = co_await cache_.recentEvents(room, from, static_cast<int>(window));
-  if (!cached || cached->empty() || cached->back().seq != r->last_seq) {
-    metrics().cache_misses.inc();
-    co_return std::nullopt;
+  // First only the n + 1 newest events: with no edit or delete among them they are the
+  // page plus the proof that there is more. Else the whole cached window.
+  for (Seq span = std::min<Seq>(n + 1, window);; span = window) {
+    const Seq from = std::max<Seq>(0, r->last_seq - span);
+    auto cached = co_await cache_.recentEvents(room, from, static_cast<int>(span));
+    if (!cached || cached->empty() || cached->back().seq != r->last_seq) break;
+    std::erase_if(*cached, [](const StoredEvent& e) { return e.kind != EventKind::message; });
+    Page page;
+    if (static_cast<int>(cached->size()) > n) {
+      page.has_more = true;
+      cached->erase(cached->begin(), cached->end() - n);
+    } else if (from != 0) {
+      if (span < window) continue;
+      break;  // the page may reach further back than the cache
+    }
+    auto opened = co_await openAll(std::move(*cached));
+    if (!opened) co_return std::nullopt;
+    metrics().cache_hits.inc();
+    page.messages = std::move(*opened);
+    co_return page;
   }
-  std::erase_if(*cached, [](const StoredEvent& e) { return e.kind != EventKind::message; });
-  Page page;
-  if (static_cast<int>(cached->size()) > n) {
-    page.has_more = true;
-    cached->erase(cached->begin(), cached->end() - n);
-  } else if (from != 0) {
-    metrics().cache_misses.inc();
-    co_return std::nullopt;  // the page may reach further back than the cache
-  }
-  auto opened = co_await openAll(std::move(*cached));
-  if (!opened) co_return std::nullopt;
-  metrics().cache_hits.inc();
-  page.messages = std::move(*opened);
-  co_return page;
+  metrics().cache_misses.inc();
+  co_return std::nullopt;
 }
 
 Task<Result<Seq>> MessageService::markRead(UserId user, RoomId room, Seq seq) {

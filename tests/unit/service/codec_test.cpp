@@ -1,0 +1,74 @@
+// The hand-written event writer must produce exactly what boost::json produces for the
+// same object (the documented shape), for any bytes in any string field.
+#include "service/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+#include <random>
+
+namespace parley {
+namespace {
+
+Event sample(std::string text, std::string name, std::string cmid) {
+  Event e;
+  e.meta.room_id = 42;
+  e.meta.seq = 9'007'199'254'740'993;  // beyond a double's exact range
+  e.meta.event_id = "ev_0123456789abcdef";
+  e.meta.kind = EventKind::message;
+  e.meta.sender = -7;
+  e.meta.client_msg_id = std::move(cmid);
+  e.meta.reply_to = 3;
+  e.meta.target = 0;
+  e.meta.created_at = 1'764'000'000'123;
+  e.meta.edited_at = 0;
+  e.meta.deleted = false;
+  e.text = std::move(text);
+  e.sender_name = std::move(name);
+  return e;
+}
+
+std::string viaObject(const Event& e) { return boost::json::serialize(codec::event(e)); }
+
+std::string direct(const Event& e) {
+  std::string out;
+  codec::appendEvent(out, e);
+  return out;
+}
+
+TEST(CodecTest, EventMatchesBoostJsonForEveryByte) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  Event e = sample(all, "a\"b\\c\n", std::string("x\0y", 3));
+  EXPECT_EQ(direct(e), viaObject(e));
+  e.meta.kind = EventKind::del;
+  e.meta.deleted = true;
+  e.text.clear();
+  EXPECT_EQ(direct(e), viaObject(e));
+}
+
+TEST(CodecTest, EventMatchesBoostJsonForRandomText) {
+  std::mt19937 rng(6);
+  for (int i = 0; i < 500; ++i) {
+    std::string text(rng() % 300, '\0');
+    for (char& c : text) c = static_cast<char>(rng() % 256);
+    Event e = sample(text, "alice", "m" + std::to_string(i));
+    e.meta.edited_at = static_cast<Millis>(rng());
+    ASSERT_EQ(direct(e), viaObject(e)) << i;
+  }
+}
+
+TEST(CodecTest, FramesAndPagesWrapTheEvents) {
+  Event a = sample("hello", "alice", "1");
+  Event b = sample("w\u00f6rld \U0001F600", "bob", "2");
+  EXPECT_EQ(codec::eventFrame(a),
+            boost::json::serialize(
+                boost::json::object{{"type", "event"}, {"event", codec::event(a)}}));
+  boost::json::array arr{codec::event(a), codec::event(b)};
+  EXPECT_EQ(codec::eventsPage({a, b}, true),
+            boost::json::serialize(boost::json::object{{"messages", arr}, {"has_more", true}}));
+  EXPECT_EQ(codec::eventsPage({}, false), R"({"messages":[],"has_more":false})");
+}
+
+}  // namespace
+}  // namespace parley
