@@ -66,8 +66,11 @@ class Services:
                        timeout=120)
 
 
+SERVER = PARLEY  # --parley replaces it (e.g. a saved baseline build, for before/after runs)
+
+
 def start_server(data_dir: Path, args: list[str]) -> tuple[subprocess.Popen, str]:
-    cmd = [str(PARLEY), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
+    cmd = [str(SERVER), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
            "--send-rate", "1000000", "--login-per-ip", "1000000", "--log-level", "warn", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(data_dir.with_suffix(".log"), "wb"))
     deadline = time.monotonic() + 30
@@ -230,10 +233,14 @@ def main() -> int:
     ap.add_argument("--p99-ms", type=float, default=50.0)
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--out", help="write the summary JSON here")
+    ap.add_argument("--parley", help=f"the server binary to run (default {PARLEY.relative_to(ROOT)})")
     argv = sys.argv[1:]
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     a = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     a.extra = extra
+    if a.parley:
+        global SERVER
+        SERVER = Path(a.parley).resolve()
     servers = [x for x in a.server.split(",") if x]
     if not servers or any(x not in PROTOCOL for x in servers):
         ap.error("--server takes parley, socketio, ejabberd")
