@@ -16,8 +16,8 @@ PKGS=(cmake ninja-build g++ ccache pkg-config git curl
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev libssl-dev
-  libmagic-dev libvips-dev
-  postgresql redis-server redis-tools
+  libmagic-dev libvips-dev ca-certificates
+  postgresql redis-server redis-tools openssl haproxy
   python3 python3-pytest python3-websockets python3-venv
   nodejs npm chromium)
 if [ "${1:-}" = "--run-only" ]; then
@@ -25,7 +25,7 @@ if [ "${1:-}" = "--run-only" ]; then
     libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
     libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev libssl-dev
-    libmagic-dev libvips-dev nodejs npm)
+    libmagic-dev libvips-dev ca-certificates nodejs npm)
 fi
 
 if [ "${1:-}" = "--bench" ]; then PKGS+=(ejabberd); fi

@@ -3,8 +3,14 @@
 # moto[server], installed by scripts/install-deps.sh into a venv under
 # ${PARLEY_TOOLS_DIR:-${HOME:-/tmp}/.cache/parley}) on a free loopback port.
 #
-#   scripts/s3-server.sh start DIR   # prints `export PARLEY_TEST_S3_URL=...`; pid in DIR/moto.pid
-#   scripts/s3-server.sh stop DIR    # stops it (by that pid)
+#   scripts/s3-server.sh start DIR   # prints `export PARLEY_TEST_S3_URL=...` and
+#                                    # `export PARLEY_TEST_S3_TLS_URL=...`; pids in DIR/*.pid
+#   scripts/s3-server.sh stop DIR    # stops them (by those pids)
+#
+# PARLEY_TEST_S3_TLS_URL (s3+https://...&ca=DIR/s3-tls-ca.pem) reaches the same moto through
+# HAProxy terminating TLS on another free loopback port, with client keep-alive, under a
+# server certificate for 127.0.0.1, localhost, s3.parley.test and *.s3.parley.test issued
+# by a throwaway CA made here with openssl (never trusted by the system).
 #
 # moto checks signatures once its first INITIAL_NO_AUTH_ACTION_COUNT requests are spent: the
 # setup uses exactly those to create an IAM user, its S3 policy and its access key, then
@@ -16,30 +22,33 @@ TOOLS=${PARLEY_TOOLS_DIR:-${HOME:-/tmp}/.cache/parley}
 VENV="$TOOLS/moto-venv"
 
 start() {
-  local dir=$1 port
+  local dir=$1 port tls_port
   if [ ! -x "$VENV/bin/moto_server" ]; then
     echo "s3-server.sh: $VENV has no moto_server; run scripts/install-deps.sh" >&2
     exit 1
   fi
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  port=$(free_port)
   INITIAL_NO_AUTH_ACTION_COUNT=3 "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" \
     >"$dir/moto.log" 2>&1 &
   echo $! >"$dir/moto.pid"
-  "$VENV/bin/python" - "$port" <<'PY'
+  tls_port=$(free_port)
+  start_tls_front "$dir" "$tls_port" "$port"
+  "$VENV/bin/python" - "$port" "$tls_port" "$dir/s3-tls-ca.pem" <<'PY'
 import socket, sys, time, urllib.parse
 import boto3
 
-port = int(sys.argv[1])
+port, tls_port, ca = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 endpoint = f"http://127.0.0.1:{port}"
 deadline = time.monotonic() + 60
-while True:  # the server we just started: wait until it listens, bounded
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        break
-    except OSError:
-        if time.monotonic() > deadline:
-            sys.exit("moto did not start listening")
-        time.sleep(0.1)
+for p in (port, tls_port):
+    while True:  # the servers we just started: wait until they listen, bounded
+        try:
+            socket.create_connection(("127.0.0.1", p), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                sys.exit(f"nothing listens on port {p}: see moto.log, haproxy.log")
+            time.sleep(0.1)
 anon = dict(endpoint_url=endpoint, region_name="us-east-1",
             aws_access_key_id="setup", aws_secret_access_key="setup")
 iam = boto3.client("iam", **anon)
@@ -52,13 +61,60 @@ s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                   aws_secret_access_key=key["SecretAccessKey"])
 s3.create_bucket(Bucket="parley-test")
 q = lambda s: urllib.parse.quote(s, safe="")
-print(f"export PARLEY_TEST_S3_URL='s3://{q(key['AccessKeyId'])}:{q(key['SecretAccessKey'])}"
-      f"@127.0.0.1:{port}/parley-test?region=us-east-1&style=path'")
+creds = f"{q(key['AccessKeyId'])}:{q(key['SecretAccessKey'])}"
+print(f"export PARLEY_TEST_S3_URL='s3://{creds}@127.0.0.1:{port}/parley-test"
+      f"?region=us-east-1&style=path'")
+print(f"export PARLEY_TEST_S3_TLS_URL='s3+https://{creds}@127.0.0.1:{tls_port}/parley-test"
+      f"?region=us-east-1&style=path&ca={q(ca)}'")
 PY
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# A throwaway CA and a server certificate signed by it (EC P-256, valid 2 days), then HAProxy
+# on 127.0.0.1:TLS_PORT terminating TLS in front of moto on 127.0.0.1:PORT.
+start_tls_front() {
+  local dir=$1 tls_port=$2 port=$3
+  (
+    cd "$dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+      -subj "/CN=Parley throwaway test CA" -keyout s3-tls-ca.key -out s3-tls-ca.pem
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+      -subj "/CN=s3.parley.test" -keyout s3-tls.key -out s3-tls.csr
+    printf '%s\n' "basicConstraints=CA:FALSE" "extendedKeyUsage=serverAuth" \
+      "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:s3.parley.test,DNS:*.s3.parley.test" \
+      >s3-tls.ext
+    openssl x509 -req -in s3-tls.csr -CA s3-tls-ca.pem -CAkey s3-tls-ca.key -CAcreateserial \
+      -days 2 -extfile s3-tls.ext -out s3-tls.crt
+    cat s3-tls.crt s3-tls.key >s3-tls.pem
+    rm -f s3-tls-ca.key s3-tls.csr
+  ) >"$dir/openssl.log" 2>&1
+  cat >"$dir/haproxy.cfg" <<CFG
+global
+  maxconn 200
+  nbthread 1
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 120s
+  timeout http-keep-alive 10s
+  option http-server-close
+frontend s3_tls
+  bind 127.0.0.1:$tls_port ssl crt $dir/s3-tls.pem
+  default_backend moto
+backend moto
+  server moto 127.0.0.1:$port
+CFG
+  haproxy -f "$dir/haproxy.cfg" -db >"$dir/haproxy.log" 2>&1 &
+  echo $! >"$dir/haproxy.pid"
 }
 
 stop() {
   local dir=$1
+  if [ -f "$dir/haproxy.pid" ]; then kill "$(cat "$dir/haproxy.pid")" 2>/dev/null || true; fi
   if [ -f "$dir/moto.pid" ]; then kill "$(cat "$dir/moto.pid")" 2>/dev/null || true; fi
 }
 

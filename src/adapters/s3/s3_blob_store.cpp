@@ -39,7 +39,8 @@ std::int64_t nowMs() {
 }
 
 bool retryable(const Result<HttpResponse>& r) {
-  if (!r) return true;  // connection failure, timeout
+  // Connection failure or timeout; not a refused certificate (Code::internal).
+  if (!r) return r.error().code == Code::unavailable;
   if (r->status >= 500 || r->status == 429) return true;
   const auto code = xmlFirst(r->body, "Code");
   return code && (*code == "SlowDown" || *code == "Throttling" || *code == "RequestTimeout");
@@ -47,7 +48,7 @@ bool retryable(const Result<HttpResponse>& r) {
 
 // Turns a non-success answer into the contract's error.
 Error s3Error(const Call& call, const Result<HttpResponse>& r) {
-  if (!r) return makeError(Code::unavailable, "s3 " + call.op + ": " + r.error().message);
+  if (!r) return makeError(r.error().code, "s3 " + call.op + ": " + r.error().message);
   const std::string code = xmlFirst(r->body, "Code").value_or("");
   const std::string message = xmlFirst(r->body, "Message").value_or("");
   std::string text = "s3 " + call.op + ": HTTP " + std::to_string(r->status);
@@ -81,7 +82,10 @@ std::chrono::milliseconds backoff(const S3Config& c, int attempt) {
 class S3BlobStore final : public BlobStore {
  public:
   S3BlobStore(S3Config c, std::shared_ptr<S3Stats> stats)
-      : c_(std::move(c)), stats_(stats ? std::move(stats) : std::make_shared<S3Stats>()) {
+      : c_(std::move(c)),
+        stats_(stats ? std::move(stats) : std::make_shared<S3Stats>()),
+        http_(HttpClientOptions{c_.tls, c_.ca_file, c_.max_idle_connections, c_.idle_timeout,
+                                &stats_->connections_opened}) {
     limits_.timeout = c_.request_timeout;
     limits_.max_body = std::max<std::size_t>(kMaxBlobReadBytes, 1 << 20);
   }
@@ -214,13 +218,14 @@ class S3BlobStore final : public BlobStore {
                              {"x-amz-content-sha256", payload_hash}},
                        payload_hash};
       for (const auto& h : call.headers) s.headers.push_back(h);
-      HttpRequest req{call.method, addr.connect_host, c_.port, addr.path, s.headers, call.body};
+      HttpRequest req{call.method, addr.connect_host, c_.port,  addr.tls_name,
+                      addr.path,   s.headers,         call.body};
       const std::string query = canonicalQuery(call.query);
       if (!query.empty()) req.target += "?" + query;
       req.headers.emplace_back("Authorization",
                                authorization(s, c_.credentials, c_.region, "s3", date));
       stats_->requests++;
-      Result<HttpResponse> r = co_await httpExchange(req, limits_);
+      Result<HttpResponse> r = co_await http_.exchange(req, limits_);
       if (!retryable(r) || attempt >= c_.max_attempts) co_return r;
       stats_->retries++;
       asio::steady_timer timer(ex, backoff(c_, attempt));
@@ -286,6 +291,7 @@ class S3BlobStore final : public BlobStore {
   const S3Config c_;
   const std::shared_ptr<S3Stats> stats_;
   HttpLimits limits_;
+  HttpClient http_;  // last: its destructor waits for exchanges in flight
 };
 
 }  // namespace

@@ -12,8 +12,13 @@
 // code (e.g. SignatureDoesNotMatch, NoSuchBucket): they are configuration errors that a retry
 // cannot fix. 404 NoSuchKey is Code::not_found.
 //
-// Thread-safe: the store holds only its configuration and atomic counters; each request
-// opens its own connection on the awaiting coroutine's executor.
+// Requests go over plain HTTP or HTTPS (S3Config::tls, certificate and name verified) on
+// kept-alive connections from a bounded pool (http_client.h); a certificate the store
+// refuses is Code::internal, not retried.
+//
+// Thread-safe: awaitable from any executor. The connections run on the store's own thread
+// and the caller resumes on its executor. Destroying the store waits for the requests in
+// flight; no method may be called once destruction has begun.
 #pragma once
 
 #include <atomic>
@@ -27,10 +32,11 @@ namespace parley::s3 {
 
 // Counters an S3 store updates (relaxed atomics, readable from any thread).
 struct S3Stats {
-  std::atomic<std::uint64_t> requests{0};           // HTTP exchanges attempted
-  std::atomic<std::uint64_t> retries{0};            // attempts repeated after a retryable failure
-  std::atomic<std::uint64_t> multipart_uploads{0};  // completed multipart uploads
-  std::atomic<std::uint64_t> aborted_uploads{0};    // multipart uploads aborted
+  std::atomic<std::uint64_t> requests{0};            // HTTP exchanges attempted
+  std::atomic<std::uint64_t> retries{0};             // attempts repeated after a retryable failure
+  std::atomic<std::uint64_t> multipart_uploads{0};   // completed multipart uploads
+  std::atomic<std::uint64_t> aborted_uploads{0};     // multipart uploads aborted
+  std::atomic<std::uint64_t> connections_opened{0};  // TCP (+TLS) connections made
 };
 
 BlobStorePtr makeS3BlobStore(S3Config config, std::shared_ptr<S3Stats> stats = nullptr);

@@ -3,6 +3,8 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 
+#include "adapters/s3/http_client.h"
+
 namespace parley::s3 {
 
 namespace {
@@ -25,8 +27,13 @@ Result<S3Config> parseS3Url(std::string_view text) {
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return bad("not a URL");
   const auto& u = *parsed;
-  if (u.scheme() != "s3") return bad("scheme must be s3://");
   S3Config c;
+  if (u.scheme() == "s3+https") {
+    c.tls = true;
+    c.port = "443";
+  } else if (u.scheme() != "s3" && u.scheme() != "s3+http") {
+    return bad("scheme must be s3+https://, s3:// or s3+http://");
+  }
   c.credentials.access_key = u.user();
   c.credentials.secret_key = u.password();
   if (c.credentials.access_key.empty() || c.credentials.secret_key.empty()) {
@@ -56,9 +63,17 @@ Result<S3Config> parseS3Url(std::string_view text) {
         return bad("part_mib must be 5..1024");
       }
       c.part_bytes = mib * 1024 * 1024;
+    } else if (key == "ca") {
+      if (!c.tls) return bad("ca= needs s3+https://");
+      if (value.empty()) return bad("ca is empty");
+      c.ca_file = value;
     } else {
       return bad("unknown parameter " + key);
     }
+  }
+  if (!c.ca_file.empty()) {
+    Status ca = checkCaFile(c.ca_file);
+    if (!ca) return bad(ca.error().message);
   }
   return c;
 }

@@ -8,7 +8,8 @@ namespace parley::s3 {
 
 Address addressFor(const S3Config& c, std::string_view key) {
   Address a;
-  const std::string port_suffix = c.port == "80" ? "" : ":" + c.port;
+  const bool default_port = c.port == (c.tls ? "443" : "80");
+  const std::string port_suffix = default_port ? "" : ":" + c.port;
   const std::string encoded_key = uriEncode(key, false);
   if (c.path_style) {
     a.connect_host = c.host;
@@ -19,6 +20,7 @@ Address addressFor(const S3Config& c, std::string_view key) {
     a.host_header = a.connect_host + port_suffix;
     a.path = "/" + encoded_key;
   }
+  a.tls_name = a.connect_host;
   if (!c.connect_address.empty()) a.connect_host = c.connect_address;
   return a;
 }

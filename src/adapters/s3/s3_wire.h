@@ -17,8 +17,10 @@ namespace parley::s3 {
 // Where a request goes and what Host it names. `key` empty means the bucket itself.
 struct Address {
   std::string connect_host;  // resolved and connected to
-  std::string host_header;   // HOST[:PORT] (port omitted when 80), bucket-prefixed if virtual
-  std::string path;          // canonical URI: URI-encoded, '/' kept
+  std::string host_header;  // HOST[:PORT] (port omitted when the scheme's default), bucket-prefixed
+                            // if virtual
+  std::string tls_name;     // the name the server's certificate must carry: host_header's host
+  std::string path;         // canonical URI: URI-encoded, '/' kept
 };
 Address addressFor(const S3Config& c, std::string_view key);
 

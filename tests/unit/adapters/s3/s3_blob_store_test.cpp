@@ -20,8 +20,17 @@ blob_contract::BlobStoreFactory s3Factory() {
           }};
 }
 
+// The whole contract again over HTTPS (verified against the throwaway test CA).
+blob_contract::BlobStoreFactory s3TlsFactory() {
+  return {"S3_HTTPS", []() -> BlobStorePtr {
+            auto c = test::tlsTestConfig();
+            if (!c) return nullptr;
+            return makeS3BlobStore(*c);
+          }};
+}
+
 using blob_contract::BlobStoreContract;
-INSTANTIATE_TEST_SUITE_P(S3, BlobStoreContract, ::testing::Values(s3Factory()),
+INSTANTIATE_TEST_SUITE_P(S3, BlobStoreContract, ::testing::Values(s3Factory(), s3TlsFactory()),
                          [](const auto& info) { return info.param.name; });
 
 std::string uniqueKey(const std::string& name) {
@@ -128,6 +137,111 @@ TEST(S3BlobStore, UnreachableEndpointIsUnavailableAfterRetries) {
   EXPECT_EQ(got.error().code, Code::unavailable);
   EXPECT_EQ(stats->requests.load(), static_cast<std::uint64_t>(c->max_attempts));
   EXPECT_EQ(stats->retries.load(), static_cast<std::uint64_t>(c->max_attempts - 1));
+}
+
+}  // namespace
+}  // namespace parley::s3
+
+namespace parley::s3 {
+namespace {
+
+using blob_contract::await;
+
+std::string uniqueTlsKey(const std::string& name) {
+  return "s3-tls-" + crypto::toHex(crypto::randomBytes(6)) + "/" + name;
+}
+
+// Expects `r` to be the refusal of the server's certificate: not retried, no request sent.
+template <class T>
+void expectCertificateRefused(const Result<T>& r, const S3Stats& stats, const char* why) {
+  ASSERT_FALSE(r) << "the store accepted a server it must refuse";
+  EXPECT_EQ(r.error().code, Code::internal) << r.error().message;
+  EXPECT_NE(r.error().message.find("certificate"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(why), std::string::npos) << r.error().message;
+  EXPECT_EQ(stats.retries.load(), 0u) << "a refused certificate is not retried";
+}
+
+TEST(S3Https, AServerTheSystemDoesNotTrustIsRefused) {
+  auto c = test::tlsTestConfig();
+  ASSERT_TRUE(c);
+  c->ca_file.clear();  // the system's trust store: it does not hold the throwaway CA
+  auto stats = std::make_shared<S3Stats>();
+  auto store = makeS3BlobStore(*c, stats);
+  StringBlobSource src("must not leave the process");
+  expectCertificateRefused(await(store->put(uniqueTlsKey("untrusted"), src)), *stats,
+                           "local issuer");
+}
+
+TEST(S3Https, AnotherCaIsNotTrustedEither) {
+  auto c = test::tlsTestConfig();
+  ASSERT_TRUE(c);
+  // A real CA bundle that is not the one that issued the server's certificate.
+  c->ca_file = "/etc/ssl/certs/ca-certificates.crt";
+  auto stats = std::make_shared<S3Stats>();
+  auto store = makeS3BlobStore(*c, stats);
+  expectCertificateRefused(await(store->stat("k")), *stats, "local issuer");
+}
+
+TEST(S3Https, AHostNameTheCertificateDoesNotCarryIsRefused) {
+  auto c = test::tlsTestConfig();
+  ASSERT_TRUE(c);
+  // Same server, same trusted CA, but asked for under a name its certificate lacks.
+  S3Config wrong = *c;
+  wrong.connect_address = c->host;
+  wrong.host = "s3.other.test";
+  auto stats = std::make_shared<S3Stats>();
+  auto store = makeS3BlobStore(wrong, stats);
+  expectCertificateRefused(await(store->stat("k")), *stats, "hostname mismatch");
+  // A wildcard covers one label only: *.s3.parley.test does not cover x.deep.s3.parley.test.
+  wrong.host = "deep.s3.parley.test";
+  wrong.path_style = false;  // BUCKET.deep.s3.parley.test
+  auto stats2 = std::make_shared<S3Stats>();
+  auto store2 = makeS3BlobStore(wrong, stats2);
+  expectCertificateRefused(await(store2->stat("k")), *stats2, "hostname mismatch");
+}
+
+TEST(S3Https, VirtualHostedNamesAreVerifiedAgainstTheWildcard) {
+  auto c = test::tlsTestConfig();
+  ASSERT_TRUE(c);
+  S3Config virt = *c;
+  virt.path_style = false;
+  virt.connect_address = c->host;
+  virt.host = "s3.parley.test";  // BUCKET.s3.parley.test matches *.s3.parley.test
+  auto store = makeS3BlobStore(virt);
+  const std::string key = uniqueTlsKey("virtual");
+  StringBlobSource src("over https, by name");
+  auto put = await(store->put(key, src));
+  ASSERT_TRUE(put) << put.error().message;
+  auto got = await(makeS3BlobStore(*c)->read(key, 0, 100));
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(*got, "over https, by name");
+}
+
+// HAProxy keeps client connections alive: one TLS connection carries every request.
+TEST(S3Https, ConnectionsAreReused) {
+  auto c = test::tlsTestConfig();
+  ASSERT_TRUE(c);
+  auto stats = std::make_shared<S3Stats>();
+  auto store = makeS3BlobStore(*c, stats);
+  const std::string key = uniqueTlsKey("reused");
+  StringBlobSource src("kept alive");
+  ASSERT_TRUE(await(store->put(key, src)));
+  for (int i = 0; i < 10; ++i) {
+    auto got = await(store->read(key, 0, 100));  // each on a fresh caller io_context
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(*got, "kept alive");
+  }
+  EXPECT_EQ(stats->requests.load(), 11u);
+  EXPECT_EQ(stats->connections_opened.load(), 1u);
+}
+
+TEST(S3Https, PlainHttpToTheTlsPortFails) {
+  auto c = test::tlsTestConfig();
+  ASSERT_TRUE(c);
+  c->tls = false;
+  c->max_attempts = 1;
+  auto got = await(makeS3BlobStore(*c)->stat("k"));
+  ASSERT_FALSE(got);
 }
 
 }  // namespace

@@ -31,15 +31,59 @@ TEST(S3Config, Defaults) {
   EXPECT_EQ(c->part_bytes, 8u * 1024 * 1024);
 }
 
-TEST(S3Config, RefusesWhatItCannotUse) {
-  for (const char* bad :
-       {"http://a:b@h/bucket", "s3://h/bucket", "s3://a@h/bucket", "s3://a:b@h/",
-        "s3://a:b@h/Bad_Bucket", "s3://a:b@h/b/c/d", "s3://a:b@h/bucket?style=odd",
-        "s3://a:b@h/bucket?part_mib=4", "s3://a:b@h/bucket?colour=red", "not a url"}) {
+TEST(S3Config, HttpsSchemeAndCaFile) {
+  auto c = parseS3Url("s3+https://a:b@s3.eu-west-1.amazonaws.com/bucket?region=eu-west-1");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->tls);
+  EXPECT_EQ(c->port, "443");
+  EXPECT_TRUE(c->ca_file.empty());
+  auto plain = parseS3Url("s3+http://a:b@h:9000/bucket");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_FALSE(plain->tls);
+  auto ca =
+      parseS3Url("s3+https://a:b@h:8443/bucket?ca=%2Fetc%2Fssl%2Fcerts%2Fca-certificates.crt");
+  ASSERT_TRUE(ca) << ca.error().message;
+  EXPECT_EQ(ca->ca_file, "/etc/ssl/certs/ca-certificates.crt");
+  EXPECT_EQ(ca->port, "8443");
+}
+
+TEST(S3Config, RefusesACaFileItCannotUse) {
+  for (const char* bad : {"s3+https://a:b@h/bucket?ca=%2Fnonexistent%2Fca.pem",
+                          "s3+https://a:b@h/bucket?ca=%2Fetc%2Fhostname",  // not PEM
+                          "s3+https://a:b@h/bucket?ca=", "s3://a:b@h/bucket?ca=%2Fetc%2Fssl"}) {
     auto c = parseS3Url(bad);
     ASSERT_FALSE(c) << bad;
     EXPECT_EQ(c.error().code, Code::bad_request) << bad;
   }
+}
+
+TEST(S3Config, RefusesWhatItCannotUse) {
+  for (const char* bad :
+       {"http://a:b@h/bucket", "https://a:b@h/bucket", "s3+ftp://a:b@h/bucket", "s3://h/bucket",
+        "s3://a@h/bucket", "s3://a:b@h/", "s3://a:b@h/Bad_Bucket", "s3://a:b@h/b/c/d",
+        "s3://a:b@h/bucket?style=odd", "s3://a:b@h/bucket?part_mib=4",
+        "s3://a:b@h/bucket?colour=red", "not a url"}) {
+    auto c = parseS3Url(bad);
+    ASSERT_FALSE(c) << bad;
+    EXPECT_EQ(c.error().code, Code::bad_request) << bad;
+  }
+}
+
+TEST(S3Wire, TheSchemesDefaultPortIsLeftOutOfHost) {
+  S3Config c;
+  c.host = "s3.example.com";
+  c.bucket = "b1";
+  c.tls = true;
+  c.port = "443";
+  EXPECT_EQ(addressFor(c, "k").host_header, "s3.example.com");
+  c.port = "80";
+  EXPECT_EQ(addressFor(c, "k").host_header, "s3.example.com:80");
+  c.tls = false;
+  EXPECT_EQ(addressFor(c, "k").host_header, "s3.example.com");
+  // The certificate is checked against the endpoint's name even when connecting elsewhere.
+  c.connect_address = "10.0.0.5";
+  EXPECT_EQ(addressFor(c, "k").connect_host, "10.0.0.5");
+  EXPECT_EQ(addressFor(c, "k").tls_name, "s3.example.com");
 }
 
 TEST(S3Wire, PathAndVirtualHostedAddressing) {
@@ -53,9 +97,12 @@ TEST(S3Wire, PathAndVirtualHostedAddressing) {
   EXPECT_EQ(a.path, "/b1/files/x%20y");
   EXPECT_EQ(addressFor(c, "").path, "/b1");
 
+  EXPECT_EQ(a.tls_name, "s3.example.com");
+
   c.path_style = false;
   c.port = "80";
   a = addressFor(c, "files/k");
+  EXPECT_EQ(a.tls_name, "b1.s3.example.com");
   EXPECT_EQ(a.connect_host, "b1.s3.example.com");
   EXPECT_EQ(a.host_header, "b1.s3.example.com");
   EXPECT_EQ(a.path, "/files/k");
