@@ -7,8 +7,8 @@
 #
 # Everything lives under DIR (config, Mnesia spool, logs, pid file); the HTTP listener (/ws,
 # /api) and the Erlang distribution port are free loopback ports, and no epmd is started
-# (ERL_DIST_PORT), so several can run side by side. ejabberdctl drops to the `ejabberd` user,
-# so DIR is handed to it. Stop is `ejabberdctl stop`, then a wait for that PID to exit.
+# (ERL_DIST_PORT), so several can run side by side. ejabberd runs as the `ejabberd` user, so
+# DIR is handed to it. Stop is `ejabberdctl stop`, then a wait for that PID to exit.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 cmd="${1:-}"; dir="${2:-}"
@@ -19,7 +19,15 @@ free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-ctl() { ejabberdctl --ctl-config "$dir/ejabberdctl.cfg" --config "$dir/ejabberd.yml" \
+# ejabberdctl's own `su` to the ejabberd user goes through PAM, which resets the open-file
+# limit to 1024: ejabberd then refuses connections past ~980 sockets. As root, switch user with
+# setpriv instead (no PAM), after raising the soft limit to the hard one.
+ulimit -n "$(ulimit -Hn)"
+as_ejabberd=()
+if [ "$(id -u)" -eq 0 ]; then
+  as_ejabberd=(setpriv --reuid ejabberd --regid ejabberd --init-groups env HOME=/var/lib/ejabberd)
+fi
+ctl() { "${as_ejabberd[@]}" ejabberdctl --ctl-config "$dir/ejabberdctl.cfg" --config "$dir/ejabberd.yml" \
           --spool "$dir/spool" --logs "$dir/logs" "$@"; }
 
 case "$cmd" in
