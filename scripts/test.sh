@@ -19,6 +19,9 @@ trap 'scripts/services.sh stop' EXIT
 echo "== unit tests (ctest, ASan+UBSan)"
 ctest --preset debug -j2 --timeout 300
 
+echo "== fuzz smoke: each parser that takes outside bytes, 15 s (fuzz/README.md)"
+scripts/fuzz.sh 15
+
 echo "== integration tests, embedded default, and the multi-node cluster tests"
 /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider
 

@@ -120,7 +120,9 @@ Result<MasterKey> parseKey(const fs::path& file, const json::value& v) {
                    crypto::SecretBytes(std::move(*bytes))};
 }
 
-Result<std::vector<MasterKey>> parse(const fs::path& file, std::string_view text) {
+}  // namespace
+
+Result<std::vector<MasterKey>> parseKeyring(std::string_view text, const fs::path& file) {
   boost::system::error_code ec;
   json::value doc = json::parse(text, ec);
   if (ec) return malformed(file, "not JSON: " + ec.message());
@@ -148,6 +150,8 @@ Result<std::vector<MasterKey>> parse(const fs::path& file, std::string_view text
   }
   return out;
 }
+
+namespace {
 
 // The base64 key text is secret: the caller wipes the returned string after writing it.
 std::string serialize(const std::vector<MasterKey>& keys) {
@@ -211,7 +215,7 @@ MasterKey newMasterKey() {
 Result<std::vector<MasterKey>> readKeyringFile(const fs::path& file) {
   auto text = readAll(file);
   if (!text) return text.error();
-  auto keys = parse(file, *text);
+  auto keys = parseKeyring(*text, file);
   crypto::wipe(*text);
   return keys;
 }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -32,6 +33,11 @@ MasterKey newMasterKey();
 // Code::not_found if the file does not exist; Code::internal if it cannot be read, has
 // group/other permission bits, or is malformed (the message names the file and the fix).
 Result<std::vector<MasterKey>> readKeyringFile(const std::filesystem::path& file);
+
+// The keyring text of `file` (named in error messages only): Code::internal if malformed.
+// readKeyringFile's parser, exposed for its fuzz target (fuzz/).
+Result<std::vector<MasterKey>> parseKeyring(std::string_view text,
+                                            const std::filesystem::path& file);
 
 // Writes `keys` to a new file. Code::conflict if `file` already exists (left untouched).
 Status createKeyringFile(const std::filesystem::path& file, const std::vector<MasterKey>& keys);

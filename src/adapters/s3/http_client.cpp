@@ -11,7 +11,6 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -22,6 +21,7 @@
 #include <optional>
 #include <thread>
 
+#include "adapters/s3/tls_context.h"
 #include "core/log.h"
 
 namespace parley::s3 {
@@ -53,26 +53,6 @@ bool isIpAddress(const std::string& name) {
   boost::system::error_code ec;
   asio::ip::make_address(name, ec);
   return !ec;
-}
-
-// A client context: peer verification on, TLS 1.2+, trust from `ca_file` or the system.
-Result<std::shared_ptr<ssl::context>> makeTlsContext(const std::string& ca_file) {
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-  boost::system::error_code ec;
-  ctx->set_verify_mode(ssl::verify_peer, ec);
-  if (!ec) {
-    if (ca_file.empty()) {
-      ctx->set_default_verify_paths(ec);
-    } else {
-      ctx->load_verify_file(ca_file, ec);
-    }
-  }
-  if (ec) {
-    const std::string from = ca_file.empty() ? "the system trust store" : ca_file;
-    return makeError(Code::internal, "s3 https: cannot load " + from + ": " + ec.message());
-  }
-  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-  return ctx;
 }
 
 // One connection, plain or TLS; `tcp()` is the lowest layer either way.
@@ -143,12 +123,6 @@ std::string HttpResponse::header(std::string_view name) const {
     if (k == name) return v;
   }
   return {};
-}
-
-Status checkCaFile(const std::string& ca_file) {
-  auto ctx = makeTlsContext(ca_file);
-  if (!ctx) return makeError(Code::bad_request, ctx.error().message);
-  return Status{};
 }
 
 struct HttpClient::Impl {

@@ -91,8 +91,4 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// Loads `ca_file` the way HttpClient would: Code::bad_request with the reason if it is not a
-// readable PEM file holding at least one certificate. For checking configuration early.
-Status checkCaFile(const std::string& ca_file);
-
 }  // namespace parley::s3

@@ -3,7 +3,7 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 
-#include "adapters/s3/http_client.h"
+#include "adapters/s3/tls_context.h"
 
 namespace parley::s3 {
 
@@ -41,9 +41,19 @@ Result<S3Config> parseS3Url(std::string_view text) {
   }
   c.host = u.host_address();
   if (c.host.empty()) return bad("host is required");
-  if (u.has_port()) c.port = u.port();
+  if (u.has_port()) {
+    // "HOST:" (empty) and numbers outside 1..65535 would only fail later, at connect time.
+    unsigned port = 0;
+    const std::string p = u.port();
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || port == 0 || port > 65535) {
+      return bad("port must be 1..65535");
+    }
+    c.port = p;
+  }
   std::string path = u.path();
-  if (!path.empty() && path.front() == '/') path.erase(0, 1);
+  if (path.empty() || path.front() != '/') return bad("path must be /BUCKET");
+  path.erase(0, 1);
   if (!path.empty() && path.back() == '/') path.pop_back();
   if (!validBucket(path)) return bad("path must be /BUCKET (3-63 of a-z 0-9 . -)");
   c.bucket = path;

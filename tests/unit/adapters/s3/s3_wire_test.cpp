@@ -50,7 +50,10 @@ TEST(S3Config, HttpsSchemeAndCaFile) {
 TEST(S3Config, RefusesACaFileItCannotUse) {
   for (const char* bad : {"s3+https://a:b@h/bucket?ca=%2Fnonexistent%2Fca.pem",
                           "s3+https://a:b@h/bucket?ca=%2Fetc%2Fhostname",  // not PEM
-                          "s3+https://a:b@h/bucket?ca=", "s3://a:b@h/bucket?ca=%2Fetc%2Fssl"}) {
+                          "s3+https://a:b@h/bucket?ca=%2Fdev%2Fzero",      // never ends
+                          "s3+https://a:b@h/bucket?ca=%2Fetc%2Fssl",       // a directory
+                          "s3+https://a:b@h/bucket?ca=",
+                          "s3://a:b@h/bucket?ca=%2Fetc%2Fssl%2Fcerts%2Fca-certificates.crt"}) {
     auto c = parseS3Url(bad);
     ASSERT_FALSE(c) << bad;
     EXPECT_EQ(c.error().code, Code::bad_request) << bad;
@@ -62,7 +65,10 @@ TEST(S3Config, RefusesWhatItCannotUse) {
        {"http://a:b@h/bucket", "https://a:b@h/bucket", "s3+ftp://a:b@h/bucket", "s3://h/bucket",
         "s3://a@h/bucket", "s3://a:b@h/", "s3://a:b@h/Bad_Bucket", "s3://a:b@h/b/c/d",
         "s3://a:b@h/bucket?style=odd", "s3://a:b@h/bucket?part_mib=4",
-        "s3://a:b@h/bucket?colour=red", "not a url"}) {
+        "s3://a:b@h/bucket?colour=red", "not a url",
+        // found by fuzz/s3_url: an empty port and a rootless path were accepted
+        "s3://minio:secret@12nio:secr.aetm", "s3://a:b@h:/bucket", "s3://a:b@h:0/bucket",
+        "s3://a:b@h:65536/bucket", "s3://a:b@h:-1/bucket", "s3://a:b@h"}) {
     auto c = parseS3Url(bad);
     ASSERT_FALSE(c) << bad;
     EXPECT_EQ(c.error().code, Code::bad_request) << bad;
