@@ -49,14 +49,18 @@ void Server::start() {
 
 asio::awaitable<void> Server::acceptLoop() {
   while (!stopping_) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
+    // Every connection runs on one of the Hub's shards, so that a WebSocket it upgrades to
+    // is fanned out to without a hop between executors.
+    std::size_t shard = ctx_.hub.pickShard();
+    asio::any_io_executor ex = ctx_.hub.shardExecutor(shard);
+    if (!ex) ex = asio::make_strand(ioc_);
+    auto [ec, socket] = co_await acceptor_.async_accept(ex, kTuple);
     if (ec == asio::error::operation_aborted || stopping_) break;
     if (ec) {
       log::warn("accept_failed", {{"error", ec.message()}});
       continue;
     }
-    auto ex = socket.get_executor();
-    asio::co_spawn(ex, session(std::move(socket)), [](std::exception_ptr e) {
+    asio::co_spawn(ex, session(std::move(socket), shard), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -114,7 +118,7 @@ HttpResponse errorResponse(const Error& e) {
 
 }  // namespace
 
-asio::awaitable<void> Server::session(tcp::socket socket) {
+asio::awaitable<void> Server::session(tcp::socket socket, std::size_t shard) {
   beast::error_code ignored;
   std::string remote_ip = socket.remote_endpoint(ignored).address().to_string();
   // Small frames must leave at once: with Nagle, a frame waits for the peer's delayed ACK,
@@ -152,7 +156,8 @@ asio::awaitable<void> Server::session(tcp::socket socket) {
         refusal = errorResponse({Code::unavailable, "shutting down"});
       } else {
         stream.expires_never();
-        startWebSocketSession(std::move(stream), parser.release(), ctx_, registry_, client_ip);
+        startWebSocketSession(std::move(stream), parser.release(), ctx_, registry_, client_ip,
+                              shard);
         co_return;
       }
       auto res = toBeast(std::move(refusal), req.version(), false);

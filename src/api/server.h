@@ -29,7 +29,7 @@ class Server {
 
  private:
   boost::asio::awaitable<void> acceptLoop();
-  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, std::size_t shard);
 
   boost::asio::io_context& ioc_;
   ApiContext& ctx_;

@@ -41,13 +41,14 @@ class WebSocketSession final : public Hub::Client,
                                public std::enable_shared_from_this<WebSocketSession> {
  public:
   WebSocketSession(beast::tcp_stream&& stream, http::request<http::string_body>&& upgrade,
-                   ApiContext& ctx, SessionRegistry& registry, std::string remote_ip)
+                   ApiContext& ctx, SessionRegistry& registry, std::string remote_ip,
+                   std::size_t shard)
       : ws_(std::move(stream)),
         upgrade_(std::move(upgrade)),
         ctx_(ctx),
         registry_(registry),
         remote_ip_(std::move(remote_ip)),
-        wake_(ws_.get_executor()),
+        shard_(shard),
         watchdog_(ws_.get_executor()) {}
 
   awaitable<void> run();
@@ -56,8 +57,9 @@ class WebSocketSession final : public Hub::Client,
   // Hub::Client
   UserId userId() const override { return auth_.user.id; }
   SessionId sessionId() const override { return auth_.session.id; }
+  std::size_t shard() const override { return shard_; }
   void push(const LiveItem& item) override;
-  void revoke() override { requestClose(kCloseUnauthorized); }
+  void revoke() override { closeNow(kCloseUnauthorized); }
   void backfillAll() override { push(LiveItem{{FrameKind::direct, -1, 0, 0}, nullptr, 0}); }
 
   // Closable
@@ -65,12 +67,15 @@ class WebSocketSession final : public Hub::Client,
 
  private:
   awaitable<bool> hello();
-  awaitable<void> writer();
   awaitable<void> reader();
   awaitable<void> handleFrame(const std::string& text);
   awaitable<void> closeWith(int code);
   awaitable<bool> writeFrames(const LiveFeed::Frames& frames);
   awaitable<bool> writeText(std::string_view text);
+  // The writer (strand only): turns queued items into frames and keeps one write in flight.
+  void pump();
+  awaitable<void> processSlow(LiveItem item);
+  void closeNow(int code);
   void reply(std::string frame) { push(directItem(std::move(frame))); }
   void replyError(const Error& e, const json::value* req) {
     metrics().countError(e.code);
@@ -82,56 +87,124 @@ class WebSocketSession final : public Hub::Client,
   ApiContext& ctx_;
   SessionRegistry& registry_;
   std::string remote_ip_;
+  const std::size_t shard_;
   AuthContext auth_;
-  std::unique_ptr<LiveFeed> feed_;  // used only on the strand
-  asio::steady_timer wake_;         // the writer waits on it for work
-  asio::steady_timer watchdog_;     // forces the socket shut if a close cannot complete
+  std::unique_ptr<LiveFeed> feed_;
+  asio::steady_timer watchdog_;  // forces the socket shut if a close cannot complete
 
-  std::mutex mu_;
-  std::deque<LiveItem> queue_;    // GUARDED_BY(mu_)
-  std::size_t queued_bytes_ = 0;  // GUARDED_BY(mu_)
-  int close_code_ = 0;            // GUARDED_BY(mu_): a close was requested
-  bool reader_done_ = false;      // GUARDED_BY(mu_)
-  bool closing_ = false;          // strand only: async_close was started
+  // Everything below is used only on the strand (the session's Hub shard).
+  std::vector<LiveItem> queue_;   // items from the Hub and replies, from queue_head_ on
+  std::size_t queue_head_ = 0;
+  std::size_t queued_bytes_ = 0;  // bytes of the items in queue_
+  LiveFeed::Frames out_;          // frames to write, from out_head_ on; out_[out_head_ - 1]
+  std::size_t out_head_ = 0;      //   is the one being written while writing_
+  bool started_ = false;          // hello is done: the writer may run
+  bool writing_ = false;          // a frame write is in flight
+  bool slow_ = false;             // processSlow is filling a gap from the Store
+  int close_code_ = 0;            // a close was requested
+  bool reader_done_ = false;
+  bool closing_ = false;  // async_close was started
 };
 
+// On the strand: from the Hub's shard, or a reply from the reader.
 void WebSocketSession::push(const LiveItem& item) {
-  bool notify = false;
-  {
-    std::lock_guard lock(mu_);
-    if (close_code_ != 0 || reader_done_) return;
-    queued_bytes_ += item.payload ? item.payload->size() - item.offset : 0;
-    if (queued_bytes_ > ctx_.edge.max_outbound) {
-      // Policy: a reader this far behind is closed, not waited for; it resumes later.
-      close_code_ = kCloseTooSlow;
-      queue_.clear();
-      queued_bytes_ = 0;
-      metrics().slow_consumers.inc();
-      notify = true;
-    } else {
-      queue_.push_back(item);
-      notify = queue_.size() == 1;
-    }
+  if (close_code_ != 0 || reader_done_) return;
+  queued_bytes_ += item.payload ? item.payload->size() - item.offset : 0;
+  if (queued_bytes_ > ctx_.edge.max_outbound) {
+    // Policy: a reader this far behind is closed, not waited for; it resumes later.
+    metrics().slow_consumers.inc();
+    closeNow(kCloseTooSlow);
+    return;
   }
-  if (notify) asio::post(ws_.get_executor(), [self = shared_from_this()] { self->wake_.cancel(); });
+  queue_.push_back(item);
+  pump();
 }
 
 void WebSocketSession::requestClose(int code) {
-  {
-    std::lock_guard lock(mu_);
-    if (close_code_ != 0) return;
-    close_code_ = code;
-    queue_.clear();
-    queued_bytes_ = 0;
-  }
-  asio::post(ws_.get_executor(), [self = shared_from_this()] {
-    self->wake_.cancel();
-    // A peer that never reads can block the close handshake forever: cap it.
-    self->watchdog_.expires_after(std::chrono::seconds(5));
-    self->watchdog_.async_wait([self](beast::error_code ec) {
-      if (!ec) beast::get_lowest_layer(self->ws_).close();
-    });
+  asio::post(ws_.get_executor(), [self = shared_from_this(), code] { self->closeNow(code); });
+}
+
+// On the strand: drop what is queued, let the write in flight finish, then close.
+void WebSocketSession::closeNow(int code) {
+  if (close_code_ != 0) return;
+  close_code_ = code;
+  queue_.clear();
+  queue_head_ = 0;
+  queued_bytes_ = 0;
+  // A peer that never reads can block the close handshake forever: cap it.
+  watchdog_.expires_after(std::chrono::seconds(5));
+  watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec) beast::get_lowest_layer(self->ws_).close();
   });
+  pump();
+}
+
+void WebSocketSession::pump() {
+  if (!started_ || writing_ || slow_ || closing_) return;
+  for (;;) {
+    if (close_code_ != 0) {
+      closing_ = true;
+      ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(close_code_)),
+                      [self = shared_from_this()](beast::error_code ec) {
+                        if (ec) beast::get_lowest_layer(self->ws_).close();
+                      });
+      return;
+    }
+    if (out_head_ < out_.size()) {
+      const LiveItem& f = out_[out_head_++];
+      if (f.env.kind == FrameKind::event) metrics().events_delivered.inc();
+      writing_ = true;
+      ws_.text(true);
+      std::string_view text = f.frame();
+      ws_.async_write(asio::buffer(text.data(), text.size()),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) return;  // the reader sees the failure and ends the session
+                        self->pump();
+                      });
+      return;
+    }
+    out_.clear();
+    out_head_ = 0;
+    if (queue_head_ == queue_.size()) {
+      // Idle: give back what a burst grew, so that an idle connection holds nothing.
+      if (queue_.capacity() > 16) queue_ = {};
+      if (out_.capacity() > 16) out_ = {};
+      queue_.clear();
+      queue_head_ = 0;
+      return;
+    }
+    LiveItem& item = queue_[queue_head_++];
+    std::size_t bytes = item.payload ? item.payload->size() - item.offset : 0;
+    queued_bytes_ -= std::min(bytes, queued_bytes_);
+    if (item.payload && feed_->tryProcess(item, out_)) continue;
+    // A gap to fill, a room just added, or a backfill: the Store is needed.
+    slow_ = true;
+    asio::co_spawn(ws_.get_executor(), processSlow(std::move(item)),
+                   [self = shared_from_this()](std::exception_ptr e) {
+                     if (e) log::error("websocket_writer_failed");
+                   });
+    return;
+  }
+}
+
+awaitable<void> WebSocketSession::processSlow(LiveItem item) {
+  auto self = shared_from_this();
+  // Not a ?: of two co_awaits: g++ 12 destroys such temporaries twice.
+  Result<LiveFeed::Frames> frames = LiveFeed::Frames{};
+  if (item.payload) {
+    frames = co_await feed_->process(std::move(item));
+  } else {
+    frames = co_await feed_->catchUpAll();
+  }
+  slow_ = false;
+  if (!frames) {
+    // The Store could not fill a gap: tell the client to come back and resume.
+    closeNow(1011);
+    co_return;
+  }
+  for (auto& f : *frames) out_.push_back(std::move(f));
+  pump();
 }
 
 awaitable<bool> WebSocketSession::writeText(std::string_view text) {
@@ -201,6 +274,7 @@ awaitable<bool> WebSocketSession::hello() {
     co_return false;
   }
   auth_ = std::move(*auth);
+  upgrade_ = {};  // its headers were needed only for the token; an idle socket keeps nothing
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
 
   auto rooms = co_await ctx_.store.roomsOf(auth_.user.id);
@@ -254,55 +328,17 @@ awaitable<bool> WebSocketSession::hello() {
   co_return co_await writeText(R"({"type":"caught_up"})");
 }
 
-awaitable<void> WebSocketSession::writer() {
-  for (;;) {
-    LiveItem item;
-    int close_code = 0;
-    bool done = false;
-    {
-      std::lock_guard lock(mu_);
-      close_code = close_code_;
-      done = reader_done_;
-      if (!close_code && !queue_.empty()) {
-        item = std::move(queue_.front());
-        queue_.pop_front();
-      }
-    }
-    if (close_code) {
-      co_await closeWith(close_code);
-      co_return;
-    }
-    if (!item.payload && item.env.room != -1) {
-      if (done) co_return;
-      wake_.expires_at(asio::steady_timer::time_point::max());
-      co_await wake_.async_wait(kTuple);
-      continue;
-    }
-    std::size_t bytes = item.payload ? item.payload->size() - item.offset : 0;
-    // Not a ?: of two co_awaits: g++ 12 destroys such temporaries twice.
-    Result<LiveFeed::Frames> frames = LiveFeed::Frames{};
-    if (item.payload) {
-      frames = co_await feed_->process(std::move(item));
-    } else {
-      frames = co_await feed_->catchUpAll();
-    }
-    {
-      std::lock_guard lock(mu_);
-      queued_bytes_ -= std::min(bytes, queued_bytes_);
-    }
-    if (!frames) {
-      // The Store could not fill a gap: tell the client to come back and resume.
-      co_await closeWith(1011);
-      co_return;
-    }
-    if (!co_await writeFrames(*frames)) co_return;
-  }
-}
-
 awaitable<void> WebSocketSession::reader() {
   for (;;) {
     beast::flat_buffer buf;
-    auto [ec, n] = co_await ws_.async_read(buf, kTuple);
+    // Memory per idle connection: a pending read prepares its buffer before any byte
+    // arrives (about 1.4 KiB with Beast's hint), so the first read of each message asks
+    // for 64 bytes at most and the rest of the message is read once it is coming.
+    auto [ec, n] = co_await ws_.async_read_some(buf, 64, kTuple);
+    while (!ec && !ws_.is_message_done()) {
+      auto [more_ec, more] = co_await ws_.async_read_some(buf, 0, kTuple);
+      ec = more_ec;
+    }
     if (ec) co_return;
     if (!ws_.got_text()) {
       replyError({Code::bad_request, "frames must be text"}, nullptr);
@@ -388,17 +424,14 @@ awaitable<void> WebSocketSession::run() {
 
   bool ok = co_await hello();
   if (ok) {
-    asio::co_spawn(ws_.get_executor(), writer(), [self](std::exception_ptr e) {
-      if (e) log::error("websocket_writer_failed");
-    });
+    started_ = true;
+    pump();
     co_await reader();
   }
-  {
-    std::lock_guard lock(mu_);
-    reader_done_ = true;
-    queue_.clear();
-  }
-  wake_.cancel();
+  reader_done_ = true;
+  queue_.clear();
+  queue_head_ = 0;
+  queued_bytes_ = 0;
   if (feed_) {
     bool last = ctx_.hub.detach(self);
     co_await ctx_.presence.disconnected(auth_.user.id, last);
@@ -411,9 +444,10 @@ awaitable<void> WebSocketSession::run() {
 }  // namespace
 
 void startWebSocketSession(beast::tcp_stream&& stream, http::request<http::string_body>&& upgrade,
-                           ApiContext& ctx, SessionRegistry& registry, std::string remote_ip) {
+                           ApiContext& ctx, SessionRegistry& registry, std::string remote_ip,
+                           std::size_t shard) {
   auto session = std::make_shared<WebSocketSession>(std::move(stream), std::move(upgrade), ctx,
-                                                    registry, std::move(remote_ip));
+                                                    registry, std::move(remote_ip), shard);
   auto ex = session->executor();
   asio::co_spawn(ex, session->run(), [session](std::exception_ptr e) {
     if (!e) return;

@@ -12,8 +12,10 @@
 namespace parley::api {
 
 // Takes over an upgraded HTTP stream; the session keeps itself alive until it closes.
+// `stream` must run on Hub shard `shard`'s executor.
 void startWebSocketSession(boost::beast::tcp_stream&& stream,
                            boost::beast::http::request<boost::beast::http::string_body>&& upgrade,
-                           ApiContext& ctx, SessionRegistry& registry, std::string remote_ip);
+                           ApiContext& ctx, SessionRegistry& registry, std::string remote_ip,
+                           std::size_t shard);
 
 }  // namespace parley::api

@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -145,7 +146,12 @@ int serve(app::Config cfg, const char* argv0) {
   MessageService messages(**store, *cache, *bus, room_keys, users, clock, cfg.limits);
 
   AccountService accounts(**store, *cache, *bus, hasher, users, clock, cfg.limits);
-  Hub hub(*bus);
+  int n = cfg.threads > 0 ? cfg.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // One fan-out shard (a strand) per I/O thread: connections are spread over them.
+  std::vector<asio::any_io_executor> shards;
+  for (int i = 0; i < n; ++i) shards.push_back(asio::make_strand(*ioc));
+  Hub hub(*bus, shards);
   PresenceService presence(**store, *cache, *bus, hub, users, clock, crypto::newEventId(),
                            cfg.presence_lease_ms);
   RoomService rooms(**store, *bus, messages, presence, users, clock, cfg.limits);
@@ -182,8 +188,6 @@ int serve(app::Config cfg, const char* argv0) {
                    [&](std::exception_ptr) { ioc->stop(); });
   });
 
-  int n = cfg.threads > 0 ? cfg.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> threads;
   for (int i = 1; i < n; ++i) threads.emplace_back([&] { ioc->run(); });
   ioc->run();

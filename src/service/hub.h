@@ -4,17 +4,24 @@
 // `user:<id>` for every user with a local connection, and routes each payload on its
 // envelope header alone. Membership changes travel on the room's own topic, so a removed
 // member's connections leave the room's set before any later event of that room is fanned
-// out (invariant 6). Delivery snapshots the receivers under the lock and pushes outside it;
-// every receiver gets the same immutable payload.
+// out (invariant 6). Every receiver gets the same immutable payload.
 //
-// Thread-safe. Clients are held by shared_ptr until detached.
+// Shards. Connections live on a few shards (strands, about one per I/O thread). Each shard
+// keeps its own room and user sets, touched only on that shard: a payload is posted once to
+// each shard with receivers, and the shard pushes it to its connections one after the other,
+// with no lock and no copy of the receiver set. Payloads reach each shard in Bus order, so
+// one room's events keep their order. Without shards (tests, tools) routing runs inline,
+// inside onBusMessage.
+//
+// attach, detach and every push to a client run on the client's shard; the rest is
+// thread-safe.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "ports/bus.h"
@@ -29,7 +36,9 @@ class Hub {
     virtual ~Client() = default;
     virtual UserId userId() const = 0;
     virtual SessionId sessionId() const = 0;
-    // Thread-safe and non-blocking: queue the item for the connection's writer.
+    // The shard this client lives on (from pickShard(); 0 without shards).
+    virtual std::size_t shard() const { return 0; }
+    // Runs on the client's shard, in Bus order: queue the item for the connection's writer.
     virtual void push(const LiveItem& item) = 0;
     // The session was revoked: close with 4001.
     virtual void revoke() = 0;
@@ -38,11 +47,18 @@ class Hub {
   };
   using ClientPtr = std::shared_ptr<Client>;
 
-  explicit Hub(Bus& bus);
+  // `shards`: executors that serialise their handlers (strands); empty: route inline.
+  explicit Hub(Bus& bus, std::vector<boost::asio::any_io_executor> shards = {});
+  ~Hub();
 
-  // Returns true if this is the user's first connection on this node.
+  // The shard for a new connection (round robin) and its executor.
+  std::size_t pickShard();
+  std::size_t shardCount() const { return shards_.size(); }
+  boost::asio::any_io_executor shardExecutor(std::size_t shard) const;
+
+  // On the client's shard. Returns true if this is the user's first connection on this node.
   bool attach(const ClientPtr& client, const std::vector<RoomId>& rooms);
-  // Returns true if it was the user's last connection on this node.
+  // On the client's shard. Returns true if it was the user's last connection on this node.
   bool detach(const ClientPtr& client);
   bool isOnline(UserId user) const;
   // Users with at least one connection on this node.
@@ -57,18 +73,24 @@ class Hub {
   void onResubscribed();
 
  private:
+  struct Shard;
   using Clients = std::vector<ClientPtr>;
-  void joinRoomLocked(const ClientPtr& c, RoomId room);
-  void leaveRoomLocked(UserId user, RoomId room);
-  Clients roomClients(RoomId room) const;
-  Clients userClients(UserId user) const;
+  // Connections per room or user on each shard; decides subscriptions and where to post.
+  using Counts = std::vector<std::uint32_t>;
+
+  void route(Shard& s, UserId to, const LiveItem& item);
+  void joinRoom(Shard& s, const ClientPtr& c, RoomId room);
+  void leaveRoom(Shard& s, UserId user, RoomId room);
+  void countRoom(std::size_t shard, RoomId room, int delta);  // takes mu_
+  void onShard(std::size_t shard, std::function<void(Shard&)> fn);
 
   Bus& bus_;
   std::function<void(UserId, bool)> presence_observer_;
+  std::vector<std::unique_ptr<Shard>> shards_;  // fixed at construction
+  std::size_t next_shard_ = 0;                  // GUARDED_BY(mu_)
   mutable std::mutex mu_;
-  std::unordered_map<RoomId, Clients> rooms_;                             // GUARDED_BY(mu_)
-  std::unordered_map<UserId, Clients> users_;                             // GUARDED_BY(mu_)
-  std::unordered_map<const Client*, std::unordered_set<RoomId>> joined_;  // GUARDED_BY(mu_)
+  std::unordered_map<RoomId, Counts> room_counts_;  // GUARDED_BY(mu_)
+  std::unordered_map<UserId, Counts> user_counts_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace parley

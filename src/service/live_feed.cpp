@@ -55,29 +55,20 @@ Task<Result<LiveFeed::Frames>> LiveFeed::start(RoomId room, Seq have, Seq last_s
   co_return out;
 }
 
-Task<Result<LiveFeed::Frames>> LiveFeed::process(LiveItem item) {
-  Frames out;
+bool LiveFeed::tryProcess(LiveItem& item, Frames& out) {
   const Envelope env = item.env;
   switch (env.kind) {
     case FrameKind::event: {
       auto it = delivered_.find(env.room);
-      if (it == delivered_.end() || env.seq <= it->second) co_return out;  // not mine, or seen
-      if (env.seq > it->second + 1) {
-        auto ok = co_await fill(env.room, env.seq, out);
-        if (!ok) co_return ok.error();
-      }
-      delivered_[env.room] = env.seq;
+      if (it == delivered_.end() || env.seq <= it->second) return true;  // not mine, or seen
+      if (env.seq > it->second + 1) return false;                          // a gap: fill first
+      it->second = env.seq;
       out.push_back(std::move(item));
-      co_return out;
+      return true;
     }
-    case FrameKind::room_added: {
-      if (tracks(env.room)) co_return out;  // already a member here (e.g. a direct room)
-      out.push_back(std::move(item));
-      delivered_[env.room] = env.seq;
-      auto ok = co_await fill(env.room, kSeqMax, out);
-      if (!ok) co_return ok.error();
-      co_return out;
-    }
+    case FrameKind::room_added:
+      if (tracks(env.room)) return true;  // already a member here (e.g. a direct room)
+      return false;
     case FrameKind::room_removed:
       delivered_.erase(env.room);
       break;
@@ -85,12 +76,31 @@ Task<Result<LiveFeed::Frames>> LiveFeed::process(LiveItem item) {
       if (env.user == me_) delivered_.erase(env.room);
       break;
     case FrameKind::typing:
-      if (env.user == me_) co_return out;
+      if (env.user == me_) return true;
       break;
     default:
       break;
   }
   out.push_back(std::move(item));
+  return true;
+}
+
+Task<Result<LiveFeed::Frames>> LiveFeed::process(LiveItem item) {
+  Frames out;
+  if (tryProcess(item, out)) co_return out;
+  const Envelope env = item.env;
+  if (env.kind == FrameKind::event) {
+    auto ok = co_await fill(env.room, env.seq, out);
+    if (!ok) co_return ok.error();
+    delivered_[env.room] = env.seq;
+    out.push_back(std::move(item));
+    co_return out;
+  }
+  // A room just added: its frame, then everything committed in it so far.
+  out.push_back(std::move(item));
+  delivered_[env.room] = env.seq;
+  auto ok = co_await fill(env.room, kSeqMax, out);
+  if (!ok) co_return ok.error();
   co_return out;
 }
 

@@ -30,6 +30,10 @@ class LiveFeed {
   // Turns one item from the Hub (or a reply) into the frames to write now. An error means
   // the Store could not fill a gap: the connection should close and the client resume.
   Task<Result<Frames>> process(LiveItem item);
+  // The common case, without the Store: appends the frames for `item` to `out` and returns
+  // true. Returns false, changing nothing, when the item needs process() (a gap to fill,
+  // or a room just added).
+  bool tryProcess(LiveItem& item, Frames& out);
   // Frames for everything committed after what was delivered, in every tracked room.
   Task<Result<Frames>> catchUpAll();
 
