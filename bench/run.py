@@ -39,7 +39,7 @@ LISTEN_RE = re.compile(rb"parley listening on (http://127\.0\.0\.1:\d+)")
 PEER_RE = re.compile(r"peer listening on (http://127\.0\.0\.1:\d+)(?: pid (\d+))?")
 SOCKETIO = ROOT / "bench/peers/socketio"
 EJABBERD = ROOT / "bench/peers/ejabberd/ejabberd.sh"
-PROTOCOL = {"parley": "parley", "socketio": "socketio", "ejabberd": "xmpp"}
+PROTOCOL = {"parley": "parley", "baseline": "parley", "socketio": "socketio", "ejabberd": "xmpp"}
 
 
 class Services:
@@ -51,11 +51,12 @@ class Services:
                              capture_output=True, text=True, timeout=120).stdout
         self.env = dict(re.findall(r"export (\w+)=(\S+)", out))
 
-    def fresh(self) -> tuple[str, str]:
+    def fresh(self, template: str | None = None) -> tuple[str, str]:
         pg = self.env["PARLEY_TEST_PG_URL"]
         name = "b_" + uuid.uuid4().hex[:12]
-        subprocess.run(["psql", pg, "-q", "-c", f"CREATE DATABASE {name}"], check=True,
-                       capture_output=True, timeout=30)
+        create = f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")
+        subprocess.run(["psql", pg, "-q", "-c", create], check=True,
+                       capture_output=True, timeout=120)
         redis = self.env["PARLEY_TEST_REDIS_URL"]
         subprocess.run(["redis-cli", "-u", redis, "FLUSHALL"], check=True, capture_output=True,
                        timeout=30)
@@ -66,11 +67,8 @@ class Services:
                        timeout=120)
 
 
-SERVER = PARLEY  # --parley replaces it (e.g. a saved baseline build, for before/after runs)
-
-
-def start_server(data_dir: Path, args: list[str]) -> tuple[subprocess.Popen, str]:
-    cmd = [str(SERVER), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
+def start_server(data_dir: Path, args: list[str], binary: Path = PARLEY) -> tuple[subprocess.Popen, str]:
+    cmd = [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
            "--send-rate", "1000000", "--login-per-ip", "1000000", "--log-level", "warn", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(data_dir.with_suffix(".log"), "wb"))
     deadline = time.monotonic() + 30
@@ -131,20 +129,52 @@ def stop_server(proc: subprocess.Popen):
         proc.wait()
 
 
-def one_run(a, server, services, rate, extra, tmp: Path, idx: int) -> dict:
+def one_run(a, server, services, rate, extra, tmp: Path, idx: int,
+            template: dict | None = None) -> dict:
     try:
-        return _one_run(a, server, services, rate, extra, tmp, idx)
+        return _one_run(a, server, services, rate, extra, tmp, idx, template)
     except (RuntimeError, subprocess.SubprocessError, OSError) as e:
         return {"error": f"{server}: {e}"}  # counted as a failed run; the others go on
 
 
-def _one_run(a, server, services, rate, extra, tmp: Path, idx: int) -> dict:
+def make_template(a, services, extra, tmp: Path) -> dict:
+    """--reuse-setup: sets the users and room up once; every run starts from a copy of them."""
+    t = {"dir": tmp / "template", "setup": tmp / "setup.txt", "db": None}
+    t["dir"].mkdir()
+    server_args: list[str] = []
+    if a.backend == "scaled":
+        db, redis = services.fresh()
+        t["db"] = urlsplit(db).path.lstrip("/")
+        server_args = ["--db", db, "--redis", redis, "--keyring", str(t["dir"] / "keyring.json")]
+    p, url = start_server(t["dir"] / "node0", server_args + a.server_arg, Path(a.parley))
+    try:
+        cmd = [str(BENCH), a.scenario, "--url", url, "--setup-only", "1",
+               "--setup-file", str(t["setup"]), *extra]
+        started = time.monotonic()
+        subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=a.timeout)
+        print(json.dumps({"setup_seconds": round(time.monotonic() - started, 1)}), flush=True)
+    finally:
+        stop_server(p)
+    return t
+
+
+def _one_run(a, server, services, rate, extra, tmp: Path, idx: int,
+             template: dict | None = None) -> dict:
     run_dir = tmp / f"run{idx}"
     run_dir.mkdir()
     server_args: list[str] = []
-    if server == "socketio" or (server == "parley" and a.backend == "scaled"):
-        db, redis = services.fresh()
-        server_args = ["--db", db, "--redis", redis, "--keyring", str(run_dir / "keyring.json")]
+    parley = server in ("parley", "baseline")
+    binary = Path(a.baseline if server == "baseline" else a.parley)
+    if server == "socketio" or (parley and a.backend == "scaled"):
+        db, redis = services.fresh(template["db"] if template and parley else None)
+        keyring = run_dir / "keyring.json"
+        if template and parley:
+            shutil.copy(template["dir"] / "keyring.json", keyring)
+        server_args = ["--db", db, "--redis", redis, "--keyring", str(keyring)]
+    if parley:
+        server_args += a.server_arg
+    if template and parley:
+        extra = [*extra, "--setup-file", str(template["setup"])]
     procs = []
     peer = None
     try:
@@ -157,7 +187,9 @@ def _one_run(a, server, services, rate, extra, tmp: Path, idx: int) -> dict:
             if server == "socketio":
                 p, url = start_socketio(run_dir / f"node{n}.log", db, redis)
             else:
-                p, url = start_server(d, server_args)
+                if template and a.backend != "scaled":
+                    shutil.copytree(template["dir"] / "node0", d)
+                p, url = start_server(d, server_args, binary)
             procs.append(p)
             urls.append(url)
             pids.append(p.pid)
@@ -207,7 +239,9 @@ KEYS = ["msgs_per_second", "deliveries_per_second", "delivery_latency.p50_us",
 # Parley / peer, on the medians of the same rate step.
 RATIO_KEYS = ["deliveries_per_server_cpu_second", "msgs_per_server_cpu_second",
               "deliveries_per_second", "msgs_per_second", "delivery_latency.p99_us",
-              "server_cpu_seconds", "server_rss_kib"]
+              "server_cpu_seconds", "server_rss_kib", "delivery_latency.p50_us",
+              "ack_latency.p99_us", "rss_bytes_per_connection", "connect_seconds",
+              "resume_seconds"]
 
 
 def summarise(reports: list[dict]) -> dict:
@@ -224,8 +258,18 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario", choices=["pairs", "fanout", "idle", "reconnect", "history"])
     ap.add_argument("--server", default="parley",
-                    help="parley, socketio or ejabberd; a comma-separated list runs them in turn, "
-                         "run by run, and reports each one's medians and Parley's ratios to them")
+                    help="parley, baseline, socketio or ejabberd; a comma-separated list runs them "
+                         "in turn, run by run, and reports each one's medians and Parley's ratios "
+                         "to them")
+    ap.add_argument("--parley", default=str(PARLEY), help="the Parley server binary")
+    ap.add_argument("--baseline", help="--server baseline: another Parley binary (e.g. a saved "
+                    "build of the commit before a change), for before/after ratios in one session")
+    ap.add_argument("--reuse-setup", action="store_true",
+                    help="Parley's fanout, reconnect, idle: register the users and set the room up "
+                         "once, then start every run's servers from a copy of that data")
+    ap.add_argument("--server-arg", action="append", default=[],
+                    help="extra option for every Parley server (repeatable, e.g. "
+                         "--server-arg=--threads=2)")
     ap.add_argument("--backend", choices=["sqlite", "scaled"], default="sqlite")
     ap.add_argument("--nodes", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
@@ -233,30 +277,35 @@ def main() -> int:
     ap.add_argument("--p99-ms", type=float, default=50.0)
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--out", help="write the summary JSON here")
-    ap.add_argument("--parley", help=f"the server binary to run (default {PARLEY.relative_to(ROOT)})")
     argv = sys.argv[1:]
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     a = ap.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     a.extra = extra
-    if a.parley:
-        global SERVER
-        SERVER = Path(a.parley).resolve()
+    a.parley = str(Path(a.parley).resolve())
+    if a.baseline:
+        a.baseline = str(Path(a.baseline).resolve())
     servers = [x for x in a.server.split(",") if x]
     if not servers or any(x not in PROTOCOL for x in servers):
-        ap.error("--server takes parley, socketio, ejabberd")
+        ap.error("--server takes parley, baseline, socketio, ejabberd")
+    if "baseline" in servers and not a.baseline:
+        ap.error("--server baseline needs --baseline BINARY")
+    if a.reuse_setup and a.scenario not in ("fanout", "reconnect", "idle"):
+        ap.error("--reuse-setup: fanout, reconnect and idle only")
     if any(x != "parley" for x in servers) and a.scenario not in ("pairs", "fanout"):
         ap.error("peers run pairs and fanout only")
     if "ejabberd" in servers and a.nodes > 1:
         ap.error("ejabberd runs as one node (on its own Mnesia database)")
-    if a.nodes > 1 and a.backend != "scaled" and "parley" in servers:
+    if a.nodes > 1 and a.backend != "scaled" and ("parley" in servers or "baseline" in servers):
         ap.error("several nodes need --backend scaled")
     # The socket.io peer always stores in PostgreSQL and shares rooms over Redis.
     need_services = a.backend == "scaled" or "socketio" in servers
     services = Services() if need_services else None
     summary = {"scenario": a.scenario, "servers": servers, "backend": a.backend, "nodes": a.nodes,
+               "parley": a.parley, "baseline": a.baseline,
                "bench_args": a.extra, "by_server": {x: {"steps": []} for x in servers}}
     try:
         with tempfile.TemporaryDirectory(prefix="parley-bench.") as tmp:
+            template = make_template(a, services, a.extra, Path(tmp)) if a.reuse_setup else None
             rates = [float(r) for r in a.rates.split(",") if r] or [None]
             idx = 0
             for rate in rates:
@@ -264,7 +313,8 @@ def main() -> int:
                 # Servers take turns run by run, so that a noisy machine hits them alike.
                 for _ in range(a.repeat):
                     for x in servers:
-                        reports[x].append(one_run(a, x, services, rate, a.extra, Path(tmp), idx))
+                        reports[x].append(one_run(a, x, services, rate, a.extra, Path(tmp), idx,
+                                                  template))
                         idx += 1
                         r = reports[x][-1]
                         print(json.dumps({"server": x, "rate": rate,

@@ -47,6 +47,10 @@ const char* kUsage =
   --history-messages N history: messages per room, and the page read             [50]
   --http-conns N       history: keep-alive HTTP connections                      [32]
   --zipf S             history: Zipf exponent                                    [1.0]
+  --setup-file F       fanout, reconnect, idle: reuse the users and room saved in F (tokens
+                       included) by a set-up against a copy of the same data; without F,
+                       set up and save them to F
+  --setup-only 1       stop after set-up (with --setup-file: after saving it)
 )";
 
 bool parseArgs(int argc, char** argv, Options& o, std::string& json_path) {
@@ -76,6 +80,8 @@ bool parseArgs(int argc, char** argv, Options& o, std::string& json_path) {
       {"--http-conns", [&](const char* v) { o.http_conns = std::stoi(v); }},
       {"--zipf", [&](const char* v) { o.zipf_s = std::stod(v); }},
       {"--setup-threads", [&](const char* v) { o.setup_threads = std::stoi(v); }},
+      {"--setup-file", [&](const char* v) { o.setup_file = v; }},
+      {"--setup-only", [&](const char* v) { o.setup_only = std::stoi(v) != 0; }},
   };
   for (int i = 2; i < argc; i += 2) {
     auto it = flags.find(argv[i]);

@@ -8,7 +8,10 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -128,6 +131,8 @@ class Bench : public WsListener {
     muc_ = muc;
     if (o.protocol != "parley" && o.scenario != "pairs" && o.scenario != "fanout")
       throw std::runtime_error("--protocol " + o.protocol + " runs pairs and fanout only");
+    if (o.protocol != "parley" && !o.setup_file.empty())
+      throw std::runtime_error("--setup-file: Parley only");
     std::random_device rd;
     char buf[16];
     std::snprintf(buf, sizeof buf, "%06x", static_cast<unsigned>(rd() & 0xffffff));
@@ -140,6 +145,7 @@ class Bench : public WsListener {
     double setup_s = secondsSince(setup_start);
     std::fprintf(stderr, "parley-bench: %zu users, %zu connections set up in %.1f s\n",
                  users_.size(), conns_.size(), setup_s);
+    if (o_.setup_only) return json::object{{"setup_seconds", setup_s}, {"users", users_.size()}};
     before_connect_ = sampleAll();
     if (o_.scenario == "history") {
       startHistory();
@@ -265,6 +271,7 @@ class Bench : public WsListener {
     const Url& api = urls_[0];
     const std::string& s = o_.scenario;
     if (s == "pairs") {
+      if (!o_.setup_file.empty()) throw std::runtime_error("--setup-file: not for pairs");
       users_ = makeUsers(api, o_.setup_threads, 2 * o_.pairs, tag_, o_.password);
       conns_.resize(users_.size());
       parallelFor(api, o_.setup_threads, o_.pairs, [&](HttpClient& c, int p) {
@@ -281,16 +288,24 @@ class Bench : public WsListener {
       });
       for (size_t i = 0; i < conns_.size(); ++i) senders_.push_back(static_cast<int>(i));
     } else if (s == "fanout" || s == "reconnect") {
-      users_ = makeUsers(api, o_.setup_threads, o_.members, tag_, o_.password);
-      HttpClient c(api.endpoint, api.host);
-      json::object req{{"name", "bench-" + tag_}, {"public", true}};
-      auto body = parseBody(
-          c.request("POST", "/api/v1/rooms", json::serialize(req), users_[0].token), "create room");
-      int64_t room = body.at("room").at("id").to_number<int64_t>();
-      std::string target = "/api/v1/rooms/" + std::to_string(room) + "/join";
-      parallelFor(api, o_.setup_threads, o_.members - 1, [&](HttpClient& c, int i) {
-        parseBody(c.request("POST", target, "", users_[i + 1].token), "join");
-      });
+      int64_t room = 0;
+      if (!loadSetup(room)) {
+        users_ = makeUsers(api, o_.setup_threads, o_.members, tag_, o_.password);
+        HttpClient c(api.endpoint, api.host);
+        json::object req{{"name", "bench-" + tag_}, {"public", true}};
+        auto body = parseBody(
+            c.request("POST", "/api/v1/rooms", json::serialize(req), users_[0].token),
+            "create room");
+        room = body.at("room").at("id").to_number<int64_t>();
+        std::string target = "/api/v1/rooms/" + std::to_string(room) + "/join";
+        parallelFor(api, o_.setup_threads, o_.members - 1, [&](HttpClient& c, int i) {
+          parseBody(c.request("POST", target, "", users_[i + 1].token), "join");
+        });
+        saveSetup(room);
+      }
+      if (static_cast<int>(users_.size()) != o_.members)
+        throw std::runtime_error("--setup-file holds " + std::to_string(users_.size()) +
+                                 " users, not --members");
       int n = o_.members * o_.conns_per_user;
       conns_.resize(n);
       for (int i = 0; i < n; ++i) {
@@ -302,14 +317,40 @@ class Bench : public WsListener {
       for (int i = 0; i < std::min(o_.senders, o_.members); ++i) senders_.push_back(i);
     } else if (s == "idle") {
       int nusers = o_.users > 0 ? o_.users : std::min(o_.conns, 50);
-      users_ = makeUsers(api, o_.setup_threads, nusers, tag_, o_.password);
+      int64_t none = 0;
+      if (!loadSetup(none)) {
+        users_ = makeUsers(api, o_.setup_threads, nusers, tag_, o_.password);
+        saveSetup(0);
+      }
+      nusers = static_cast<int>(users_.size());
       conns_.resize(o_.conns);
       for (int i = 0; i < o_.conns; ++i) conns_[i].user = i % nusers;
     } else if (s == "history") {
+      if (!o_.setup_file.empty()) throw std::runtime_error("--setup-file: not for history");
       setUpHistory();
     } else {
       throw std::runtime_error("unknown scenario: " + s);
     }
+  }
+
+  // --setup-file: one line per user ("name token id"), after a first line "room ID".
+  bool loadSetup(int64_t& room) {
+    if (o_.setup_file.empty() || !std::filesystem::exists(o_.setup_file)) return false;
+    std::ifstream in(o_.setup_file);
+    std::string word;
+    if (!(in >> word >> room) || word != "room")
+      throw std::runtime_error("--setup-file: not a parley-bench set-up: " + o_.setup_file);
+    User u;
+    while (in >> u.name >> u.token >> u.id) users_.push_back(u);
+    return true;
+  }
+
+  void saveSetup(int64_t room) {
+    if (o_.setup_file.empty()) return;
+    std::ofstream out(o_.setup_file);
+    out << "room " << room << "\n";
+    for (auto& u : users_) out << u.name << " " << u.token << " " << u.id << "\n";
+    if (!out) throw std::runtime_error("cannot write --setup-file " + o_.setup_file);
   }
 
   // One reader owns --rooms rooms holding --history-messages messages each (posted over REST).

@@ -37,6 +37,10 @@ struct Options {
   int history_messages = 50;  // history: messages posted to each room, and the page size read
   int http_conns = 32;        // history: keep-alive HTTP connections
   double zipf_s = 1.0;        // history: Zipf exponent of room popularity
+  // fanout, reconnect, idle: users and room saved by an earlier set-up against a copy of the
+  // same data (reused when the file exists, written after set-up when it does not).
+  std::string setup_file;
+  bool setup_only = false;  // stop after set-up (and writing setup_file)
 };
 
 // Runs the scenario to completion (bounded by the options' times) and returns its report.
