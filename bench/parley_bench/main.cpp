@@ -6,6 +6,8 @@
 // socketio or xmpp, pairs and fanout run against the peers in bench/peers/. The report goes
 // to stdout as a table and, with --json FILE, to FILE. Exit status: 0 when the run finished, 1 when
 // it could not be set up or run, 2 on bad arguments.
+#include <sys/resource.h>
+
 #include <boost/json.hpp>
 #include <cstdio>
 #include <cstring>
@@ -159,6 +161,12 @@ void printTable(const json::object& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // One descriptor per socket: use the whole hard limit on open files.
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
   Options opts;
   std::string json_path;
   if (!parseArgs(argc, argv, opts, json_path)) {

@@ -1,6 +1,7 @@
 // The composition root: reads configuration, builds the adapters, services and the server,
 // runs until SIGINT/SIGTERM, then shuts down gracefully. The only place (with the tests)
 // that names adapters.
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -107,8 +108,22 @@ int migrate(const app::Config& cfg) {
   return 0;
 }
 
+// Every connection is a file descriptor: take the whole hard limit on open files (the
+// soft limit is often 1,024, which would cap a node at about a thousand sockets).
+void raiseOpenFileLimit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  log::info("open_file_limit", {{"limit", static_cast<std::uint64_t>(rl.rlim_cur)}});
+}
+
 int serve(app::Config cfg, const char* argv0) {
   log::init(levelOf(cfg.log_level));
+  raiseOpenFileLimit();
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);

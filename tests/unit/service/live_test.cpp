@@ -1,6 +1,8 @@
 // The Hub's routing and the LiveFeed's exactly-once, in-order delivery.
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <mutex>
 
 #include "core/metrics.h"
@@ -111,6 +113,75 @@ TEST_F(LiveTest, AddedMemberStartsReceiving) {
   ASSERT_GE(envs.size(), 2u);
   EXPECT_EQ(envs.front().kind, FrameKind::room_added);
   EXPECT_EQ(envs.back().kind, FrameKind::event);
+}
+
+// A RecordingClient that lives on a given Hub shard.
+class ShardClient : public RecordingClient {
+ public:
+  ShardClient(UserId user, SessionId session, std::size_t shard)
+      : RecordingClient(user, session), shard_(shard) {}
+  std::size_t shard() const override { return shard_; }
+
+ private:
+  std::size_t shard_;
+};
+
+TEST_F(LiveTest, ShardedHubKeepsOrderAndMembershipOnEveryShard) {
+  namespace asio = boost::asio;
+  Hub hub(*node.bus, {asio::make_strand(node.ioc), asio::make_strand(node.ioc)});
+  node.bus->setHandler(
+      [&hub](const std::string& t, Bus::Payload p) { hub.onBusMessage(t, std::move(p)); },
+      [&hub] { hub.onResubscribed(); });
+  node.run(node.rooms.join(bob, room.id)).value();
+  auto a = std::make_shared<ShardClient>(alice.id, 1, 0);
+  auto b0 = std::make_shared<ShardClient>(bob.id, 2, 0);
+  auto b1 = std::make_shared<ShardClient>(bob.id, 3, 1);
+  bool first_b0 = false, first_b1 = false;
+  // attach and detach run on the client's shard.
+  asio::post(hub.shardExecutor(0), [&] {
+    hub.attach(a, {room.id});
+    first_b0 = hub.attach(b0, {room.id});
+  });
+  asio::post(hub.shardExecutor(1), [&] { first_b1 = hub.attach(b1, {room.id}); });
+  node.ioc.restart();
+  node.ioc.run();
+  EXPECT_NE(first_b0, first_b1);  // exactly one of bob's connections is his first here
+  EXPECT_TRUE(hub.isOnline(bob.id));
+
+  for (auto t : {"1", "2", "3"}) send(alice, t);
+  node.run(node.rooms.removeMember(alice, room.id, bob.id)).value();
+  send(alice, "after");
+
+  auto events = [](ShardClient& c) {
+    std::vector<Seq> seqs;
+    bool removed = false;
+    for (auto& e : c.envelopes()) {
+      if (e.kind == FrameKind::event) seqs.push_back(e.seq);
+      if (e.kind == FrameKind::room_removed) removed = true;
+    }
+    return std::make_pair(seqs, removed);
+  };
+  EXPECT_EQ(events(*a).first, (std::vector<Seq>{1, 2, 3, 4}));
+  for (auto* b : {b0.get(), b1.get()}) {
+    auto [seqs, removed] = events(*b);
+    EXPECT_EQ(seqs, (std::vector<Seq>{1, 2, 3}));  // in order, and nothing after the removal
+    EXPECT_TRUE(removed);
+  }
+
+  bool last_b0 = true, last_b1 = false;
+  asio::post(hub.shardExecutor(0), [&] { last_b0 = hub.detach(b0); });
+  node.ioc.restart();
+  node.ioc.run();
+  EXPECT_FALSE(last_b0);
+  EXPECT_TRUE(hub.isOnline(bob.id));
+  asio::post(hub.shardExecutor(1), [&] { last_b1 = hub.detach(b1); });
+  node.ioc.restart();
+  node.ioc.run();
+  EXPECT_TRUE(last_b1);
+  EXPECT_FALSE(hub.isOnline(bob.id));
+  node.bus->setHandler(
+      [this](const std::string& t, Bus::Payload p) { node.hub.onBusMessage(t, std::move(p)); },
+      [this] { node.hub.onResubscribed(); });
 }
 
 TEST_F(LiveTest, TypingIsNotEchoedAndRevocationTargetsOneSession) {
