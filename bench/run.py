@@ -291,7 +291,7 @@ def main() -> int:
         ap.error("--server baseline needs --baseline BINARY")
     if a.reuse_setup and a.scenario not in ("fanout", "reconnect", "idle"):
         ap.error("--reuse-setup: fanout, reconnect and idle only")
-    if any(x != "parley" for x in servers) and a.scenario not in ("pairs", "fanout"):
+    if any(x not in ("parley", "baseline") for x in servers) and a.scenario not in ("pairs", "fanout"):
         ap.error("peers run pairs and fanout only")
     if "ejabberd" in servers and a.nodes > 1:
         ap.error("ejabberd runs as one node (on its own Mnesia database)")
