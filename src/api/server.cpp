@@ -3,11 +3,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <stdexcept>
 
 #include "api/json_input.h"
 #include "api/static_files.h"
@@ -42,6 +42,10 @@ Result<tcp::endpoint> Server::listen(const std::string& host, std::uint16_t port
 }
 
 void Server::start() {
+  // Sessions rely on the Hub calling them on their own strand: an unsharded Hub (which
+  // routes inline, for unit tests) would push from the Bus's thread.
+  if (!ctx_.hub.shardExecutor(0))
+    throw std::logic_error("api::Server needs a Hub built with shard executors");
   asio::co_spawn(ioc_, acceptLoop(), [](std::exception_ptr e) {
     if (e) log::error("accept_loop_failed");
   });
@@ -53,7 +57,6 @@ asio::awaitable<void> Server::acceptLoop() {
     // is fanned out to without a hop between executors.
     std::size_t shard = ctx_.hub.pickShard();
     asio::any_io_executor ex = ctx_.hub.shardExecutor(shard);
-    if (!ex) ex = asio::make_strand(ioc_);
     auto [ec, socket] = co_await acceptor_.async_accept(ex, kTuple);
     if (ec == asio::error::operation_aborted || stopping_) break;
     if (ec) {
