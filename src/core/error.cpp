@@ -10,6 +10,8 @@ std::string_view codeName(Code c) noexcept {
       return "invalid_username";
     case Code::weak_password:
       return "weak_password";
+    case Code::invalid_file:
+      return "invalid_file";
     case Code::message_too_long:
       return "message_too_long";
     case Code::payload_too_large:
@@ -45,6 +47,7 @@ int httpStatus(Code c) noexcept {
     case Code::bad_request:
     case Code::invalid_username:
     case Code::weak_password:
+    case Code::invalid_file:
       return 400;
     case Code::message_too_long:
     case Code::payload_too_large:

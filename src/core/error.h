@@ -16,6 +16,7 @@ enum class Code {
   bad_request,         // 400: malformed JSON, missing or invalid field
   invalid_username,    // 400
   weak_password,       // 400
+  invalid_file,        // 400: a file id that is not an unattached upload of the sender in the room
   message_too_long,    // 413
   payload_too_large,   // 413
   unauthorized,        // 401: missing, unknown, revoked or expired token

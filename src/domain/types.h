@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley {
 
@@ -103,6 +104,25 @@ struct AuditEvent {
   std::string device;
   std::string detail;
   Millis at = 0;
+};
+
+// An uploaded file (an attachment). Its contents live in the BlobStore, sealed in chunks
+// (crypto/chunked.h); its name is sealed here under the same room key, like a message body.
+// Size, mime type and image dimensions are kept in the clear: the server needs them to
+// serve ranges and pick headers.
+struct FileRecord {
+  std::string id;  // random, 22 characters of base64url; also names its blobs
+  RoomId room_id = 0;
+  UserId uploader = 0;
+  std::string sealed_name;
+  std::uint64_t size = 0;  // plaintext bytes
+  std::string mime;        // detected from the bytes
+  int image_width = 0;     // 0 when not an image the server could read
+  int image_height = 0;
+  std::uint64_t thumb_size = 0;  // plaintext bytes of the JPEG thumbnail; 0: none
+  std::uint32_t key_version = 0;
+  Millis created_at = 0;
+  Seq message_seq = 0;  // the message it is attached to; 0 while unattached
 };
 
 // The wrapped (KeyProvider-encrypted) data key of a room, one per version.

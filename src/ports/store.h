@@ -60,6 +60,10 @@ struct AppendRequest {
   std::string sealed_body;  // message/edit: the new event's sealed body
   // edit only: the target's new body, sealed under the *target's* event_id.
   std::string target_sealed_body;
+  // message only: uploads to attach, atomically with the append. Each must be a file of
+  // this room, uploaded by `sender`, not yet attached (else Code::invalid_file and nothing
+  // is stored). A duplicate send returns the original without looking at these.
+  std::vector<std::string> file_ids;
 };
 
 // The event an append stores at `seq`: what each kind keeps of the request (a message its
@@ -143,7 +147,8 @@ class Store {
 
   // --- timeline ---
   // edit: not_found if target is not a live message; forbidden if target.sender != sender.
-  // del: the same checks; the target's body is erased (tombstone).
+  // del: the same checks; the target's body is erased (tombstone) and its files' rows are
+  // deleted in the same transaction (the caller removes their blobs afterwards).
   virtual Task<Result<AppendResult>> append(AppendRequest r) = 0;
   virtual Task<Result<StoredEvent>> eventAt(RoomId room, Seq seq) = 0;
   virtual Task<Result<std::vector<StoredEvent>>> events(EventQuery q) = 0;
@@ -153,6 +158,17 @@ class Store {
   virtual Task<Result<RoomKeyRecord>> latestRoomKey(RoomId room) = 0;  // not_found if none
   // conflict if (room, version) exists already (another node won the race: re-read).
   virtual Task<Status> putRoomKey(RoomKeyRecord k) = 0;
+
+  // --- files (attachments) ---
+  // conflict if a file with this id exists; not_found if the room or uploader does not.
+  virtual Task<Status> createFile(FileRecord f) = 0;
+  virtual Task<Result<FileRecord>> fileById(std::string id) = 0;  // not_found if none
+  // The files attached to message `seq` of `room` (none for a deleted message).
+  virtual Task<Result<std::vector<FileRecord>>> filesOfMessage(RoomId room, Seq seq) = 0;
+  // Unattached files created before `before`, oldest first, at most `limit`.
+  virtual Task<Result<std::vector<FileRecord>>> unattachedFiles(Millis before, int limit) = 0;
+  // Deletes the file's row if it is still unattached; not_found if it is gone or attached.
+  virtual Task<Status> deleteUnattachedFile(std::string id) = 0;
 
   // --- audit ---
   virtual Task<Status> recordAudit(AuditEvent e) = 0;

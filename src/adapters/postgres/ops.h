@@ -52,6 +52,13 @@ Task<Status> setRole(PgConn& c, RoomId room, UserId user, Role role);
 Task<Result<Seq>> setReadMarker(PgConn& c, RoomId room, UserId user, Seq seq);
 Task<Result<std::vector<UserId>>> coMembers(PgConn& c, UserId user);
 
+// files.cpp
+Task<Status> createFile(PgConn& c, const FileRecord& f);
+Task<Result<FileRecord>> fileById(PgConn& c, const std::string& id);
+Task<Result<std::vector<FileRecord>>> filesOfMessage(PgConn& c, RoomId room, Seq seq);
+Task<Result<std::vector<FileRecord>>> unattachedFiles(PgConn& c, Millis before, int limit);
+Task<Status> deleteUnattachedFile(PgConn& c, const std::string& id);
+
 // timeline.cpp
 Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r);
 // Several messages (kind message, client_msg_id set) in ONE transaction, in the given

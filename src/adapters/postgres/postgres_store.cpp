@@ -160,6 +160,27 @@ class PostgresStore final : public Store {
     return call<Result<std::vector<StoredEvent>>>([q](PgConn& c) { return ops::events(c, q); });
   }
 
+  // --- files ---
+  Task<Status> createFile(FileRecord f) override {
+    return call<Status>([f = std::move(f)](PgConn& c) { return ops::createFile(c, f); });
+  }
+  Task<Result<FileRecord>> fileById(std::string id) override {
+    return call<Result<FileRecord>>(
+        [id = std::move(id)](PgConn& c) { return ops::fileById(c, id); });
+  }
+  Task<Result<std::vector<FileRecord>>> filesOfMessage(RoomId room, Seq seq) override {
+    return call<Result<std::vector<FileRecord>>>(
+        [=](PgConn& c) { return ops::filesOfMessage(c, room, seq); });
+  }
+  Task<Result<std::vector<FileRecord>>> unattachedFiles(Millis before, int limit) override {
+    return call<Result<std::vector<FileRecord>>>(
+        [=](PgConn& c) { return ops::unattachedFiles(c, before, limit); });
+  }
+  Task<Status> deleteUnattachedFile(std::string id) override {
+    return call<Status>(
+        [id = std::move(id)](PgConn& c) { return ops::deleteUnattachedFile(c, id); });
+  }
+
   // --- keys ---
   Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) override {
     return call<Result<RoomKeyRecord>>([=](PgConn& c) { return ops::roomKey(c, room, version); });

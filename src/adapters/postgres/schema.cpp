@@ -101,6 +101,26 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_user ON audit_events(user_id, id);
 )sql",
+    // 3: uploaded files (attachments); message_seq is NULL until a message takes them.
+    R"sql(
+CREATE TABLE attachments (
+  id           text   PRIMARY KEY,
+  room_id      bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  uploader     bigint NOT NULL REFERENCES users(id),
+  sealed_name  bytea  NOT NULL,
+  size         bigint NOT NULL CHECK (size >= 0),
+  mime         text   NOT NULL,
+  image_width  bigint NOT NULL,
+  image_height bigint NOT NULL,
+  thumb_size   bigint NOT NULL CHECK (thumb_size >= 0),
+  key_version  bigint NOT NULL CHECK (key_version BETWEEN 0 AND 4294967295),
+  created_at   bigint NOT NULL,
+  message_seq  bigint
+);
+CREATE INDEX attachments_by_message ON attachments(room_id, message_seq)
+  WHERE message_seq IS NOT NULL;
+CREATE INDEX attachments_unattached ON attachments(created_at) WHERE message_seq IS NULL;
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

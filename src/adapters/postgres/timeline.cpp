@@ -40,6 +40,44 @@ INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to
 SELECT $1, s.last_seq, $5, 'message', $2, $3, $4, 0, $6, $7, $8 FROM s
 RETURNING seq)sql";
 
+// A message that attaches files (ids joined by ','; an id never holds one) first locks
+// those files' rows, in id order, as its own statement: a concurrent send naming the same
+// file waits there until this one commits, and its later statements (new snapshots under
+// READ COMMITTED) then see the file attached. Deletes lock attached files only, and a send
+// waits for the room row only when all its files are unattached, so the two never wait on
+// each other in a cycle.
+constexpr const char* kLockFiles = R"sql(
+SELECT id FROM attachments WHERE id = ANY(string_to_array($1, ',')) ORDER BY id FOR UPDATE)sql";
+
+constexpr const char* kMessageFilesFacts = R"sql(
+SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
+       $2 = 0 OR EXISTS (SELECT 1 FROM events WHERE room_id = $1 AND seq = $2 AND kind = 'message'),
+       (SELECT count(*) FROM attachments
+        WHERE id = ANY(string_to_array($3, ',')) AND room_id = $1 AND uploader = $4
+          AND message_seq IS NULL) = cardinality(string_to_array($3, ',')))sql";
+
+// kInsertMessage, taking a seq only if every named file is an unattached upload of the
+// sender in this room, and attaching them to it.
+constexpr const char* kInsertMessageWithFiles = R"sql(
+WITH s AS (
+  UPDATE rooms SET last_seq = last_seq + 1
+  WHERE id = $1
+    AND NOT EXISTS (SELECT 1 FROM events
+                    WHERE room_id = $1 AND sender = $2 AND client_msg_id = $3 AND kind = 'message')
+    AND ($4 = 0 OR EXISTS (SELECT 1 FROM events
+                           WHERE room_id = $1 AND seq = $4 AND kind = 'message'))
+    AND (SELECT count(*) FROM attachments
+         WHERE id = ANY(string_to_array($9, ',')) AND room_id = $1 AND uploader = $2
+           AND message_seq IS NULL) = cardinality(string_to_array($9, ','))
+  RETURNING last_seq),
+a AS (
+  UPDATE attachments SET message_seq = s.last_seq FROM s
+  WHERE id = ANY(string_to_array($9, ',')))
+INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
+                   created_at, key_version, sealed_body)
+SELECT $1, s.last_seq, $5, 'message', $2, $3, $4, 0, $6, $7, $8 FROM s
+RETURNING seq)sql";
+
 // The target's sender, NULL unless it is a live message.
 constexpr const char* kChangeFacts = R"sql(
 SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
@@ -61,11 +99,15 @@ INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to
 SELECT $1, s.last_seq, $7, 'edit', $2, '', 0, $3, $4, $5, $8 FROM s
 RETURNING seq)sql";
 
+// A delete also drops the rows of the target's files (their blobs go afterwards).
 constexpr const char* kInsertDelete = R"sql(
 WITH t AS (
   UPDATE events SET sealed_body = ''::bytea, deleted = true
   WHERE room_id = $1 AND seq = $3 AND kind = 'message' AND NOT deleted AND sender = $2
   RETURNING 1),
+f AS (
+  DELETE FROM attachments
+  WHERE room_id = $1 AND message_seq = $3 AND EXISTS (SELECT 1 FROM t)),
 s AS (
   UPDATE rooms SET last_seq = last_seq + 1
   WHERE id = $1 AND EXISTS (SELECT 1 FROM t) RETURNING last_seq)
@@ -78,7 +120,29 @@ RETURNING seq)sql";
 // winner's committed row, so one is almost always enough.
 constexpr int kAttempts = 4;
 
+std::string joinedIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) {
+    if (!out.empty()) out += ',';
+    out += id;
+  }
+  return out;
+}
+
+std::vector<Statement> messageWithFilesPipeline(const AppendRequest& r) {
+  const std::string ids = joinedIds(r.file_ids);
+  std::vector<Statement> s;
+  s.push_back({kLockFiles, Params(ids)});
+  s.push_back({kMessageFilesFacts, Params(r.room_id, r.reply_to, ids, r.sender)});
+  s.push_back({kOriginal, Params(r.room_id, r.sender, r.client_msg_id)});
+  s.push_back({kInsertMessageWithFiles,
+               Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id, r.now,
+                      r.key_version, Bytes{r.sealed_body}, ids)});
+  return s;
+}
+
 std::vector<Statement> messagePipeline(const AppendRequest& r) {
+  if (!r.file_ids.empty()) return messageWithFilesPipeline(r);
   std::vector<Statement> s;
   s.push_back({kMessageFacts, Params(r.room_id, r.reply_to)});
   s.push_back({kOriginal, Params(r.room_id, r.sender, r.client_msg_id)});
@@ -105,12 +169,20 @@ std::vector<Statement> changePipeline(const AppendRequest& r) {
 // worked (a concurrent change slipped between the statements: try again).
 std::optional<Result<AppendResult>> explain(const AppendRequest& r,
                                             const std::vector<PgResult>& res) {
-  const PgResult& facts = res[0];
+  const bool with_files = r.kind == EventKind::message && !r.file_ids.empty();
+  const std::size_t first = with_files ? 1 : 0;  // after kLockFiles
+  const PgResult& facts = res[first];
   if (!facts.boolean(0, 0)) return makeError(Code::not_found, "room not found");
   if (r.kind == EventKind::message) {
-    if (res[1].rows() > 0) return AppendResult{.event = readEvent(res[1], 0), .duplicate = true};
+    const PgResult& original = res[first + 1];
+    if (original.rows() > 0) {
+      return AppendResult{.event = readEvent(original, 0), .duplicate = true};
+    }
     if (!facts.boolean(0, 1)) {
       return makeError(Code::bad_request, "reply_to does not name a message of this room");
+    }
+    if (with_files && !facts.boolean(0, 2)) {
+      return makeError(Code::invalid_file, "not an unattached upload of yours in this room");
     }
     return std::nullopt;
   }
@@ -126,6 +198,12 @@ std::optional<Result<AppendResult>> explain(const AppendRequest& r,
 Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r) {
   if (r.kind == EventKind::message && r.client_msg_id.empty()) {
     co_return makeError(Code::bad_request, "a message needs a client_msg_id");
+  }
+  for (const auto& id : r.file_ids) {
+    // Ids travel joined by ','; none that was ever issued is empty or holds one.
+    if (id.empty() || id.find(',') != std::string::npos) {
+      co_return makeError(Code::invalid_file, "not an unattached upload of yours in this room");
+    }
   }
   const std::vector<Statement> statements =
       r.kind == EventKind::message ? messagePipeline(r) : changePipeline(r);

@@ -51,6 +51,19 @@ void insertMember(Db& db, RoomId room, UserId user, Role role, Millis now);
 Status recordAudit(Db& db, const AuditEvent& e);
 Result<std::vector<AuditEvent>> auditEvents(Db& db, UserId user, int limit);
 
+// files.cpp
+Status createFile(Db& db, const FileRecord& f);
+Result<FileRecord> fileById(Db& db, const std::string& id);
+Result<std::vector<FileRecord>> filesOfMessage(Db& db, RoomId room, Seq seq);
+Result<std::vector<FileRecord>> unattachedFiles(Db& db, Millis before, int limit);
+Status deleteUnattachedFile(Db& db, const std::string& id);
+// Inside an append: checks that every id is an unattached upload of `sender` in `room`
+// (Code::invalid_file otherwise), then attaches them all to `seq`.
+Status attachFiles(Db& db, RoomId room, UserId sender, const std::vector<std::string>& ids,
+                   Seq seq);
+// Inside a delete: drops the rows of the files attached to message `seq`.
+void deleteFilesOf(Db& db, RoomId room, Seq seq);
+
 // timeline.cpp
 Result<AppendResult> append(Db& db, const AppendRequest& r);
 Result<StoredEvent> eventAt(Db& db, RoomId room, Seq seq);

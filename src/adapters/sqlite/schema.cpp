@@ -94,6 +94,26 @@ CREATE TABLE audit_events (
 ) STRICT;
 CREATE INDEX audit_events_user ON audit_events(user_id, id);
 )sql",
+    // 3: uploaded files (attachments); message_seq is NULL until a message takes them.
+    R"sql(
+CREATE TABLE attachments (
+  id           TEXT    PRIMARY KEY,
+  room_id      INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  uploader     INTEGER NOT NULL REFERENCES users(id),
+  sealed_name  BLOB    NOT NULL,
+  size         INTEGER NOT NULL,
+  mime         TEXT    NOT NULL,
+  image_width  INTEGER NOT NULL,
+  image_height INTEGER NOT NULL,
+  thumb_size   INTEGER NOT NULL,
+  key_version  INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  message_seq  INTEGER
+) STRICT, WITHOUT ROWID;
+CREATE INDEX attachments_by_message ON attachments(room_id, message_seq)
+  WHERE message_seq IS NOT NULL;
+CREATE INDEX attachments_unattached ON attachments(created_at) WHERE message_seq IS NULL;
+)sql",
 };
 
 int userVersion(Db& db) {

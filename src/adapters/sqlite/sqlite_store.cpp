@@ -112,6 +112,26 @@ class SqliteStore final : public Store {
     return read<Result<std::vector<StoredEvent>>>([q](Db& db) { return ops::events(db, q); });
   }
 
+  // --- files ---
+  Task<Status> createFile(FileRecord f) override {
+    return write<Status>([f = std::move(f)](Db& db) { return ops::createFile(db, f); });
+  }
+  Task<Result<FileRecord>> fileById(std::string id) override {
+    return read<Result<FileRecord>>([id = std::move(id)](Db& db) { return ops::fileById(db, id); });
+  }
+  Task<Result<std::vector<FileRecord>>> filesOfMessage(RoomId room, Seq seq) override {
+    return read<Result<std::vector<FileRecord>>>(
+        [=](Db& db) { return ops::filesOfMessage(db, room, seq); });
+  }
+  Task<Result<std::vector<FileRecord>>> unattachedFiles(Millis before, int limit) override {
+    return read<Result<std::vector<FileRecord>>>(
+        [=](Db& db) { return ops::unattachedFiles(db, before, limit); });
+  }
+  Task<Status> deleteUnattachedFile(std::string id) override {
+    return write<Status>(
+        [id = std::move(id)](Db& db) { return ops::deleteUnattachedFile(db, id); });
+  }
+
   // --- keys ---
   Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) override {
     return read<Result<RoomKeyRecord>>([=](Db& db) { return ops::roomKey(db, room, version); });

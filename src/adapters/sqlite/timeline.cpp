@@ -48,6 +48,7 @@ Status changeTarget(Db& db, const AppendRequest& r) {
     db.prepare("UPDATE events SET sealed_body = x'', deleted = 1 WHERE room_id = ? AND seq = ?")
         .bind(r.room_id, r.target)
         .run();
+    deleteFilesOf(db, r.room_id, r.target);
   }
   return {};
 }
@@ -92,6 +93,10 @@ Result<AppendResult> append(Db& db, const AppendRequest& r) {
   }
   if (auto ok = validate(db, r); !ok) return ok.error();
   StoredEvent e = storedEventOf(r, nextSeq(db, r.room_id));
+  // A refused attachment returns an error: the writer rolls the whole job back.
+  if (r.kind == EventKind::message && !r.file_ids.empty()) {
+    if (auto ok = attachFiles(db, r.room_id, r.sender, r.file_ids, e.seq); !ok) return ok.error();
+  }
   insertEvent(db, e);
   return AppendResult{.event = std::move(e), .duplicate = false};
 }

@@ -635,4 +635,165 @@ TEST_P(StoreContract, UsersCanBeDisabledAndEnabled) {
   EXPECT_EQ(codeOf(run(store().setUserDisabled(424242, true))), Code::not_found);
 }
 
+
+// --- files ---
+
+inline FileRecord fileRecord(const std::string& id, RoomId room, UserId uploader,
+                             Millis created = 5000) {
+  return FileRecord{.id = id,
+                    .room_id = room,
+                    .uploader = uploader,
+                    .sealed_name = std::string("sealed\0name", 11),
+                    .size = 123456,
+                    .mime = "image/png",
+                    .image_width = 800,
+                    .image_height = 600,
+                    .thumb_size = 4321,
+                    .key_version = 3,
+                    .created_at = created,
+                    .message_seq = 0};
+}
+
+TEST_P(StoreContract, FilesAreCreatedFoundAndAttachedByTheAppend) {
+  User alice = user("alice");
+  Room room = group(alice.id);
+  const FileRecord f = fileRecord("file-a", room.id, alice.id);
+  ASSERT_TRUE(run(store().createFile(f)));
+  auto found = run(store().fileById("file-a"));
+  ASSERT_TRUE(found) << errorOf(found);
+  EXPECT_EQ(found->room_id, room.id);
+  EXPECT_EQ(found->uploader, alice.id);
+  EXPECT_EQ(found->sealed_name, f.sealed_name);
+  EXPECT_EQ(found->size, 123456u);
+  EXPECT_EQ(found->mime, "image/png");
+  EXPECT_EQ(found->image_width, 800);
+  EXPECT_EQ(found->image_height, 600);
+  EXPECT_EQ(found->thumb_size, 4321u);
+  EXPECT_EQ(found->key_version, 3u);
+  EXPECT_EQ(found->created_at, 5000);
+  EXPECT_EQ(found->message_seq, 0);
+  EXPECT_EQ(codeOf(run(store().fileById("file-b"))), Code::not_found);
+  EXPECT_EQ(codeOf(run(store().createFile(f))), Code::conflict);
+  EXPECT_EQ(codeOf(run(store().createFile(fileRecord("file-c", room.id + 50, alice.id)))),
+            Code::not_found);
+
+  send(room.id, alice.id, "before");
+  ASSERT_TRUE(run(store().createFile(fileRecord("file-b", room.id, alice.id))));
+  AppendRequest req = message(room.id, alice.id, "with-files");
+  req.file_ids = {"file-b", "file-a"};
+  auto sent = run(store().append(req));
+  ASSERT_TRUE(sent) << errorOf(sent);
+  EXPECT_EQ(sent->event.seq, 2);
+  EXPECT_EQ(run(store().fileById("file-a"))->message_seq, 2);
+  auto attached = run(store().filesOfMessage(room.id, 2));
+  ASSERT_TRUE(attached) << errorOf(attached);
+  ASSERT_EQ(attached->size(), 2u);
+  EXPECT_EQ((*attached)[0].id, "file-a");
+  EXPECT_EQ((*attached)[1].id, "file-b");
+  EXPECT_TRUE(run(store().filesOfMessage(room.id, 1))->empty());
+
+  // A retry returns the original without re-checking its (now attached) files.
+  auto retry = run(store().append(req));
+  ASSERT_TRUE(retry) << errorOf(retry);
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->event.seq, 2);
+}
+
+TEST_P(StoreContract, AttachingRefusesFilesThatAreNotTheSendersUnattachedUploadsInTheRoom) {
+  User alice = user("alice");
+  User bob = user("bob");
+  Room room = group(alice.id);
+  Room other = group(alice.id, false, "other");
+  ASSERT_TRUE(run(store().addMember(room.id, bob.id, Role::member, 1)));
+  ASSERT_TRUE(run(store().createFile(fileRecord("mine", room.id, alice.id))));
+  ASSERT_TRUE(run(store().createFile(fileRecord("bobs", room.id, bob.id))));
+  ASSERT_TRUE(run(store().createFile(fileRecord("elsewhere", other.id, alice.id))));
+  ASSERT_TRUE(run(store().createFile(fileRecord("used", room.id, alice.id))));
+  AppendRequest first = message(room.id, alice.id, "first");
+  first.file_ids = {"used"};
+  ASSERT_TRUE(run(store().append(first)));
+
+  const std::vector<std::vector<std::string>> refused = {
+      {"bobs"}, {"elsewhere"}, {"used"}, {"nope"}, {"mine", "nope"}, {"mine", "mine"}};
+  for (const auto& ids : refused) {
+    AppendRequest req = message(room.id, alice.id, "try-" + std::to_string(next_event_));
+    req.file_ids = ids;
+    EXPECT_EQ(codeOf(run(store().append(req))), Code::invalid_file) << ids.front();
+  }
+  EXPECT_EQ(run(store().roomById(room.id))->last_seq, 1);  // nothing was appended
+  EXPECT_EQ(run(store().fileById("mine"))->message_seq, 0);
+  EXPECT_EQ(run(store().fileById("bobs"))->message_seq, 0);
+
+  AppendRequest ok = message(room.id, alice.id, "ok");
+  ok.file_ids = {"mine"};
+  ASSERT_TRUE(run(store().append(ok)));
+  EXPECT_EQ(run(store().fileById("mine"))->message_seq, 2);
+}
+
+TEST_P(StoreContract, ConcurrentSendsAttachAFileOnlyOnce) {
+  constexpr int kSenders = 8;
+  User alice = user("alice");
+  Room room = group(alice.id);
+  ASSERT_TRUE(run(store().createFile(fileRecord("contested", room.id, alice.id))));
+  std::vector<Task<Result<AppendResult>>> tasks;
+  for (int i = 0; i < kSenders; ++i) {
+    AppendRequest req = message(room.id, alice.id, "c" + std::to_string(i));
+    req.file_ids = {"contested"};
+    tasks.push_back(store().append(req));
+  }
+  int won = 0;
+  for (auto& r : runAll(std::move(tasks))) {
+    if (r) {
+      ++won;
+    } else {
+      EXPECT_EQ(r.error().code, Code::invalid_file) << errorOf(r);
+    }
+  }
+  EXPECT_EQ(won, 1);
+  EXPECT_EQ(run(store().roomById(room.id))->last_seq, 1);
+  EXPECT_EQ(run(store().fileById("contested"))->message_seq, 1);
+}
+
+TEST_P(StoreContract, DeletingAMessageDeletesItsFilesRows) {
+  User alice = user("alice");
+  Room room = group(alice.id);
+  ASSERT_TRUE(run(store().createFile(fileRecord("f1", room.id, alice.id))));
+  ASSERT_TRUE(run(store().createFile(fileRecord("f2", room.id, alice.id))));
+  AppendRequest req = message(room.id, alice.id, "m");
+  req.file_ids = {"f1"};
+  auto sent = run(store().append(req));
+  ASSERT_TRUE(sent) << errorOf(sent);
+  auto del = run(store().append(change(EventKind::del, room.id, alice.id, sent->event.seq)));
+  ASSERT_TRUE(del) << errorOf(del);
+  EXPECT_EQ(codeOf(run(store().fileById("f1"))), Code::not_found);
+  EXPECT_TRUE(run(store().filesOfMessage(room.id, sent->event.seq))->empty());
+  EXPECT_TRUE(run(store().fileById("f2")));  // not attached to it: kept
+}
+
+TEST_P(StoreContract, UnattachedFilesAreListedOldestFirstAndDeletedOnlyWhileUnattached) {
+  User alice = user("alice");
+  Room room = group(alice.id);
+  ASSERT_TRUE(run(store().createFile(fileRecord("old2", room.id, alice.id, 200))));
+  ASSERT_TRUE(run(store().createFile(fileRecord("old1", room.id, alice.id, 100))));
+  ASSERT_TRUE(run(store().createFile(fileRecord("oldused", room.id, alice.id, 150))));
+  ASSERT_TRUE(run(store().createFile(fileRecord("new", room.id, alice.id, 900))));
+  AppendRequest req = message(room.id, alice.id, "m");
+  req.file_ids = {"oldused"};
+  ASSERT_TRUE(run(store().append(req)));
+
+  auto list = run(store().unattachedFiles(500, 10));
+  ASSERT_TRUE(list) << errorOf(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, "old1");
+  EXPECT_EQ((*list)[1].id, "old2");
+  EXPECT_EQ(run(store().unattachedFiles(500, 1))->size(), 1u);
+
+  EXPECT_EQ(codeOf(run(store().deleteUnattachedFile("oldused"))), Code::not_found);
+  EXPECT_TRUE(run(store().fileById("oldused")));
+  ASSERT_TRUE(run(store().deleteUnattachedFile("old1")));
+  EXPECT_EQ(codeOf(run(store().deleteUnattachedFile("old1"))), Code::not_found);
+  EXPECT_EQ(codeOf(run(store().fileById("old1"))), Code::not_found);
+  EXPECT_EQ(run(store().unattachedFiles(500, 10))->size(), 1u);
+}
+
 }  // namespace parley::store_contract
