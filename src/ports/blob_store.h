@@ -84,12 +84,12 @@ class BlobStore {
 
   virtual boost::asio::awaitable<Status> remove(std::string key) = 0;
 
-  // Up to `limit` objects whose key starts with `prefix` and whose modified_ms is before
-  // `before_ms`, in key order (for cleaning up uploads that were never attached). A caller
-  // that removes what it got and asks again makes progress; the order is not otherwise
-  // meaningful.
+  // Up to `limit` objects whose key starts with `prefix`, sorts after `start_after` (empty:
+  // from the first) and whose modified_ms is before `before_ms`, in key order (for cleaning
+  // up uploads that were never attached). A caller that keeps some of what it got pages on
+  // by passing the last key it saw as `start_after`.
   virtual boost::asio::awaitable<Result<std::vector<BlobInfo>>> listOlderThan(
-      std::string prefix, std::int64_t before_ms, std::size_t limit) = 0;
+      std::string prefix, std::int64_t before_ms, std::size_t limit, std::string start_after) = 0;
 };
 
 using BlobStorePtr = std::unique_ptr<BlobStore>;

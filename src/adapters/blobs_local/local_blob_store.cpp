@@ -125,11 +125,11 @@ class LocalBlobStore final : public BlobStore {
     co_return Status{};
   }
 
-  boost::asio::awaitable<Result<std::vector<BlobInfo>>> listOlderThan(std::string prefix,
-                                                                      std::int64_t before_ms,
-                                                                      std::size_t limit) override {
+  boost::asio::awaitable<Result<std::vector<BlobInfo>>> listOlderThan(
+      std::string prefix, std::int64_t before_ms, std::size_t limit,
+      std::string start_after) override {
     if (!isValidBlobPrefix(prefix)) co_return makeError(Code::bad_request, "invalid blob prefix");
-    co_return scan(prefix, before_ms, limit);
+    co_return scan(prefix, before_ms, limit, start_after);
   }
 
  private:
@@ -161,7 +161,7 @@ class LocalBlobStore final : public BlobStore {
   }
 
   Result<std::vector<BlobInfo>> scan(const std::string& prefix, std::int64_t before_ms,
-                                     std::size_t limit) const {
+                                     std::size_t limit, const std::string& start_after) const {
     std::vector<BlobInfo> out;
     std::error_code ec;
     fs::directory_iterator it(objects_, ec);
@@ -169,6 +169,7 @@ class LocalBlobStore final : public BlobStore {
     for (const auto& entry : it) {
       std::string key = keyOf(entry.path().filename().string());
       if (key.compare(0, prefix.size(), prefix) != 0 || !isValidBlobKey(key)) continue;
+      if (!start_after.empty() && key <= start_after) continue;
       auto info = statPath(key, entry.path());
       if (!info || info->modified_ms >= before_ms) continue;  // removed meanwhile, or too new
       out.push_back(std::move(*info));

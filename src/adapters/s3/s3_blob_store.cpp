@@ -178,7 +178,8 @@ class S3BlobStore final : public BlobStore {
   }
 
   Task<Result<std::vector<BlobInfo>>> listOlderThan(std::string prefix, std::int64_t before_ms,
-                                                    std::size_t limit) override {
+                                                    std::size_t limit,
+                                                    std::string start_after) override {
     if (!isValidBlobPrefix(prefix)) co_return makeError(Code::bad_request, "invalid blob prefix");
     std::vector<BlobInfo> out;
     std::string token;
@@ -186,6 +187,7 @@ class S3BlobStore final : public BlobStore {
       Call call{"list", "GET", "", {{"list-type", "2"}, {"prefix", prefix}, {"max-keys", "1000"}},
                 {},     {}};
       if (!token.empty()) call.query.emplace_back("continuation-token", token);
+      if (!start_after.empty()) call.query.emplace_back("start-after", start_after);
       Result<HttpResponse> r = co_await send(call);
       if (!ok(r)) co_return s3Error(call, r);
       for (const std::string& entry : xmlElements(r->body, "Contents")) {

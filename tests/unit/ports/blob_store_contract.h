@@ -98,8 +98,9 @@ class BlobStoreContract : public ::testing::TestWithParam<BlobStoreFactory> {
   Result<std::string> readAll(const std::string& k) { return read(k, 0, 1ull << 40); }
 
   std::vector<std::string> keysOlderThan(const std::string& prefix, std::int64_t before,
-                                         std::size_t limit = 1000) {
-    auto got = await(store_->listOlderThan(prefix, before, limit));
+                                         std::size_t limit = 1000,
+                                         const std::string& start_after = "") {
+    auto got = await(store_->listOlderThan(prefix, before, limit, start_after));
     EXPECT_TRUE(got) << (got ? "" : got.error().message);
     std::vector<std::string> keys;
     if (got) {
@@ -222,6 +223,10 @@ TEST_P(BlobStoreContract, ListOlderThanFiltersByPrefixAndAge) {
   EXPECT_TRUE(keysOlderThan(key("up/"), nowMs() - 3600 * 1000).empty());
   EXPECT_EQ(keysOlderThan(key("up/"), future, 2).size(), 2u);
   EXPECT_EQ(keysOlderThan(prefix_, future).size(), 4u);
+  // Paging past kept objects: start after the last key seen.
+  EXPECT_EQ(keysOlderThan(key("up/"), future, 2, key("up/1")),
+            (std::vector<std::string>{key("up/2"), key("up/3")}));
+  EXPECT_TRUE(keysOlderThan(key("up/"), future, 2, key("up/3")).empty());
   // Cleanup loop: remove what was listed, list again.
   for (const auto& k : keysOlderThan(key("up/"), future)) {
     EXPECT_TRUE(await(store_->remove(k)));
@@ -245,7 +250,7 @@ TEST_P(BlobStoreContract, KeysOutsideTheGrammarAreRefused) {
     ASSERT_FALSE(d) << bad;
     EXPECT_EQ(d.error().code, Code::bad_request);
   }
-  auto l = await(store_->listOlderThan("../", nowMs(), 10));
+  auto l = await(store_->listOlderThan("../", nowMs(), 10, ""));
   ASSERT_FALSE(l);
   EXPECT_EQ(l.error().code, Code::bad_request);
 }

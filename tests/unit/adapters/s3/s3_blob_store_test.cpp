@@ -80,7 +80,7 @@ TEST(S3BlobStore, VirtualHostedAddressingIsSignedAndServed) {
   auto got = await(path_store->read(key, 0, 100));
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(*got, "addressed by host name");
-  auto listed = await(store->listOlderThan(key, blob_contract::nowMs() + 3600000, 10));
+  auto listed = await(store->listOlderThan(key, blob_contract::nowMs() + 3600000, 10, ""));
   ASSERT_TRUE(listed) << listed.error().message;
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ(listed->front().key, key);
