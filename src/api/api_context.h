@@ -8,6 +8,7 @@
 
 #include "ports/store.h"
 #include "service/accounts.h"
+#include "service/files.h"
 #include "service/hub.h"
 #include "service/limits.h"
 #include "service/messages.h"
@@ -33,6 +34,7 @@ struct ApiContext {
   PresenceService& presence;
   Hub& hub;
   Store& store;
+  FilesService& files;
   const ServiceLimits& limits;
   EdgeLimits edge;
   std::vector<std::string> allowed_origins;  // exact "scheme://host[:port]" strings

@@ -44,6 +44,21 @@ Result<std::optional<bool>> optBool(const json::object& o, std::string_view key)
   return std::optional<bool>(it->value().get_bool());
 }
 
+Result<std::vector<std::string>> optStringList(const json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  const json::value* v = o.if_contains(key);
+  if (!v || v->is_null()) return out;
+  const json::array* a = v->if_array();
+  if (!a) return makeError(Code::bad_request, std::string(key) + " must be a list of strings");
+  for (const auto& e : *a) {
+    if (!e.is_string()) {
+      return makeError(Code::bad_request, std::string(key) + " must be a list of strings");
+    }
+    out.emplace_back(e.get_string());
+  }
+  return out;
+}
+
 Result<std::string> reqString(const json::object& o, std::string_view key) {
   auto v = optString(o, key);
   if (!v) return v.error();

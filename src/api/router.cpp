@@ -121,6 +121,11 @@ Awaitable<Result<AuthContext>> Router::authenticate(Call& call) {
   co_return co_await ctx_.accounts.authenticate(token, call.req.remote_ip);
 }
 
+Awaitable<Result<AuthContext>> Router::authenticateRequest(HttpRequest& req) {
+  Call call{req, {}, {}, std::nullopt};
+  co_return co_await authenticate(call);
+}
+
 Awaitable<HttpResponse> Router::handle(HttpRequest req) {
   metrics().http_requests.inc();
   Call call{req, {}, {}, std::nullopt};
@@ -388,12 +393,15 @@ Awaitable<Result<HttpResponse>> Router::messageRoutes(Call& call) {
   if (call.is("POST", {"rooms", "*", "messages"})) {
     auto cmid = reqString(*body, "client_msg_id");
     if (!cmid) co_return cmid.error();
-    auto text = reqString(*body, "text");
+    auto text = optString(*body, "text");
     if (!text) co_return text.error();
     auto reply_to = optInt(*body, "reply_to");
     if (!reply_to) co_return reply_to.error();
-    auto sent = co_await messages.send(me, *room_id, std::move(*cmid), std::move(*text),
-                                       reply_to->value_or(0));
+    auto files = optStringList(*body, "files");
+    if (!files) co_return files.error();
+    std::string text_value = text->value_or("");  // named: see room_keys.cpp on g++ 12
+    auto sent = co_await messages.send(me, *room_id, std::move(*cmid), std::move(text_value),
+                                       reply_to->value_or(0), std::move(*files));
     if (!sent) co_return sent.error();
     co_return jsonResponse(sent->duplicate ? 200 : 201, {{"message", codec::event(sent->event)}});
   }

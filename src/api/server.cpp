@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include <tuple>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,8 +10,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <stdexcept>
+#include <boost/json/serialize.hpp>
 
 #include "api/json_input.h"
+#include "service/codec.h"
 #include "api/static_files.h"
 #include "api/websocket_session.h"
 #include "core/log.h"
@@ -97,7 +101,8 @@ HttpResponse plain(int status, std::string body, std::string type = "text/plain;
 }
 
 // The proxy appends the address it saw last: only that entry is not the client's own claim.
-std::string clientAddress(const http::request<http::string_body>& req, const std::string& peer,
+template <class Fields>
+std::string clientAddress(const http::request_header<Fields>& req, const std::string& peer,
                           bool trust_forwarded_for) {
   if (!trust_forwarded_for) return peer;
   std::string_view xff = req["X-Forwarded-For"];
@@ -119,7 +124,202 @@ HttpResponse errorResponse(const Error& e) {
   return r;
 }
 
+
+// The request as the router sees it (its body, if any, is read separately).
+template <class Fields>
+HttpRequest routerRequest(const http::request_header<Fields>& req, const std::string& host,
+                          const std::string& client_ip) {
+  return HttpRequest{std::string(req.method_string()),
+                     std::string(req.target()),
+                     std::string(req[http::field::authorization]),
+                     std::string(req[http::field::cookie]),
+                     std::string(req[http::field::origin]),
+                     host,
+                     {},
+                     client_ip};
+}
+
+template <class Stream>
+asio::awaitable<bool> writeResponse(Stream& stream, HttpResponse&& out, unsigned version,
+                                    bool keep_alive) {
+  auto res = toBeast(std::move(out), version, keep_alive);
+  auto [ec, n] = co_await http::async_write(stream, res, kTuple);
+  co_return !ec && keep_alive;
+}
+
+// Answers an upload that will not be read to its end, then closes the connection gently:
+// the client may still be sending, and closing with unread bytes would reset the
+// connection before it reads the answer. Reads (and drops) a bounded amount meanwhile.
+template <class Stream>
+asio::awaitable<bool> refuseUpload(Stream& stream, HttpResponse&& out, unsigned version) {
+  co_await writeResponse(stream, std::move(out), version, false);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  std::string sink(64 * 1024, '\0');
+  std::size_t dropped = 0;
+  stream.expires_after(std::chrono::seconds(5));
+  while (dropped < 16 * 1024 * 1024) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+    if (ec) break;
+    dropped += n;
+  }
+  co_return false;
+}
+
+// An upload's body, read from the socket piece by piece into a fixed buffer: the file is
+// never held whole. Read errors abort the upload (the client went away or stalled).
+template <class Stream, class Buffer>
+class RequestBodySource final : public BlobSource {
+ public:
+  RequestBodySource(Stream& stream, Buffer& buffer, http::request_parser<http::buffer_body>& p)
+      : stream_(stream), buffer_(buffer), parser_(p), piece_(kPieceBytes, '\0') {}
+
+  asio::awaitable<Result<std::string>> next() override {
+    while (!parser_.is_done()) {
+      parser_.get().body().data = piece_.data();
+      parser_.get().body().size = piece_.size();
+      stream_.expires_after(std::chrono::seconds(30));
+      auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser_, kTuple);
+      if (ec && ec != http::error::need_buffer) {
+        co_return makeError(Code::bad_request, "the upload was cut short: " + ec.message());
+      }
+      const std::size_t got = piece_.size() - parser_.get().body().size;
+      if (got > 0) co_return std::string(piece_.data(), got);
+    }
+    co_return std::string();
+  }
+
+ private:
+  static constexpr std::size_t kPieceBytes = 256 * 1024;
+  Stream& stream_;
+  Buffer& buffer_;
+  http::request_parser<http::buffer_body>& parser_;
+  std::string piece_;
+};
+
 }  // namespace
+
+template <class Stream, class Buffer, class HeaderParser>
+asio::awaitable<bool> Server::uploadFile(Stream& stream, Buffer& buffer, HeaderParser& head,
+                                         const FileRoute& route, const std::string& client_ip) {
+  metrics().http_requests.inc();
+  const auto& header = head.get();
+  const unsigned version = header.version();
+  std::string host(header[http::field::host]);
+  HttpRequest r = routerRequest(header, host, client_ip);
+  // Refusals before the body is read close the connection: the unread body cannot be
+  // told from the next request.
+  auto auth = co_await router_.authenticateRequest(r);
+  if (!auth) co_return co_await refuseUpload(stream, errorResponse(auth.error()), version);
+  auto name = uploadName(r.target);
+  if (!name) co_return co_await refuseUpload(stream, errorResponse(name.error()), version);
+  if (head.content_length() && *head.content_length() > ctx_.files.limits().max_upload) {
+    metrics().upload_failures.inc();
+    Error big{Code::payload_too_large, "the file is larger than the upload limit"};
+    co_return co_await refuseUpload(stream, errorResponse(big), version);
+  }
+  if (beast::iequals(header[http::field::expect], "100-continue")) {
+    http::response<http::empty_body> go_on{http::status::continue_, version};
+    auto [ec, n] = co_await http::async_write(stream, go_on, kTuple);
+    if (ec) co_return false;
+  }
+  http::request_parser<http::buffer_body> body_parser(std::move(head));
+  body_parser.body_limit(boost::none);  // the service counts bytes against --max-upload
+  RequestBodySource<Stream, Buffer> source(stream, buffer, body_parser);
+  std::string file_name = std::move(*name);
+  auto file = co_await ctx_.files.upload(auth->user, route.room, std::move(file_name), source);
+  const bool complete = body_parser.is_done();
+  HttpResponse out;
+  if (file) {
+    out.status = 201;
+    out.body = boost::json::serialize(boost::json::object{{"file", codec::file(*file)}});
+  } else {
+    out = errorResponse(file.error());
+  }
+  if (!complete) co_return co_await refuseUpload(stream, std::move(out), version);
+  const bool keep_alive = body_parser.get().keep_alive() && !stopping_;
+  co_return co_await writeResponse(stream, std::move(out), version, keep_alive);
+}
+
+template <class Stream, class Request>
+asio::awaitable<bool> Server::serveFile(Stream& stream, const Request& req, const FileRoute& route,
+                                        const std::string& client_ip) {
+  metrics().http_requests.inc();
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive() && !stopping_;
+  std::string host(req[http::field::host]);
+  HttpRequest r = routerRequest(req, host, client_ip);
+  auto auth = co_await router_.authenticateRequest(r);
+  if (!auth) co_return co_await writeResponse(stream, errorResponse(auth.error()), version, keep_alive);
+  std::string id = route.id;
+  auto opened = co_await ctx_.files.open(auth->user.id, route.room, std::move(id),
+                                         route.kind == FileRoute::Kind::thumbnail);
+  if (!opened) {
+    co_return co_await writeResponse(stream, errorResponse(opened.error()), version, keep_alive);
+  }
+  const std::uint64_t size = opened->size;
+  const RangeRequest range = parseRange(req[http::field::range], size);
+  auto headers = fileHeaders(*opened, wantsDownload(r.target));
+  if (range.kind == RangeRequest::Kind::unsatisfiable) {
+    HttpResponse refusal = errorResponse({Code::bad_request, "range not satisfiable"});
+    refusal.status = 416;
+    refusal.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    co_return co_await writeResponse(stream, std::move(refusal), version, keep_alive);
+  }
+  const bool partial = range.kind == RangeRequest::Kind::partial;
+  const std::uint64_t offset = partial ? range.offset : 0;
+  const std::uint64_t length = partial ? range.length : size;
+
+  // The first piece is opened before any byte is sent, so a damaged file is answered with
+  // a clean 500 rather than a cut response.
+  FileReader reader = ctx_.files.reader(std::move(*opened), offset, length);
+  std::string piece;
+  if (req.method() != http::verb::head) {
+    auto first = co_await reader.next();
+    if (!first) co_return co_await writeResponse(stream, errorResponse(first.error()), version, keep_alive);
+    piece = std::move(*first);
+  }
+  http::response<http::buffer_body> res{partial ? http::status::partial_content : http::status::ok,
+                                        version};
+  res.set(http::field::server, "parley");
+  res.set("X-Content-Type-Options", "nosniff");
+  for (auto& [k, v] : headers) res.set(k, v);
+  if (partial) {
+    res.set(http::field::content_range, "bytes " + std::to_string(offset) + "-" +
+                                            std::to_string(offset + length - 1) + "/" +
+                                            std::to_string(size));
+  }
+  res.content_length(length);
+  res.keep_alive(keep_alive);
+  metrics().downloads.inc();
+  http::response_serializer<http::buffer_body> sr(res);
+  stream.expires_after(std::chrono::seconds(30));
+  if (auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple); ec) co_return false;
+  if (req.method() == http::verb::head) co_return keep_alive;
+  while (!piece.empty()) {
+    res.body().data = piece.data();
+    res.body().size = piece.size();
+    res.body().more = true;
+    stream.expires_after(std::chrono::seconds(30));
+    auto [ec, n] = co_await http::async_write(stream, sr, kTuple);
+    if (ec && ec != http::error::need_buffer) co_return false;
+    metrics().download_bytes.inc(piece.size());
+    auto next = co_await reader.next();
+    if (!next) {
+      // Headers are out: all that is left is to cut the response short.
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream.socket().close(ignored);
+      co_return false;
+    }
+    piece = std::move(*next);
+  }
+  res.body().data = nullptr;
+  res.body().size = 0;
+  res.body().more = false;
+  auto [ec, n] = co_await http::async_write(stream, sr, kTuple);
+  co_return !ec && keep_alive;
+}
 
 asio::awaitable<void> Server::session(tcp::socket socket, std::size_t shard) {
   beast::error_code ignored;
@@ -130,11 +330,32 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::size_t shard) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(ctx_.edge.max_body);
-    parser.header_limit(16 * 1024);
+    // The header first: an upload's body is streamed, everything else is read whole.
+    http::request_parser<http::empty_body> head;
+    head.header_limit(16 * 1024);
+    head.body_limit(boost::none);  // limits are set once the route is known
     stream.expires_after(std::chrono::seconds(30));
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+    if (auto [hec, hn] = co_await http::async_read_header(stream, buffer, head, kTuple); hec) {
+      break;
+    }
+    std::string head_ip = clientAddress(head.get(), remote_ip, ctx_.edge.trust_forwarded_for);
+    std::string_view head_path = head.get().target();
+    head_path = head_path.substr(0, head_path.find('?'));
+    auto file_route = matchFileRoute(head.get().method_string(), head_path);
+    if (file_route && file_route->kind == FileRoute::Kind::upload) {
+      if (!co_await uploadFile(stream, buffer, head, *file_route, head_ip)) break;
+      continue;
+    }
+    // The header parser checked no Content-Length (an upload's may be large): check it here,
+    // as the string parser only counts chunked bodies against its limit from now on.
+    http::request_parser<http::string_body> parser(std::move(head));
+    parser.body_limit(ctx_.edge.max_body);
+    beast::error_code ec;
+    if (parser.content_length() && *parser.content_length() > ctx_.edge.max_body) {
+      ec = http::error::body_limit;
+    } else {
+      std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, parser, kTuple);
+    }
     if (ec == http::error::body_limit) {
       auto res = toBeast(errorResponse({Code::payload_too_large, "request body is over the limit"}),
                          11, false);
@@ -168,6 +389,10 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::size_t shard) {
       break;
     }
 
+    if (file_route) {
+      if (!co_await serveFile(stream, req, *file_route, client_ip)) break;
+      continue;
+    }
     HttpResponse out;
     if (path.starts_with("/api/")) {
       HttpRequest r{std::string(req.method_string()),

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "api/api_context.h"
+#include "api/files_http.h"
 #include "api/router.h"
 #include "api/session_registry.h"
 
@@ -30,6 +31,14 @@ class Server {
  private:
   boost::asio::awaitable<void> acceptLoop();
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, std::size_t shard);
+  // The streamed file routes (files_http.h); each returns whether the connection may be
+  // kept for another request.
+  template <class Stream, class Buffer, class HeaderParser>
+  boost::asio::awaitable<bool> uploadFile(Stream& stream, Buffer& buffer, HeaderParser& head,
+                                          const FileRoute& route, const std::string& client_ip);
+  template <class Stream, class Request>
+  boost::asio::awaitable<bool> serveFile(Stream& stream, const Request& req,
+                                         const FileRoute& route, const std::string& client_ip);
 
   boost::asio::io_context& ioc_;
   ApiContext& ctx_;

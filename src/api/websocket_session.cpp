@@ -371,13 +371,16 @@ awaitable<void> WebSocketSession::handleFrame(const std::string& text) {
   const User& me = auth_.user;
   if (*type == "send") {
     auto cmid = reqString(*frame, "client_msg_id");
-    auto body = reqString(*frame, "text");
+    auto body = optString(*frame, "text");
     auto reply_to = optInt(*frame, "reply_to");
+    auto files = optStringList(*frame, "files");
     if (!cmid) co_return replyError(cmid.error(), req);
     if (!body) co_return replyError(body.error(), req);
     if (!reply_to) co_return replyError(reply_to.error(), req);
-    auto sent =
-        co_await ctx_.messages.send(me, *room, *cmid, std::move(*body), reply_to->value_or(0));
+    if (!files) co_return replyError(files.error(), req);
+    std::string text = body->value_or("");  // named: g++ 12 and temporaries in co_await
+    auto sent = co_await ctx_.messages.send(me, *room, *cmid, std::move(text),
+                                            reply_to->value_or(0), std::move(*files));
     if (!sent) co_return replyError(sent.error(), req);
     json::object a = ack(sent->event.meta.seq);
     a["client_msg_id"] = *cmid;

@@ -22,6 +22,9 @@ po::options_description describe() {
     ("db", po::value<std::string>()->default_value(""), "store URL: postgresql://user:pass@host:port/db, or sqlite:PATH (default: SQLite at <data-dir>/parley.db)")
     ("redis", po::value<std::string>()->default_value(""), "redis://host:port[/db] for the bus and cache shared by several nodes (default: in-process, one node)")
     ("keyring", po::value<std::string>()->default_value(""), "keyring file holding the master key (default: <data-dir>/keyring.json); every node of a deployment must use the same keys")
+    ("blobs", po::value<std::string>()->default_value(""), "where files are kept: a directory, or s3://ACCESS:SECRET@HOST[:PORT]/BUCKET[?region=R&style=path|virtual&part_mib=N] (default: <data-dir>/blobs); every node of a deployment must share it")
+    ("max-upload", po::value<std::uint64_t>()->default_value(100ull * 1024 * 1024), "largest file upload, bytes (larger ones get 413 and nothing is kept)")
+    ("upload-ttl", po::value<long>()->default_value(86400), "seconds an upload may stay unattached to a message before it is deleted")
     ("presence-lease-ms", po::value<long>()->default_value(30000), "how long a node's presence lease lasts; renewed every third of it (a dead node's users show offline after about this long)")
     ("trust-forwarded-for", po::bool_switch(), "behind a proxy: take the client address (login limits, audit) from the last X-Forwarded-For entry")
     ("no-migrate", po::bool_switch(), "do not apply schema migrations at start (run `parley migrate`); refuse an older schema")
@@ -130,6 +133,9 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   c.edge.trust_forwarded_for = vm["trust-forwarded-for"].as<bool>();
   c.presence_lease_ms = std::max(300L, vm["presence-lease-ms"].as<long>());
   c.keyring = vm["keyring"].as<std::string>();
+  c.blobs = vm["blobs"].as<std::string>();
+  c.files.max_upload = vm["max-upload"].as<std::uint64_t>();
+  c.files.upload_ttl_ms = std::max(1L, vm["upload-ttl"].as<long>()) * 1000;
   c.static_dir = vm["static-dir"].as<std::string>();
   if (vm.count("allowed-origin"))
     c.allowed_origins = vm["allowed-origin"].as<std::vector<std::string>>();

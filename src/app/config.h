@@ -8,6 +8,7 @@
 
 #include "api/api_context.h"
 #include "core/error.h"
+#include "service/files.h"
 #include "service/limits.h"
 
 namespace parley::app {
@@ -20,6 +21,8 @@ struct Config {
   std::string redis_url;  // empty: in-process bus and cache (one node only)
   bool migrate = true;    // apply missing schema steps at start
   std::string keyring;    // empty: <data_dir>/keyring.json; nodes of one deployment share it
+  std::string blobs;      // empty: a local directory <data_dir>/blobs; else a path or s3://...
+  FileLimits files;
   std::string static_dir;
   std::vector<std::string> allowed_origins;
   int threads = 0;  // 0: one per core

@@ -4,21 +4,27 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <thread>
 
+#include "adapters/blobs_local/local_blob_store.h"
 #include "adapters/keyring/local_keyring.h"
 #include "adapters/memory/inproc_bus.h"
 #include "adapters/memory/memory_cache.h"
 #include "adapters/postgres/postgres_store.h"
 #include "adapters/redis/redis_bus.h"
 #include "adapters/redis/redis_cache.h"
+#include "adapters/s3/s3_blob_store.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "api/server.h"
 #include "app/config.h"
@@ -27,6 +33,7 @@
 #include "crypto/random.h"
 #include "ports/clock.h"
 #include "service/accounts.h"
+#include "service/files.h"
 #include "service/hub.h"
 #include "service/messages.h"
 #include "service/presence.h"
@@ -70,6 +77,31 @@ int fail(const std::string& what, const Error& e) {
   log::error("startup_failed", {{"step", what}, {"error", e.message}});
   std::cerr << "parley: " << what << ": " << e.message << "\n";
   return 1;
+}
+
+Result<BlobStorePtr> openBlobs(const app::Config& cfg) {
+  if (cfg.blobs.rfind("s3://", 0) == 0) {
+    auto s3cfg = s3::parseS3Url(cfg.blobs);
+    if (!s3cfg) return s3cfg.error();
+    return s3::makeS3BlobStore(std::move(*s3cfg));
+  }
+  std::filesystem::path dir = cfg.blobs.empty() ? std::filesystem::path(cfg.data_dir) / "blobs"
+                                                : std::filesystem::path(cfg.blobs);
+  return blobs_local::makeLocalBlobStore(dir);
+}
+
+// Removes expired unattached uploads and orphan blobs, every tenth of the TTL (at least
+// every second, at most every hour).
+asio::awaitable<void> sweepLoop(FilesService& files, Millis ttl_ms) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const Millis every = std::clamp<Millis>(ttl_ms / 10, 1000, 3600 * 1000);
+  for (;;) {
+    timer.expires_after(std::chrono::milliseconds(every));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    auto swept = co_await files.sweep();
+    if (!swept) log::warn("files_sweep_failed", {{"error", swept.error().message}});
+  }
 }
 
 bool isPostgres(const std::string& url) {
@@ -136,6 +168,8 @@ int serve(app::Config cfg, const char* argv0) {
   if (!keys) return fail("keyring", keys.error());
   auto store = openStore(cfg);
   if (!store) return fail("store", store.error());
+  auto blobs = openBlobs(cfg);
+  if (!blobs) return fail("blobs", blobs.error());
 
   // Declared before everything that holds I/O objects or executors of it, so it is
   // destroyed last: its pending handlers (idle keep-alive connections) go with it.
@@ -158,7 +192,8 @@ int serve(app::Config cfg, const char* argv0) {
 
   UserDirectory users(**store);
   RoomKeys room_keys(**store, **keys);
-  MessageService messages(**store, *cache, *bus, room_keys, users, clock, cfg.limits);
+  FilesService files(**store, **blobs, room_keys, clock, cfg.files);
+  MessageService messages(**store, *cache, *bus, room_keys, users, files, clock, cfg.limits);
 
   AccountService accounts(**store, *cache, *bus, hasher, users, clock, cfg.limits);
   int n = cfg.threads > 0 ? cfg.threads
@@ -174,9 +209,8 @@ int serve(app::Config cfg, const char* argv0) {
       [&hub](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
       [&hub] { hub.onResubscribed(); });
 
-  api::ApiContext ctx{accounts,      rooms,    messages,
-                      presence,      hub,      **store,
-                      cfg.limits,    cfg.edge, cfg.allowed_origins,
+  api::ApiContext ctx{accounts, rooms,      messages, presence,           hub,
+                      **store,  files,      cfg.limits, cfg.edge, cfg.allowed_origins,
                       cfg.static_dir};
   api::Server server(*ioc, ctx);
   auto bound = server.listen(cfg.listen_host, cfg.listen_port);
@@ -191,6 +225,9 @@ int serve(app::Config cfg, const char* argv0) {
   ctx.allowed_origins.push_back(url);
   server.start();
   asio::co_spawn(*ioc, presence.heartbeatLoop(), asio::detached);
+  asio::co_spawn(*ioc, sweepLoop(files, cfg.files.upload_ttl_ms), [](std::exception_ptr e) {
+    if (e) log::error("files_sweep_loop_failed");
+  });
   log::info("listening",
             {{"url", url}, {"data_dir", cfg.data_dir}, {"static_dir", cfg.static_dir}});
   std::cout << "parley listening on " << url << std::endl;

@@ -56,6 +56,21 @@ std::string Metrics::render() const {
           logins_locked.value());
   counter(out, "parley_logins_new_network_total", "Logins from a network not seen before.",
           logins_new_network.value());
+  counter(out, "parley_uploads_total", "Files stored.", uploads.value());
+  counter(out, "parley_upload_bytes_total", "Plaintext bytes of the files stored.",
+          upload_bytes.value());
+  counter(out, "parley_upload_failures_total",
+          "Uploads refused or failed after their body started.", upload_failures.value());
+  counter(out, "parley_downloads_total", "File and thumbnail responses started.",
+          downloads.value());
+  counter(out, "parley_download_bytes_total", "Plaintext bytes of files served.",
+          download_bytes.value());
+  counter(out, "parley_thumbnails_refused_total",
+          "Images that got no thumbnail (too many pixels, too large, not decodable).",
+          thumbnails_refused.value());
+  counter(out, "parley_file_integrity_failures_total",
+          "Stored file chunks that failed authentication (never served).",
+          file_integrity_failures.value());
   out +=
       "# HELP parley_errors_total Errors answered, by code.\n# TYPE parley_errors_total counter\n";
   for (std::size_t i = 0; i < errors_.size(); ++i) {

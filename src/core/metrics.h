@@ -61,7 +61,14 @@ struct Metrics {
   Counter logins_failed;       // wrong password or unknown account
   Counter logins_locked;       // refused by a login limit
   Counter logins_new_network;  // successful logins from a network not seen before
-  Histogram send_to_ack;       // from a send's arrival to its ack, seconds
+  Counter uploads;                  // files stored
+  Counter upload_bytes;             // plaintext bytes of the files stored
+  Counter upload_failures;          // uploads refused or failed after the body started
+  Counter downloads;                // file and thumbnail responses started
+  Counter download_bytes;           // plaintext bytes served
+  Counter thumbnails_refused;       // images that got no thumbnail (too large, not decodable)
+  Counter file_integrity_failures;  // stored chunks that failed authentication
+  Histogram send_to_ack;            // from a send's arrival to its ack, seconds
 
   void countError(Code c) noexcept { errors_[static_cast<std::size_t>(c)].inc(); }
   std::string render() const;

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <optional>
 
 namespace parley::codec {
 
@@ -32,8 +33,90 @@ json::object member(const Member& m) {
                       {"last_read_seq", m.last_read_seq}};
 }
 
+json::object file(const FileView& f) {
+  const FileRecord& r = f.record;
+  json::value image = nullptr;
+  if (r.image_width > 0 && r.image_height > 0) {
+    image = json::object{{"width", r.image_width}, {"height", r.image_height}};
+  }
+  return json::object{{"id", r.id},
+                      {"room", r.room_id},
+                      {"name", f.name},
+                      {"size", r.size},
+                      {"mime", r.mime},
+                      {"uploader", r.uploader},
+                      {"created_at", r.created_at},
+                      {"image", std::move(image)},
+                      {"thumbnail", r.thumb_size > 0}};
+}
+
+namespace {
+
+Result<FileView> fileFrom(const json::value& v) {
+  const json::object* o = v.if_object();
+  auto bad = [] { return makeError(Code::internal, "a stored file object does not parse"); };
+  if (!o) return bad();
+  auto str = [&](const char* k) -> const json::string* {
+    const json::value* x = o->if_contains(k);
+    return x ? x->if_string() : nullptr;
+  };
+  auto num = [&](const char* k) -> std::optional<std::int64_t> {
+    const json::value* x = o->if_contains(k);
+    if (x && x->is_int64()) return x->get_int64();
+    if (x && x->is_uint64()) return static_cast<std::int64_t>(x->get_uint64());
+    return std::nullopt;
+  };
+  const json::string* id = str("id");
+  const json::string* name = str("name");
+  const json::string* mime = str("mime");
+  auto room = num("room");
+  auto size = num("size");
+  auto uploader = num("uploader");
+  auto created = num("created_at");
+  if (!id || !name || !mime || !room || !size || !uploader || !created) return bad();
+  FileView f;
+  f.record.id = std::string(*id);
+  f.record.room_id = *room;
+  f.record.size = static_cast<std::uint64_t>(*size);
+  f.record.mime = std::string(*mime);
+  f.record.uploader = *uploader;
+  f.record.created_at = *created;
+  f.name = std::string(*name);
+  if (const json::value* img = o->if_contains("image"); img && img->is_object()) {
+    const json::object& io = img->get_object();
+    if (auto w = io.if_contains("width"); w && w->is_int64()) {
+      f.record.image_width = static_cast<int>(w->get_int64());
+    }
+    if (auto h = io.if_contains("height"); h && h->is_int64()) {
+      f.record.image_height = static_cast<int>(h->get_int64());
+    }
+  }
+  // The object says only whether a thumbnail exists; its size is the row's business.
+  if (const json::value* t = o->if_contains("thumbnail"); t && t->is_bool() && t->get_bool()) {
+    f.record.thumb_size = 1;
+  }
+  return f;
+}
+
+}  // namespace
+
+Result<std::vector<FileView>> filesFrom(const json::value* list) {
+  std::vector<FileView> out;
+  if (!list) return out;
+  const json::array* a = list->if_array();
+  if (!a) return makeError(Code::internal, "stored files are not a list");
+  for (const auto& v : *a) {
+    auto f = fileFrom(v);
+    if (!f) return f.error();
+    out.push_back(std::move(*f));
+  }
+  return out;
+}
+
 json::object event(const Event& e) {
   const StoredEvent& m = e.meta;
+  json::array files;
+  for (const auto& f : e.files) files.push_back(file(f));
   return json::object{{"room", m.room_id},
                       {"seq", m.seq},
                       {"id", m.event_id},
@@ -46,7 +129,8 @@ json::object event(const Event& e) {
                       {"target", m.target},
                       {"created_at", m.created_at},
                       {"edited_at", m.edited_at},
-                      {"deleted", m.deleted}};
+                      {"deleted", m.deleted},
+                      {"files", std::move(files)}};
 }
 
 namespace {
@@ -114,7 +198,13 @@ void appendEvent(std::string& out, const Event& e) {
   appendInt(out, m.created_at);
   out.append(R"(,"edited_at":)");
   appendInt(out, m.edited_at);
-  out.append(m.deleted ? R"(,"deleted":true})" : R"(,"deleted":false})");
+  out.append(m.deleted ? R"(,"deleted":true,"files":[)" : R"(,"deleted":false,"files":[)");
+  // Files are few and rare: their objects go through json::serialize.
+  for (std::size_t i = 0; i < e.files.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append(json::serialize(file(e.files[i])));
+  }
+  out.append("]}");
 }
 
 std::string eventFrame(const Event& e) {

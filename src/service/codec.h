@@ -16,6 +16,11 @@ boost::json::object session(const Session& s, SessionId current);
 boost::json::object room(const Room& r);
 boost::json::object member(const Member& m);
 boost::json::object event(const Event& e);
+// The file object of docs/api.md.
+boost::json::object file(const FileView& f);
+// The inverse of file() for a list of them (as kept in sealed message bodies); a missing
+// value is no files. Code::internal for anything file() would not have made.
+Result<std::vector<FileView>> filesFrom(const boost::json::value* list);
 
 // Frames (docs/protocol.md), serialised.
 std::string eventFrame(const Event& e);

@@ -9,6 +9,8 @@
 #include "crypto/sealer.h"
 #include "service/codec.h"
 #include "service/envelope.h"
+#include "service/message_body.h"
+#include "core/log.h"
 
 namespace parley {
 
@@ -35,10 +37,10 @@ Task<Result<Event>> MessageService::open(StoredEvent e) {
   if (!e.sealed_body.empty()) {
     auto key = co_await keys_.byVersion(e.room_id, e.key_version);
     if (!key) co_return key.error();
-    auto text = crypto::open(key->key, crypto::messageAd(e.room_id, e.event_id, e.key_version),
-                             e.sealed_body);
-    if (!text) co_return text.error();
-    out.text = std::move(*text);
+    auto body = openMessageBody(key->key, e.room_id, e.event_id, e.key_version, e.sealed_body);
+    if (!body) co_return body.error();
+    out.text = std::move(body->text);
+    out.files = std::move(body->files);
     e.sealed_body.clear();
   }
   out.meta = std::move(e);
@@ -91,11 +93,14 @@ void MessageService::publish(const Event& e) {
 
 Task<Result<MessageService::Sent>> MessageService::send(const User& sender, RoomId room,
                                                         std::string client_msg_id, std::string text,
-                                                        Seq reply_to) {
+                                                        Seq reply_to,
+                                                        std::vector<std::string> file_ids) {
   if (client_msg_id.empty() || client_msg_id.size() > limits_.max_client_msg_id) {
     co_return makeError(Code::bad_request, "client_msg_id must be 1 to 64 characters");
   }
-  if (auto ok = checkText(text); !ok) co_return ok.error();
+  if (file_ids.empty() || !text.empty()) {
+    if (auto ok = checkText(text); !ok) co_return ok.error();
+  }
   if (reply_to < 0) co_return makeError(Code::bad_request, "reply_to must be a seq");
   auto member = co_await requireMember(room, sender.id);
   if (!member) co_return member.error();
@@ -103,6 +108,15 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
   std::string rate_key = "send:" + std::to_string(sender.id);
   auto allowed = co_await cache_.hit(rate_key, limits_.send_rate_per_sec, 1000, clock_.now());
   if (!allowed.allowed) co_return makeError(Code::rate_limited, "too many messages; slow down");
+  // Files named are looked up to put their objects in the sealed body. One that is not
+  // the sender's unattached upload here is left to the Store, which refuses the append
+  // with invalid_file, or finds it a retry whose files were attached by the original.
+  MessageBody body{std::move(text), {}};
+  if (!file_ids.empty()) {
+    auto files = co_await files_.forMessage(sender.id, room, file_ids);
+    if (!files) co_return files.error();
+    if (*files) body.files = std::move(**files);
+  }
   auto key = co_await keys_.current(room);
   if (!key) co_return key.error();
 
@@ -115,10 +129,16 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
   req.reply_to = reply_to;
   req.now = clock_.now();
   req.key_version = key->version;
-  req.sealed_body =
-      crypto::seal(key->key, crypto::messageAd(room, req.event_id, key->version), text);
+  req.sealed_body = sealMessageBody(key->key, room, req.event_id, key->version, body);
+  req.file_ids = std::move(file_ids);
+  const bool files_checked = req.file_ids.size() == body.files.size();
   auto appended = co_await store_.append(std::move(req));
   if (!appended) co_return appended.error();
+  if (!appended->duplicate && !files_checked) {
+    // The Store attached files this node saw as not attachable: they cannot have changed
+    // so (ids are random; room, uploader and attachment are fixed once set).
+    log::error("send_attached_unchecked_files", {{"room", room}});
+  }
 
   if (appended->duplicate) {
     auto original = co_await open(std::move(appended->event));
@@ -126,7 +146,8 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
     co_return Sent{std::move(*original), true};
   }
   co_await cache_.appendEvent(appended->event);
-  Event e{std::move(appended->event), std::move(text), sender.username};
+  Event e{std::move(appended->event), std::move(body.text), sender.username,
+          std::move(body.files)};
   e.meta.sealed_body.clear();
   publish(e);
   metrics().messages_sent.inc();
@@ -144,6 +165,16 @@ Task<Result<Event>> MessageService::edit(const User& sender, RoomId room, Seq ta
     co_return makeError(Code::not_found, "no such message");
   }
   if (old->sender != sender.id) co_return makeError(Code::forbidden, "not your message");
+  // The target keeps its files: its new body is sealed with them.
+  MessageBody target_body{text, {}};
+  {
+    auto old_key = co_await keys_.byVersion(room, old->key_version);
+    if (!old_key) co_return old_key.error();
+    auto opened =
+        openMessageBody(old_key->key, room, old->event_id, old->key_version, old->sealed_body);
+    if (!opened) co_return opened.error();
+    target_body.files = std::move(opened->files);
+  }
   auto key = co_await keys_.current(room);
   if (!key) co_return key.error();
 
@@ -158,7 +189,7 @@ Task<Result<Event>> MessageService::edit(const User& sender, RoomId room, Seq ta
   req.sealed_body =
       crypto::seal(key->key, crypto::messageAd(room, req.event_id, key->version), text);
   req.target_sealed_body =
-      crypto::seal(key->key, crypto::messageAd(room, old->event_id, key->version), text);
+      sealMessageBody(key->key, room, old->event_id, key->version, target_body);
   StoredEvent updated = *old;
   updated.sealed_body = req.target_sealed_body;
   updated.key_version = key->version;
@@ -179,6 +210,9 @@ Task<Result<Event>> MessageService::remove(const User& sender, RoomId room, Seq 
   if (!member) co_return member.error();
   auto old = co_await store_.eventAt(room, target);
   if (!old) co_return old.error();
+  // Attached files are fixed, so the list read now is what the delete drops.
+  auto files = co_await store_.filesOfMessage(room, target);
+  if (!files) co_return files.error();
 
   AppendRequest req;
   req.room_id = room;
@@ -197,6 +231,7 @@ Task<Result<Event>> MessageService::remove(const User& sender, RoomId room, Seq 
   co_await cache_.replaceEvent(std::move(tombstone));
   Event e{std::move(appended->event), "", sender.username};
   publish(e);
+  co_await files_.removeBlobs(std::move(*files));
   co_return e;
 }
 

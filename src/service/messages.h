@@ -16,6 +16,7 @@
 #include "ports/clock.h"
 #include "ports/store.h"
 #include "service/event.h"
+#include "service/files.h"
 #include "service/limits.h"
 #include "service/room_keys.h"
 #include "service/users.h"
@@ -25,12 +26,13 @@ namespace parley {
 class MessageService {
  public:
   MessageService(Store& store, Cache& cache, Bus& bus, RoomKeys& keys, UserDirectory& users,
-                 const Clock& clock, const ServiceLimits& limits)
+                 FilesService& files, const Clock& clock, const ServiceLimits& limits)
       : store_(store),
         cache_(cache),
         bus_(bus),
         keys_(keys),
         users_(users),
+        files_(files),
         clock_(clock),
         limits_(limits) {}
 
@@ -38,8 +40,11 @@ class MessageService {
     Event event;
     bool duplicate = false;
   };
+  // `file_ids`: uploads to attach (FilesService); text may then be empty. invalid_file if
+  // any is not an unattached upload of the sender in this room, unless the send is a retry.
   Task<Result<Sent>> send(const User& sender, RoomId room, std::string client_msg_id,
-                          std::string text, Seq reply_to);
+                          std::string text, Seq reply_to,
+                          std::vector<std::string> file_ids = {});
   // Both return the new timeline event (kind edit / delete).
   Task<Result<Event>> edit(const User& sender, RoomId room, Seq target, std::string text);
   Task<Result<Event>> remove(const User& sender, RoomId room, Seq target);
@@ -77,6 +82,7 @@ class MessageService {
   Bus& bus_;
   RoomKeys& keys_;
   UserDirectory& users_;
+  FilesService& files_;
   const Clock& clock_;
   const ServiceLimits& limits_;
   std::mutex typing_mu_;

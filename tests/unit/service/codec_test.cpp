@@ -58,6 +58,29 @@ TEST(CodecTest, EventMatchesBoostJsonForRandomText) {
   }
 }
 
+TEST(CodecTest, EventWithFilesMatchesBoostJson) {
+  Event e = sample("see attached", "alice", "f1");
+  FileView a;
+  a.record = FileRecord{.id = "Xc8AAAAAAAAAAAAAAAAAAA", .room_id = 42, .uploader = 7,
+                        .size = 12345, .mime = "image/png", .image_width = 800,
+                        .image_height = 600, .thumb_size = 99, .created_at = 1'764'000'000'000};
+  a.name = "cat \"1\".png";
+  FileView b = a;
+  b.record.id = "Yd9BBBBBBBBBBBBBBBBBBB";
+  b.record.image_width = 0;
+  b.record.thumb_size = 0;
+  b.name = "notes.txt";
+  e.files = {a, b};
+  EXPECT_EQ(direct(e), viaObject(e));
+  auto parsed = codec::filesFrom(&codec::event(e).at("files"));
+  ASSERT_TRUE(parsed);
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_EQ((*parsed)[0].name, a.name);
+  EXPECT_EQ((*parsed)[0].record.image_height, 600);
+  EXPECT_GT((*parsed)[0].record.thumb_size, 0u);
+  EXPECT_EQ((*parsed)[1].record.thumb_size, 0u);
+}
+
 TEST(CodecTest, FramesAndPagesWrapTheEvents) {
   Event a = sample("hello", "alice", "1");
   Event b = sample("w\u00f6rld \U0001F600", "bob", "2");

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 
+#include "adapters/blobs_local/local_blob_store.h"
 #include "adapters/keyring/local_keyring.h"
 #include "adapters/memory/inproc_bus.h"
 #include "adapters/memory/memory_cache.h"
@@ -15,6 +16,7 @@
 #include "crypto/password_hasher.h"
 #include "ports/clock.h"
 #include "service/accounts.h"
+#include "service/files.h"
 #include "service/hub.h"
 #include "service/messages.h"
 #include "service/presence.h"
@@ -51,7 +53,10 @@ struct TestNode {
   crypto::PasswordHasher hasher{fastHashing()};
   UserDirectory users{*store};
   RoomKeys room_keys{*store, *keys};
-  MessageService messages{*store, *cache, *bus, room_keys, users, clock, limits};
+  BlobStorePtr blobs = blobs_local::makeLocalBlobStore(dir / "blobs").value();
+  FileLimits file_limits;
+  FilesService files{*store, *blobs, room_keys, clock, file_limits};
+  MessageService messages{*store, *cache, *bus, room_keys, users, files, clock, limits};
 
   AccountService accounts{*store, *cache, *bus, hasher, users, clock, limits};
   Hub hub{*bus};

@@ -1,0 +1,143 @@
+// Use cases of files (attachments): upload, authorised download by range, the files a
+// message attaches, removal with their message, and the sweep of uploads never attached.
+//
+// Contents are sealed in 64 KiB chunks (crypto/chunked.h) under the room's current data
+// key as they stream in, and written to the BlobStore as they are sealed: a file is never
+// held whole in memory, and neither the BlobStore nor the Store sees a plaintext byte or
+// name (DESIGN.md invariant 5). Every read checks, at that moment, that the caller is a
+// member of the room and, before the file is attached, its uploader (invariant 6); anyone
+// else gets not_found, as for an id that does not exist.
+//
+// Blob keys are made here from the file id ("files/<id>", "files/<id>.thumb") and never
+// taken from a client. Thread-safe; thumbnails are made on the service's own worker
+// threads, never on the caller's (I/O) thread.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "crypto/chunked.h"
+#include "ports/blob_store.h"
+#include "ports/clock.h"
+#include "ports/store.h"
+#include "service/event.h"
+#include "service/room_keys.h"
+
+namespace parley {
+
+struct FileLimits {
+  std::uint64_t max_upload = 100ull * 1024 * 1024;  // plaintext bytes (--max-upload)
+  Millis upload_ttl_ms = 24LL * 3600 * 1000;        // unattached uploads live this long
+  std::size_t max_name_bytes = 255;
+  std::size_t max_files_per_message = 10;
+  std::uint64_t max_thumbnail_input = 32u << 20;  // larger images get no thumbnail
+  int thumbnail_threads = 1;
+};
+
+// How an upload's bytes are looked at: its type, and a thumbnail of an image. The node
+// wires src/media in; without it every file is application/octet-stream with no thumbnail.
+struct FileInspector {
+  struct Thumbnail {
+    std::string jpeg;
+    int source_width = 0;
+    int source_height = 0;
+  };
+  std::function<std::string(std::string_view head)> detect_mime;
+  std::function<bool(std::string_view mime)> thumbnailable;
+  // CPU-bound; called on the service's worker threads. Errors mean "no thumbnail".
+  std::function<Result<Thumbnail>(std::string_view image)> thumbnail;
+};
+
+// A file opened for reading: what to serve and how to open its chunks.
+struct OpenedFile {
+  FileView view;
+  bool thumbnail = false;  // serving the thumbnail (image/jpeg) rather than the file
+  std::uint64_t size = 0;  // plaintext bytes of what is served
+  std::string blob_key;
+  std::string key;  // the room's data key of the file's version
+  crypto::FileSealContext seal;
+};
+
+// Yields the plaintext of [offset, offset + length) of an opened file in pieces of at most
+// kReadPieceBytes, reading and opening only the chunks that hold it. Used by one coroutine
+// at a time; the BlobStore must outlive it.
+class FileReader {
+ public:
+  static constexpr std::uint64_t kReadPieceBytes = 16 * crypto::kFileChunkBytes;
+
+  FileReader(BlobStore& blobs, OpenedFile file, std::uint64_t offset, std::uint64_t length);
+  // The next piece; empty once everything was returned. Code::internal "integrity" when a
+  // stored chunk fails authentication (nothing of that piece is returned), Code::unavailable
+  // when the BlobStore fails.
+  Task<Result<std::string>> next();
+  std::uint64_t remaining() const { return end_ - pos_; }
+
+ private:
+  BlobStore& blobs_;
+  OpenedFile file_;
+  std::uint64_t pos_;
+  std::uint64_t end_;
+};
+
+class FilesService {
+ public:
+  // `limits` is read on every call (it must outlive the service).
+  FilesService(Store& store, BlobStore& blobs, RoomKeys& keys, const Clock& clock,
+               const FileLimits& limits, FileInspector inspector = {});
+  ~FilesService();
+
+  // Streams `body` into a new unattached file of `room`. bad_request for a bad name,
+  // not_found unless `who` is a member, payload_too_large once the body passes
+  // max_upload (nothing is kept), unavailable when the BlobStore or Store fails.
+  Task<Result<FileView>> upload(const User& who, RoomId room, std::string name,
+                                BlobSource& body);
+
+  // The file (or its thumbnail) if `who` may read it now; not_found otherwise.
+  Task<Result<OpenedFile>> open(UserId who, RoomId room, std::string id, bool thumbnail);
+
+  // A reader of [offset, offset + length) of a file open() gave.
+  FileReader reader(OpenedFile f, std::uint64_t offset, std::uint64_t length) {
+    return FileReader(blobs_, std::move(f), offset, length);
+  }
+
+  // For a send: the files named, if every one is an unattached upload of `sender` in
+  // `room`; nullopt if any is not (the Store then refuses the append, or finds it a retry).
+  // bad_request for more than max_files_per_message.
+  Task<Result<std::optional<std::vector<FileView>>>> forMessage(UserId sender, RoomId room,
+                                                                std::vector<std::string> ids);
+
+  // Removes the blobs of files whose rows are gone (a deleted message's). Best effort: a
+  // blob that stays is an orphan, which sweep() removes later.
+  Task<void> removeBlobs(std::vector<FileRecord> files);
+
+  struct SweepResult {
+    int files = 0;  // unattached uploads removed
+    int blobs = 0;  // orphan blobs removed
+  };
+  // Removes uploads unattached for longer than upload_ttl, and blobs with no file row
+  // older than that (an upload whose row never committed).
+  Task<Result<SweepResult>> sweep();
+
+  const FileLimits& limits() const { return limits_; }
+
+  static std::string blobKeyOf(std::string_view id, bool thumbnail);
+
+ private:
+  Task<Result<FileView>> view(FileRecord r);
+  Task<Result<FileInspector::Thumbnail>> thumbnailOnPool(std::string image);
+
+  Store& store_;
+  BlobStore& blobs_;
+  RoomKeys& keys_;
+  const Clock& clock_;
+  const FileLimits& limits_;
+  FileInspector inspector_;
+  boost::asio::thread_pool pool_;
+};
+
+}  // namespace parley
