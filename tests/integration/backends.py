@@ -1,15 +1,17 @@
 """Where the servers under test keep their state.
 
-PARLEY_BACKEND=scaled runs every server on PostgreSQL + Redis (the URLs come from
-PARLEY_TEST_PG_URL / PARLEY_TEST_REDIS_URL, which scripts/services.sh exports); each server
-gets a fresh database and an emptied Redis. Otherwise servers use the embedded default.
+PARLEY_BACKEND=scaled runs every server on PostgreSQL + Redis + the S3 API (the URLs come
+from PARLEY_TEST_PG_URL / PARLEY_TEST_REDIS_URL / PARLEY_TEST_S3_URL, which
+scripts/services.sh exports); each server gets a fresh database, an emptied Redis and a fresh
+bucket. Otherwise servers use the embedded default.
 """
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import uuid
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import pytest
 
@@ -64,7 +66,53 @@ def empty_redis() -> str:
 
 
 def scaled_args() -> list[str]:
-    return ["--db", fresh_database(), "--redis", empty_redis()]
+    return ["--db", fresh_database(), "--redis", empty_redis(), "--blobs", fresh_bucket()]
+
+
+# ---- the S3 test server (moto, which verifies signatures), reached with curl's SigV4
+
+
+def _s3(url: str | None = None) -> dict:
+    url = url or os.environ.get("PARLEY_TEST_S3_URL")
+    if not url:
+        pytest.fail("PARLEY_TEST_S3_URL is not set: run the suite through scripts/test.sh, which "
+                    "starts the S3 test server", pytrace=False)
+    p = urlsplit(url)
+    region = parse_qs(p.query).get("region", ["us-east-1"])[0]
+    return {"key": unquote(p.username or ""), "secret": unquote(p.password or ""),
+            "endpoint": f"http://{p.hostname}:{p.port}", "region": region,
+            "bucket": p.path.strip("/"), "url": url}
+
+
+def _s3_call(s3: dict, method: str, path: str, data: bytes | None = None) -> bytes:
+    cmd = ["curl", "-sS", "-f", "-X", method, "--aws-sigv4", f"aws:amz:{s3['region']}:s3",
+           "--user", f"{s3['key']}:{s3['secret']}", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+           s3["endpoint"] + path]
+    if data is not None:
+        cmd[1:1] = ["--data-binary", "@-", "-H", "Content-Type: application/octet-stream"]
+    return subprocess.run(cmd, input=data, capture_output=True, check=True, timeout=60).stdout
+
+
+def fresh_bucket() -> str:
+    """Creates an empty bucket on the test S3 server; returns its --blobs URL."""
+    s3 = _s3()
+    name = "t-" + uuid.uuid4().hex[:12]
+    _s3_call(s3, "PUT", "/" + name)
+    p = urlsplit(s3["url"])
+    return urlunsplit(p._replace(path="/" + name))
+
+
+def s3_objects(blobs_url: str) -> dict[str, bytes]:
+    """Every object of the bucket a --blobs URL names, by key."""
+    s3 = _s3(blobs_url)
+    listing = _s3_call(s3, "GET", f"/{s3['bucket']}?list-type=2&max-keys=1000").decode()
+    keys = re.findall(r"<Key>([^<]*)</Key>", listing)
+    return {k: _s3_call(s3, "GET", f"/{s3['bucket']}/{k}") for k in keys}
+
+
+def s3_put(blobs_url: str, key: str, data: bytes) -> None:
+    s3 = _s3(blobs_url)
+    _s3_call(s3, "PUT", f"/{s3['bucket']}/{key}", data)
 
 
 def _services_dir() -> str:
