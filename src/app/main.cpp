@@ -34,6 +34,7 @@
 #include "ports/clock.h"
 #include "service/accounts.h"
 #include "service/files.h"
+#include "service/media_inspector.h"
 #include "service/hub.h"
 #include "service/messages.h"
 #include "service/presence.h"
@@ -192,7 +193,7 @@ int serve(app::Config cfg, const char* argv0) {
 
   UserDirectory users(**store);
   RoomKeys room_keys(**store, **keys);
-  FilesService files(**store, **blobs, room_keys, clock, cfg.files);
+  FilesService files(**store, **blobs, room_keys, clock, cfg.files, mediaInspector());
   MessageService messages(**store, *cache, *bus, room_keys, users, files, clock, cfg.limits);
 
   AccountService accounts(**store, *cache, *bus, hasher, users, clock, cfg.limits);

@@ -24,7 +24,6 @@ namespace {
 constexpr std::string_view kBlobPrefix = "files/";
 constexpr std::size_t kFileIdBytes = 16;   // 128 random bits
 constexpr std::size_t kFileIdChars = 22;   // as base64url without padding
-constexpr std::size_t kSniffBytes = 64 * 1024;  // enough for libmagic to tell any image type
 constexpr int kSweepBatch = 100;
 // Orphan blobs are looked for this much later than unattached rows, so that an upload whose
 // blob is complete but whose row is still being written (thumbnail, Store) is never taken
@@ -150,7 +149,7 @@ class SealingSource final : public BlobSource {
     if (decided_ && !keep_all_) return;
     if (kept_.size() + piece.size() > limits_.max_thumbnail_input) {
       // Too large to thumbnail: keep only what sniffing needs.
-      if (!decided_) kept_.append(piece.substr(0, kSniffBytes - std::min(kSniffBytes, kept_.size())));
+      if (!decided_) kept_.append(piece.substr(0, inspector_.sniff_bytes - std::min(inspector_.sniff_bytes, kept_.size())));
       decide();
       if (keep_all_) {
         dropped_ = true;
@@ -159,17 +158,17 @@ class SealingSource final : public BlobSource {
       return;
     }
     kept_.append(piece);
-    if (!decided_ && kept_.size() >= kSniffBytes) decide();
+    if (!decided_ && kept_.size() >= inspector_.sniff_bytes) decide();
   }
 
   void decide() {
     if (decided_) return;
     decided_ = true;
     std::string_view head(kept_);
-    head = head.substr(0, kSniffBytes);
+    head = head.substr(0, inspector_.sniff_bytes);
     mime_ = inspector_.detect_mime ? inspector_.detect_mime(head) : "application/octet-stream";
     keep_all_ = inspector_.thumbnailable && inspector_.thumbnail && inspector_.thumbnailable(mime_);
-    if (!keep_all_) kept_.resize(std::min(kept_.size(), kSniffBytes));
+    if (!keep_all_) kept_.resize(std::min(kept_.size(), inspector_.sniff_bytes));
   }
 
   BlobSource& body_;

@@ -40,13 +40,15 @@ struct FileLimits {
 };
 
 // How an upload's bytes are looked at: its type, and a thumbnail of an image. The node
-// wires src/media in; without it every file is application/octet-stream with no thumbnail.
+// wires src/media in (media_inspector.h); without one every file is
+// application/octet-stream with no thumbnail.
 struct FileInspector {
   struct Thumbnail {
     std::string jpeg;
     int source_width = 0;
     int source_height = 0;
   };
+  std::size_t sniff_bytes = 64 * 1024;  // how much of the start detect_mime is given
   std::function<std::string(std::string_view head)> detect_mime;
   std::function<bool(std::string_view mime)> thumbnailable;
   // CPU-bound; called on the service's worker threads. Errors mean "no thumbnail".

@@ -4,6 +4,7 @@ default (blobs in <data-dir>/blobs, SQLite) and with PARLEY_BACKEND=scaled (S3 A
 moto test server, PostgreSQL, Redis)."""
 from __future__ import annotations
 
+import io
 import sqlite3
 import subprocess
 import time
@@ -137,7 +138,7 @@ def test_upload_attach_and_download_whole_and_by_range(trio):
     f = uploaded(server, ta, room, data, "notes.bin")
     assert len(f["id"]) == 22
     assert f["room"] == room and f["uploader"] == alice["id"] and f["size"] == len(data)
-    assert f["name"] == "notes.bin" and f["mime"] == "application/octet-stream"
+    assert f["name"] == "notes.bin" and f["mime"] == "text/plain"  # detected, not claimed
     assert f["image"] is None and f["thumbnail"] is False
 
     msg = attach(server, ta, room, [f["id"]])
@@ -327,3 +328,81 @@ def test_content_disposition_is_sanitised(trio):
     assert cd == ("attachment; filename=\"r_sum_ gnp.exe\"; "
                   "filename*=UTF-8''r%C3%A9sum%C3%A9%20gnp.exe"), cd
 
+
+
+def png_bytes(width: int, height: int) -> bytes:
+    from PIL import Image
+    img = Image.new("RGB", (width, height))
+    for x in range(0, width, 7):  # some content, so the encoder has work to do
+        img.putpixel((x, x % height), (255, x % 256, 0))
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def jpeg_bytes(width: int, height: int) -> bytes:
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 200, 30)).save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def pixel_bomb_png(width: int = 100000, height: int = 100000) -> bytes:
+    """A valid PNG header claiming width x height pixels, with almost no data behind it."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + \
+            struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) +
+            chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("kind", ["png", "jpeg"])
+def test_images_get_a_thumbnail_served_like_a_file(trio, kind):
+    from PIL import Image
+    server, room, (ta, _), (tb, _), (te, _) = trio
+    data = png_bytes(800, 600) if kind == "png" else jpeg_bytes(640, 960)
+    f = uploaded(server, ta, room, data, f"picture.{kind}")
+    assert f["mime"] == f"image/{kind}"
+    assert f["image"] == ({"width": 800, "height": 600} if kind == "png"
+                          else {"width": 640, "height": 960})
+    assert f["thumbnail"] is True
+    attach(server, ta, room, [f["id"]])
+
+    whole = download(server, tb, room, f["id"])
+    assert whole.body == data
+    assert whole.headers["Content-Type"] == f"image/{kind}"
+    assert whole.headers["Content-Disposition"].startswith("inline;")
+    forced = download(server, tb, room, f["id"], "?download=1")
+    assert forced.headers["Content-Disposition"].startswith("attachment;")
+
+    thumb = download(server, tb, room, f["id"], "/thumbnail")
+    assert thumb.status == 200, thumb
+    assert thumb.headers["Content-Type"] == "image/jpeg"
+    assert thumb.headers["Content-Disposition"].startswith("inline;")
+    assert thumb.headers["X-Content-Type-Options"] == "nosniff"
+    img = Image.open(io.BytesIO(thumb.body))
+    assert img.format == "JPEG"
+    assert max(img.size) == 320
+    if kind == "png":
+        assert img.size == (320, 240)
+    else:
+        assert img.size[1] == 320 and img.size[0] in (213, 214)
+    part = download(server, tb, room, f["id"], "/thumbnail", headers={"Range": "bytes=0-9"})
+    assert part.status == 206 and part.body == thumb.body[:10]
+    assert_error(download(server, te, room, f["id"], "/thumbnail"), 404, "not_found")
+    for blob in stored_objects(server).values():  # the thumbnail is sealed too
+        assert thumb.body[:64] not in blob
+
+
+def test_a_pixel_bomb_gets_no_thumbnail(trio):
+    server, room, (ta, _), _, _ = trio
+    f = uploaded(server, ta, room, pixel_bomb_png(), "bomb.png")
+    assert f["mime"] == "image/png"
+    assert f["thumbnail"] is False and f["image"] is None
+    assert_error(download(server, ta, room, f["id"], "/thumbnail"), 404, "not_found")
+    assert download(server, ta, room, f["id"]).body == pixel_bomb_png()  # still a file
+    assert "parley_thumbnails_refused_total 1" in server.request("GET", "/metrics").text
