@@ -15,8 +15,8 @@ import pytest
 
 import backends
 from parley_client import (
-    Server, add_member, assert_error, create_room, history, http_request, new_cmid,
-    register_and_login, send_rest,
+    Server, add_member, assert_error, connect_ready, create_room, history, http_request, is_event,
+    new_cmid, register_and_login, run, send_rest,
 )
 
 MAX_UPLOAD = 1024 * 1024
@@ -208,6 +208,33 @@ def test_only_members_read_and_only_the_uploader_before_attach(trio):
     assert st == 204
     assert_error(download(server, tb, room, f["id"]), 404, "not_found")
     assert_error(download(server, tb, room, f["id"], "/thumbnail"), 404, "not_found")
+
+
+def test_a_websocket_send_attaches_files_and_the_event_carries_them(trio):
+    server, room, (ta, _), (tb, _), _ = trio
+    f = uploaded(server, ta, room, b"over the socket", "ws.txt")
+    bobs = uploaded(server, tb, room, b"bob's")
+
+    async def body():
+        alice = await connect_ready(server, ta, name="alice")
+        bob = await connect_ready(server, tb, name="bob")
+        try:
+            refused = await alice.request({"type": "send", "room": room,
+                                           "client_msg_id": new_cmid(), "files": [bobs["id"]]})
+            assert refused["type"] == "error" and refused["code"] == "invalid_file", refused
+            ack = await alice.request({"type": "send", "room": room, "client_msg_id": new_cmid(),
+                                       "files": [f["id"]]})
+            assert ack["type"] == "ack", ack
+            frame = await bob.recv_until(is_event(room=room, seq=ack["seq"]))
+            files = frame["event"]["files"]
+            assert [x["id"] for x in files] == [f["id"]]
+            assert files[0]["name"] == "ws.txt" and files[0]["size"] == len(b"over the socket")
+        finally:
+            await alice.close()
+            await bob.close()
+    run(body())
+    assert download(server, tb, room, f["id"]).body == b"over the socket"
+    assert [m["seq"] for m in history(server, tb, room)["messages"]] == [1]
 
 
 def test_bad_uploads_and_attachments_are_refused_and_change_nothing(trio):
