@@ -146,8 +146,9 @@ class PostgresStore final : public Store {
 
   // --- timeline ---
   Task<Result<AppendResult>> append(AppendRequest r) override {
-    if (r.kind == EventKind::message && !r.client_msg_id.empty()) {
-      // Group commit: see appender.h.
+    if (r.kind == EventKind::message && !r.client_msg_id.empty() && r.file_ids.empty()) {
+      // Group commit: see appender.h. A message attaching files takes its own transaction
+      // (ops::append), which locks the files before the room row.
       return onThread<Result<AppendResult>>(
           [this, r = std::move(r)] { return appender_.append(r); });
     }
