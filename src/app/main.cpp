@@ -81,7 +81,7 @@ int fail(const std::string& what, const Error& e) {
 }
 
 Result<BlobStorePtr> openBlobs(const app::Config& cfg) {
-  if (cfg.blobs.rfind("s3://", 0) == 0) {
+  if (cfg.blobs.rfind("s3://", 0) == 0 || cfg.blobs.rfind("s3+", 0) == 0) {
     auto s3cfg = s3::parseS3Url(cfg.blobs);
     if (!s3cfg) return s3cfg.error();
     return s3::makeS3BlobStore(std::move(*s3cfg));

@@ -73,11 +73,11 @@ Task<Result<std::vector<Event>>> MessageService::openAll(std::vector<StoredEvent
         keys.emplace_back(version, std::move(fetched->key));
         key = keys.end() - 1;
       }
-      auto text = crypto::open(key->second,
-                               crypto::messageAd(e.room_id, e.event_id, e.key_version),
-                               e.sealed_body);
-      if (!text) co_return text.error();
-      opened.text = std::move(*text);
+      auto body = openMessageBody(key->second, e.room_id, e.event_id, e.key_version,
+                                  e.sealed_body);
+      if (!body) co_return body.error();
+      opened.text = std::move(body->text);
+      opened.files = std::move(body->files);
       e.sealed_body.clear();
     }
     opened.meta = std::move(e);
