@@ -72,7 +72,8 @@ TEST(CodecTest, EventWithFilesMatchesBoostJson) {
   b.name = "notes.txt";
   e.files = {a, b};
   EXPECT_EQ(direct(e), viaObject(e));
-  auto parsed = codec::filesFrom(&codec::event(e).at("files"));
+  const boost::json::object as_object = codec::event(e);
+  auto parsed = codec::filesFrom(&as_object.at("files"));
   ASSERT_TRUE(parsed);
   ASSERT_EQ(parsed->size(), 2u);
   EXPECT_EQ((*parsed)[0].name, a.name);
