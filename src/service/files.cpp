@@ -98,8 +98,9 @@ Error integrityFailure(const OpenedFile& f) {
 class SealingSource final : public BlobSource {
  public:
   SealingSource(BlobSource& body, crypto::ChunkSealer& sealer, const FileLimits& limits,
-                const FileInspector& inspector)
-      : body_(body), sealer_(sealer), limits_(limits), inspector_(inspector) {}
+                const FileInspector& inspector, std::atomic<std::uint64_t>& image_budget)
+      : body_(body), sealer_(sealer), limits_(limits), inspector_(inspector),
+        image_budget_(image_budget) {}
 
   Task<Result<std::string>> next() override {
     if (done_) co_return std::string();
@@ -141,24 +142,41 @@ class SealingSource final : public BlobSource {
     return std::move(kept_);
   }
 
-  ~SealingSource() override { crypto::wipe(kept_); }
+  // The kept image (moved out by takeImage) stays counted until the upload is over.
+  ~SealingSource() override {
+    crypto::wipe(kept_);
+    image_budget_.fetch_sub(reserved_);
+  }
 
  private:
   void keep(std::string_view piece) {
     if (dropped_) return;
     if (decided_ && !keep_all_) return;
-    if (kept_.size() + piece.size() > limits_.max_thumbnail_input) {
-      // Too large to thumbnail: keep only what sniffing needs.
+    if (kept_.size() + piece.size() > limits_.max_thumbnail_input || !reserve(piece.size())) {
+      // Too large to thumbnail, or no room in the shared budget: keep only what sniffing
+      // needs.
       if (!decided_) kept_.append(piece.substr(0, inspector_.sniff_bytes - std::min(inspector_.sniff_bytes, kept_.size())));
       decide();
       if (keep_all_) {
         dropped_ = true;
         crypto::wipe(kept_);
+        image_budget_.fetch_sub(reserved_);
+        reserved_ = 0;
       }
       return;
     }
     kept_.append(piece);
     if (!decided_ && kept_.size() >= inspector_.sniff_bytes) decide();
+  }
+
+  // Counts `n` more kept bytes against the budget all uploads share; false if they don't fit.
+  bool reserve(std::size_t n) {
+    std::uint64_t used = image_budget_.load();
+    do {
+      if (used + n > limits_.thumbnail_memory) return false;
+    } while (!image_budget_.compare_exchange_weak(used, used + n));
+    reserved_ += n;
+    return true;
   }
 
   void decide() {
@@ -175,6 +193,8 @@ class SealingSource final : public BlobSource {
   crypto::ChunkSealer& sealer_;
   const FileLimits& limits_;
   const FileInspector& inspector_;
+  std::atomic<std::uint64_t>& image_budget_;
+  std::uint64_t reserved_ = 0;  // bytes of kept_ counted in image_budget_
   std::uint64_t total_ = 0;
   bool done_ = false;
   std::optional<Error> failure_;
@@ -277,7 +297,7 @@ Task<Result<FileView>> FilesService::upload(const User& who, RoomId room, std::s
   rec.uploader = who.id;
   rec.key_version = key->version;
   crypto::ChunkSealer sealer(key->key, {rec.id, key->version});
-  SealingSource source(body, sealer, limits_, inspector_);
+  SealingSource source(body, sealer, limits_, inspector_, thumbnail_bytes_);
   const std::string blob_key = blobKeyOf(rec.id, false);
   const std::string thumb_key = blobKeyOf(rec.id, true);
   std::string put_key = blob_key;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct FileLimits {
   std::size_t max_name_bytes = 255;
   std::size_t max_files_per_message = 10;
   std::uint64_t max_thumbnail_input = 32u << 20;  // larger images get no thumbnail
+  // Image bytes held for thumbnails by all uploads in flight together. Many concurrent image
+  // uploads cannot exhaust memory: an image that does not fit gets no thumbnail.
+  std::uint64_t thumbnail_memory = 128u << 20;
   int thumbnail_threads = 1;
 };
 
@@ -139,6 +143,7 @@ class FilesService {
   const Clock& clock_;
   const FileLimits& limits_;
   FileInspector inspector_;
+  std::atomic<std::uint64_t> thumbnail_bytes_{0};  // held against limits_.thumbnail_memory
   boost::asio::thread_pool pool_;
 };
 

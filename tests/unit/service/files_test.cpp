@@ -284,5 +284,36 @@ TEST_F(FilesTest, ImagesGetASealedThumbnailServedLikeAFile) {
   EXPECT_EQ(other->record.thumb_size, 0u);
 }
 
+// Image bytes held for thumbnails are bounded across uploads: an image that does not fit the
+// shared budget is stored without a thumbnail, and a finished upload gives its share back.
+TEST_F(FilesTest, ThumbnailMemoryIsBoundedAndGivenBack) {
+  FileInspector inspector;
+  inspector.detect_mime = [](std::string_view head) {
+    return std::string(head.starts_with("IMG") ? "image/png" : "application/octet-stream");
+  };
+  inspector.thumbnailable = [](std::string_view mime) { return mime == "image/png"; };
+  inspector.thumbnail = [](std::string_view image) -> Result<FileInspector::Thumbnail> {
+    return FileInspector::Thumbnail{"JPEG of " + std::to_string(image.size()), 8, 6};
+  };
+  FileLimits limits = node.file_limits;
+  limits.thumbnail_memory = 250000;
+  FilesService files(*node.store, *node.blobs, node.room_keys, node.clock, limits, inspector);
+
+  const std::string image = "IMG" + markedBytes(200000);
+  for (int i = 0; i < 2; ++i) {  // the second fits only if the first gave its bytes back
+    auto f = upload(alice, image, "cat.png", &files);
+    ASSERT_TRUE(f) << f.error().message;
+    EXPECT_GT(f->record.thumb_size, 0u) << "upload " << i;
+  }
+  auto big = upload(alice, "IMG" + markedBytes(300000), "big.png", &files);
+  ASSERT_TRUE(big) << big.error().message;
+  EXPECT_EQ(big->record.mime, "image/png");
+  EXPECT_EQ(big->record.thumb_size, 0u);
+  EXPECT_EQ(readRange(alice, big->record.id, 0, 8).value(), "IMG" + markedBytes(5));
+  auto after = upload(alice, image, "again.png", &files);  // the refused one gave back too
+  ASSERT_TRUE(after);
+  EXPECT_GT(after->record.thumb_size, 0u);
+}
+
 }  // namespace
 }  // namespace parley
