@@ -248,7 +248,7 @@ TEST_F(FilesTest, SweepRemovesExpiredUploadsAndOrphanBlobsOnly) {
 
 // The thumbnail path, with an inspector standing in for src/media: "images" start with
 // "IMG", thumbnails are "JPEG of <size>".
-TEST_F(FilesTest, ImagesGetASealedThumbnailServedLikeAFile) {
+FileInspector fakeImageInspector() {
   FileInspector inspector;
   inspector.detect_mime = [](std::string_view head) {
     return std::string(head.starts_with("IMG") ? "image/png" : "application/octet-stream");
@@ -260,8 +260,12 @@ TEST_F(FilesTest, ImagesGetASealedThumbnailServedLikeAFile) {
     }
     return FileInspector::Thumbnail{"JPEG of " + std::to_string(image.size()), 800, 600};
   };
+  return inspector;
+}
+
+TEST_F(FilesTest, ImagesGetASealedThumbnailServedLikeAFile) {
   FilesService files(*node.store, *node.blobs, node.room_keys, node.clock, node.file_limits,
-                     inspector);
+                     fakeImageInspector());
   const std::string image = "IMG" + markedBytes(200000);
   auto f = upload(alice, image, "cat.png", &files);
   ASSERT_TRUE(f) << f.error().message;
@@ -287,17 +291,10 @@ TEST_F(FilesTest, ImagesGetASealedThumbnailServedLikeAFile) {
 // Image bytes held for thumbnails are bounded across uploads: an image that does not fit the
 // shared budget is stored without a thumbnail, and a finished upload gives its share back.
 TEST_F(FilesTest, ThumbnailMemoryIsBoundedAndGivenBack) {
-  FileInspector inspector;
-  inspector.detect_mime = [](std::string_view head) {
-    return std::string(head.starts_with("IMG") ? "image/png" : "application/octet-stream");
-  };
-  inspector.thumbnailable = [](std::string_view mime) { return mime == "image/png"; };
-  inspector.thumbnail = [](std::string_view image) -> Result<FileInspector::Thumbnail> {
-    return FileInspector::Thumbnail{"JPEG of " + std::to_string(image.size()), 8, 6};
-  };
   FileLimits limits = node.file_limits;
   limits.thumbnail_memory = 250000;
-  FilesService files(*node.store, *node.blobs, node.room_keys, node.clock, limits, inspector);
+  FilesService files(*node.store, *node.blobs, node.room_keys, node.clock, limits,
+                     fakeImageInspector());
 
   const std::string image = "IMG" + markedBytes(200000);
   for (int i = 0; i < 2; ++i) {  // the second fits only if the first gave its bytes back
