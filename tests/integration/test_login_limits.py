@@ -84,8 +84,18 @@ def test_an_attacker_cannot_lock_the_owner_out(server_factory):
 
 def test_many_attempts_from_one_address_are_limited(server_factory):
     server = server_factory(extra=["--login-per-ip", "5"])
-    codes = [login_from(server, "127.0.4.4", f"nobody{i}", "whatever-pass")[0] for i in range(7)]
-    assert codes[:5] == [401] * 5 and codes[5:] == [429, 429], codes
+    codes = []
+    for i in range(11):
+        status, body, headers = login_from(server, "127.0.4.4", f"nobody{i}", "whatever-pass")
+        codes.append(status)
+        if status == 429:
+            assert body["error"]["code"] == "rate_limited" and int(headers["Retry-After"]) >= 1
+    # The per-IP window is a fixed wall-clock minute. One minute boundary may fall among
+    # these few seconds of attempts and give the address a fresh budget once, so: the first
+    # five are let through, at most ten in all, and the address is refused at least once.
+    assert set(codes) <= {401, 429}, codes
+    assert codes[:5] == [401] * 5, codes
+    assert 429 in codes and codes.count(401) <= 10, codes
 
 
 def test_admins_see_every_account_others_do_not(server_factory):
