@@ -22,6 +22,7 @@
 #include "crypto/chunked.h"
 #include "crypto/random.h"
 #include "ports/blob_store.h"
+#include "support/await.h"
 
 namespace parley::blob_contract {
 
@@ -37,13 +38,7 @@ inline std::ostream& operator<<(std::ostream& os, const BlobStoreFactory& f) {
   return os << f.name;
 }
 
-template <class T>
-T await(boost::asio::awaitable<T> a) {
-  boost::asio::io_context ioc;
-  auto done = boost::asio::co_spawn(ioc, std::move(a), boost::asio::use_future);
-  ioc.run();
-  return done.get();
-}
+using ::parley::testing::await;
 
 // Distinct bytes at each position, so an offset error cannot go unnoticed.
 inline std::string pattern(std::size_t n, unsigned seed = 1) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "ports/cache.h"
+#include "support/await.h"
 
 namespace parley::cache_contract {
 
@@ -33,14 +34,7 @@ struct CacheParams {
 };
 using CacheFactory = std::function<CachePtr(boost::asio::any_io_executor, CacheParams)>;
 
-// Runs one coroutine to completion on a private io_context.
-template <class T>
-T await(boost::asio::awaitable<T> a) {
-  boost::asio::io_context ioc;
-  auto done = boost::asio::co_spawn(ioc, std::move(a), boost::asio::use_future);
-  ioc.run();
-  return done.get();
-}
+using ::parley::testing::await;
 
 inline constexpr RoomId kRoom = 7;
 

@@ -21,6 +21,7 @@
 
 #include "adapters/redis/connection.h"
 #include "adapters/redis/redis_options.h"
+#include "support/await.h"
 
 namespace parley::redis::test {
 
@@ -64,14 +65,7 @@ inline std::string closedPortUrl() {
   return "redis://127.0.0.1:" + std::to_string(port);
 }
 
-// Runs one coroutine to completion on a private io_context.
-template <class T>
-T await(boost::asio::awaitable<T> a) {
-  boost::asio::io_context ioc;
-  auto done = boost::asio::co_spawn(ioc, std::move(a), boost::asio::use_future);
-  ioc.run();
-  return done.get();
-}
+using ::parley::testing::await;
 
 // Polls `done` until it holds or a generous deadline passes (for conditions set by another
 // thread or by Redis's own clock).

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "adapters/s3/s3_blob_store.h"
+#include "support/await.h"
 
 namespace parley::s3 {
 namespace {
@@ -29,13 +30,7 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-template <class T>
-T await(asio::awaitable<T> a) {
-  asio::io_context ioc;
-  auto done = asio::co_spawn(ioc, std::move(a), asio::use_future);
-  ioc.run();
-  return done.get();
-}
+using ::parley::testing::await;
 
 // Runs `n` copies of `make()` concurrently on one caller io_context.
 template <class Make>
