@@ -4,13 +4,13 @@
 
 #include <algorithm>
 
+#include "core/log.h"
 #include "core/metrics.h"
 #include "crypto/random.h"
 #include "crypto/sealer.h"
 #include "service/codec.h"
 #include "service/envelope.h"
 #include "service/message_body.h"
-#include "core/log.h"
 
 namespace parley {
 
@@ -31,20 +31,34 @@ Status MessageService::checkText(const std::string& text) const {
   return {};
 }
 
-Task<Result<Event>> MessageService::open(StoredEvent e) {
+namespace {
+
+// `e` opened under its room key (not read when it has no body, as a delete has none).
+Result<Event> openWithKey(StoredEvent e, std::string sender_name, std::string_view key) {
   Event out;
-  out.sender_name = co_await users_.name(e.sender);
+  out.sender_name = std::move(sender_name);
   if (!e.sealed_body.empty()) {
-    auto key = co_await keys_.byVersion(e.room_id, e.key_version);
-    if (!key) co_return key.error();
-    auto body = openMessageBody(key->key, e.room_id, e.event_id, e.key_version, e.sealed_body);
-    if (!body) co_return body.error();
+    auto body = openMessageBody(key, e.room_id, e.event_id, e.key_version, e.sealed_body);
+    if (!body) return body.error();
     out.text = std::move(body->text);
     out.files = std::move(body->files);
     e.sealed_body.clear();
   }
   out.meta = std::move(e);
-  co_return out;
+  return out;
+}
+
+}  // namespace
+
+Task<Result<Event>> MessageService::open(StoredEvent e) {
+  std::string name = co_await users_.name(e.sender);
+  std::string key;
+  if (!e.sealed_body.empty()) {
+    auto fetched = co_await keys_.byVersion(e.room_id, e.key_version);
+    if (!fetched) co_return fetched.error();
+    key = std::move(fetched->key);
+  }
+  co_return openWithKey(std::move(e), std::move(name), key);
 }
 
 Task<Result<std::vector<Event>>> MessageService::openAll(std::vector<StoredEvent> events) {
@@ -54,7 +68,6 @@ Task<Result<std::vector<Event>>> MessageService::openAll(std::vector<StoredEvent
   std::vector<std::pair<UserId, std::string>> names;
   std::vector<std::pair<std::pair<RoomId, std::uint32_t>, std::string>> keys;
   for (auto& e : events) {
-    Event opened;
     auto name = std::find_if(names.begin(), names.end(),
                              [&](const auto& n) { return n.first == e.sender; });
     if (name == names.end()) {
@@ -62,26 +75,22 @@ Task<Result<std::vector<Event>>> MessageService::openAll(std::vector<StoredEvent
       names.emplace_back(e.sender, std::move(looked_up));
       name = names.end() - 1;
     }
-    opened.sender_name = name->second;
+    std::string_view key;
     if (!e.sealed_body.empty()) {
       const std::pair<RoomId, std::uint32_t> version{e.room_id, e.key_version};
-      auto key = std::find_if(keys.begin(), keys.end(),
-                              [&](const auto& k) { return k.first == version; });
-      if (key == keys.end()) {
+      auto known =
+          std::find_if(keys.begin(), keys.end(), [&](const auto& k) { return k.first == version; });
+      if (known == keys.end()) {
         auto fetched = co_await keys_.byVersion(e.room_id, e.key_version);
         if (!fetched) co_return fetched.error();
         keys.emplace_back(version, std::move(fetched->key));
-        key = keys.end() - 1;
+        known = keys.end() - 1;
       }
-      auto body = openMessageBody(key->second, e.room_id, e.event_id, e.key_version,
-                                  e.sealed_body);
-      if (!body) co_return body.error();
-      opened.text = std::move(body->text);
-      opened.files = std::move(body->files);
-      e.sealed_body.clear();
+      key = known->second;
     }
-    opened.meta = std::move(e);
-    out.push_back(std::move(opened));
+    auto opened = openWithKey(std::move(e), name->second, key);
+    if (!opened) co_return opened.error();
+    out.push_back(std::move(*opened));
   }
   co_return out;
 }
@@ -146,8 +155,7 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
     co_return Sent{std::move(*original), true};
   }
   co_await cache_.appendEvent(appended->event);
-  Event e{std::move(appended->event), std::move(body.text), sender.username,
-          std::move(body.files)};
+  Event e{std::move(appended->event), std::move(body.text), sender.username, std::move(body.files)};
   e.meta.sealed_body.clear();
   publish(e);
   metrics().messages_sent.inc();
