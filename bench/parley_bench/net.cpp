@@ -145,9 +145,10 @@ class WsConnImpl : public WsConn, public std::enable_shared_from_this<WsConnImpl
     ws_.set_option(opt);
     ws_.text(true);
     if (!subprotocol_.empty()) {
-      ws_.set_option(websocket::stream_base::decorator([p = subprotocol_](websocket::request_type& req) {
-        req.set(http::field::sec_websocket_protocol, p);
-      }));
+      ws_.set_option(
+          websocket::stream_base::decorator([p = subprotocol_](websocket::request_type& req) {
+            req.set(http::field::sec_websocket_protocol, p);
+          }));
     }
     ws_.async_handshake(host_, target_, [self = shared_from_this()](beast::error_code ec) {
       self->onHandshake(ec);

@@ -166,7 +166,9 @@ std::string base64(std::string_view in) {
   return out;
 }
 
-bool has(std::string_view f, std::string_view what) { return f.find(what) != std::string_view::npos; }
+bool has(std::string_view f, std::string_view what) {
+  return f.find(what) != std::string_view::npos;
+}
 
 // attr='v' or attr="v": servers choose their quotes.
 bool hasAttr(std::string_view f, std::string_view attr, std::string_view v) {
@@ -177,7 +179,8 @@ bool hasAttr(std::string_view f, std::string_view attr, std::string_view v) {
 
 class XmppProtocol : public Protocol {
  public:
-  XmppProtocol(std::string domain, std::string muc) : domain_(std::move(domain)), muc_(std::move(muc)) {}
+  XmppProtocol(std::string domain, std::string muc)
+      : domain_(std::move(domain)), muc_(std::move(muc)) {}
 
   std::string name() const override { return "xmpp"; }
   std::string wsTarget() const override { return "/ws"; }
@@ -231,7 +234,8 @@ class XmppProtocol : public Protocol {
       case 2:  // the second features: bind a resource
         if (has(f, "features") && has(f, "bind")) {
           out.push_back(
-              "<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>c" +
+              "<iq type='set' id='bind'><bind "
+              "xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>c" +
               std::to_string(c.id) + "</resource></bind></iq>");
           c.step = 3;
         }

@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <sstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -184,7 +184,8 @@ class Bench : public WsListener {
         return onCaughtUp(c);
       case Inbound::error:
         if (errors_++ == 0) first_error_ = std::string(in.text.substr(0, 300));
-        if (phase_ == Phase::connecting) fatal("connection " + std::to_string(id) + ": " + first_error_);
+        if (phase_ == Phase::connecting)
+          fatal("connection " + std::to_string(id) + ": " + first_error_);
         return;
       case Inbound::resync:
         ++resyncs_;
@@ -245,7 +246,8 @@ class Bench : public WsListener {
     for (int r = 0; r < nrooms; ++r) rooms[r] = "b" + tag_ + "r" + std::to_string(r);
     if (o_.protocol == "xmpp") {
       parallelFor(api, o_.setup_threads, nusers, [&](HttpClient& c, int i) {
-        json::object req{{"user", users_[i].name}, {"host", o_.xmpp_domain}, {"password", o_.password}};
+        json::object req{
+            {"user", users_[i].name}, {"host", o_.xmpp_domain}, {"password", o_.password}};
         parseBody(c.request("POST", "/api/register", json::serialize(req), ""), "register");
       });
       parallelFor(api, o_.setup_threads, nrooms, [&](HttpClient& c, int r) {
@@ -293,9 +295,9 @@ class Bench : public WsListener {
         users_ = makeUsers(api, o_.setup_threads, o_.members, tag_, o_.password);
         HttpClient c(api.endpoint, api.host);
         json::object req{{"name", "bench-" + tag_}, {"public", true}};
-        auto body = parseBody(
-            c.request("POST", "/api/v1/rooms", json::serialize(req), users_[0].token),
-            "create room");
+        auto body =
+            parseBody(c.request("POST", "/api/v1/rooms", json::serialize(req), users_[0].token),
+                      "create room");
         room = body.at("room").at("id").to_number<int64_t>();
         std::string target = "/api/v1/rooms/" + std::to_string(room) + "/join";
         parallelFor(api, o_.setup_threads, o_.members - 1, [&](HttpClient& c, int i) {

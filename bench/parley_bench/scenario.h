@@ -12,10 +12,10 @@
 namespace parley_bench {
 
 struct Options {
-  std::string scenario;           // pairs | fanout | idle | reconnect | history
-  std::string protocol = "parley";  // parley | socketio | xmpp (peers: pairs and fanout only)
-  std::string xmpp_domain = "localhost";        // xmpp: the users' domain
-  std::string muc_service = "";                 // xmpp: rooms' service ("" = conference.DOMAIN)
+  std::string scenario;                   // pairs | fanout | idle | reconnect | history
+  std::string protocol = "parley";        // parley | socketio | xmpp (peers: pairs and fanout only)
+  std::string xmpp_domain = "localhost";  // xmpp: the users' domain
+  std::string muc_service = "";           // xmpp: rooms' service ("" = conference.DOMAIN)
   std::string password = "parley-bench-password";  // xmpp: the registered users' password
   std::vector<std::string> urls;  // http://127.x.y.z:PORT; WebSockets spread over them
   std::vector<pid_t> server_pids;

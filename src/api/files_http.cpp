@@ -153,8 +153,8 @@ std::string contentDisposition(std::string_view name, bool as_inline) {
   for (char ch : clean) {
     const auto c = static_cast<unsigned char>(ch);
     const bool attr_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || std::string_view("!#$&+-.^_`|~").find(ch) !=
-                                                         std::string_view::npos;
+                           (c >= '0' && c <= '9') ||
+                           std::string_view("!#$&+-.^_`|~").find(ch) != std::string_view::npos;
     if (attr_char) {
       encoded += ch;
     } else {
@@ -169,15 +169,13 @@ std::string contentDisposition(std::string_view name, bool as_inline) {
 }
 
 bool isInlineSafe(std::string_view mime) {
-  return mime == "image/png" || mime == "image/jpeg" || mime == "image/gif" ||
-         mime == "image/webp";
+  return mime == "image/png" || mime == "image/jpeg" || mime == "image/gif" || mime == "image/webp";
 }
 
-std::vector<std::pair<std::string, std::string>> fileHeaders(const OpenedFile& f,
-                                                              bool download) {
+std::vector<std::pair<std::string, std::string>> fileHeaders(const OpenedFile& f, bool download) {
   const std::string& mime = f.view.record.mime;
   const bool as_inline = f.thumbnail || (isInlineSafe(mime) && !download);
-  std::string type = f.thumbnail ? "image/jpeg"
+  std::string type = f.thumbnail          ? "image/jpeg"
                      : isInlineSafe(mime) ? mime
                                           : "application/octet-stream";
   return {{"Content-Type", std::move(type)},

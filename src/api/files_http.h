@@ -53,7 +53,6 @@ std::string contentDisposition(std::string_view name, bool as_inline);
 bool isInlineSafe(std::string_view mime);
 
 // The headers of a file response (docs/api.md), without Content-Length and Content-Range.
-std::vector<std::pair<std::string, std::string>> fileHeaders(const OpenedFile& f,
-                                                              bool download);
+std::vector<std::pair<std::string, std::string>> fileHeaders(const OpenedFile& f, bool download);
 
 }  // namespace parley::api

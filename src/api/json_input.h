@@ -21,8 +21,7 @@ Result<std::optional<std::int64_t>> optInt(const boost::json::object& o, std::st
 Result<std::optional<bool>> optBool(const boost::json::object& o, std::string_view key);
 Result<std::string> reqString(const boost::json::object& o, std::string_view key);
 // A list of strings; missing is empty; anything but an array of strings is bad_request.
-Result<std::vector<std::string>> optStringList(const boost::json::object& o,
-                                               std::string_view key);
+Result<std::vector<std::string>> optStringList(const boost::json::object& o, std::string_view key);
 Result<std::int64_t> reqInt(const boost::json::object& o, std::string_view key);
 
 // The error body of docs/api.md: {"error": {"code", "message"}}.

@@ -88,7 +88,6 @@ std::string cookieValue(std::string_view header, std::string_view name) {
   return {};
 }
 
-
 }  // namespace
 
 std::string Router::tokenOf(const HttpRequest& req, bool& from_cookie) {

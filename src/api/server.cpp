@@ -1,7 +1,5 @@
 #include "api/server.h"
 
-#include <tuple>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,15 +7,16 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <stdexcept>
 #include <boost/json/serialize.hpp>
+#include <stdexcept>
+#include <tuple>
 
 #include "api/json_input.h"
-#include "service/codec.h"
 #include "api/static_files.h"
 #include "api/websocket_session.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "service/codec.h"
 
 namespace parley::api {
 
@@ -123,7 +122,6 @@ HttpResponse errorResponse(const Error& e) {
   r.body = errorBody(e);
   return r;
 }
-
 
 // The request as the router sees it (its body, if any, is read separately).
 template <class Fields>
@@ -250,7 +248,8 @@ asio::awaitable<bool> Server::serveFile(Stream& stream, const Request& req, cons
   std::string host(req[http::field::host]);
   HttpRequest r = routerRequest(req, host, client_ip);
   auto auth = co_await router_.authenticateRequest(r);
-  if (!auth) co_return co_await writeResponse(stream, errorResponse(auth.error()), version, keep_alive);
+  if (!auth)
+    co_return co_await writeResponse(stream, errorResponse(auth.error()), version, keep_alive);
   std::string id = route.id;
   auto opened = co_await ctx_.files.open(auth->user.id, route.room, std::move(id),
                                          route.kind == FileRoute::Kind::thumbnail);
@@ -276,7 +275,8 @@ asio::awaitable<bool> Server::serveFile(Stream& stream, const Request& req, cons
   std::string piece;
   if (req.method() != http::verb::head) {
     auto first = co_await reader.next();
-    if (!first) co_return co_await writeResponse(stream, errorResponse(first.error()), version, keep_alive);
+    if (!first)
+      co_return co_await writeResponse(stream, errorResponse(first.error()), version, keep_alive);
     piece = std::move(*first);
   }
   http::response<http::buffer_body> res{partial ? http::status::partial_content : http::status::ok,

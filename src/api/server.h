@@ -37,8 +37,8 @@ class Server {
   boost::asio::awaitable<bool> uploadFile(Stream& stream, Buffer& buffer, HeaderParser& head,
                                           const FileRoute& route, const std::string& client_ip);
   template <class Stream, class Request>
-  boost::asio::awaitable<bool> serveFile(Stream& stream, const Request& req,
-                                         const FileRoute& route, const std::string& client_ip);
+  boost::asio::awaitable<bool> serveFile(Stream& stream, const Request& req, const FileRoute& route,
+                                         const std::string& client_ip);
 
   boost::asio::io_context& ioc_;
   ApiContext& ctx_;

@@ -93,7 +93,7 @@ class WebSocketSession final : public Hub::Client,
   asio::steady_timer watchdog_;  // forces the socket shut if a close cannot complete
 
   // Everything below is used only on the strand (the session's Hub shard).
-  std::vector<LiveItem> queue_;   // items from the Hub and replies, from queue_head_ on
+  std::vector<LiveItem> queue_;  // items from the Hub and replies, from queue_head_ on
   std::size_t queue_head_ = 0;
   std::size_t queued_bytes_ = 0;  // bytes of the items in queue_
   LiveFeed::Frames out_;          // frames to write, from out_head_ on; out_[out_head_ - 1]

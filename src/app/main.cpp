@@ -4,15 +4,15 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -34,8 +34,8 @@
 #include "ports/clock.h"
 #include "service/accounts.h"
 #include "service/files.h"
-#include "service/media_inspector.h"
 #include "service/hub.h"
+#include "service/media_inspector.h"
 #include "service/messages.h"
 #include "service/presence.h"
 #include "service/room_keys.h"
@@ -210,8 +210,8 @@ int serve(app::Config cfg, const char* argv0) {
       [&hub](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
       [&hub] { hub.onResubscribed(); });
 
-  api::ApiContext ctx{accounts, rooms,      messages, presence,           hub,
-                      **store,  files,      cfg.limits, cfg.edge, cfg.allowed_origins,
+  api::ApiContext ctx{accounts,      rooms, messages,   presence, hub,
+                      **store,       files, cfg.limits, cfg.edge, cfg.allowed_origins,
                       cfg.static_dir};
   api::Server server(*ioc, ctx);
   auto bound = server.listen(cfg.listen_host, cfg.listen_port);

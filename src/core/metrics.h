@@ -57,10 +57,10 @@ struct Metrics {
   Counter slow_consumers;     // connections closed for a full outbound queue
   Counter cache_hits;         // resume/history reads answered by the cache
   Counter cache_misses;
-  Counter logins;              // successful logins
-  Counter logins_failed;       // wrong password or unknown account
-  Counter logins_locked;       // refused by a login limit
-  Counter logins_new_network;  // successful logins from a network not seen before
+  Counter logins;                   // successful logins
+  Counter logins_failed;            // wrong password or unknown account
+  Counter logins_locked;            // refused by a login limit
+  Counter logins_new_network;       // successful logins from a network not seen before
   Counter uploads;                  // files stored
   Counter upload_bytes;             // plaintext bytes of the files stored
   Counter upload_failures;          // uploads refused or failed after the body started

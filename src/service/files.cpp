@@ -22,8 +22,8 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::string_view kBlobPrefix = "files/";
-constexpr std::size_t kFileIdBytes = 16;   // 128 random bits
-constexpr std::size_t kFileIdChars = 22;   // as base64url without padding
+constexpr std::size_t kFileIdBytes = 16;  // 128 random bits
+constexpr std::size_t kFileIdChars = 22;  // as base64url without padding
 constexpr int kSweepBatch = 100;
 // Orphan blobs are looked for this much later than unattached rows, so that an upload whose
 // blob is complete but whose row is still being written (thumbnail, Store) is never taken
@@ -34,9 +34,7 @@ std::string fileNameAd(RoomId room, std::string_view file_id, std::uint32_t vers
   return fmt::format("parley/file-name/v1|{}|{}|{}", room, file_id, version);
 }
 
-std::string thumbnailSealId(std::string_view file_id) {
-  return std::string(file_id) + ".thumb";
-}
+std::string thumbnailSealId(std::string_view file_id) { return std::string(file_id) + ".thumb"; }
 
 bool isFileId(std::string_view id) {
   if (id.size() != kFileIdChars) return false;
@@ -87,9 +85,9 @@ bool validUtf8(std::string_view s) {
 
 Error integrityFailure(const OpenedFile& f) {
   metrics().file_integrity_failures.inc();
-  log::error("file_integrity_failure",
-             {{"file", f.view.record.id}, {"room", f.view.record.room_id},
-              {"thumbnail", f.thumbnail}});
+  log::error(
+      "file_integrity_failure",
+      {{"file", f.view.record.id}, {"room", f.view.record.room_id}, {"thumbnail", f.thumbnail}});
   return makeError(Code::internal, "integrity");
 }
 
@@ -99,7 +97,10 @@ class SealingSource final : public BlobSource {
  public:
   SealingSource(BlobSource& body, crypto::ChunkSealer& sealer, const FileLimits& limits,
                 const FileInspector& inspector, std::atomic<std::uint64_t>& image_budget)
-      : body_(body), sealer_(sealer), limits_(limits), inspector_(inspector),
+      : body_(body),
+        sealer_(sealer),
+        limits_(limits),
+        inspector_(inspector),
         image_budget_(image_budget) {}
 
   Task<Result<std::string>> next() override {
@@ -155,7 +156,9 @@ class SealingSource final : public BlobSource {
     if (kept_.size() + piece.size() > limits_.max_thumbnail_input || !reserve(piece.size())) {
       // Too large to thumbnail, or no room in the shared budget: keep only what sniffing
       // needs.
-      if (!decided_) kept_.append(piece.substr(0, inspector_.sniff_bytes - std::min(inspector_.sniff_bytes, kept_.size())));
+      if (!decided_)
+        kept_.append(piece.substr(
+            0, inspector_.sniff_bytes - std::min(inspector_.sniff_bytes, kept_.size())));
       decide();
       if (keep_all_) {
         dropped_ = true;
@@ -270,9 +273,8 @@ Task<Result<FileInspector::Thumbnail>> FilesService::thumbnailOnPool(std::string
                            img = std::move(img)]() mutable {
           R r = inspector_.thumbnail(img);
           crypto::wipe(img);
-          asio::post(home, [h = std::move(h), r = std::move(r)]() mutable {
-            std::move(h)(std::move(r));
-          });
+          asio::post(
+              home, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
         });
       },
       asio::use_awaitable, std::move(image));
@@ -285,7 +287,8 @@ Task<Result<FileView>> FilesService::upload(const User& who, RoomId room, std::s
   }
   auto member = co_await store_.member(room, who.id);
   if (!member) {
-    if (member.error().code == Code::not_found) co_return makeError(Code::not_found, "no such room");
+    if (member.error().code == Code::not_found)
+      co_return makeError(Code::not_found, "no such room");
     co_return member.error();
   }
   auto key = co_await keys_.current(room);
@@ -332,8 +335,7 @@ Task<Result<FileView>> FilesService::upload(const User& who, RoomId room, std::s
   }
 
   std::string plain_name = name;
-  rec.sealed_name =
-      crypto::seal(key->key, fileNameAd(room, rec.id, key->version), plain_name);
+  rec.sealed_name = crypto::seal(key->key, fileNameAd(room, rec.id, key->version), plain_name);
   rec.created_at = clock_.now();
   FileRecord row = rec;
   auto created = co_await store_.createFile(std::move(row));
@@ -414,7 +416,8 @@ Task<void> FilesService::removeBlobs(std::vector<FileRecord> files) {
       if (thumb && f.thumb_size == 0) continue;
       std::string key = blobKeyOf(f.id, thumb);
       auto done = co_await blobs_.remove(std::move(key));
-      if (!done) log::warn("file_blob_remove_failed", {{"file", f.id}, {"error", done.error().message}});
+      if (!done)
+        log::warn("file_blob_remove_failed", {{"file", f.id}, {"error", done.error().message}});
     }
   }
 }

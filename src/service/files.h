@@ -13,8 +13,8 @@
 // threads, never on the caller's (I/O) thread.
 #pragma once
 
-#include <boost/asio/thread_pool.hpp>
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -100,8 +100,7 @@ class FilesService {
   // Streams `body` into a new unattached file of `room`. bad_request for a bad name,
   // not_found unless `who` is a member, payload_too_large once the body passes
   // max_upload (nothing is kept), unavailable when the BlobStore or Store fails.
-  Task<Result<FileView>> upload(const User& who, RoomId room, std::string name,
-                                BlobSource& body);
+  Task<Result<FileView>> upload(const User& who, RoomId room, std::string name, BlobSource& body);
 
   // The file (or its thumbnail) if `who` may read it now; not_found otherwise.
   Task<Result<OpenedFile>> open(UserId who, RoomId room, std::string id, bool thumbnail);

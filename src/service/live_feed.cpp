@@ -61,7 +61,7 @@ bool LiveFeed::tryProcess(LiveItem& item, Frames& out) {
     case FrameKind::event: {
       auto it = delivered_.find(env.room);
       if (it == delivered_.end() || env.seq <= it->second) return true;  // not mine, or seen
-      if (env.seq > it->second + 1) return false;                          // a gap: fill first
+      if (env.seq > it->second + 1) return false;                        // a gap: fill first
       it->second = env.seq;
       out.push_back(std::move(item));
       return true;

@@ -1,8 +1,9 @@
 #include "service/message_body.h"
 
+#include <fmt/format.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "crypto/sealer.h"
 #include "crypto/secret_bytes.h"
@@ -24,8 +25,7 @@ std::string sealMessageBody(std::string_view key, RoomId room, std::string_view 
   json::array files;
   for (const auto& f : body.files) files.push_back(codec::file(f));
   std::string plain = json::serialize(json::object{{"text", body.text}, {"files", files}});
-  std::string sealed =
-      crypto::seal(key, messageWithFilesAd(room, event_id, key_version), plain);
+  std::string sealed = crypto::seal(key, messageWithFilesAd(room, event_id, key_version), plain);
   crypto::wipe(plain);
   return sealed;
 }

@@ -43,8 +43,7 @@ class MessageService {
   // `file_ids`: uploads to attach (FilesService); text may then be empty. invalid_file if
   // any is not an unattached upload of the sender in this room, unless the send is a retry.
   Task<Result<Sent>> send(const User& sender, RoomId room, std::string client_msg_id,
-                          std::string text, Seq reply_to,
-                          std::vector<std::string> file_ids = {});
+                          std::string text, Seq reply_to, std::vector<std::string> file_ids = {});
   // Both return the new timeline event (kind edit / delete).
   Task<Result<Event>> edit(const User& sender, RoomId room, Seq target, std::string text);
   Task<Result<Event>> remove(const User& sender, RoomId room, Seq target);

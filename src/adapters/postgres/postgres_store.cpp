@@ -1,5 +1,6 @@
 #include "adapters/postgres/postgres_store.h"
 
+#include <algorithm>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -9,7 +10,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <optional>
 #include <thread>
 
@@ -197,9 +197,8 @@ class PostgresStore final : public Store {
   // Runs `body(conn)` on the store's thread with a pooled connection.
   template <class T, class Body>
   Task<T> call(Body body) {
-    return onThread<T>([this, b = std::move(body)]() mutable {
-      return withConnection<T>(pool_, std::move(b));
-    });
+    return onThread<T>(
+        [this, b = std::move(body)]() mutable { return withConnection<T>(pool_, std::move(b)); });
   }
 
   // Runs `body()` (which returns a Task<T>) on the store's thread and completes on the

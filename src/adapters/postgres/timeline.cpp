@@ -135,9 +135,9 @@ std::vector<Statement> messageWithFilesPipeline(const AppendRequest& r) {
   s.push_back({kLockFiles, Params(ids)});
   s.push_back({kMessageFilesFacts, Params(r.room_id, r.reply_to, ids, r.sender)});
   s.push_back({kOriginal, Params(r.room_id, r.sender, r.client_msg_id)});
-  s.push_back({kInsertMessageWithFiles,
-               Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id, r.now,
-                      r.key_version, Bytes{r.sealed_body}, ids)});
+  s.push_back(
+      {kInsertMessageWithFiles, Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id,
+                                       r.now, r.key_version, Bytes{r.sealed_body}, ids)});
   return s;
 }
 
@@ -229,8 +229,8 @@ Task<Result<std::vector<std::optional<Seq>>>> appendMessages(
   statements.reserve(batch.size());
   for (const AppendRequest* r : batch) {
     statements.push_back(
-        {kInsertMessage, Params(r->room_id, r->sender, r->client_msg_id, r->reply_to,
-                                r->event_id, r->now, r->key_version, Bytes{r->sealed_body})});
+        {kInsertMessage, Params(r->room_id, r->sender, r->client_msg_id, r->reply_to, r->event_id,
+                                r->now, r->key_version, Bytes{r->sealed_body})});
   }
   auto res = co_await c.pipeline(statements);
   if (!res) co_return res.error();

@@ -56,8 +56,8 @@ TEST(FilesHttp, RangesFollowRfc9110) {
   EXPECT_EQ(parseRange("bytes=100-", 100).kind, Kind::unsatisfiable);
   EXPECT_EQ(parseRange("bytes=-0", 100).kind, Kind::unsatisfiable);
   EXPECT_EQ(parseRange("bytes=0-0", 0).kind, Kind::unsatisfiable);
-  for (const char* ignored : {"", "bytes=0-1,4-5", "items=0-1", "bytes=5-1", "bytes=a-b",
-                              "bytes=1", "bytes=-", "bytes=99999999999999999999999-"}) {
+  for (const char* ignored : {"", "bytes=0-1,4-5", "items=0-1", "bytes=5-1", "bytes=a-b", "bytes=1",
+                              "bytes=-", "bytes=99999999999999999999999-"}) {
     EXPECT_EQ(parseRange(ignored, 100).kind, Kind::whole) << ignored;
   }
 }

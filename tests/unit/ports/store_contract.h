@@ -635,7 +635,6 @@ TEST_P(StoreContract, UsersCanBeDisabledAndEnabled) {
   EXPECT_EQ(codeOf(run(store().setUserDisabled(424242, true))), Code::not_found);
 }
 
-
 // --- files ---
 
 inline FileRecord fileRecord(const std::string& id, RoomId room, UserId uploader,

@@ -61,9 +61,15 @@ TEST(CodecTest, EventMatchesBoostJsonForRandomText) {
 TEST(CodecTest, EventWithFilesMatchesBoostJson) {
   Event e = sample("see attached", "alice", "f1");
   FileView a;
-  a.record = FileRecord{.id = "Xc8AAAAAAAAAAAAAAAAAAA", .room_id = 42, .uploader = 7,
-                        .size = 12345, .mime = "image/png", .image_width = 800,
-                        .image_height = 600, .thumb_size = 99, .created_at = 1'764'000'000'000};
+  a.record = FileRecord{.id = "Xc8AAAAAAAAAAAAAAAAAAA",
+                        .room_id = 42,
+                        .uploader = 7,
+                        .size = 12345,
+                        .mime = "image/png",
+                        .image_width = 800,
+                        .image_height = 600,
+                        .thumb_size = 99,
+                        .created_at = 1'764'000'000'000};
   a.name = "cat \"1\".png";
   FileView b = a;
   b.record.id = "Yd9BBBBBBBBBBBBBBBBBBB";
@@ -85,9 +91,8 @@ TEST(CodecTest, EventWithFilesMatchesBoostJson) {
 TEST(CodecTest, FramesAndPagesWrapTheEvents) {
   Event a = sample("hello", "alice", "1");
   Event b = sample("w\u00f6rld \U0001F600", "bob", "2");
-  EXPECT_EQ(codec::eventFrame(a),
-            boost::json::serialize(
-                boost::json::object{{"type", "event"}, {"event", codec::event(a)}}));
+  EXPECT_EQ(codec::eventFrame(a), boost::json::serialize(boost::json::object{
+                                      {"type", "event"}, {"event", codec::event(a)}}));
   boost::json::array arr{codec::event(a), codec::event(b)};
   EXPECT_EQ(codec::eventsPage({a, b}, true),
             boost::json::serialize(boost::json::object{{"messages", arr}, {"has_more", true}}));

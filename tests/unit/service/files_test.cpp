@@ -119,8 +119,7 @@ TEST_F(FilesTest, BeforeAttachOnlyTheUploaderReadsThenMembersDoAndOthersNever) {
   EXPECT_EQ(readRange(alice, "AAAAAAAAAAAAAAAAAAAAAA", 0, 1).error().code, Code::not_found);
   EXPECT_EQ(readRange(alice, "../../etc/passwd", 0, 1).error().code, Code::not_found);
   Room other = node.run(node.rooms.create(alice, "other", "", false)).value();
-  EXPECT_EQ(node.run(node.files.open(alice.id, other.id, id, false)).error().code,
-            Code::not_found);
+  EXPECT_EQ(node.run(node.files.open(alice.id, other.id, id, false)).error().code, Code::not_found);
 }
 
 TEST_F(FilesTest, OversizedUploadKeepsNothing) {
