@@ -7,12 +7,22 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <chrono>
-#include <random>
 
-#include "adapters/s3/http_client.h"
+#include "adapters/aws/http_client.h"
+#include "adapters/aws/retry.h"
 #include "adapters/s3/s3_wire.h"
 
 namespace parley::s3 {
+
+using aws::authorization;
+using aws::canonicalQuery;
+using aws::HttpClient;
+using aws::HttpClientOptions;
+using aws::HttpLimits;
+using aws::HttpRequest;
+using aws::HttpResponse;
+using aws::sha256Hex;
+using aws::SigningRequest;
 
 namespace asio = boost::asio;
 template <class T>
@@ -71,12 +81,7 @@ std::uint64_t toU64(std::string_view s) {
 bool ok(const Result<HttpResponse>& r) { return r && r->status >= 200 && r->status < 300; }
 
 std::chrono::milliseconds backoff(const S3Config& c, int attempt) {
-  thread_local std::minstd_rand rng{std::random_device{}()};
-  auto wait = c.backoff_initial * (1 << std::min(attempt - 1, 16));
-  wait = std::min(wait, c.backoff_max);
-  // Full jitter on the upper half: concurrent retries spread out.
-  std::uniform_int_distribution<std::int64_t> half(wait.count() / 2, wait.count());
-  return std::chrono::milliseconds(half(rng));
+  return aws::backoffDelay(c.backoff_initial, c.backoff_max, attempt);
 }
 
 class S3BlobStore final : public BlobStore {

@@ -3,9 +3,11 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 
-#include "adapters/s3/tls_context.h"
+#include "adapters/aws/tls_context.h"
 
 namespace parley::s3 {
+
+using aws::checkCaFile;
 
 namespace {
 

@@ -25,10 +25,14 @@
 #include <string>
 #include <string_view>
 
-#include "adapters/s3/sigv4.h"
+#include "adapters/aws/sigv4.h"
 #include "core/error.h"
 
 namespace parley::s3 {
+
+// SigV4, TLS and the HTTP client are shared with the KMS adapter (adapters/aws).
+using aws::Credentials;
+using aws::Pairs;
 
 struct S3Config {
   Credentials credentials;

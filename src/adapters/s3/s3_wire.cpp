@@ -6,6 +6,8 @@
 
 namespace parley::s3 {
 
+using aws::uriEncode;
+
 Address addressFor(const S3Config& c, std::string_view key) {
   Address a;
   const bool default_port = c.port == (c.tls ? "443" : "80");

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "adapters/s3/s3_config.h"
-#include "adapters/s3/sigv4.h"
+#include "adapters/aws/sigv4.h"
 
 namespace parley::s3 {
 

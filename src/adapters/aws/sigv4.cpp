@@ -1,4 +1,4 @@
-#include "adapters/s3/sigv4.h"
+#include "adapters/aws/sigv4.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace parley::s3 {
+namespace parley::aws {
 
 namespace {
 
@@ -167,4 +167,4 @@ std::string authorization(const SigningRequest& r, const Credentials& c, std::st
          ", Signature=" + signature(r, c, region, service, amz_date);
 }
 
-}  // namespace parley::s3
+}  // namespace parley::aws

@@ -1,8 +1,8 @@
-// AWS Signature Version 4 for the S3 API, header-based, single-chunk payloads
+// AWS Signature Version 4 (S3, KMS, any AWS API), header-based, single-chunk payloads
 // (docs.aws.amazon.com: "Signature Calculations for the Authorization Header: Transferring
 // Payload in a Single Chunk"). Pure functions over OpenSSL's SHA-256 and HMAC; thread-safe.
 //
-// Tested byte for byte against AWS's published examples (tests/unit/adapters/s3/sigv4_test.cpp):
+// Tested byte for byte against AWS's published examples (tests/unit/adapters/aws/sigv4_test.cpp):
 // the sig-v4 test suite vectors and the S3 GET/PUT/list/lifecycle examples.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace parley::s3 {
+namespace parley::aws {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -62,4 +62,4 @@ std::string signature(const SigningRequest& r, const Credentials& c, std::string
 std::string authorization(const SigningRequest& r, const Credentials& c, std::string_view region,
                           std::string_view service, std::string_view amz_date);
 
-}  // namespace parley::s3
+}  // namespace parley::aws

@@ -1,11 +1,11 @@
 // SigV4 against AWS's published vectors: the sig-v4 test suite ("get-vanilla" and friends,
 // credentials AKIDEXAMPLE, 20150830T123600Z, service "service") and the S3 documentation's
 // examples (credentials AKIAIOSFODNN7EXAMPLE, 20130524T000000Z, bucket examplebucket).
-#include "adapters/s3/sigv4.h"
+#include "adapters/aws/sigv4.h"
 
 #include <gtest/gtest.h>
 
-namespace parley::s3 {
+namespace parley::aws {
 namespace {
 
 const Credentials kSuite{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"};
@@ -121,4 +121,4 @@ TEST(SigV4, EncodingAndHeaderCanonicalisation) {
 }
 
 }  // namespace
-}  // namespace parley::s3
+}  // namespace parley::aws

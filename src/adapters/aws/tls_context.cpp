@@ -1,17 +1,17 @@
-#include "adapters/s3/tls_context.h"
+#include "adapters/aws/tls_context.h"
 
 #include <openssl/ssl.h>
 
 #include <filesystem>
 
-namespace parley::s3 {
+namespace parley::aws {
 
 namespace ssl = boost::asio::ssl;
 
 Result<std::shared_ptr<ssl::context>> makeTlsContext(const std::string& ca_file) {
   const std::string from = ca_file.empty() ? "the system trust store" : ca_file;
   auto fail = [&](const std::string& why) {
-    return makeError(Code::internal, "s3 https: cannot load " + from + ": " + why);
+    return makeError(Code::internal, "https: cannot load " + from + ": " + why);
   };
   // Not a device or a FIFO: reading one could block or never end.
   std::error_code fec;
@@ -39,4 +39,4 @@ Status checkCaFile(const std::string& ca_file) {
   return Status{};
 }
 
-}  // namespace parley::s3
+}  // namespace parley::aws

@@ -1,5 +1,5 @@
-// The HTTP/1.1 client of the S3 adapter: plain HTTP or HTTPS, with a bounded pool of
-// kept-alive connections. The only translation unit that includes Beast in this adapter.
+// The HTTP/1.1 client of the AWS adapters (S3, KMS): plain HTTP or HTTPS, with a bounded pool of
+// kept-alive connections. The only translation unit that includes Beast in these adapters.
 //
 // HTTPS verifies the server's certificate chain against the system's trust store (or the
 // CAs of `ca_file`) and the certificate's name against `HttpRequest::tls_name` (a DNS name,
@@ -30,10 +30,10 @@
 #include <string>
 #include <string_view>
 
-#include "adapters/s3/sigv4.h"
+#include "adapters/aws/sigv4.h"
 #include "core/error.h"
 
-namespace parley::s3 {
+namespace parley::aws {
 
 struct HttpRequest {
   std::string method;
@@ -91,4 +91,4 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace parley::s3
+}  // namespace parley::aws

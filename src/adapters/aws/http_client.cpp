@@ -1,4 +1,4 @@
-#include "adapters/s3/http_client.h"
+#include "adapters/aws/http_client.h"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -21,10 +21,10 @@
 #include <optional>
 #include <thread>
 
-#include "adapters/s3/tls_context.h"
+#include "adapters/aws/tls_context.h"
 #include "core/log.h"
 
-namespace parley::s3 {
+namespace parley::aws {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -40,7 +40,7 @@ namespace {
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 Error failed(std::string_view what, const boost::system::error_code& ec) {
-  return makeError(Code::unavailable, "s3 http " + std::string(what) + ": " + ec.message());
+  return makeError(Code::unavailable, "http " + std::string(what) + ": " + ec.message());
 }
 
 std::string lower(std::string_view s) {
@@ -133,7 +133,7 @@ struct HttpClient::Impl {
         tls_context = std::move(*ctx);
       } else {
         tls_error = ctx.error();
-        log::error("s3_tls_setup_failed", {{"error", tls_error->message}});
+        log::error("tls_setup_failed", {{"error", tls_error->message}});
       }
     }
     thread = std::thread([this] { ioc.run(); });
@@ -213,7 +213,7 @@ struct HttpClient::Impl {
     if (herr) {
       const long verdict = SSL_get_verify_result(ssl);
       if (verdict != X509_V_OK) {
-        co_return makeError(Code::internal, "s3 https: certificate of " + name + " refused: " +
+        co_return makeError(Code::internal, "https: certificate of " + name + " refused: " +
                                                 X509_verify_cert_error_string(verdict));
       }
       co_return failed("tls handshake", herr);
@@ -275,7 +275,7 @@ Task<Result<HttpResponse>> HttpClient::exchange(const HttpRequest& request, Http
                        [h = std::move(handler), home = std::move(home)](std::exception_ptr e,
                                                                         R result) mutable {
                          // Only std::bad_alloc can escape; it still ends the call cleanly.
-                         if (e) result = R(makeError(Code::internal, "s3 http: exception"));
+                         if (e) result = R(makeError(Code::internal, "http: exception"));
                          asio::post(home, [h = std::move(h), r = std::move(result)]() mutable {
                            std::move(h)(std::move(r));
                          });
@@ -284,4 +284,4 @@ Task<Result<HttpResponse>> HttpClient::exchange(const HttpRequest& request, Http
       asio::use_awaitable);
 }
 
-}  // namespace parley::s3
+}  // namespace parley::aws
