@@ -13,6 +13,12 @@ fsync and synchronous_commit on). With --rates R1,R2,... each rate is run --repe
 the highest rate whose median p99 delivery latency is within --p99-ms, with nothing lost and
 at least 95% of the target throughput, is reported as the maximum sustained rate.
 Everything binds 127.0.0.1 port 0; every run is bounded by parley-bench's own limits.
+
+CPU: "server CPU" is the chat server's own process; PostgreSQL's and Redis's process trees
+(when the run uses them: --backend scaled, socket.io) are sampled over the same traffic window
+(parley-bench --db-pid) and reported as db_cpu_seconds, server_db_cpu_seconds and the
+*_per_server_db_cpu_second figures. SQLite and ejabberd's Mnesia run inside the server
+process, so for them the two figures are the same.
 """
 from __future__ import annotations
 
@@ -50,6 +56,18 @@ class Services:
         out = subprocess.run([str(ROOT / "scripts/services.sh"), "start"], env=env, check=True,
                              capture_output=True, text=True, timeout=120).stdout
         self.env = dict(re.findall(r"export (\w+)=(\S+)", out))
+
+    def pids(self) -> list[int]:
+        """PostgreSQL's postmaster and the Redis server: parley-bench sums each one's process
+        tree (backends, WAL writer, checkpointer...) over the traffic window (--db-pid)."""
+        d = Path(self.env["PARLEY_SERVICES_DIR"])
+        out = []
+        for f in (d / "pg/postmaster.pid", d / "redis.pid"):
+            try:
+                out.append(int(f.read_text().split()[0]))
+            except (OSError, ValueError, IndexError):
+                raise RuntimeError(f"cannot read the service pid in {f}")
+        return out
 
     def fresh(self, template: str | None = None) -> tuple[str, str]:
         pg = self.env["PARLEY_TEST_PG_URL"]
@@ -199,6 +217,11 @@ def _one_run(a, server, services, rate, extra, tmp: Path, idx: int,
             cmd += ["--url", u]
         for pid in pids:
             cmd += ["--server-pid", str(pid)]
+        # PostgreSQL and Redis serve this run (ejabberd's Mnesia and SQLite run inside the
+        # server process and are counted with it).
+        if server == "socketio" or (parley and a.backend == "scaled"):
+            for pid in services.pids():
+                cmd += ["--db-pid", str(pid)]
         if rate is not None:
             cmd += ["--rate", str(rate)]
         cmd += extra
@@ -233,11 +256,17 @@ KEYS = ["msgs_per_second", "deliveries_per_second", "delivery_latency.p50_us",
         "msgs_per_server_cpu_second", "rss_bytes_per_connection", "server_cpu_seconds_idle",
         "cpu_ms_per_connection_per_minute", "resume_seconds", "connect_seconds",
         "requests_per_second", "request_latency.p50_us", "request_latency.p99_us",
-        "requests_per_server_cpu_second", "bench_cpu_seconds", "server_rss_kib"]
+        "requests_per_server_cpu_second", "bench_cpu_seconds", "server_rss_kib",
+        "db_cpu_seconds", "server_db_cpu_seconds", "msgs_per_server_db_cpu_second",
+        "deliveries_per_server_db_cpu_second", "requests_per_server_db_cpu_second",
+        "db_cpu_seconds_idle"]
 
 
 # Parley / peer, on the medians of the same rate step.
 RATIO_KEYS = ["deliveries_per_server_cpu_second", "msgs_per_server_cpu_second",
+              "deliveries_per_server_db_cpu_second", "msgs_per_server_db_cpu_second",
+              "requests_per_server_cpu_second", "requests_per_server_db_cpu_second",
+              "server_db_cpu_seconds",
               "deliveries_per_second", "msgs_per_second", "delivery_latency.p99_us",
               "server_cpu_seconds", "server_rss_kib", "delivery_latency.p50_us",
               "ack_latency.p99_us", "rss_bytes_per_connection", "connect_seconds",

@@ -31,6 +31,8 @@ const char* kUsage =
   --url URL            server to load (repeat for several nodes: WebSockets spread over them;
                        set-up REST calls go to the first); only 127.0.0.0/8
   --server-pid PID     server process to sample in /proc (repeatable)
+  --db-pid PID         database process whose process tree's CPU is sampled over the same
+                       window (repeatable: PostgreSQL's postmaster, redis-server)
   --json FILE          write the report as JSON
   --rate R             messages per second, all senders together (open loop)   [100]
   --duration S         seconds of traffic; idle: seconds held idle               [5]
@@ -64,6 +66,7 @@ bool parseArgs(int argc, char** argv, Options& o, std::string& json_path) {
       {"--xmpp-domain", [&](const char* v) { o.xmpp_domain = v; }},
       {"--muc-service", [&](const char* v) { o.muc_service = v; }},
       {"--server-pid", [&](const char* v) { o.server_pids.push_back(std::stoi(v)); }},
+      {"--db-pid", [&](const char* v) { o.db_pids.push_back(std::stoi(v)); }},
       {"--json", [&](const char* v) { json_path = v; }},
       {"--rate", [&](const char* v) { o.rate = std::stod(v); }},
       {"--duration", [&](const char* v) { o.duration = std::stod(v); }},
@@ -134,6 +137,9 @@ void printTable(const json::object& r) {
                           "server_cpu_seconds",
                           "deliveries_per_server_cpu_second",
                           "msgs_per_server_cpu_second",
+                          "db_cpu_seconds",
+                          "deliveries_per_server_db_cpu_second",
+                          "msgs_per_server_db_cpu_second",
                           "dropped_connections",
                           "resume_seconds",
                           "rss_bytes_per_connection",
@@ -142,7 +148,9 @@ void printTable(const json::object& r) {
                           "requests_completed",
                           "requests_ok",
                           "requests_per_second",
-                          "requests_per_server_cpu_second"}) {
+                          "requests_per_server_cpu_second",
+                          "requests_per_server_db_cpu_second",
+                          "db_cpu_seconds_idle"}) {
     if (r.contains(key)) std::printf("%-34s %.6g\n", key, num(r, key));
   }
   for (const char* h : {"delivery_latency", "ack_latency", "request_latency"}) {

@@ -394,6 +394,7 @@ class Bench : public WsListener {
     total_ = std::min<int64_t>(o_.max_messages, static_cast<int64_t>(o_.rate * o_.duration));
     t0_ = Clock::now() + std::chrono::milliseconds(100);
     traffic_start_ = sampleAll();
+    db_traffic_start_ = sampleDbs();
     historyTick();
   }
 
@@ -494,6 +495,7 @@ class Bench : public WsListener {
     connect_seconds_ = secondsSince(connect_started_);
     deadline_.cancel();
     after_connect_ = sampleAll();
+    db_after_connect_ = sampleDbs();
     if (o_.scenario == "idle") {
       phase_ = Phase::idle;
       timer_.expires_after(std::chrono::milliseconds(static_cast<int64_t>(o_.duration * 1000)));
@@ -516,6 +518,7 @@ class Bench : public WsListener {
     total_ = std::min<int64_t>(o_.max_messages, static_cast<int64_t>(o_.rate * o_.duration));
     t0_ = Clock::now() + std::chrono::milliseconds(100);
     traffic_start_ = sampleAll();
+    db_traffic_start_ = sampleDbs();
     padding_.assign(static_cast<size_t>(std::max(o_.size, 32)), 'x');
     if (o_.scenario == "reconnect") {
       // Drop every receiving connection at once, halfway through the traffic.
@@ -653,6 +656,7 @@ class Bench : public WsListener {
     if (phase_ == Phase::done) return;
     auto end = Clock::now();
     auto after = sampleAll();
+    db_after_ = sampleDbs();
     json::object r;
     r["scenario"] = o_.scenario;
     r["protocol"] = o_.protocol;
@@ -714,6 +718,9 @@ class Bench : public WsListener {
     r["server_cpu_seconds"] = cpu;
     r["deliveries_per_server_cpu_second"] = cpu > 0 ? static_cast<double>(received_) / cpu : 0.0;
     r["msgs_per_server_cpu_second"] = cpu > 0 ? static_cast<double>(acks_) / cpu : 0.0;
+    const double all = cpu + dbReport(r, db_traffic_start_, "cpu_seconds");
+    r["deliveries_per_server_db_cpu_second"] = all > 0 ? static_cast<double>(received_) / all : 0.0;
+    r["msgs_per_server_db_cpu_second"] = all > 0 ? static_cast<double>(acks_) / all : 0.0;
     if (o_.scenario == "reconnect") {
       r["dropped_connections"] = dropped_count_;
       r["resumed"] = resumed_at_ > dropped_at_;
@@ -754,6 +761,26 @@ class Bench : public WsListener {
     r["servers"] = std::move(servers);
     r["server_cpu_seconds"] = cpu;
     r["requests_per_server_cpu_second"] = cpu > 0 ? static_cast<double>(received_) / cpu : 0.0;
+    const double all = cpu + dbReport(r, db_traffic_start_, "cpu_seconds");
+    r["requests_per_server_db_cpu_second"] =
+        all > 0 ? static_cast<double>(received_) / all : 0.0;
+  }
+
+  // The databases' CPU since `start` (their process trees), as "databases" and
+  // "db_" + `key`; returns the sum. Zero when no --db-pid was given: a server whose
+  // storage runs inside its own process (SQLite, ejabberd's Mnesia) has it counted already.
+  double dbReport(json::object& r, const std::vector<double>& start, const std::string& key) {
+    double sum = 0;
+    json::array dbs;
+    for (size_t i = 0; i < o_.db_pids.size() && i < start.size() && i < db_after_.size(); ++i) {
+      double d = db_after_[i] - start[i];
+      sum += d;
+      dbs.push_back(json::object{{"pid", o_.db_pids[i]}, {key, d}});
+    }
+    r["databases"] = std::move(dbs);
+    r["db_" + key] = sum;
+    r["server_db_" + key] = sum + (r.contains("server_" + key) ? r.at("server_" + key).to_number<double>() : 0.0);
+    return sum;
   }
 
   void idleReport(json::object& r, const std::vector<ProcSample>& after) {
@@ -776,6 +803,7 @@ class Bench : public WsListener {
     double n = static_cast<double>(conns_.size());
     r["rss_bytes_per_connection"] = n > 0 ? static_cast<double>(rss_delta) * 1024.0 / n : 0.0;
     r["server_cpu_seconds_idle"] = cpu;
+    dbReport(r, db_after_connect_, "cpu_seconds_idle");
     r["cpu_ms_per_connection_per_minute"] =
         n > 0 && o_.duration > 0 ? cpu * 1000.0 / n / (o_.duration / 60.0) : 0.0;
   }
@@ -802,6 +830,12 @@ class Bench : public WsListener {
     deadline_.async_wait([this](boost::system::error_code ec) {
       if (!ec) io_.stop();
     });
+  }
+
+  std::vector<double> sampleDbs() const {
+    std::vector<double> out;
+    for (pid_t pid : o_.db_pids) out.push_back(sampleProcessTree(pid).value_or(0.0));
+    return out;
   }
 
   std::vector<ProcSample> sampleAll() const {
@@ -838,6 +872,7 @@ class Bench : public WsListener {
   Clock::time_point connect_started_, t0_, sending_done_, last_delivery_, dropped_at_, resumed_at_;
   double connect_seconds_ = 0;
   std::vector<ProcSample> before_connect_, after_connect_, traffic_start_;
+  std::vector<double> db_after_connect_, db_traffic_start_, db_after_;  // sampleDbs()
   std::string padding_;
   int64_t total_ = 0, next_msg_ = 0;
   uint64_t sent_ = 0, acks_ = 0, send_dropped_ = 0, expected_ = 0, received_ = 0, self_echoes_ = 0;

@@ -19,6 +19,10 @@ struct Options {
   std::string password = "parley-bench-password";  // xmpp: the registered users' password
   std::vector<std::string> urls;  // http://127.x.y.z:PORT; WebSockets spread over them
   std::vector<pid_t> server_pids;
+  // Database processes (PostgreSQL's postmaster, a Redis server) whose whole process trees'
+  // CPU is sampled over the same window as the servers': reported as db_cpu_seconds and in
+  // the "per server+database CPU second" figures.
+  std::vector<pid_t> db_pids;
   int pairs = 10;          // pairs: number of 1:1 pairs
   int members = 100;       // fanout, reconnect: users in the room
   int conns_per_user = 1;  // fanout, idle, reconnect: WebSockets per user

@@ -69,6 +69,27 @@ def test_pairs_smoke(server_factory, tmp_path):
 
 
 @pytest.mark.timeout_s(120)
+def test_db_pid_counts_the_whole_process_tree(server_factory, tmp_path):
+    """--db-pid sums a database's process tree (PostgreSQL works in child processes of its
+    postmaster): a parent that only waits, with a child that spins, must show CPU."""
+    server = server_factory(send_rate=100000)
+    tree = subprocess.Popen(["sh", "-c", "sh -c 'while :; do :; done' & wait"],
+                            start_new_session=True)
+    try:
+        report = run_bench(server, tmp_path, "pairs", "--pairs", "2", "--rate", "20",
+                           "--duration", "2", "--db-pid", str(tree.pid))
+    finally:
+        os.killpg(tree.pid, signal.SIGKILL)  # the group we started: the parent and its child
+        tree.wait()
+    assert_all_delivered(report)
+    assert [d["pid"] for d in report["databases"]] == [tree.pid]
+    assert report["db_cpu_seconds"] > 0.05, report  # the spinning child, 2 s of traffic
+    assert report["server_db_cpu_seconds"] == pytest.approx(
+        report["server_cpu_seconds"] + report["db_cpu_seconds"])
+    assert report["msgs_per_server_db_cpu_second"] < report["msgs_per_server_cpu_second"]
+
+
+@pytest.mark.timeout_s(120)
 def test_fanout_smoke(server_factory, tmp_path):
     server = server_factory(send_rate=100000)
     report = run_bench(server, tmp_path, "fanout", "--members", "4", "--conns-per-user", "2",
