@@ -13,14 +13,16 @@ namespace parley::postgres {
 namespace asio = boost::asio;
 
 Appender::Appender(asio::any_io_executor ex, Pool& pool, int max_batches)
-    : ex_(std::move(ex)), pool_(pool), max_batches_(std::max(max_batches, 1)) {}
+    : ex_(std::move(ex)), pool_(pool), lanes_(static_cast<std::size_t>(std::max(max_batches, 1))) {}
 
 Task<Result<AppendResult>> Appender::append(const AppendRequest& r) {
   Pending me{&r, asio::steady_timer(ex_, asio::steady_timer::time_point::max()), std::nullopt};
-  queue_.push_back(&me);
-  if (flushing_ < max_batches_) {
-    ++flushing_;
-    asio::co_spawn(ex_, flushLoop(), asio::detached);
+  const auto room = static_cast<std::uint64_t>(r.room_id);
+  Lane& lane = lanes_[room % lanes_.size()];
+  lane.queue.push_back(&me);
+  if (!lane.flushing) {
+    lane.flushing = true;
+    asio::co_spawn(ex_, flushLoop(lane), asio::detached);
   }
   while (!me.result) co_await me.done.async_wait(asio::as_tuple(asio::use_awaitable));
   co_return std::move(*me.result);
@@ -31,27 +33,26 @@ void Appender::finish(Pending* p, Result<AppendResult> r) {
   p->done.cancel();
 }
 
-Task<void> Appender::flushLoop() {
-  while (!queue_.empty()) {
+Task<void> Appender::flushLoop(Lane& lane) {
+  while (!lane.queue.empty()) {
     auto conn = co_await pool_.acquire();
     if (!conn) {
       // The database is unreachable: everything waiting now gets the error.
       std::deque<Pending*> failed;
-      failed.swap(queue_);
+      failed.swap(lane.queue);
       for (Pending* p : failed) finish(p, conn.error());
       continue;
     }
     Lease lease(pool_, std::move(*conn));
     // Taken only now: what queued while waiting for the connection joins this batch.
     std::vector<Pending*> batch;
-    while (!queue_.empty() && batch.size() < kMaxBatch) {
-      batch.push_back(queue_.front());
-      queue_.pop_front();
+    while (!lane.queue.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(lane.queue.front());
+      lane.queue.pop_front();
     }
-    if (batch.empty()) continue;  // another loop took them
     co_await runBatch(lease.conn(), batch);
   }
-  --flushing_;
+  lane.flushing = false;
 }
 
 Task<void> Appender::runBatch(PgConn& conn, std::vector<Pending*>& batch) {

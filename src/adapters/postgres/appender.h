@@ -4,16 +4,20 @@
 // message, with the sender's connection held meanwhile. The Appender queues the messages
 // that arrive while earlier ones are being committed and writes each queue-full as ONE
 // transaction (one pipeline, one Sync, one WAL flush), on at most `max_batches`
-// connections at a time. Nothing changes for the caller: a message's seq still comes from
-// its room row inside the transaction that stores it (invariant 2), and its coroutine
-// resumes only after that transaction committed (invariant 1).
+// connections at a time (one per lane). Nothing changes for the caller: a message's seq still comes
+// from its room row inside the transaction that stores it (invariant 2), and its coroutine resumes
+// only after that transaction committed (invariant 1).
 //
-// Lock order: a batch is sorted by room (stable, so one room's messages keep their
-// arrival order), so concurrent batches take room rows in ascending order and cannot
-// deadlock on them. Anything a batch cannot settle by itself (a statement whose checks
-// made it do nothing: a retried client_msg_id, a missing room, a bad reply_to; or a batch
-// that failed as a whole, e.g. losing an idempotency race) is rerun alone through
-// ops::append, in its own transaction, which explains it exactly as before.
+// Lanes: a room's messages always go to the same lane (room id modulo the lane count), and
+// each lane has at most one batch in flight. Concurrent batches therefore never touch the
+// same room row, so none waits for another's commit on a row lock (profiled: with every
+// batch drawing from one queue, a pair's two senders often landed in two concurrent
+// batches and the second waited for the first's WAL flush, `Lock:transactionid`); and one
+// room's messages are stored in their arrival order. Within a batch messages are sorted by
+// room (stable), so room rows are taken in ascending order. Anything a batch cannot settle by
+// itself (a statement whose checks made it do nothing: a retried client_msg_id, a missing room, a
+// bad reply_to; or a batch that failed as a whole, e.g. losing an idempotency race) is rerun alone
+// through ops::append, in its own transaction, which explains it exactly as before.
 //
 // Used only on the store's io_context thread (no locks).
 #pragma once
@@ -47,15 +51,18 @@ class Appender {
   // Bounds one transaction (and the wait of its first message).
   static constexpr std::size_t kMaxBatch = 256;
 
-  Task<void> flushLoop();
+  struct Lane {
+    std::deque<Pending*> queue;
+    bool flushing = false;  // its flushLoop runs
+  };
+
+  Task<void> flushLoop(Lane& lane);
   Task<void> runBatch(PgConn& conn, std::vector<Pending*>& batch);
   static void finish(Pending* p, Result<AppendResult> r);
 
   boost::asio::any_io_executor ex_;
   Pool& pool_;
-  int max_batches_;
-  int flushing_ = 0;  // flushLoops running
-  std::deque<Pending*> queue_;
+  std::vector<Lane> lanes_;
 };
 
 }  // namespace parley::postgres
