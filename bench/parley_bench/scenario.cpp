@@ -762,8 +762,7 @@ class Bench : public WsListener {
     r["server_cpu_seconds"] = cpu;
     r["requests_per_server_cpu_second"] = cpu > 0 ? static_cast<double>(received_) / cpu : 0.0;
     const double all = cpu + dbReport(r, db_traffic_start_, "cpu_seconds");
-    r["requests_per_server_db_cpu_second"] =
-        all > 0 ? static_cast<double>(received_) / all : 0.0;
+    r["requests_per_server_db_cpu_second"] = all > 0 ? static_cast<double>(received_) / all : 0.0;
   }
 
   // The databases' CPU since `start` (their process trees), as "databases" and
@@ -779,7 +778,8 @@ class Bench : public WsListener {
     }
     r["databases"] = std::move(dbs);
     r["db_" + key] = sum;
-    r["server_db_" + key] = sum + (r.contains("server_" + key) ? r.at("server_" + key).to_number<double>() : 0.0);
+    r["server_db_" + key] =
+        sum + (r.contains("server_" + key) ? r.at("server_" + key).to_number<double>() : 0.0);
     return sum;
   }
 

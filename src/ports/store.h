@@ -146,6 +146,9 @@ class Store {
   virtual Task<Result<std::vector<UserId>>> coMembers(UserId user) = 0;
 
   // --- timeline ---
+  // message: its sender must be a member of the room when the transaction runs (invariant
+  // 6, checked inside the storing transaction, before the retry lookup): else not_member
+  // if the room is public, not_found if it is not or does not exist; nothing is stored.
   // edit: not_found if target is not a live message; forbidden if target.sender != sender.
   // del: the same checks; the target's body is erased (tombstone) and its files' rows are
   // deleted in the same transaction (the caller removes their blobs afterwards).

@@ -53,6 +53,13 @@ Task<Result<DataKey>> RoomKeys::current(RoomId room) {
   co_return DataKey{1, std::move(fresh)};
 }
 
+std::optional<DataKey> RoomKeys::cachedCurrent(RoomId room) {
+  std::lock_guard lock(mu_);
+  auto v = current_version_.find(room);
+  if (v == current_version_.end()) return std::nullopt;
+  return DataKey{v->second, unwrapped_.at({room, v->second})};
+}
+
 Task<Result<DataKey>> RoomKeys::byVersion(RoomId room, std::uint32_t version) {
   {
     std::lock_guard lock(mu_);

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -26,6 +27,8 @@ class RoomKeys {
 
   // The key new content of `room` is sealed with; created (version 1) if the room has none.
   Task<Result<DataKey>> current(RoomId room);
+  // The current key if this node holds it unwrapped already (no I/O, never creates one).
+  std::optional<DataKey> cachedCurrent(RoomId room);
   // The key of `version`, to open content sealed earlier.
   Task<Result<DataKey>> byVersion(RoomId room, std::uint32_t version);
 

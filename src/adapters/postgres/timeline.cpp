@@ -13,9 +13,13 @@ namespace {
 // node queue there and each sees the previous one's seq. The facts are only read to
 // explain a write that did nothing (its own checks failed).
 
+// A message's facts: the room exists, reply_to names a message, the sender is a member,
+// the room is public (which error a non-member gets).
 constexpr const char* kMessageFacts = R"sql(
 SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
-       $2 = 0 OR EXISTS (SELECT 1 FROM events WHERE room_id = $1 AND seq = $2 AND kind = 'message'))sql";
+       $2 = 0 OR EXISTS (SELECT 1 FROM events WHERE room_id = $1 AND seq = $2 AND kind = 'message'),
+       EXISTS (SELECT 1 FROM members WHERE room_id = $1 AND user_id = $3),
+       coalesce((SELECT is_public FROM rooms WHERE id = $1), false))sql";
 
 // Invariant 3: a retried send finds its original here.
 constexpr const char* kOriginal = R"sql(
@@ -26,10 +30,13 @@ FROM events e WHERE room_id = $1 AND sender = $2 AND client_msg_id = $3 AND kind
 // A concurrent identical send that commits while this one waits for the room row is not
 // seen by NOT EXISTS (same snapshot): the INSERT then fails on events_idempotency, the
 // whole pipeline rolls back (seq increment included) and the caller retries.
+// Membership is checked here, in the storing statement (no separate read before the
+// append): a non-member's message takes no seq and stores nothing.
 constexpr const char* kInsertMessage = R"sql(
 WITH s AS (
   UPDATE rooms SET last_seq = last_seq + 1
   WHERE id = $1
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2)
     AND NOT EXISTS (SELECT 1 FROM events
                     WHERE room_id = $1 AND sender = $2 AND client_msg_id = $3 AND kind = 'message')
     AND ($4 = 0 OR EXISTS (SELECT 1 FROM events
@@ -52,6 +59,8 @@ SELECT id FROM attachments WHERE id = ANY(string_to_array($1, ',')) ORDER BY id 
 constexpr const char* kMessageFilesFacts = R"sql(
 SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
        $2 = 0 OR EXISTS (SELECT 1 FROM events WHERE room_id = $1 AND seq = $2 AND kind = 'message'),
+       EXISTS (SELECT 1 FROM members WHERE room_id = $1 AND user_id = $4),
+       coalesce((SELECT is_public FROM rooms WHERE id = $1), false),
        (SELECT count(*) FROM attachments
         WHERE id = ANY(string_to_array($3, ',')) AND room_id = $1 AND uploader = $4
           AND message_seq IS NULL) = cardinality(string_to_array($3, ',')))sql";
@@ -62,6 +71,7 @@ constexpr const char* kInsertMessageWithFiles = R"sql(
 WITH s AS (
   UPDATE rooms SET last_seq = last_seq + 1
   WHERE id = $1
+    AND EXISTS (SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2)
     AND NOT EXISTS (SELECT 1 FROM events
                     WHERE room_id = $1 AND sender = $2 AND client_msg_id = $3 AND kind = 'message')
     AND ($4 = 0 OR EXISTS (SELECT 1 FROM events
@@ -144,7 +154,7 @@ std::vector<Statement> messageWithFilesPipeline(const AppendRequest& r) {
 std::vector<Statement> messagePipeline(const AppendRequest& r) {
   if (!r.file_ids.empty()) return messageWithFilesPipeline(r);
   std::vector<Statement> s;
-  s.push_back({kMessageFacts, Params(r.room_id, r.reply_to)});
+  s.push_back({kMessageFacts, Params(r.room_id, r.reply_to, r.sender)});
   s.push_back({kOriginal, Params(r.room_id, r.sender, r.client_msg_id)});
   s.push_back({kInsertMessage, Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id,
                                       r.now, r.key_version, Bytes{r.sealed_body})});
@@ -172,8 +182,13 @@ std::optional<Result<AppendResult>> explain(const AppendRequest& r,
   const bool with_files = r.kind == EventKind::message && !r.file_ids.empty();
   const std::size_t first = with_files ? 1 : 0;  // after kLockFiles
   const PgResult& facts = res[first];
-  if (!facts.boolean(0, 0)) return makeError(Code::not_found, "room not found");
   if (r.kind == EventKind::message) {
+    // As MessageService::requireMember words it: a private room is not revealed.
+    if (!facts.boolean(0, 0)) return makeError(Code::not_found, "no such room");
+    if (!facts.boolean(0, 2)) {
+      if (facts.boolean(0, 3)) return makeError(Code::not_member, "not a member of this room");
+      return makeError(Code::not_found, "no such room");
+    }
     const PgResult& original = res[first + 1];
     if (original.rows() > 0) {
       return AppendResult{.event = readEvent(original, 0), .duplicate = true};
@@ -181,11 +196,12 @@ std::optional<Result<AppendResult>> explain(const AppendRequest& r,
     if (!facts.boolean(0, 1)) {
       return makeError(Code::bad_request, "reply_to does not name a message of this room");
     }
-    if (with_files && !facts.boolean(0, 2)) {
+    if (with_files && !facts.boolean(0, 4)) {
       return makeError(Code::invalid_file, "not an unattached upload of yours in this room");
     }
     return std::nullopt;
   }
+  if (!facts.boolean(0, 0)) return makeError(Code::not_found, "room not found");
   if (facts.isNull(0, 1)) return makeError(Code::not_found, "no live message at the target seq");
   if (facts.int64(0, 1) != r.sender) {
     return makeError(Code::forbidden, "only its sender may change a message");

@@ -87,6 +87,16 @@ Result<AppendResult> append(Db& db, const AppendRequest& r) {
     return makeError(Code::not_found, "room not found");
   }
   if (r.kind == EventKind::message) {
+    // Membership is checked in the storing transaction (Store contract), before the retry
+    // lookup; the errors are MessageService::requireMember's.
+    if (!db.prepare("SELECT 1 FROM members WHERE room_id = ? AND user_id = ?")
+             .bind(r.room_id, r.sender)
+             .step()) {
+      if (db.prepare("SELECT 1 FROM rooms WHERE id = ? AND is_public = 1").bind(r.room_id).step()) {
+        return makeError(Code::not_member, "not a member of this room");
+      }
+      return makeError(Code::not_found, "no such room");
+    }
     if (auto original = byClientMsgId(db, r)) {
       return AppendResult{.event = std::move(*original), .duplicate = true};
     }

@@ -475,6 +475,59 @@ TEST_P(StoreContract, ConcurrentAppendsGetGaplessSeqs) {
   EXPECT_EQ(run(store().roomById(room.id))->last_seq, kCount);
 }
 
+TEST_P(StoreContract, MessagesFromNonMembersStoreNothing) {
+  User alice = user("alice");
+  User bob = user("bob");
+  Room priv = group(alice.id);
+  Room pub = group(alice.id, true, "public");
+  send(priv.id, alice.id, "a1");
+  EXPECT_EQ(codeOf(run(store().append(message(priv.id, bob.id, "b1")))), Code::not_found);
+  EXPECT_EQ(codeOf(run(store().append(message(pub.id, bob.id, "b1")))), Code::not_member);
+  // Checked when the append runs, before the retry lookup: a member who left is refused,
+  // their retries too.
+  ASSERT_TRUE(run(store().addMember(pub.id, bob.id, Role::member, 1)));
+  StoredEvent mine = send(pub.id, bob.id, "b2");
+  ASSERT_TRUE(run(store().removeMember(pub.id, bob.id)));
+  EXPECT_EQ(codeOf(run(store().append(message(pub.id, bob.id, "b2")))), Code::not_member);
+  EXPECT_EQ(codeOf(run(store().append(message(pub.id, bob.id, "b3")))), Code::not_member);
+  EXPECT_EQ(run(store().roomById(priv.id))->last_seq, 1);
+  EXPECT_EQ(run(store().roomById(pub.id))->last_seq, mine.seq);
+  EventQuery q;
+  q.room_id = pub.id;
+  EXPECT_EQ(seqsOf(q), std::vector<Seq>{mine.seq});
+}
+
+// Concurrent appends (which an adapter may commit together) where some senders are not
+// members: those are refused and take no seq; the others stay gapless.
+TEST_P(StoreContract, ConcurrentAppendsRefuseNonMembersAlone) {
+  constexpr int kCount = 60;
+  User alice = user("alice");
+  User bob = user("bob");
+  Room room = group(alice.id, true);
+  std::vector<Task<Result<AppendResult>>> tasks;
+  for (int i = 0; i < kCount; ++i) {
+    UserId sender = i % 3 == 0 ? bob.id : alice.id;
+    tasks.push_back(store().append(message(room.id, sender, "c" + std::to_string(i))));
+  }
+  std::vector<Seq> seqs;
+  int refused = 0;
+  for (auto& r : runAll(std::move(tasks))) {
+    if (!r) {
+      EXPECT_EQ(r.error().code, Code::not_member);
+      ++refused;
+      continue;
+    }
+    EXPECT_EQ(r->event.sender, alice.id);
+    seqs.push_back(r->event.seq);
+  }
+  EXPECT_EQ(refused, kCount / 3);
+  std::sort(seqs.begin(), seqs.end());
+  std::vector<Seq> want(kCount - kCount / 3);
+  std::iota(want.begin(), want.end(), 1);
+  EXPECT_EQ(seqs, want);
+  EXPECT_EQ(run(store().roomById(room.id))->last_seq, kCount - kCount / 3);
+}
+
 TEST_P(StoreContract, OnlyTheSenderMayEditAndEditsApplyToTheTarget) {
   User alice = user("alice");
   User bob = user("bob");

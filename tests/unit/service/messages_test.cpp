@@ -53,6 +53,69 @@ TEST_F(MessagesTest, NonMembersAreRefusedWithoutRevealingPrivateRooms) {
   EXPECT_EQ(node.run(node.store->roomById(secret.id)).value().last_seq, 0);
 }
 
+// Once this node holds a room's key (after any send there), a send goes straight to the
+// Store, which checks membership inside the storing transaction.
+TEST_F(MessagesTest, NonMemberSendsWithTheKeyHeldStoreNothing) {
+  ASSERT_TRUE(node.run(node.messages.send(alice, room.id, "a1", "hello", 0)));
+  auto sent = node.run(node.messages.send(bob, room.id, "b1", "intrude", 0));
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code, Code::not_member);
+
+  Room secret = node.run(node.rooms.create(alice, "secret", "", false)).value();
+  ASSERT_TRUE(node.run(node.messages.send(alice, secret.id, "a2", "hush", 0)));
+  auto hidden = node.run(node.messages.send(bob, secret.id, "b2", "intrude", 0));
+  ASSERT_FALSE(hidden);
+  EXPECT_EQ(hidden.error().code, Code::not_found);  // a private room is not revealed
+
+  // Checked at that moment: a member who left is refused, and so is their retry.
+  node.run(node.rooms.join(bob, room.id)).value();
+  ASSERT_TRUE(node.run(node.messages.send(bob, room.id, "b3", "briefly", 0)));
+  ASSERT_TRUE(node.run(node.rooms.leave(bob, room.id)));
+  auto after = node.run(node.messages.send(bob, room.id, "b4", "gone", 0));
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code, Code::not_member);
+  auto retry = node.run(node.messages.send(bob, room.id, "b3", "briefly", 0));
+  ASSERT_FALSE(retry);
+  EXPECT_EQ(retry.error().code, Code::not_member);
+
+  EXPECT_EQ(node.run(node.store->roomById(room.id)).value().last_seq, 2);
+  EXPECT_EQ(node.run(node.store->roomById(secret.id)).value().last_seq, 1);
+  auto page =
+      node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 10)).value();
+  ASSERT_EQ(page.messages.size(), 2u);
+  EXPECT_EQ(page.messages[0].text, "hello");
+  EXPECT_EQ(page.messages[1].text, "briefly");
+}
+
+// Without the key in memory the send checks membership before anything else: a non-member
+// never makes a key be created for a room.
+TEST_F(MessagesTest, NonMemberOfAKeylessRoomCreatesNoKey) {
+  Room secret = node.run(node.rooms.create(alice, "quiet", "", false)).value();
+  auto sent = node.run(node.messages.send(bob, secret.id, "b1", "first!", 0));
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code, Code::not_found);
+  EXPECT_EQ(node.run(node.store->latestRoomKey(secret.id)).error().code, Code::not_found);
+  EXPECT_EQ(node.run(node.store->roomById(secret.id)).value().last_seq, 0);
+  auto nowhere = node.run(node.messages.send(bob, secret.id + 1000, "b2", "hello?", 0));
+  ASSERT_FALSE(nowhere);
+  EXPECT_EQ(nowhere.error().code, Code::not_found);
+}
+
+TEST_F(MessagesTest, RateLimitedSendsStoreNothing) {
+  node.limits.send_rate_per_sec = 2;
+  ASSERT_TRUE(node.run(node.messages.send(alice, room.id, "r1", "one", 0)));
+  ASSERT_TRUE(node.run(node.messages.send(alice, room.id, "r2", "two", 0)));
+  auto third = node.run(node.messages.send(alice, room.id, "r3", "three", 0));
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, Code::rate_limited);
+  EXPECT_EQ(node.run(node.store->roomById(room.id)).value().last_seq, 2);
+  node.clock.advance(1000);  // the next window
+  auto later = node.run(node.messages.send(alice, room.id, "r3", "three", 0));
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_FALSE(later->duplicate);  // the limited attempt stored nothing to be a retry of
+  EXPECT_EQ(later->event.meta.seq, 3);
+}
+
 TEST_F(MessagesTest, TextLimitsAreEnforced) {
   EXPECT_EQ(node.run(node.messages.send(alice, room.id, "c", "", 0)).error().code,
             Code::bad_request);
