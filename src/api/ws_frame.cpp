@@ -1,0 +1,177 @@
+#include "api/ws_frame.h"
+
+#include <cstring>
+
+namespace parley::ws {
+
+std::size_t encodeHeader(Opcode op, std::size_t n, std::uint8_t* out) {
+  out[0] = static_cast<std::uint8_t>(0x80 | static_cast<std::uint8_t>(op));
+  if (n < 126) {
+    out[1] = static_cast<std::uint8_t>(n);
+    return 2;
+  }
+  if (n <= 0xFFFF) {
+    out[1] = 126;
+    out[2] = static_cast<std::uint8_t>(n >> 8);
+    out[3] = static_cast<std::uint8_t>(n);
+    return 4;
+  }
+  out[1] = 127;
+  for (int i = 0; i < 8; ++i)
+    out[2 + i] = static_cast<std::uint8_t>(std::uint64_t(n) >> (56 - 8 * i));
+  return 10;
+}
+
+std::string closeFrame(std::uint16_t code, std::string_view reason) {
+  if (reason.size() > 123) reason = reason.substr(0, 123);
+  std::string f(4 + reason.size(), '\0');
+  f[0] = static_cast<char>(0x80 | static_cast<std::uint8_t>(Opcode::close));
+  f[1] = static_cast<char>(2 + reason.size());
+  f[2] = static_cast<char>(code >> 8);
+  f[3] = static_cast<char>(code & 0xFF);
+  if (!reason.empty()) std::memcpy(f.data() + 4, reason.data(), reason.size());
+  return f;
+}
+
+bool validUtf8(std::string_view s) {
+  auto p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    // Fast path: eight ASCII bytes at a time.
+    while (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (w & 0x8080808080808080ULL) break;
+      p += 8;
+    }
+    if (p == end) break;
+    unsigned c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n;
+    unsigned lo = 0x80, hi = 0xBF;  // bounds of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // over U+10FFFF
+    } else {
+      return false;  // a continuation byte, C0/C1 (overlong) or F5..FF
+    }
+    if (end - p <= n) return false;
+    if (p[1] < lo || p[1] > hi) return false;
+    for (int i = 2; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
+
+bool validCloseCode(std::uint16_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+         (code >= 3000 && code <= 4999);
+}
+
+FrameReader::Event FrameReader::next(char* data, std::size_t size) {
+  Event ev;
+  if (release_) {
+    release_ = false;
+    message_.clear();
+    if (message_.capacity() > 256) std::string().swap(message_);
+  }
+  auto fail = [&](std::uint16_t code) {
+    ev.kind = Kind::fail;
+    ev.code = code;
+    return ev;
+  };
+  if (size < 2) return ev;
+  const auto* u = reinterpret_cast<const std::uint8_t*>(data);
+  const bool fin = u[0] & 0x80;
+  const unsigned op = u[0] & 0x0F;
+  if (u[0] & 0x70) return fail(kCloseProtocolError);  // RSV bits: no extension
+  if (!(op <= 2 || (op >= 8 && op <= 10))) return fail(kCloseProtocolError);
+  if (!(u[1] & 0x80)) return fail(kCloseProtocolError);  // clients must mask
+  const bool control = op >= 8;
+  std::uint64_t len = u[1] & 0x7F;
+  if (control && (!fin || len > 125)) return fail(kCloseProtocolError);
+  std::size_t header = 2;
+  if (len == 126) {
+    if (size < 4) return ev;
+    len = (std::uint64_t(u[2]) << 8) | u[3];
+    if (len < 126) return fail(kCloseProtocolError);  // not minimal
+    header = 4;
+  } else if (len == 127) {
+    if (size < 10) return ev;
+    len = 0;
+    for (int i = 0; i < 8; ++i) len = (len << 8) | u[2 + i];
+    if (len >> 63) return fail(kCloseProtocolError);
+    if (len <= 0xFFFF) return fail(kCloseProtocolError);  // not minimal
+    header = 10;
+  }
+  if (!control) {
+    if (op == 0 && !in_message_) return fail(kCloseProtocolError);
+    if (op != 0 && in_message_) return fail(kCloseProtocolError);
+    // The size limit applies to the whole message, before its bytes are waited for.
+    if (len > max_message_ || message_.size() + len > max_message_) return fail(kCloseTooBig);
+  }
+  const std::size_t mask_at = header;
+  header += 4;
+  if (size < header || size - header < len) return ev;  // wait for the whole frame
+  std::uint8_t mask[4];
+  std::memcpy(mask, u + mask_at, 4);
+  char* payload = data + header;
+  for (std::size_t i = 0; i < len; ++i) payload[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
+  std::string_view body(payload, static_cast<std::size_t>(len));
+  ev.consumed = header + static_cast<std::size_t>(len);
+
+  if (control) {
+    if (op == 0x9) {
+      ev.kind = Kind::ping;
+      ev.payload = body;
+    } else if (op == 0xA) {
+      ev.kind = Kind::pong;
+      ev.payload = body;
+    } else {
+      if (body.size() == 1) return fail(kCloseProtocolError);
+      ev.kind = Kind::close;
+      ev.code = kCloseNoStatus;
+      if (body.size() >= 2) {
+        ev.code = static_cast<std::uint16_t>((std::uint8_t(body[0]) << 8) | std::uint8_t(body[1]));
+        if (!validCloseCode(ev.code)) return fail(kCloseProtocolError);
+        ev.payload = body.substr(2);
+        if (!validUtf8(ev.payload)) return fail(kCloseInvalidPayload);
+      }
+    }
+    return ev;
+  }
+
+  if (op != 0) message_text_ = op == 0x1;
+  if (!fin) {
+    in_message_ = true;
+    message_.append(body);
+    ev.kind = Kind::fragment;
+    return ev;
+  }
+  ev.kind = Kind::message;
+  ev.text = message_text_;
+  if (in_message_) {
+    message_.append(body);
+    in_message_ = false;
+    release_ = true;
+    ev.payload = message_;
+  } else {
+    ev.payload = body;
+  }
+  if (ev.text && !validUtf8(ev.payload)) return fail(kCloseInvalidPayload);
+  return ev;
+}
+
+}  // namespace parley::ws
