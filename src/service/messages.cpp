@@ -3,9 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/this_coro.hpp>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -16,8 +13,6 @@
 #include "service/message_body.h"
 
 namespace parley {
-
-namespace asio = boost::asio;
 
 Task<Result<Member>> MessageService::requireMember(RoomId room, UserId user) {
   auto m = co_await store_.member(room, user);
@@ -171,12 +166,11 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
     if (!original) co_return original.error();
     co_return Sent{std::move(*original), true};
   }
-  // The cache copy is best effort (invariant 1: the Store is the record; a reader that
-  // finds the cached run short of the room's last seq reads the Store), so the ack does
-  // not wait for it: one round trip less on the send path.
-  StoredEvent cached = appended->event;
-  auto ex = co_await asio::this_coro::executor;
-  asio::co_spawn(ex, cache_.appendEvent(std::move(cached)), asio::detached);
+  // Awaited before the publish: a receiver that sees a gap fills it from the cache, which
+  // should hold the event by then. Spawning the append after the ack (it then ran after
+  // the publish) was measured and lowered S2 on SQLite, most likely because gap fills
+  // went to the Store (docs/benchmarks.md, "Durable sends, third session").
+  co_await cache_.appendEvent(appended->event);
   Event e{std::move(appended->event), std::move(body.text), sender.username, std::move(body.files)};
   e.meta.sealed_body.clear();
   publish(e);
