@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -235,12 +236,37 @@ def _one_run(a, server, services, rate, extra, tmp: Path, idx: int,
             report.setdefault("error", res.stderr[-500:])
         # RSS of every server process (node, beam.smp, parley) at the end of the traffic.
         report["server_rss_kib"] = sum(srv.get("rss_kib_after", 0) for srv in report.get("servers", []))
+        if parley and a.scenario == "history":
+            report.update(history_sources(urls))
         return report
     finally:
         for p in procs:
             stop_server(p)
         if peer:
             peer.stop()
+
+
+HISTORY_READS_RE = re.compile(r'^parley_history_reads_total\{source="(\w+)"\} (\d+)$', re.M)
+
+
+def history_sources(urls: list[str]) -> dict:
+    """Where the nodes' history pages came from (their /metrics, summed): this node's rendered
+    page, the cache's recent events, or the store. Empty for a server without the metric."""
+    reads: dict[str, int] = {}
+    for u in urls:
+        try:
+            with urllib.request.urlopen(u + "/metrics", timeout=10) as r:
+                text = r.read().decode()
+        except OSError:
+            return {}  # the run's own report says what went wrong with the server
+        for source, n in HISTORY_READS_RE.findall(text):
+            reads[source] = reads.get(source, 0) + int(n)
+    total = sum(reads.values())
+    if not total:
+        return {}
+    page, cache = reads.get("page", 0), reads.get("cache", 0)
+    return {"history_reads": reads, "history_page_hit_ratio": page / total,
+            "history_hit_ratio": (page + cache) / total}
 
 
 def get(r: dict, path: str):
@@ -259,7 +285,7 @@ KEYS = ["msgs_per_second", "deliveries_per_second", "delivery_latency.p50_us",
         "requests_per_server_cpu_second", "bench_cpu_seconds", "server_rss_kib",
         "db_cpu_seconds", "server_db_cpu_seconds", "msgs_per_server_db_cpu_second",
         "deliveries_per_server_db_cpu_second", "requests_per_server_db_cpu_second",
-        "db_cpu_seconds_idle"]
+        "db_cpu_seconds_idle", "history_hit_ratio", "history_page_hit_ratio"]
 
 
 # Parley / peer, on the medians of the same rate step.

@@ -382,11 +382,11 @@ Awaitable<Result<HttpResponse>> Router::messageRoutes(Call& call) {
     if (!limit) co_return limit.error();
     std::optional<int> n;
     if (*limit) n = static_cast<int>(std::min<std::int64_t>(**limit, 1 << 20));
-    auto page = co_await messages.history(me.id, *room_id, *before, *after, n);
+    auto page = co_await messages.historyJson(me.id, *room_id, *before, *after, n);
     if (!page) co_return page.error();
     HttpResponse r;
     r.status = 200;
-    r.body = codec::eventsPage(page->messages, page->has_more);
+    r.body = **page;
     co_return r;
   }
   if (call.is("POST", {"rooms", "*", "messages"})) {

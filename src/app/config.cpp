@@ -37,6 +37,7 @@ po::options_description describe() {
     ("max-outbound", po::value<std::size_t>()->default_value(4 * 1024 * 1024), "outbound queue per WebSocket, bytes; beyond it the socket is closed with 4008")
     ("send-rate", po::value<int>()->default_value(20), "messages per second per user")
     ("resume-max", po::value<int>()->default_value(1000), "events replayed per room on resume before the client is told to resync")
+    ("history-cache-mib", po::value<int>()->default_value(64), "MiB of rendered newest history pages kept in this node's memory (0: none)")
     ("admin", po::value<std::vector<std::string>>()->composing(), "username allowed to read every account's audit trail (repeatable)")
     ("login-per-ip", po::value<int>()->default_value(30), "login attempts per minute from one address")
     ("login-per-account-ip", po::value<int>()->default_value(10), "login attempts per 15 minutes for one account from one address")
@@ -146,6 +147,8 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   c.edge.max_outbound = vm["max-outbound"].as<std::size_t>();
   c.limits.send_rate_per_sec = vm["send-rate"].as<int>();
   c.limits.resume_max_events = std::max(1, vm["resume-max"].as<int>());
+  c.limits.history_page_cache_bytes =
+      static_cast<std::size_t>(std::max(0, vm["history-cache-mib"].as<int>())) * 1024 * 1024;
   c.limits.session_idle_ms = vm["session-idle-days"].as<int>() * 24LL * 3600 * 1000;
   c.limits.session_max_age_ms = vm["session-max-age-days"].as<int>() * 24LL * 3600 * 1000;
   c.log_level = vm["log-level"].as<std::string>();

@@ -50,6 +50,20 @@ std::string Metrics::render() const {
           cache_hits.value());
   counter(out, "parley_cache_misses_total", "Timeline reads that went to the store.",
           cache_misses.value());
+  out +=
+      "# HELP parley_history_reads_total History page reads, by where the page came from "
+      "(page: this node's rendered newest page; cache: the cache's recent events; store: the "
+      "store).\n# TYPE parley_history_reads_total counter\n";
+  out += fmt::format("parley_history_reads_total{{source=\"page\"}} {}\n",
+                     history_page_hits.value());
+  out += fmt::format("parley_history_reads_total{{source=\"cache\"}} {}\n",
+                     history_cache_hits.value());
+  out += fmt::format("parley_history_reads_total{{source=\"store\"}} {}\n",
+                     history_store_reads.value());
+  out += fmt::format(
+      "# HELP parley_history_page_cache_bytes Bytes of rendered history pages this node holds.\n"
+      "# TYPE parley_history_page_cache_bytes gauge\nparley_history_page_cache_bytes {}\n",
+      history_page_bytes.value());
   counter(out, "parley_logins_total", "Successful logins.", logins.value());
   counter(out, "parley_logins_failed_total", "Failed logins.", logins_failed.value());
   counter(out, "parley_logins_locked_total", "Logins refused by a login limit.",

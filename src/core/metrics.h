@@ -57,6 +57,12 @@ struct Metrics {
   Counter slow_consumers;     // connections closed for a full outbound queue
   Counter cache_hits;         // resume/history reads answered by the cache
   Counter cache_misses;
+  // History page reads (GET /rooms/{id}/messages), by where the page came from: the node's
+  // rendered newest page (PageCache), the Cache's recent events, or the Store.
+  Counter history_page_hits;
+  Counter history_cache_hits;
+  Counter history_store_reads;
+  Gauge history_page_bytes;  // bytes the node's PageCache holds
   Counter logins;                   // successful logins
   Counter logins_failed;            // wrong password or unknown account
   Counter logins_locked;            // refused by a login limit

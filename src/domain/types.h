@@ -70,6 +70,9 @@ struct Member {
   Role role = Role::member;
   Seq last_read_seq = 0;
   Millis joined_at = 0;
+  // Store::member() only: the room's last seq, read in the same statement as the membership
+  // (0 from every other read). It moves on every send, edit and delete.
+  Seq room_last_seq = 0;
 };
 
 // Every entry of a room's timeline has a seq: messages, and the edits and deletes of

@@ -132,7 +132,9 @@ class Store {
   virtual Task<Result<std::vector<Room>>> publicRooms(int limit) = 0;
   virtual Task<Result<std::vector<RoomSummary>>> roomsOf(UserId user) = 0;
 
-  // not_found if `user` is not a member of `room`.
+  // not_found if `user` is not a member of `room`. Also reports the room's last seq as read
+  // by the same statement (Member::room_last_seq): history reads use it as the version of
+  // the room's timeline.
   virtual Task<Result<Member>> member(RoomId room, UserId user) = 0;
   virtual Task<Result<std::vector<Member>>> members(RoomId room) = 0;
   // conflict if already a member.

@@ -166,6 +166,7 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
     if (!original) co_return original.error();
     co_return Sent{std::move(*original), true};
   }
+  pages_.dropRoom(room);
   // Awaited before the publish: a receiver that sees a gap fills it from the cache, which
   // should hold the event by then. Spawning the append after the ack (it then ran after
   // the publish) was measured and lowered S2 on SQLite, most likely because gap fills
@@ -221,8 +222,11 @@ Task<Result<Event>> MessageService::edit(const User& sender, RoomId room, Seq ta
   auto appended = co_await store_.append(std::move(req));
   if (!appended) co_return appended.error();
 
-  co_await cache_.appendEvent(appended->event);
+  pages_.dropRoom(room);
+  // The target first: a cached run that holds the edit then holds its effect too, so a read
+  // that finds the run ending at the room's last seq never gets the target's old body.
   co_await cache_.replaceEvent(std::move(updated));
+  co_await cache_.appendEvent(appended->event);
   Event e{std::move(appended->event), std::move(text), sender.username};
   e.meta.sealed_body.clear();
   publish(e);
@@ -251,29 +255,71 @@ Task<Result<Event>> MessageService::remove(const User& sender, RoomId room, Seq 
   StoredEvent tombstone = std::move(*old);
   tombstone.deleted = true;
   tombstone.sealed_body.clear();
+  pages_.dropRoom(room);
+  co_await cache_.replaceEvent(std::move(tombstone));  // before the delete event, as in edit()
   co_await cache_.appendEvent(appended->event);
-  co_await cache_.replaceEvent(std::move(tombstone));
   Event e{std::move(appended->event), "", sender.username};
   publish(e);
   co_await files_.removeBlobs(std::move(*files));
   co_return e;
 }
 
+Result<int> MessageService::checkLimit(std::optional<int> limit) const {
+  int n = limit.value_or(limits_.history_default);
+  if (n < 1 || n > limits_.history_max) {
+    return makeError(Code::bad_request, "limit must be 1 to 200");
+  }
+  return n;
+}
+
 Task<Result<MessageService::Page>> MessageService::history(UserId user, RoomId room,
                                                            std::optional<Seq> before,
                                                            std::optional<Seq> after,
                                                            std::optional<int> limit) {
-  int n = limit.value_or(limits_.history_default);
-  if (n < 1 || n > limits_.history_max) {
-    co_return makeError(Code::bad_request, "limit must be 1 to 200");
-  }
+  auto n = checkLimit(limit);
+  if (!n) co_return n.error();
   auto member = co_await requireMember(room, user);
   if (!member) co_return member.error();
-  if (!before && !after) {
-    auto page = co_await newestFromCache(room, n);
-    if (page) co_return std::move(*page);
-  }
+  co_return co_await readPage(room, before, after, *n, member->room_last_seq);
+}
 
+Task<Result<PageCache::Body>> MessageService::historyJson(UserId user, RoomId room,
+                                                          std::optional<Seq> before,
+                                                          std::optional<Seq> after,
+                                                          std::optional<int> limit) {
+  auto n = checkLimit(limit);
+  if (!n) co_return n.error();
+  // Membership at this moment (invariant 6), and the version of the room's timeline.
+  auto member = co_await requireMember(room, user);
+  if (!member) co_return member.error();
+  const Seq version = member->room_last_seq;
+  const bool newest = !before && !after;
+  if (newest) {
+    if (auto kept = pages_.find(room, *n, version)) {
+      metrics().history_page_hits.inc();
+      co_return kept;
+    }
+  }
+  auto page = co_await readPage(room, before, after, *n, version);
+  if (!page) co_return page.error();
+  std::string body = codec::eventsPage(page->messages, page->has_more);
+  // Read no earlier than `version` was: at worst newer than it, which a reader that saw
+  // `version` may be shown (its read overlapped the change), never older.
+  if (newest) co_return pages_.put(room, *n, version, std::move(body));
+  co_return std::make_shared<const std::string>(std::move(body));
+}
+
+Task<Result<MessageService::Page>> MessageService::readPage(RoomId room, std::optional<Seq> before,
+                                                            std::optional<Seq> after, int n,
+                                                            Seq last_seq) {
+  if (!before && !after) {
+    auto page = co_await newestFromCache(room, n, last_seq);
+    if (page) {
+      metrics().history_cache_hits.inc();
+      co_return std::move(*page);
+    }
+  }
+  metrics().history_store_reads.inc();
   EventQuery q;
   q.room_id = room;
   q.after = after.value_or(0);
@@ -299,18 +345,18 @@ Task<Result<MessageService::Page>> MessageService::history(UserId user, RoomId r
 }
 
 // The newest page of messages, from the Cache when it holds the room's tail: the room's
-// last seq (from the Store) proves the cached run is not lagging. nullopt: ask the Store.
-Task<std::optional<MessageService::Page>> MessageService::newestFromCache(RoomId room, int n) {
-  auto r = co_await store_.roomById(room);
-  if (!r) co_return std::nullopt;
-  if (r->last_seq == 0) co_return Page{};
+// last seq (read from the Store with the membership) proves the cached run is not lagging.
+// nullopt: ask the Store.
+Task<std::optional<MessageService::Page>> MessageService::newestFromCache(RoomId room, int n,
+                                                                          Seq last_seq) {
+  if (last_seq == 0) co_return Page{};
   const Seq window = limits_.cached_events_per_room;
   // First only the n + 1 newest events: with no edit or delete among them they are the
   // page plus the proof that there is more. Else the whole cached window.
   for (Seq span = std::min<Seq>(n + 1, window);; span = window) {
-    const Seq from = std::max<Seq>(0, r->last_seq - span);
+    const Seq from = std::max<Seq>(0, last_seq - span);
     auto cached = co_await cache_.recentEvents(room, from, static_cast<int>(span));
-    if (!cached || cached->empty() || cached->back().seq != r->last_seq) break;
+    if (!cached || cached->empty() || cached->back().seq != last_seq) break;
     std::erase_if(*cached, [](const StoredEvent& e) { return e.kind != EventKind::message; });
     Page page;
     if (static_cast<int>(cached->size()) > n) {

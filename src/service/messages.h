@@ -18,6 +18,7 @@
 #include "service/event.h"
 #include "service/files.h"
 #include "service/limits.h"
+#include "service/page_cache.h"
 #include "service/room_keys.h"
 #include "service/users.h"
 
@@ -34,7 +35,8 @@ class MessageService {
         users_(users),
         files_(files),
         clock_(clock),
-        limits_(limits) {}
+        limits_(limits),
+        pages_(limits.history_page_cache_bytes) {}
 
   struct Sent {
     Event event;
@@ -54,6 +56,12 @@ class MessageService {
   };
   Task<Result<Page>> history(UserId user, RoomId room, std::optional<Seq> before,
                              std::optional<Seq> after, std::optional<int> limit);
+  // The same page as the JSON body of docs/api.md (what GET /rooms/{id}/messages answers).
+  // The newest page (no before/after) is served from this node's PageCache when the room's
+  // last seq, read with the membership check, is the one the kept page was read at; else
+  // it is read (Cache, then Store), rendered and kept.
+  Task<Result<PageCache::Body>> historyJson(UserId user, RoomId room, std::optional<Seq> before,
+                                            std::optional<Seq> after, std::optional<int> limit);
   Task<Result<Seq>> markRead(UserId user, RoomId room, Seq seq);
   // Tells the room's other members that `user` is typing; at most once per typing interval
   // per user and room (extra calls succeed and do nothing).
@@ -72,7 +80,11 @@ class MessageService {
 
  private:
   Task<Result<std::vector<Event>>> openAll(std::vector<StoredEvent> events);
-  Task<std::optional<Page>> newestFromCache(RoomId room, int n);
+  Result<int> checkLimit(std::optional<int> limit) const;
+  // A page once membership is checked; `last_seq`: the room's, read with the membership.
+  Task<Result<Page>> readPage(RoomId room, std::optional<Seq> before, std::optional<Seq> after,
+                              int n, Seq last_seq);
+  Task<std::optional<Page>> newestFromCache(RoomId room, int n, Seq last_seq);
   Status checkText(const std::string& text) const;
   void publish(const Event& e);
 
@@ -86,6 +98,11 @@ class MessageService {
   const ServiceLimits& limits_;
   std::mutex typing_mu_;
   std::unordered_map<std::string, Millis> last_typing_;  // GUARDED_BY(typing_mu_)
+  PageCache pages_;
+
+ public:
+  // This node's rendered newest pages (tests look at it).
+  PageCache& pageCache() { return pages_; }
 };
 
 }  // namespace parley

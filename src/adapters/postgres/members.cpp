@@ -36,12 +36,18 @@ Status oneChanged(Result<PgResult>& r) {
 }  // namespace
 
 Task<Result<Member>> member(PgConn& c, RoomId room, UserId user) {
-  static const std::string sql = memberSelect("WHERE m.room_id = $1 AND m.user_id = $2");
+  // With the room's last seq, in the same statement (Store::member()).
+  static const std::string sql = std::string("SELECT ") + kMemberColumns +
+                                 ", r.last_seq FROM members m JOIN users u ON u.id = m.user_id"
+                                 " JOIN rooms r ON r.id = m.room_id"
+                                 " WHERE m.room_id = $1 AND m.user_id = $2";
   const Params p(room, user);
   auto r = co_await c.query(sql.c_str(), p);
   if (!r) co_return r.error();
   if (r->rows() == 0) co_return notMember();
-  co_return readMember(*r, 0);
+  Member m = readMember(*r, 0);
+  m.room_last_seq = r->int64(0, kMemberColumnCount);
+  co_return m;
 }
 
 Task<Result<std::vector<Member>>> members(PgConn& c, RoomId room) {

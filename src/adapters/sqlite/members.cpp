@@ -19,9 +19,14 @@ bool roomExists(Db& db, RoomId room) {
 }  // namespace
 
 Result<Member> member(Db& db, RoomId room, UserId user) {
-  Stmt st = db.prepare(memberSelect("WHERE m.room_id = ? AND m.user_id = ?"));
+  // With the room's last seq, in the same statement (Store::member()).
+  Stmt st = db.prepare(std::string("SELECT ") + kMemberColumns +
+                       ", r.last_seq FROM members m JOIN users u ON u.id = m.user_id"
+                       " JOIN rooms r ON r.id = m.room_id WHERE m.room_id = ? AND m.user_id = ?");
   if (!st.bind(room, user).step()) return notMember();
-  return readMember(st);
+  Member m = readMember(st);
+  m.room_last_seq = st.int64(kMemberColumnCount);
+  return m;
 }
 
 Result<std::vector<Member>> members(Db& db, RoomId room) {

@@ -14,6 +14,7 @@ inline constexpr int kRoomColumnCount = 8;
 // Selects a Member from `members m JOIN users u ON u.id = m.user_id`.
 inline constexpr const char* kMemberColumns =
     "m.room_id, m.user_id, u.username, m.role, m.last_read_seq, m.joined_at";
+inline constexpr int kMemberColumnCount = 6;
 
 inline constexpr const char* kEventColumns =
     "room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target, created_at, "

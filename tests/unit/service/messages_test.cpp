@@ -2,6 +2,7 @@
 
 #include "core/metrics.h"
 #include "crypto/sealer.h"
+#include "service/codec.h"
 #include "support/test_node.h"
 
 namespace parley {
@@ -197,6 +198,94 @@ TEST_F(MessagesTest, NewestPageComesFromTheCacheWithEditsApplied) {
       node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 50)).value();
   EXPECT_EQ(all.messages.size(), 7u);
   EXPECT_FALSE(all.has_more);
+}
+
+// The newest page as GET /rooms/{id}/messages answers it, through this node's PageCache.
+std::string pageOf(TestNode& node, MessageService& messages, const User& reader, RoomId room,
+                   int limit = 10) {
+  auto body = node.run(messages.historyJson(reader.id, room, std::nullopt, std::nullopt, limit));
+  EXPECT_TRUE(body) << body.error().message;
+  return body ? **body : std::string();
+}
+
+TEST_F(MessagesTest, NewestPageIsRenderedOnceThenServedFromThePageCache) {
+  node.run(node.rooms.join(bob, room.id)).value();
+  for (int i = 1; i <= 3; ++i) {
+    node.run(node.messages.send(alice, room.id, "c" + std::to_string(i), "m" + std::to_string(i), 0))
+        .value();
+  }
+  const auto page_hits = metrics().history_page_hits.value();
+  std::string first = pageOf(node, node.messages, bob, room.id);
+  EXPECT_EQ(metrics().history_page_hits.value(), page_hits);
+  EXPECT_EQ(node.messages.pageCache().entries(), 1u);
+  std::string second = pageOf(node, node.messages, bob, room.id);
+  EXPECT_EQ(metrics().history_page_hits.value(), page_hits + 1);
+  EXPECT_EQ(second, first);
+  // What it serves is what the page renders to, and pages with before/after bypass it.
+  auto page =
+      node.run(node.messages.history(bob.id, room.id, std::nullopt, std::nullopt, 10)).value();
+  EXPECT_EQ(first, codec::eventsPage(page.messages, page.has_more));
+  auto older = node.run(node.messages.historyJson(bob.id, room.id, Seq{3}, std::nullopt, 10));
+  ASSERT_TRUE(older);
+  EXPECT_EQ(metrics().history_page_hits.value(), page_hits + 1);
+  EXPECT_EQ((*older)->find("m3"), std::string::npos);
+  // A local send drops the room's page.
+  node.run(node.messages.send(alice, room.id, "c4", "m4", 0)).value();
+  EXPECT_EQ(node.messages.pageCache().entries(), 0u);
+  EXPECT_NE(pageOf(node, node.messages, bob, room.id).find("m4"), std::string::npos);
+}
+
+TEST_F(MessagesTest, PageCacheNeverServesAPageOlderThanAChangeMadeOnAnotherNode) {
+  // A second node on the same Store and Cache: its writes do not touch this node's PageCache.
+  UserDirectory other_users{*node.store};
+  RoomKeys other_keys{*node.store, *node.keys};
+  MessageService other{*node.store, *node.cache, *node.bus, other_keys, other_users,
+                       node.files,  node.clock,  node.limits};
+  node.run(node.rooms.join(bob, room.id)).value();
+  for (int i = 1; i <= 3; ++i) {
+    node.run(node.messages.send(alice, room.id, "c" + std::to_string(i), "m" + std::to_string(i), 0))
+        .value();
+  }
+  pageOf(node, node.messages, bob, room.id);
+  const auto page_hits = metrics().history_page_hits.value();
+  EXPECT_NE(pageOf(node, node.messages, bob, room.id).find("\"m2\""), std::string::npos);
+  EXPECT_EQ(metrics().history_page_hits.value(), page_hits + 1);
+
+  node.run(other.edit(alice, room.id, 2, "edited elsewhere")).value();
+  EXPECT_EQ(node.messages.pageCache().entries(), 1u);  // still held, but no longer current
+  std::string after_edit = pageOf(node, node.messages, bob, room.id);
+  EXPECT_EQ(metrics().history_page_hits.value(), page_hits + 1);
+  EXPECT_NE(after_edit.find("edited elsewhere"), std::string::npos);
+  EXPECT_EQ(after_edit.find("\"m2\""), std::string::npos);
+  EXPECT_EQ(pageOf(node, node.messages, bob, room.id), after_edit);  // current again: a hit
+  EXPECT_EQ(metrics().history_page_hits.value(), page_hits + 2);
+
+  node.run(other.remove(alice, room.id, 3)).value();
+  std::string after_delete = pageOf(node, node.messages, bob, room.id);
+  EXPECT_EQ(after_delete.find("\"m3\""), std::string::npos);
+  EXPECT_NE(after_delete.find("\"deleted\":true"), std::string::npos);
+
+  node.run(other.send(alice, room.id, "c9", "sent elsewhere", 0)).value();
+  EXPECT_NE(pageOf(node, node.messages, bob, room.id).find("sent elsewhere"), std::string::npos);
+  EXPECT_EQ(metrics().history_page_hits.value(), page_hits + 2);
+}
+
+TEST_F(MessagesTest, PageCacheStillChecksMembershipOnEveryRead) {
+  Room secret = node.run(node.rooms.create(alice, "secret", "", false)).value();
+  node.run(node.rooms.addMember(alice, secret.id, "bob")).value();
+  node.run(node.messages.send(alice, secret.id, "c1", "for members only", 0)).value();
+  pageOf(node, node.messages, bob, secret.id);
+  pageOf(node, node.messages, bob, secret.id);  // kept and served
+  node.run(node.rooms.removeMember(alice, secret.id, bob.id)).value();
+  const auto page_hits = metrics().history_page_hits.value();
+  auto refused = node.run(node.messages.historyJson(bob.id, secret.id, std::nullopt, std::nullopt, 10));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Code::not_found);
+  EXPECT_EQ(metrics().history_page_hits.value(), page_hits);
+  // The page is still there for those who may read it.
+  EXPECT_NE(pageOf(node, node.messages, alice, secret.id).find("for members only"),
+            std::string::npos);
+  EXPECT_EQ(metrics().history_page_hits.value(), page_hits + 1);
 }
 
 TEST_F(MessagesTest, ReadMarkerMovesForwardOnly) {
