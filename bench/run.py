@@ -296,7 +296,8 @@ RATIO_KEYS = ["deliveries_per_server_cpu_second", "msgs_per_server_cpu_second",
               "deliveries_per_second", "msgs_per_second", "delivery_latency.p99_us",
               "server_cpu_seconds", "server_rss_kib", "delivery_latency.p50_us",
               "ack_latency.p99_us", "rss_bytes_per_connection", "connect_seconds",
-              "resume_seconds"]
+              "resume_seconds", "requests_per_second",
+              "request_latency.p99_us"]
 
 
 def summarise(reports: list[dict]) -> dict:
