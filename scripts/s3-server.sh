@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# An S3-API server for the tests that VERIFIES SigV4 signatures: moto's server (PyPI
+# An S3-API and KMS-API server for the tests that VERIFIES SigV4 signatures: moto's server (PyPI
 # moto[server], installed by scripts/install-deps.sh into a venv under
 # ${PARLEY_TOOLS_DIR:-${HOME:-/tmp}/.cache/parley}) on a free loopback port.
 #
-#   scripts/s3-server.sh start DIR   # prints `export PARLEY_TEST_S3_URL=...` and
-#                                    # `export PARLEY_TEST_S3_TLS_URL=...`; pids in DIR/*.pid
+#   scripts/s3-server.sh start DIR   # prints `export PARLEY_TEST_S3_URL=...`,
+#                                    # PARLEY_TEST_S3_TLS_URL, PARLEY_TEST_KMS_URL,
+#                                    # PARLEY_TEST_KMS_TLS_URL, PARLEY_TEST_KMS_ADMIN_URL;
+#                                    # pids in DIR/*.pid
 #   scripts/s3-server.sh stop DIR    # stops them (by those pids)
 #
 # PARLEY_TEST_S3_TLS_URL (s3+https://...&ca=DIR/s3-tls-ca.pem) reaches the same moto through
@@ -12,10 +14,17 @@
 # server certificate for 127.0.0.1, localhost, s3.parley.test and *.s3.parley.test issued
 # by a throwaway CA made here with openssl (never trusted by the system).
 #
-# moto checks signatures once its first INITIAL_NO_AUTH_ACTION_COUNT requests are spent: the
-# setup uses exactly those to create an IAM user, its S3 policy and its access key, then
-# creates the test bucket with that key. From then on a request signed with any other secret
-# is refused (SignatureDoesNotMatch), which tests/unit/adapters/s3 proves.
+# moto checks signatures (and IAM policies) once its first INITIAL_NO_AUTH_ACTION_COUNT
+# requests are spent: the setup uses exactly those to create an "admin" IAM user, its
+# allow-all policy and its access key; with that key it creates the "parley" user (allowed
+# s3:* and kms:Encrypt + kms:Decrypt, what a node needs), the test bucket and a KMS key.
+# From then on a request signed with any other secret is refused (SignatureDoesNotMatch /
+# InvalidSignatureException), which tests/unit/adapters/s3 and /kms prove.
+# PARLEY_TEST_KMS_URL (kms+http://) and PARLEY_TEST_KMS_TLS_URL (through the same HAProxy)
+# name that key as the parley user; PARLEY_TEST_KMS_ADMIN_URL as the admin (for tests that
+# manage keys). moto 5.2.5 binds the encryption context into its ciphertexts, but does not
+# refuse Encrypt/Decrypt under a disabled key or one pending deletion (models.py checks no
+# key state); tests/unit/adapters/kms covers those answers with a scripted server.
 set -euo pipefail
 
 TOOLS=${PARLEY_TOOLS_DIR:-${HOME:-/tmp}/.cache/parley}
@@ -52,20 +61,37 @@ for p in (port, tls_port):
 anon = dict(endpoint_url=endpoint, region_name="us-east-1",
             aws_access_key_id="setup", aws_secret_access_key="setup")
 iam = boto3.client("iam", **anon)
+iam.create_user(UserName="admin")
+iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=(
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'))
+admin = iam.create_access_key(UserName="admin")["AccessKey"]
+# From here on every request is signed and authorized.
+def client(service, key):
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id=key["AccessKeyId"],
+                        aws_secret_access_key=key["SecretAccessKey"])
+iam = client("iam", admin)
 iam.create_user(UserName="parley")
-iam.put_user_policy(UserName="parley", PolicyName="s3", PolicyDocument=(
-    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}'))
+# What a Parley node needs: S3 for blobs, and only kms:Encrypt + kms:Decrypt on its key.
+iam.put_user_policy(UserName="parley", PolicyName="parley", PolicyDocument=(
+    '{"Version":"2012-10-17","Statement":['
+    '{"Effect":"Allow","Action":"s3:*","Resource":"*"},'
+    '{"Effect":"Allow","Action":["kms:Encrypt","kms:Decrypt"],"Resource":"*"}]}'))
 key = iam.create_access_key(UserName="parley")["AccessKey"]
-s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                  aws_access_key_id=key["AccessKeyId"],
-                  aws_secret_access_key=key["SecretAccessKey"])
-s3.create_bucket(Bucket="parley-test")
+client("s3", key).create_bucket(Bucket="parley-test")
+kms_key = client("kms", admin).create_key(Description="parley test master key")["KeyMetadata"]["KeyId"]
 q = lambda s: urllib.parse.quote(s, safe="")
 creds = f"{q(key['AccessKeyId'])}:{q(key['SecretAccessKey'])}"
+admin_creds = f"{q(admin['AccessKeyId'])}:{q(admin['SecretAccessKey'])}"
 print(f"export PARLEY_TEST_S3_URL='s3://{creds}@127.0.0.1:{port}/parley-test"
       f"?region=us-east-1&style=path'")
 print(f"export PARLEY_TEST_S3_TLS_URL='s3+https://{creds}@127.0.0.1:{tls_port}/parley-test"
       f"?region=us-east-1&style=path&ca={q(ca)}'")
+print(f"export PARLEY_TEST_KMS_URL='kms+http://{creds}@127.0.0.1:{port}/{kms_key}?region=us-east-1'")
+print(f"export PARLEY_TEST_KMS_TLS_URL='kms+https://{creds}@127.0.0.1:{tls_port}/{kms_key}"
+      f"?region=us-east-1&ca={q(ca)}'")
+print(f"export PARLEY_TEST_KMS_ADMIN_URL='kms+http://{admin_creds}@127.0.0.1:{port}/{kms_key}"
+      f"?region=us-east-1'")
 PY
 }
 

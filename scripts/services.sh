@@ -3,7 +3,8 @@
 # directory, on free ports:
 #
 #   eval "$(scripts/services.sh start)"   # exports PARLEY_TEST_PG_URL, PARLEY_TEST_REDIS_URL,
-#                                         # PARLEY_TEST_S3_URL, PARLEY_SERVICES_DIR
+#                                         # PARLEY_TEST_S3_URL, PARLEY_TEST_KMS_URL (moto
+#                                         # serves S3 and KMS), PARLEY_SERVICES_DIR
 #   scripts/services.sh stop              # stops what `start` started (by PID), removes the dir
 #
 # PostgreSQL 15 runs as the postgres user when invoked as root (initdb refuses root).
@@ -38,7 +39,7 @@ start() {
     redis-cli -p "$redisport" ping >/dev/null 2>&1 && break
     sleep 0.1  # waiting for a daemon we just started; bounded
   done
-  "$(dirname "$0")/s3-server.sh" start "$dir"  # prints export PARLEY_TEST_S3_URL=...
+  "$(dirname "$0")/s3-server.sh" start "$dir"  # prints export PARLEY_TEST_S3_URL=, _KMS_URL=...
   echo "export PARLEY_SERVICES_DIR=$dir"
   echo "export PARLEY_TEST_PG_URL=postgresql://parley:parley@127.0.0.1:$pgport/parley"
   echo "export PARLEY_TEST_REDIS_URL=redis://127.0.0.1:$redisport"

@@ -21,7 +21,7 @@ po::options_description describe() {
     ("data-dir", po::value<std::string>()->default_value("./parley-data"), "directory for the SQLite database and the keyring (created 0700)")
     ("db", po::value<std::string>()->default_value(""), "store URL: postgresql://user:pass@host:port/db, or sqlite:PATH (default: SQLite at <data-dir>/parley.db)")
     ("redis", po::value<std::string>()->default_value(""), "redis://host:port[/db] for the bus and cache shared by several nodes (default: in-process, one node)")
-    ("keyring", po::value<std::string>()->default_value(""), "keyring file holding the master key (default: <data-dir>/keyring.json); every node of a deployment must use the same keys")
+    ("keyring", po::value<std::string>()->default_value(""), "the master key: a keyring file (default: <data-dir>/keyring.json), or a KMS key, kms+https://ACCESS:SECRET@HOST[:PORT]/KEY_ID[?region=R&ca=PEM] (kms+http:// for plain HTTP); every node of a deployment must use the same keys")
     ("blobs", po::value<std::string>()->default_value(""), "where files are kept: a directory, or s3+https://ACCESS:SECRET@HOST[:PORT]/BUCKET[?region=R&style=path|virtual&part_mib=N&ca=PEM] (s3:// for plain HTTP) (default: <data-dir>/blobs); every node of a deployment must share it")
     ("max-upload", po::value<std::uint64_t>()->default_value(100ull * 1024 * 1024), "largest file upload, bytes (larger ones get 413 and nothing is kept)")
     ("upload-ttl", po::value<long>()->default_value(86400), "seconds an upload may stay unattached to a message before it is deleted")

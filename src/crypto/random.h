@@ -21,6 +21,13 @@ std::string base64url(std::string_view bytes);
 // whitespace or non-canonical trailing bits.
 std::optional<std::string> fromBase64url(std::string_view text);
 
+// RFC 4648 §4 base64 with '=' padding (libsodium ORIGINAL): what AWS JSON APIs carry blobs in.
+std::string base64(std::string_view bytes);
+
+// Strict inverse of base64: nullopt on any character outside the alphabet, missing or extra
+// padding, whitespace or non-canonical trailing bits.
+std::optional<std::string> fromBase64(std::string_view text);
+
 // A fresh event id: 16 random bytes as 32 hex characters.
 std::string newEventId();
 

@@ -1,9 +1,10 @@
 """Where the servers under test keep their state.
 
-PARLEY_BACKEND=scaled runs every server on PostgreSQL + Redis + the S3 API (the URLs come
-from PARLEY_TEST_PG_URL / PARLEY_TEST_REDIS_URL / PARLEY_TEST_S3_URL, which
-scripts/services.sh exports); each server gets a fresh database, an emptied Redis and a fresh
-bucket. Otherwise servers use the embedded default.
+PARLEY_BACKEND=scaled runs every server on PostgreSQL + Redis + the S3 API + the KMS API (the
+URLs come from PARLEY_TEST_PG_URL / PARLEY_TEST_REDIS_URL / PARLEY_TEST_S3_URL /
+PARLEY_TEST_KMS_URL, which scripts/services.sh exports); each server gets a fresh database,
+an emptied Redis and a fresh bucket, and wraps its room keys under the test KMS key.
+Otherwise servers use the embedded default.
 """
 from __future__ import annotations
 
@@ -65,8 +66,17 @@ def empty_redis() -> str:
     return redis
 
 
+def kms_url() -> str:
+    url = os.environ.get("PARLEY_TEST_KMS_URL")
+    if not url:
+        pytest.fail("PARLEY_TEST_KMS_URL is not set: run the suite through scripts/test.sh, which "
+                    "starts the KMS test server", pytrace=False)
+    return url
+
+
 def scaled_args() -> list[str]:
-    return ["--db", fresh_database(), "--redis", empty_redis(), "--blobs", fresh_bucket()]
+    return ["--db", fresh_database(), "--redis", empty_redis(), "--blobs", fresh_bucket(),
+            "--keyring", kms_url()]
 
 
 # ---- the S3 test server (moto, which verifies signatures), reached with curl's SigV4

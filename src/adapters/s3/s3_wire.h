@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "adapters/s3/s3_config.h"
 #include "adapters/aws/sigv4.h"
+#include "adapters/s3/s3_config.h"
 
 namespace parley::s3 {
 

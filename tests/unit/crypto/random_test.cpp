@@ -41,6 +41,24 @@ TEST(Random, FromBase64urlRejectsForeignInput) {
   EXPECT_EQ(fromBase64url("").value(), "");
 }
 
+TEST(Random, Base64IsRfc4648WithPaddingAndStrict) {
+  // RFC 4648 §10 test vectors.
+  EXPECT_EQ(base64(""), "");
+  EXPECT_EQ(base64("f"), "Zg==");
+  EXPECT_EQ(base64("fo"), "Zm8=");
+  EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64("\xfb\xff"), "+/8=");
+  for (std::size_t n = 0; n < 40; ++n) {
+    std::string bytes = randomBytes(n);
+    EXPECT_EQ(fromBase64(base64(bytes)).value(), bytes);
+  }
+  EXPECT_EQ(fromBase64("Zm8=").value(), "fo");
+  EXPECT_FALSE(fromBase64("Zm8").has_value());    // missing padding
+  EXPECT_FALSE(fromBase64("-_8=").has_value());   // url-safe alphabet
+  EXPECT_FALSE(fromBase64("Zm8= ").has_value());  // whitespace
+  EXPECT_FALSE(fromBase64("Zm9=").has_value());   // non-canonical trailing bits
+}
+
 TEST(Random, EventIdsAre32HexAndUnique) {
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {

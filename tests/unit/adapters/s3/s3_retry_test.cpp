@@ -1,87 +1,24 @@
 // Retries and error mapping of the S3 adapter against a scripted HTTP server on a free
-// loopback port: it answers each request with the next canned response and records what it
-// was sent.
+// loopback port (support/scripted_http_server.h).
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
-#include <boost/asio/write.hpp>
-#include <deque>
-#include <istream>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "adapters/s3/s3_blob_store.h"
 #include "support/await.h"
+#include "support/scripted_http_server.h"
 
 namespace parley::s3 {
 namespace {
 
-namespace asio = boost::asio;
-using asio::ip::tcp;
-
 using ::parley::testing::await;
 
-class ScriptedServer {
- public:
-  explicit ScriptedServer(std::vector<std::string> responses)
-      : responses_(responses.begin(), responses.end()),
-        acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
-    asio::co_spawn(ioc_, serve(), asio::detached);
-    thread_ = std::thread([this] { ioc_.run(); });
-  }
-  ~ScriptedServer() {
-    ioc_.stop();
-    thread_.join();
-  }
-  std::string port() const { return std::to_string(acceptor_.local_endpoint().port()); }
-  std::vector<std::string> requests() {
-    std::lock_guard lock(mu_);
-    return requests_;
-  }
-
- private:
-  asio::awaitable<void> serve() {
-    for (;;) {
-      tcp::socket sock = co_await acceptor_.async_accept(asio::use_awaitable);
-      asio::streambuf buf;
-      co_await asio::async_read_until(sock, buf, "\r\n\r\n", asio::use_awaitable);
-      std::string head(asio::buffers_begin(buf.data()), asio::buffers_end(buf.data()));
-      std::string response;
-      {
-        std::lock_guard lock(mu_);
-        requests_.push_back(head.substr(0, head.find("\r\n\r\n")));
-        response = responses_.empty() ? "HTTP/1.1 500 Internal Server Error\r\n"
-                                        "Content-Length: 0\r\n\r\n"
-                                      : responses_.front();
-        if (!responses_.empty()) responses_.pop_front();
-      }
-      co_await asio::async_write(sock, asio::buffer(response), asio::use_awaitable);
-      boost::system::error_code ignored;
-      sock.shutdown(tcp::socket::shutdown_both, ignored);
-    }
-  }
-
-  std::mutex mu_;
-  std::deque<std::string> responses_;  // GUARDED_BY(mu_)
-  std::vector<std::string> requests_;  // GUARDED_BY(mu_)
-  asio::io_context ioc_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-};
+using ScriptedServer = ::parley::testing::ScriptedHttpServer;
 
 std::string reply(int status, const std::string& reason, const std::string& body,
                   const std::string& extra = "") {
-  return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n" + extra +
-         "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  return ScriptedServer::reply(status, reason, body, extra);
 }
 
 std::string s3ErrorBody(const std::string& code) {
