@@ -1,10 +1,19 @@
 // The per-room data keys: created on first use, wrapped by the KeyProvider, stored in the
 // Store, and kept unwrapped in memory only (DESIGN.md invariant 5).
 //
+// The unwrapped keys are cached, bounded: at most `max_cached` (least recently used go
+// first), none older than `max_age` since it was unwrapped. So a KeyProvider that is a
+// network call (KMS) sees about one unwrap per room key per node per max_age, not one per
+// message; and a master key disabled or destroyed in the KMS stops every node from opening
+// its rooms within max_age (or at their next restart).
+//
 // Thread-safe. A key that cannot be unwrapped is an error, never a reason to make a new
 // one (that would orphan the room's history).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,9 +30,15 @@ struct DataKey {
   std::string key;  // 32 bytes
 };
 
+struct RoomKeysOptions {
+  std::size_t max_cached = 100'000;  // unwrapped keys held; ~150 bytes each
+  std::chrono::milliseconds max_age{std::chrono::hours(1)};
+};
+
 class RoomKeys {
  public:
-  RoomKeys(Store& store, KeyProvider& keys) : store_(store), keys_(keys) {}
+  RoomKeys(Store& store, KeyProvider& keys, RoomKeysOptions options = {})
+      : store_(store), keys_(keys), options_(options) {}
 
   // The key new content of `room` is sealed with; created (version 1) if the room has none.
   Task<Result<DataKey>> current(RoomId room);
@@ -32,15 +47,36 @@ class RoomKeys {
   // The key of `version`, to open content sealed earlier.
   Task<Result<DataKey>> byVersion(RoomId room, std::uint32_t version);
 
+  // How many keys are cached now, and how many unwraps reached the KeyProvider so far.
+  std::size_t cachedKeys() const;
+  std::uint64_t unwrapCalls() const;
+
  private:
+  using Slot = std::pair<RoomId, std::uint32_t>;
+  using SteadyTime = std::chrono::steady_clock::time_point;
+  struct Entry {
+    std::string key;
+    SteadyTime unwrapped_at;
+    std::list<Slot>::iterator lru;
+  };
+
   Task<Result<DataKey>> unwrap(const RoomKeyRecord& rec);
   static std::string context(RoomId room, std::uint32_t version);
+  // Under mu_: the cached key of `slot` if present and young enough (it becomes the most
+  // recently used); an expired one is dropped.
+  std::optional<std::string> lookupLocked(Slot slot);
+  // Under mu_: caches `key` for `slot`, evicting the least recently used beyond max_cached.
+  void rememberLocked(Slot slot, const std::string& key);
+  void eraseLocked(std::map<Slot, Entry>::iterator it);
 
   Store& store_;
   KeyProvider& keys_;
-  std::mutex mu_;
-  std::map<std::pair<RoomId, std::uint32_t>, std::string> unwrapped_;  // GUARDED_BY(mu_)
-  std::map<RoomId, std::uint32_t> current_version_;                    // GUARDED_BY(mu_)
+  const RoomKeysOptions options_;
+  mutable std::mutex mu_;
+  std::map<Slot, Entry> cache_;                      // GUARDED_BY(mu_)
+  std::list<Slot> lru_;                              // GUARDED_BY(mu_); front: most recent
+  std::map<RoomId, std::uint32_t> current_version_;  // GUARDED_BY(mu_); rooms in cache_ only
+  std::uint64_t unwrap_calls_ = 0;                   // GUARDED_BY(mu_)
 };
 
 }  // namespace parley
