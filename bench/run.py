@@ -164,7 +164,8 @@ def make_template(a, services, extra, tmp: Path) -> dict:
     if a.backend == "scaled":
         db, redis = services.fresh()
         t["db"] = urlsplit(db).path.lstrip("/")
-        server_args = ["--db", db, "--redis", redis, "--keyring", str(t["dir"] / "keyring.json")]
+        server_args = ["--db", db, "--redis", redis,
+                       "--keyring", a.keyring or str(t["dir"] / "keyring.json")]
     p, url = start_server(t["dir"] / "node0", server_args + a.server_arg, Path(a.parley))
     try:
         cmd = [str(BENCH), a.scenario, "--url", url, "--setup-only", "1",
@@ -187,9 +188,9 @@ def _one_run(a, server, services, rate, extra, tmp: Path, idx: int,
     if server == "socketio" or (parley and a.backend == "scaled"):
         db, redis = services.fresh(template["db"] if template and parley else None)
         keyring = run_dir / "keyring.json"
-        if template and parley:
+        if template and parley and not a.keyring:
             shutil.copy(template["dir"] / "keyring.json", keyring)
-        server_args = ["--db", db, "--redis", redis, "--keyring", str(keyring)]
+        server_args = ["--db", db, "--redis", redis, "--keyring", a.keyring or str(keyring)]
     if parley:
         server_args += a.server_arg
     if template and parley:
@@ -327,6 +328,9 @@ def main() -> int:
                     help="extra option for every Parley server (repeatable, e.g. "
                          "--server-arg=--threads=2)")
     ap.add_argument("--backend", choices=["sqlite", "scaled"], default="sqlite")
+    ap.add_argument("--keyring", default="",
+                    help="--backend scaled: every Parley node's --keyring, e.g. a kms+http:// URL "
+                         "(default: a keyring file per run)")
     ap.add_argument("--nodes", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--rates", default="", help="comma-separated rates to step through")
