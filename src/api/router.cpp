@@ -317,13 +317,29 @@ Awaitable<Result<HttpResponse>> Router::roomRoutes(Call& call) {
   if (call.segs.size() < 2) co_return makeError(Code::not_found, "no such route");
   auto room_id = idOf(call.segs[1]);
   if (!room_id) co_return room_id.error();
-  if (call.is("GET", {"rooms", "*"})) {
-    auto detail = co_await rooms.get(me, *room_id);
+  if (call.is("GET", {"rooms", "*"}) || call.is("GET", {"rooms", "*", "members"})) {
+    auto after = intParam(call.param("after"), "after");
+    if (!after) co_return after.error();
+    auto limit = intParam(call.param("limit"), "limit");
+    if (!limit) co_return limit.error();
+    if (*limit && **limit == 0) co_return makeError(Code::bad_request, "limit must be 1 or more");
+    int n = static_cast<int>(std::min<std::int64_t>(limit->value_or(RoomService::kMembersPageMax),
+                                                    RoomService::kMembersPageMax));
+    auto detail = co_await rooms.get(me, *room_id, after->value_or(0), n);
     if (!detail) co_return detail.error();
     json::array members;
-    for (auto& m : detail->members) members.push_back(codec::member(m));
-    co_return jsonResponse(200,
-                           {{"room", codec::room(detail->room)}, {"members", std::move(members)}});
+    members.reserve(detail->members.size());
+    for (std::size_t i = 0; i < detail->members.size(); ++i) {
+      json::object m = codec::member(detail->members[i]);
+      m["online"] = static_cast<bool>(detail->online[i]);
+      members.push_back(std::move(m));
+    }
+    json::object out{{"members", std::move(members)},
+                     {"member_count", detail->member_count},
+                     {"live_presence", detail->live_presence},
+                     {"has_more", detail->has_more}};
+    if (call.segs.size() == 2) out["room"] = codec::room(detail->room);
+    co_return jsonResponse(200, std::move(out));
   }
   if (call.is("POST", {"rooms", "*", "join"})) {
     auto room = co_await rooms.join(me, *room_id);

@@ -623,8 +623,8 @@ awaitable<bool> WebSocketSession::hello(const std::string& text) {
     sendFrames(std::move(*frames));
   }
   co_await ctx_.presence.connected(auth_.user.id, first);
-  std::vector<std::string> online = co_await ctx_.presence.snapshot(auth_.user.id);
-  for (auto& p : online) out_.push_back(directItem(std::move(p)));
+  std::string online = co_await ctx_.presence.snapshot(auth_.user.id);
+  out_.push_back(directItem(std::move(online)));
   send(R"({"type":"caught_up"})");
   co_return close_code_ == 0 && !reader_done_;
 }

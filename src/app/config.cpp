@@ -26,6 +26,7 @@ po::options_description describe() {
     ("max-upload", po::value<std::uint64_t>()->default_value(100ull * 1024 * 1024), "largest file upload, bytes (larger ones get 413 and nothing is kept)")
     ("upload-ttl", po::value<long>()->default_value(86400), "seconds an upload may stay unattached to a message before it is deleted")
     ("presence-lease-ms", po::value<long>()->default_value(30000), "how long a node's presence lease lasts; renewed every third of it (a dead node's users show offline after about this long)")
+    ("presence-room-limit", po::value<long>()->default_value(200), "live presence frames flow between users who share a direct room or a group room of at most this many members; bigger rooms show presence only in their member list")
     ("trust-forwarded-for", po::bool_switch(), "behind a proxy: take the client address (login limits, audit) from the last X-Forwarded-For entry")
     ("no-migrate", po::bool_switch(), "do not apply schema migrations at start (run `parley migrate`); refuse an older schema")
     ("static-dir", po::value<std::string>()->default_value(""), "directory of the built web client to serve at / (default: <exe dir>/../share/parley/web or web/dist if present)")
@@ -133,6 +134,9 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   c.migrate = !vm["no-migrate"].as<bool>();
   c.edge.trust_forwarded_for = vm["trust-forwarded-for"].as<bool>();
   c.presence_lease_ms = std::max(300L, vm["presence-lease-ms"].as<long>());
+  c.presence_room_limit = vm["presence-room-limit"].as<long>();
+  if (c.presence_room_limit < 0)
+    return makeError(Code::bad_request, "--presence-room-limit must be 0 or more");
   c.keyring = vm["keyring"].as<std::string>();
   c.blobs = vm["blobs"].as<std::string>();
   c.files.max_upload = vm["max-upload"].as<std::uint64_t>();

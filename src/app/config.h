@@ -30,6 +30,7 @@ struct Config {
   std::string log_level = "info";
   ServiceLimits limits;
   Millis presence_lease_ms = 30'000;
+  std::int64_t presence_room_limit = 200;  // group rooms above it carry no live presence
   api::EdgeLimits edge;
 };
 

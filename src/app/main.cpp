@@ -242,7 +242,7 @@ int serve(app::Config cfg, const char* argv0) {
   for (int i = 0; i < n; ++i) shards.push_back(asio::make_strand(*ioc));
   Hub hub(*bus, shards);
   PresenceService presence(**store, *cache, *bus, hub, users, clock, crypto::newEventId(),
-                           cfg.presence_lease_ms);
+                           cfg.presence_lease_ms, cfg.presence_room_limit);
   RoomService rooms(**store, *bus, messages, presence, users, clock, cfg.limits);
   bus->setHandler(
       [&hub](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },

@@ -137,6 +137,13 @@ class Store {
   // the room's timeline.
   virtual Task<Result<Member>> member(RoomId room, UserId user) = 0;
   virtual Task<Result<std::vector<Member>>> members(RoomId room) = 0;
+  // One page of a room's members: those with user_id > `after`, ascending by user_id, at
+  // most `limit` (an empty page for a room that does not exist).
+  virtual Task<Result<std::vector<Member>>> membersPage(RoomId room, UserId after, int limit) = 0;
+  // How many members the room has, kept up to date with every membership change in the
+  // same transaction (so reading it costs one row, whatever the room's size). not_found if
+  // there is no such room.
+  virtual Task<Result<std::int64_t>> memberCount(RoomId room) = 0;
   // conflict if already a member.
   virtual Task<Result<Member>> addMember(RoomId room, UserId user, Role role, Millis now) = 0;
   // not_found if not a member.
@@ -144,8 +151,11 @@ class Store {
   virtual Task<Status> setRole(RoomId room, UserId user, Role role) = 0;
   // Moves the marker forward only; returns the marker after the call.
   virtual Task<Result<Seq>> setReadMarker(RoomId room, UserId user, Seq seq) = 0;
-  // Users who share at least one room with `user` (excluding `user`).
-  virtual Task<Result<std::vector<UserId>>> coMembers(UserId user) = 0;
+  // Users who share with `user` a direct room, or a group room of at most
+  // `max_group_members` members (excluding `user`), ascending. Rooms above the bound are
+  // skipped without reading their members, so the cost is bounded by the small rooms.
+  virtual Task<Result<std::vector<UserId>>> coMembers(UserId user,
+                                                      std::int64_t max_group_members) = 0;
 
   // --- timeline ---
   // message: its sender must be a member of the room when the transaction runs (invariant

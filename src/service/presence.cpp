@@ -16,7 +16,7 @@ namespace json = boost::json;
 
 PresenceService::PresenceService(Store& store, Cache& cache, Bus& bus, Hub& hub,
                                  UserDirectory& users, const Clock& clock, std::string node_id,
-                                 Millis lease_ms)
+                                 Millis lease_ms, std::int64_t room_limit)
     : store_(store),
       cache_(cache),
       bus_(bus),
@@ -24,7 +24,8 @@ PresenceService::PresenceService(Store& store, Cache& cache, Bus& bus, Hub& hub,
       users_(users),
       clock_(clock),
       node_(std::move(node_id)),
-      lease_ms_(lease_ms) {
+      lease_ms_(lease_ms),
+      room_limit_(room_limit) {
   hub_.setPresenceObserver([this](UserId user, bool online) {
     std::lock_guard lock(mu_);
     if (online) {
@@ -53,7 +54,7 @@ Task<void> PresenceService::connected(UserId user, bool first_here) {
   std::vector<UserId> me{user};
   co_await cache_.presenceLease(node_, std::move(me), lease_ms_, clock_.now());
   if (!first_here) co_return;
-  auto co = co_await store_.coMembers(user);
+  auto co = co_await store_.coMembers(user, room_limit_);
   if (co) co_await announce(user, true, *co);
 }
 
@@ -63,27 +64,41 @@ Task<void> PresenceService::disconnected(UserId user, bool last_here) {
   std::vector<UserId> me{user};
   auto still = co_await cache_.onlineAmong(std::move(me), clock_.now());
   if (!still.empty()) co_return;  // connected on another node
-  auto co = co_await store_.coMembers(user);
+  auto co = co_await store_.coMembers(user, room_limit_);
   if (co) co_await announce(user, false, *co);
 }
 
-Task<std::vector<std::string>> PresenceService::snapshot(UserId user) {
-  std::vector<std::string> frames;
-  auto co = co_await store_.coMembers(user);
-  if (!co) co_return frames;
-  auto online = co_await cache_.onlineAmong(std::move(*co), clock_.now());
-  {
-    std::lock_guard lock(mu_);
-    watched_.insert(online.begin(), online.end());
+Task<std::string> PresenceService::snapshot(UserId user) {
+  json::array listed;
+  auto co = co_await store_.coMembers(user, room_limit_);
+  if (co) {
+    auto online = co_await cache_.onlineAmong(std::move(*co), clock_.now());
+    {
+      std::lock_guard lock(mu_);
+      watched_.insert(online.begin(), online.end());
+    }
+    listed.reserve(online.size());
+    for (UserId other : online) {
+      std::string name = co_await users_.name(other);
+      listed.push_back(codec::user(other, name));
+    }
   }
-  for (UserId other : online) {
-    std::string name = co_await users_.name(other);
-    frames.push_back(frame(other, name, true));
-  }
-  co_return frames;
+  co_return json::serialize(
+      json::object{{"type", "presence_snapshot"}, {"online", std::move(listed)}});
+}
+
+Task<std::vector<UserId>> PresenceService::onlineAmong(std::vector<UserId> users) {
+  co_return co_await cache_.onlineAmong(std::move(users), clock_.now());
 }
 
 Task<void> PresenceService::introduce(RoomId room, UserId joined) {
+  // A big room is introduced to nobody: reading its members would be the very cost that
+  // the bound avoids, and its members are not presence peers through it.
+  auto count = co_await store_.memberCount(room);
+  if (!count || *count > room_limit_) {
+    auto r = co_await store_.roomById(room);
+    if (!r || !live(r->kind, count ? *count : 0)) co_return;
+  }
   auto members = co_await store_.members(room);
   if (!members) co_return;
   std::vector<UserId> ids;
@@ -122,8 +137,8 @@ Task<void> PresenceService::heartbeat() {
   if (!still.count(canary)) co_return;
   for (UserId gone : watched) {
     if (still.count(gone)) continue;
-    // Its node died (or lost Redis): tell this node's connections that share a room.
-    auto co = co_await store_.coMembers(gone);
+    // Its node died (or lost Redis): tell this node's connections that are its peers.
+    auto co = co_await store_.coMembers(gone, room_limit_);
     if (!co) continue;
     std::string name = co_await users_.name(gone);
     auto payload = encodeEnvelope({FrameKind::presence, 0, 0, gone}, frame(gone, name, false));

@@ -2,12 +2,19 @@
 //
 // A user is online while some node holds an unexpired presence lease for them in the
 // Cache. Each node leases its connected users and renews the leases on a heartbeat, so a
-// node that dies without saying goodbye stops counting when its leases run out. Presence
-// frames go to the user topics of co-members: when a user's first connection on a node
-// opens, when their last connection anywhere closes, and when two people start sharing
-// a room. A node that dies says nothing, so every node also watches the users it relayed
-// as online: on each heartbeat, those whose leases ran out are announced offline to the
-// node's own connections.
+// node that dies without saying goodbye stops counting when its leases run out.
+//
+// Live presence is bounded: frames flow between two users only if they share a direct
+// room, or a group room of at most `room_limit` members (their "presence peers"). Being
+// together only in bigger rooms gives no frames; there presence is read on demand
+// (onlineAmong, for the member list). So a user's connect, disconnect and snapshot cost
+// at most the sizes of their small rooms, never the size of a big one.
+//
+// Presence frames go to the user topics of presence peers: when a user's first connection
+// on a node opens, when their last connection anywhere closes, and when two people start
+// sharing a small room. A node that dies says nothing, so every node also watches the
+// users it relayed as online: on each heartbeat, those whose leases ran out are announced
+// offline to the node's own connections.
 //
 // Thread-safe.
 #pragma once
@@ -29,19 +36,31 @@ namespace parley {
 class PresenceService {
  public:
   static constexpr Millis kDefaultLeaseMs = 30'000;
+  static constexpr std::int64_t kDefaultRoomLimit = 200;
 
-  // Leases last `lease_ms`; the heartbeat renews them every third of that.
+  // Leases last `lease_ms`; the heartbeat renews them every third of that. Group rooms of
+  // more than `room_limit` members carry no live presence.
   PresenceService(Store& store, Cache& cache, Bus& bus, Hub& hub, UserDirectory& users,
-                  const Clock& clock, std::string node_id, Millis lease_ms = kDefaultLeaseMs);
+                  const Clock& clock, std::string node_id, Millis lease_ms = kDefaultLeaseMs,
+                  std::int64_t room_limit = kDefaultRoomLimit);
+
+  std::int64_t roomLimit() const { return room_limit_; }
+  // Whether a room of this kind and size carries live presence frames.
+  bool live(RoomKind kind, std::int64_t members) const {
+    return kind == RoomKind::direct || members <= room_limit_;
+  }
 
   // `first_here`: the user had no other connection on this node.
   Task<void> connected(UserId user, bool first_here);
   // `last_here`: it was the user's last connection on this node.
   Task<void> disconnected(UserId user, bool last_here);
-  // Presence frames for the co-members of `user` who are online now.
-  Task<std::vector<std::string>> snapshot(UserId user);
-  // `joined` now shares `room` with its members: each side learns who of the other is online.
+  // The one presence_snapshot frame: the presence peers of `user` who are online now.
+  Task<std::string> snapshot(UserId user);
+  // `joined` now shares `room` with its members: if the room carries live presence, each
+  // side learns who of the other is online.
   Task<void> introduce(RoomId room, UserId joined);
+  // Which of `users` are online now (one Cache round trip), in the order given.
+  Task<std::vector<UserId>> onlineAmong(std::vector<UserId> users);
   // Renews this node's leases and checks the watched users, until the executor stops.
   Task<void> heartbeatLoop();
   // One heartbeat (the loop's body): renew leases, announce watched users who went away.
@@ -59,6 +78,7 @@ class PresenceService {
   const Clock& clock_;
   const std::string node_;
   const Millis lease_ms_;
+  const std::int64_t room_limit_;
   std::mutex mu_;
   std::unordered_set<UserId> watched_;  // GUARDED_BY(mu_): relayed here as online
 };

@@ -1,6 +1,8 @@
 #include "service/rooms.h"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <unordered_set>
 
 #include "service/codec.h"
 #include "service/envelope.h"
@@ -82,14 +84,33 @@ Task<Result<std::vector<Room>>> RoomService::publicRooms() {
   co_return co_await store_.publicRooms(200);
 }
 
-Task<Result<RoomService::Detail>> RoomService::get(const User& me, RoomId room) {
+Task<Result<RoomService::Detail>> RoomService::get(const User& me, RoomId room, UserId after,
+                                                   int limit) {
   auto member = co_await messages_.requireMember(room, me.id);
   if (!member) co_return member.error();
   auto r = co_await store_.roomById(room);
   if (!r) co_return r.error();
-  auto members = co_await store_.members(room);
+  auto count = co_await store_.memberCount(room);
+  if (!count) co_return count.error();
+  limit = std::clamp(limit, 1, kMembersPageMax);
+  auto members = co_await store_.membersPage(room, after, limit + 1);
   if (!members) co_return members.error();
-  co_return Detail{std::move(*r), std::move(*members)};
+  Detail d;
+  d.has_more = static_cast<int>(members->size()) > limit;
+  if (d.has_more) members->resize(static_cast<std::size_t>(limit));
+  // Presence of the whole page in one Cache round trip (one pipelined batch on Redis).
+  std::vector<UserId> ids;
+  ids.reserve(members->size());
+  for (auto& m : *members) ids.push_back(m.user_id);
+  auto online = co_await presence_.onlineAmong(ids);
+  std::unordered_set<UserId> on(online.begin(), online.end());
+  d.online.reserve(ids.size());
+  for (UserId id : ids) d.online.push_back(on.count(id) != 0);
+  d.member_count = *count;
+  d.live_presence = presence_.live(r->kind, *count);
+  d.room = std::move(*r);
+  d.members = std::move(*members);
+  co_return d;
 }
 
 Task<Result<Room>> RoomService::groupRoom(RoomId room) {

@@ -43,9 +43,17 @@ class RoomService {
 
   struct Detail {
     Room room;
-    std::vector<Member> members;
+    std::vector<Member> members;  // one page, ascending by user id
+    std::vector<bool> online;     // per member of the page
+    std::int64_t member_count = 0;
+    bool live_presence = false;  // the room carries live presence frames
+    bool has_more = false;       // members with a higher id than the page's last exist
   };
-  Task<Result<Detail>> get(const User& me, RoomId room);
+  static constexpr int kMembersPageMax = 1000;
+  // The room and one page of its members (user id > `after`, at most `limit`, clamped to
+  // 1..kMembersPageMax), each with whether they are online now; members only.
+  Task<Result<Detail>> get(const User& me, RoomId room, UserId after = 0,
+                           int limit = kMembersPageMax);
   Task<Result<Room>> join(const User& me, RoomId room);
   Task<Status> leave(const User& me, RoomId room);
   Task<Result<Member>> addMember(const User& me, RoomId room, std::string username);

@@ -603,6 +603,25 @@ class WS:
                 if f.get("type") == "event" and (room is None or f["event"].get("room") == room)]
 
 
+def snapshot_ids(ws: "WS") -> set[int]:
+    """The user ids in the last presence_snapshot this socket received (after ready)."""
+    snaps = [f for f in ws.frames if f.get("type") == "presence_snapshot"]
+    assert snaps, f"{ws.name}: no presence_snapshot received"
+    return {u["id"] for u in snaps[-1]["online"]}
+
+
+def is_presence(uid: int, online: Optional[bool] = None) -> Callable[[dict], bool]:
+    return lambda f: (f.get("type") == "presence" and f["user"]["id"] == uid
+                      and (online is None or f["online"] is online))
+
+
+def saw_online(ws: "WS", uid: int) -> bool:
+    """Whether `uid` was reported online to this socket: in its snapshot or by a presence frame."""
+    return any(is_presence(uid, True)(f) or (f.get("type") == "presence_snapshot"
+                                               and uid in {u["id"] for u in f["online"]})
+               for f in ws.frames)
+
+
 async def connect_ready(server: Server, token: str, resume: Optional[dict] = None, name: str = "ws",
                         **kw) -> WS:
     """Connect, hello, and consume through `caught_up`."""

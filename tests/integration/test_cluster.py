@@ -15,7 +15,7 @@ import pytest
 import backends
 from parley_client import (
     WS, Server, connect_ready, create_room, history, is_event, is_type, join, login, new_cmid,
-    parley_bin, register, register_and_login, run,
+    parley_bin, register, register_and_login, run, saw_online,
 )
 
 pytestmark = pytest.mark.cluster
@@ -78,7 +78,7 @@ def test_users_on_different_nodes_chat_live_and_see_presence(cluster_factory):
                 await connect_ready(n1, b, name="B@n1") as wb:
             a_online = (lambda f: f.get("type") == "presence" and f["user"]["id"] == au["id"]
                         and f["online"])
-            if not any(a_online(f) for f in wb.frames):  # in the snapshot after ready, or live
+            if not saw_online(wb, au["id"]):  # in the snapshot after ready, or live
                 await wb.recv_until(a_online, timeout=10, what="A online across nodes")
             ack = await wa.send_msg(rid, "from node 0")
             got = await wb.recv_until(is_event(room=rid, seq=ack["seq"]), timeout=10)
@@ -317,7 +317,7 @@ def test_presence_goes_offline_when_a_node_dies_without_goodbye(cluster_factory)
     async def body():
         wb = await connect_ready(n1, b, name="B@n1")
         wa = await connect_ready(n0, a, name="A@n0")
-        if not any(presence(True)(f) for f in wb.frames):
+        if not saw_online(wb, au["id"]):
             await wb.recv_until(presence(True), timeout=10, what="A online")
         n0.proc.send_signal(signal.SIGKILL)  # no goodbye from node 0
         n0.proc.wait(timeout=10)

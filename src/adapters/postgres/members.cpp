@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "adapters/postgres/ops.h"
 #include "adapters/postgres/rows.h"
 
@@ -96,12 +98,35 @@ Task<Result<Seq>> setReadMarker(PgConn& c, RoomId room, UserId user, Seq seq) {
   co_return r->int64(0, 0);
 }
 
-Task<Result<std::vector<UserId>>> coMembers(PgConn& c, UserId user) {
-  const Params p(user);
+Task<Result<std::vector<Member>>> membersPage(PgConn& c, RoomId room, UserId after, int limit) {
+  static const std::string sql =
+      memberSelect("WHERE m.room_id = $1 AND m.user_id > $2 ORDER BY m.user_id LIMIT $3");
+  const Params p(room, after, std::max(limit, 0));
+  auto r = co_await c.query(sql.c_str(), p);
+  if (!r) co_return r.error();
+  std::vector<Member> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(readMember(*r, i));
+  co_return out;
+}
+
+Task<Result<std::int64_t>> memberCount(PgConn& c, RoomId room) {
+  const Params p(room);
+  auto r = co_await c.query("SELECT member_count FROM rooms WHERE id = $1", p);
+  if (!r) co_return r.error();
+  if (r->rows() == 0) co_return makeError(Code::not_found, "room not found");
+  co_return r->int64(0, 0);
+}
+
+// The rooms of `user` first (members_by_user), filtered on their kept member count, and
+// only then the members of the rooms that pass: a big room costs one row here.
+Task<Result<std::vector<UserId>>> coMembers(PgConn& c, UserId user, std::int64_t max_group) {
+  const Params p(user, max_group);
   auto r = co_await c.query(
       "SELECT DISTINCT other.user_id FROM members mine "
+      "JOIN rooms r ON r.id = mine.room_id "
       "JOIN members other ON other.room_id = mine.room_id "
-      "WHERE mine.user_id = $1 AND other.user_id <> $1 ORDER BY other.user_id",
+      "WHERE mine.user_id = $1 AND other.user_id <> $1 "
+      "AND (r.kind = 'direct' OR r.member_count <= $2) ORDER BY other.user_id",
       p);
   if (!r) co_return r.error();
   std::vector<UserId> out;

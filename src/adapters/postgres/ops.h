@@ -50,7 +50,9 @@ Task<Result<Member>> addMember(PgConn& c, RoomId room, UserId user, Role role, M
 Task<Status> removeMember(PgConn& c, RoomId room, UserId user);
 Task<Status> setRole(PgConn& c, RoomId room, UserId user, Role role);
 Task<Result<Seq>> setReadMarker(PgConn& c, RoomId room, UserId user, Seq seq);
-Task<Result<std::vector<UserId>>> coMembers(PgConn& c, UserId user);
+Task<Result<std::vector<Member>>> membersPage(PgConn& c, RoomId room, UserId after, int limit);
+Task<Result<std::int64_t>> memberCount(PgConn& c, RoomId room);
+Task<Result<std::vector<UserId>>> coMembers(PgConn& c, UserId user, std::int64_t max_group);
 
 // files.cpp
 Task<Status> createFile(PgConn& c, const FileRecord& f);

@@ -140,8 +140,16 @@ class PostgresStore final : public Store {
   Task<Result<Seq>> setReadMarker(RoomId room, UserId user, Seq seq) override {
     return call<Result<Seq>>([=](PgConn& c) { return ops::setReadMarker(c, room, user, seq); });
   }
-  Task<Result<std::vector<UserId>>> coMembers(UserId user) override {
-    return call<Result<std::vector<UserId>>>([user](PgConn& c) { return ops::coMembers(c, user); });
+  Task<Result<std::vector<Member>>> membersPage(RoomId room, UserId after, int limit) override {
+    return call<Result<std::vector<Member>>>(
+        [=](PgConn& c) { return ops::membersPage(c, room, after, limit); });
+  }
+  Task<Result<std::int64_t>> memberCount(RoomId room) override {
+    return call<Result<std::int64_t>>([room](PgConn& c) { return ops::memberCount(c, room); });
+  }
+  Task<Result<std::vector<UserId>>> coMembers(UserId user, std::int64_t max_group) override {
+    return call<Result<std::vector<UserId>>>(
+        [=](PgConn& c) { return ops::coMembers(c, user, max_group); });
   }
 
   // --- timeline ---

@@ -121,6 +121,23 @@ CREATE INDEX attachments_by_message ON attachments(room_id, message_seq)
   WHERE message_seq IS NOT NULL;
 CREATE INDEX attachments_unattached ON attachments(created_at) WHERE message_seq IS NULL;
 )sql",
+    // 4: each room's member count, kept by a trigger in the transaction that changes the
+    // members, so "rooms of at most N members" (live presence) reads one row per room.
+    R"sql(
+ALTER TABLE rooms ADD COLUMN member_count bigint NOT NULL DEFAULT 0;
+UPDATE rooms r SET member_count = (SELECT count(*) FROM members m WHERE m.room_id = r.id);
+CREATE FUNCTION parley_count_members() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    UPDATE rooms SET member_count = member_count + 1 WHERE id = NEW.room_id;
+  ELSE
+    UPDATE rooms SET member_count = member_count - 1 WHERE id = OLD.room_id;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER members_count AFTER INSERT OR DELETE ON members
+  FOR EACH ROW EXECUTE FUNCTION parley_count_members();
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "adapters/sqlite/ops.h"
 #include "adapters/sqlite/rows.h"
 
@@ -82,12 +84,31 @@ Result<Seq> setReadMarker(Db& db, RoomId room, UserId user, Seq seq) {
   return st.int64(0);
 }
 
-Result<std::vector<UserId>> coMembers(Db& db, UserId user) {
+Result<std::vector<Member>> membersPage(Db& db, RoomId room, UserId after, int limit) {
+  Stmt st =
+      db.prepare(memberSelect("WHERE m.room_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?"));
+  st.bind(room, after, std::max(limit, 0));
+  std::vector<Member> out;
+  while (st.step()) out.push_back(readMember(st));
+  return out;
+}
+
+Result<std::int64_t> memberCount(Db& db, RoomId room) {
+  Stmt st = db.prepare("SELECT member_count FROM rooms WHERE id = ?");
+  if (!st.bind(room).step()) return makeError(Code::not_found, "room not found");
+  return st.int64(0);
+}
+
+// The rooms of `user` first (members_by_user), filtered on their kept member count, and
+// only then the members of the rooms that pass: a big room costs one row here.
+Result<std::vector<UserId>> coMembers(Db& db, UserId user, std::int64_t max_group) {
   Stmt st = db.prepare(
       "SELECT DISTINCT other.user_id FROM members mine "
+      "JOIN rooms r ON r.id = mine.room_id "
       "JOIN members other ON other.room_id = mine.room_id "
-      "WHERE mine.user_id = ?1 AND other.user_id != ?1 ORDER BY other.user_id");
-  st.bind(user);
+      "WHERE mine.user_id = ?1 AND other.user_id != ?1 "
+      "AND (r.kind = 'direct' OR r.member_count <= ?2) ORDER BY other.user_id");
+  st.bind(user, max_group);
   std::vector<UserId> out;
   while (st.step()) out.push_back(st.int64(0));
   return out;

@@ -43,7 +43,9 @@ Result<Member> addMember(Db& db, RoomId room, UserId user, Role role, Millis now
 Status removeMember(Db& db, RoomId room, UserId user);
 Status setRole(Db& db, RoomId room, UserId user, Role role);
 Result<Seq> setReadMarker(Db& db, RoomId room, UserId user, Seq seq);
-Result<std::vector<UserId>> coMembers(Db& db, UserId user);
+Result<std::vector<Member>> membersPage(Db& db, RoomId room, UserId after, int limit);
+Result<std::int64_t> memberCount(Db& db, RoomId room);
+Result<std::vector<UserId>> coMembers(Db& db, UserId user, std::int64_t max_group);
 // Adds without checks (the caller knows the room is new).
 void insertMember(Db& db, RoomId room, UserId user, Role role, Millis now);
 

@@ -114,6 +114,18 @@ CREATE INDEX attachments_by_message ON attachments(room_id, message_seq)
   WHERE message_seq IS NOT NULL;
 CREATE INDEX attachments_unattached ON attachments(created_at) WHERE message_seq IS NULL;
 )sql",
+    // 4: each room's member count, kept by triggers in the transaction that changes the
+    // members, so "rooms of at most N members" (live presence) reads one row per room.
+    R"sql(
+ALTER TABLE rooms ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
+UPDATE rooms SET member_count = (SELECT count(*) FROM members WHERE room_id = rooms.id);
+CREATE TRIGGER members_count_insert AFTER INSERT ON members BEGIN
+  UPDATE rooms SET member_count = member_count + 1 WHERE id = NEW.room_id;
+END;
+CREATE TRIGGER members_count_delete AFTER DELETE ON members BEGIN
+  UPDATE rooms SET member_count = member_count - 1 WHERE id = OLD.room_id;
+END;
+)sql",
 };
 
 int userVersion(Db& db) {

@@ -97,8 +97,16 @@ class SqliteStore final : public Store {
   Task<Result<Seq>> setReadMarker(RoomId room, UserId user, Seq seq) override {
     return write<Result<Seq>>([=](Db& db) { return ops::setReadMarker(db, room, user, seq); });
   }
-  Task<Result<std::vector<UserId>>> coMembers(UserId user) override {
-    return read<Result<std::vector<UserId>>>([user](Db& db) { return ops::coMembers(db, user); });
+  Task<Result<std::vector<Member>>> membersPage(RoomId room, UserId after, int limit) override {
+    return read<Result<std::vector<Member>>>(
+        [=](Db& db) { return ops::membersPage(db, room, after, limit); });
+  }
+  Task<Result<std::int64_t>> memberCount(RoomId room) override {
+    return read<Result<std::int64_t>>([room](Db& db) { return ops::memberCount(db, room); });
+  }
+  Task<Result<std::vector<UserId>>> coMembers(UserId user, std::int64_t max_group) override {
+    return read<Result<std::vector<UserId>>>(
+        [=](Db& db) { return ops::coMembers(db, user, max_group); });
   }
 
   // --- timeline ---

@@ -344,11 +344,88 @@ TEST_P(StoreContract, CoMembersAreThoseSharingARoom) {
   ASSERT_TRUE(run(store().addMember(r1.id, bob.id, Role::member, 1)));
   ASSERT_TRUE(run(store().addMember(r2.id, alice.id, Role::member, 1)));
   ASSERT_TRUE(run(store().addMember(r2.id, bob.id, Role::member, 1)));
-  auto co = run(store().coMembers(alice.id));
+  auto co = run(store().coMembers(alice.id, 1000));
   ASSERT_TRUE(co) << errorOf(co);
   std::vector<UserId> got = *co;
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, (std::vector<UserId>{bob.id, carol.id}));
+}
+
+TEST_P(StoreContract, MemberCountFollowsEveryMembershipChange) {
+  User alice = user("alice");
+  User bob = user("bob");
+  User carol = user("carol");
+  Room room = group(alice.id);
+  EXPECT_EQ(run(store().memberCount(room.id)).value(), 1);
+  ASSERT_TRUE(run(store().addMember(room.id, bob.id, Role::member, 1)));
+  ASSERT_TRUE(run(store().addMember(room.id, carol.id, Role::member, 1)));
+  EXPECT_EQ(run(store().memberCount(room.id)).value(), 3);
+  EXPECT_EQ(codeOf(run(store().addMember(room.id, bob.id, Role::member, 1))), Code::conflict);
+  EXPECT_EQ(run(store().memberCount(room.id)).value(), 3);
+  ASSERT_TRUE(run(store().removeMember(room.id, bob.id)));
+  EXPECT_EQ(codeOf(run(store().removeMember(room.id, bob.id))), Code::not_found);
+  EXPECT_EQ(run(store().memberCount(room.id)).value(), 2);
+  Room direct = run(store().directRoom(alice.id, bob.id, 1)).value();
+  run(store().directRoom(bob.id, alice.id, 2)).value();  // the same room: still two
+  EXPECT_EQ(run(store().memberCount(direct.id)).value(), 2);
+  EXPECT_EQ(codeOf(run(store().memberCount(room.id + direct.id + 100))), Code::not_found);
+}
+
+TEST_P(StoreContract, MembersPageGoesByUserIdAfterTheCursor) {
+  User alice = user("alice");
+  std::vector<UserId> ids{alice.id};
+  Room room = group(alice.id);
+  for (int i = 0; i < 5; ++i) {
+    User u = user("member" + std::to_string(i));
+    ASSERT_TRUE(run(store().addMember(room.id, u.id, Role::member, 1)));
+    ids.push_back(u.id);
+  }
+  std::sort(ids.begin(), ids.end());
+  std::vector<UserId> seen;
+  UserId after = 0;
+  for (;;) {
+    auto page = run(store().membersPage(room.id, after, 2));
+    ASSERT_TRUE(page) << errorOf(page);
+    ASSERT_LE(page->size(), 2u);
+    if (page->empty()) break;
+    for (auto& m : *page) {
+      EXPECT_EQ(m.room_id, room.id);
+      EXPECT_FALSE(m.username.empty());
+      seen.push_back(m.user_id);
+    }
+    after = page->back().user_id;
+  }
+  EXPECT_EQ(seen, ids);
+  EXPECT_TRUE(run(store().membersPage(room.id + 100, 0, 10)).value().empty());
+}
+
+TEST_P(StoreContract, CoMembersSkipGroupRoomsAboveTheBoundButNeverDirectRooms) {
+  User alice = user("alice");
+  User bob = user("bob");
+  User carol = user("carol");
+  User dave = user("dave");
+  User erin = user("erin");
+  Room small = group(alice.id, false, "small");  // alice, bob: 2 members
+  ASSERT_TRUE(run(store().addMember(small.id, bob.id, Role::member, 1)));
+  Room big = group(alice.id, false, "big");  // alice, carol, dave: 3 members
+  ASSERT_TRUE(run(store().addMember(big.id, carol.id, Role::member, 1)));
+  ASSERT_TRUE(run(store().addMember(big.id, dave.id, Role::member, 1)));
+  run(store().directRoom(alice.id, erin.id, 1)).value();
+  auto sorted = [this](UserId u, std::int64_t bound) {
+    auto co = run(store().coMembers(u, bound));
+    EXPECT_TRUE(co) << errorOf(co);
+    std::vector<UserId> got = co ? *co : std::vector<UserId>{};
+    std::sort(got.begin(), got.end());
+    return got;
+  };
+  EXPECT_EQ(sorted(alice.id, 3), (std::vector<UserId>{bob.id, carol.id, dave.id, erin.id}));
+  EXPECT_EQ(sorted(alice.id, 2), (std::vector<UserId>{bob.id, erin.id}));
+  EXPECT_EQ(sorted(alice.id, 0), (std::vector<UserId>{erin.id}));  // direct rooms always
+  EXPECT_EQ(sorted(carol.id, 2), std::vector<UserId>{});
+  // The big room shrinks to the bound: its members are peers again.
+  ASSERT_TRUE(run(store().removeMember(big.id, dave.id)));
+  EXPECT_EQ(sorted(carol.id, 2), std::vector<UserId>{alice.id});
+  EXPECT_EQ(sorted(alice.id, 2), (std::vector<UserId>{bob.id, carol.id, erin.id}));
 }
 
 TEST_P(StoreContract, ReadMarkerOnlyMovesForward) {

@@ -60,10 +60,20 @@ struct TestNode {
 
   AccountService accounts{*store, *cache, *bus, hasher, users, clock, limits};
   Hub hub{*bus};
-  PresenceService presence{*store, *cache, *bus, hub, users, clock, "test-node"};
+  const std::int64_t presence_room_limit;
+  PresenceService presence{*store,
+                           *cache,
+                           *bus,
+                           hub,
+                           users,
+                           clock,
+                           "test-node",
+                           PresenceService::kDefaultLeaseMs,
+                           presence_room_limit};
   RoomService rooms{*store, *bus, messages, presence, users, clock, limits};
 
-  TestNode() {
+  explicit TestNode(std::int64_t room_limit = PresenceService::kDefaultRoomLimit)
+      : presence_room_limit(room_limit) {
     limits.send_rate_per_sec = 1000;
     bus->setHandler(
         [this](const std::string& t, Bus::Payload p) { hub.onBusMessage(t, std::move(p)); },

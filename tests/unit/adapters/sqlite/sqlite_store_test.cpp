@@ -130,6 +130,40 @@ TEST(SqliteStore, RefusesAFileFromANewerBuild) {
       << store.error().message;
 }
 
+// Step 4 added rooms.member_count: a file from before it gets the counts of its rooms.
+TEST(SqliteStore, MemberCountsOfExistingRoomsAreFilledInByTheMigration) {
+  const fs::path file = freshFile();
+  RoomId room_id = 0;
+  {
+    auto store = openSqliteStore(file, {.reader_threads = 1});
+    ASSERT_TRUE(store) << errorOf(store);
+    auto alice = run((*store)->createUser("alice", "h", 1)).value();
+    auto bob = run((*store)->createUser("bob", "h", 1)).value();
+    NewRoom nr;
+    nr.name = "old";
+    nr.created_by = alice.id;
+    room_id = run((*store)->createRoom(nr)).value().id;
+    ASSERT_TRUE(run((*store)->addMember(room_id, bob.id, Role::member, 1)));
+  }
+  // Back to the file as step 3 left it: no count, no triggers.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db,
+                         "DROP TRIGGER members_count_insert; DROP TRIGGER members_count_delete;"
+                         "ALTER TABLE rooms DROP COLUMN member_count; PRAGMA user_version = 3;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = openSqliteStore(file);
+  ASSERT_TRUE(store) << errorOf(store);
+  EXPECT_EQ(userVersionOf(file), sqliteSchemaVersion());
+  EXPECT_EQ(run((*store)->memberCount(room_id)).value(), 2);
+  auto carol = run((*store)->createUser("carol", "h", 1)).value();
+  ASSERT_TRUE(run((*store)->addMember(room_id, carol.id, Role::member, 1)));
+  EXPECT_EQ(run((*store)->memberCount(room_id)).value(), 3);
+}
+
 TEST(SqliteStore, AMissingDirectoryIsUnavailable) {
   auto store = openSqliteStore(scratchDir() / "no-such-dir" / "x.db");
   ASSERT_FALSE(store);
