@@ -22,8 +22,9 @@ let browser;
 const contexts = [];
 
 before(async () => {
-  // A higher send rate lets the history test seed its pages quickly.
-  server = await startServer(["--send-rate", "500"]);
+  // A higher send rate lets the history test seed its pages quickly. A presence room limit
+  // of 3 lets a four-person room stand for a big one (no live presence frames).
+  server = await startServer(["--send-rate", "500", "--presence-room-limit", "3"]);
   browser = await launchBrowser();
 });
 
@@ -277,6 +278,27 @@ test("unread badges, the new-messages divider, the read marker, presence", { tim
   await a.page.close();
   await b.page.locator('.room-header .presence[data-online="false"]').waitFor({ timeout: 10000 });
   noProblems(b);
+});
+
+test("a room over the presence limit shows who is online from its member list", { timeout: 60000 }, async () => {
+  const [a, b, c, d] = [await user("kim"), await user("lou"), await user("max"), await user("ned")];
+  await groupRoom(a, "crowd", [b, c, d]); // 4 members > the limit of 3: no live frames
+  await roomButton(a.page, "crowd").waitFor();
+  await openRoom(a.page, "crowd");
+  // Everyone is connected; only the member list can say so.
+  await a.page.locator(".room-header .presence", { hasText: "4 members, 4 online" }).waitFor();
+  await d.page.close();
+  // The Members dialog reads the list afresh each time it opens: reopen until the server
+  // has seen Ned's socket close.
+  await until(async () => {
+    await a.page.getByRole("button", { name: "Members" }).click();
+    const gone = a.page.locator(`dialog li[data-member="${d.username}"] .dot[data-online="false"]`);
+    const seen = await gone.waitFor({ timeout: 1000 }).then(() => true, () => false);
+    if (!seen) await a.page.getByRole("button", { name: "Close" }).click();
+    return seen;
+  }, { timeout: 15000, interval: 200, message: "ned offline in the member list" });
+  assert.equal(await a.page.locator(`dialog li[data-member="${b.username}"] .dot`).getAttribute("data-online"), "true");
+  noProblems(a, b, c);
 });
 
 test("message text is never HTML; links are made safely", { timeout: 60000 }, async () => {

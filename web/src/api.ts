@@ -1,7 +1,7 @@
 // REST calls, same-origin: the HttpOnly parley_session cookie rides along, and the browser
 // adds the Origin header to every POST/PATCH/DELETE itself. The token is never read or kept.
 
-import type { ChatEvent, FileInfo, Member, Room, Session, User } from "./types";
+import type { ChatEvent, FileInfo, Member, Room, RoomDetails, Session, User } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -108,7 +108,7 @@ export const api = {
   publicRooms: () => call<{ rooms: Room[] }>("GET", "/rooms/public"),
   createRoom: (name: string, topic: string, isPublic: boolean) =>
     call<{ room: Room }>("POST", "/rooms", { name, topic, public: isPublic }),
-  roomDetails: (id: number) => call<{ room: Room; members: Member[] }>("GET", `/rooms/${id}`),
+  roomDetails: (id: number) => call<RoomDetails>("GET", `/rooms/${id}`),
   join: (id: number) => call<{ room: Room }>("POST", `/rooms/${id}/join`),
   leave: (id: number) => call<void>("POST", `/rooms/${id}/leave`),
   invite: (id: number, username: string) =>

@@ -293,6 +293,9 @@ export class Connection {
       case "typing":
         this.st.onTyping(f.room, f.user, this.now());
         break;
+      case "presence_snapshot":
+        this.st.onPresenceSnapshot(f.online);
+        break;
       case "presence":
         this.st.onPresence(f.user, f.online);
         break;

@@ -377,7 +377,7 @@ class ChatApp {
     try {
       const d = await api.roomDetails(id);
       this.st.upsertRooms([d.room]);
-      this.st.setMembers(id, d.members);
+      this.st.setMembers(id, d.members, d);
     } catch {
       /* shown as unknown */
     }
@@ -682,10 +682,10 @@ class ChatApp {
       this.roomPresence.dataset.online = String(on);
       this.roomPresence.textContent = on ? "online" : "offline";
     } else {
-      const n = r.members ? [...r.members.keys()].filter((id) => id !== this.me.id && this.st.isOnline(id)).length : 0;
+      const n = r.members ? [...r.members.keys()].filter((id) => id !== this.me.id && this.st.isOnlineIn(r.info.id, id)).length : 0;
       this.roomPresence.hidden = !r.members;
       this.roomPresence.dataset.online = String(n > 0);
-      this.roomPresence.textContent = r.members ? `${r.members.size} members, ${n + 1} online` : "";
+      this.roomPresence.textContent = r.members ? `${r.memberCount ?? r.members.size} members, ${n + 1} online` : "";
     }
     const sig = `${r.info.id}:${r.info.kind}`;
     if (this.roomActions.dataset.sig !== sig) {
@@ -1051,7 +1051,7 @@ class ChatApp {
       clear(list);
       const members = r.members ? [...r.members.values()].sort((a, b) => a.username.localeCompare(b.username)) : [];
       for (const m of members) {
-        const on = m.user_id === this.me.id || this.st.isOnline(m.user_id);
+        const on = m.user_id === this.me.id || this.st.isOnlineIn(roomId, m.user_id);
         list.appendChild(
           h(
             "li",

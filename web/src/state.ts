@@ -61,6 +61,13 @@ export interface RoomState {
   oldestFetched: number;
   hasMoreBefore: boolean;
   members: Map<number, Member> | null;
+  /** all members, from the member list (members may hold only its first page) */
+  memberCount: number | null;
+  /**
+   * The room carries live presence frames (direct, or small enough). When false, who is
+   * online comes from the member list's `online`, as fresh as its last fetch.
+   */
+  livePresence: boolean;
   typing: Map<number, TypingEntry>;
   readMarkers: Map<number, number>;
   sorted: Message[] | null;
@@ -143,6 +150,8 @@ export class ChatState {
         oldestFetched: Number.POSITIVE_INFINITY,
         hasMoreBefore: true,
         members: null,
+        memberCount: null,
+        livePresence: true,
         typing: new Map(),
         readMarkers: new Map(),
         sorted: null,
@@ -446,10 +455,12 @@ export class ChatState {
 
   // ---- members, presence, typing ----------------------------------------------------
 
-  setMembers(roomId: number, members: Member[]): void {
+  setMembers(roomId: number, members: Member[], list?: { member_count: number; live_presence: boolean }): void {
     const r = this.rooms.get(roomId);
     if (!r) return;
     r.members = new Map(members.map((m) => [m.user_id, m]));
+    r.memberCount = list ? list.member_count : members.length;
+    r.livePresence = list ? list.live_presence : true;
     for (const m of members) if (m.user_id !== this.meId()) r.readMarkers.set(m.user_id, m.last_read_seq);
     this.changed();
   }
@@ -471,6 +482,23 @@ export class ChatState {
       if (m) m.role = role as Member["role"];
     }
     this.changed();
+  }
+
+  /** After ready: the online presence peers, all at once; everyone else is offline. */
+  onPresenceSnapshot(online: User[]): void {
+    this.presence.clear();
+    for (const u of online) this.presence.set(u.id, { username: u.username, online: true });
+    this.changed();
+  }
+
+  /**
+   * Whether a member of `roomId` is online: from live presence, or for a room too big for
+   * it, from the member list (as of its last fetch).
+   */
+  isOnlineIn(roomId: number, userId: number): boolean {
+    const r = this.rooms.get(roomId);
+    if (r && !r.livePresence) return r.members?.get(userId)?.online ?? false;
+    return this.isOnline(userId);
   }
 
   onPresence(user: User, online: boolean): void {

@@ -68,6 +68,18 @@ export interface Member {
   username: string;
   role: "owner" | "admin" | "member";
   last_read_seq: number;
+  /** online now (the member list reads it on demand, for rooms of any size) */
+  online?: boolean;
+}
+
+/** GET /rooms/{id}: the room and one page of its members. */
+export interface RoomDetails {
+  room: Room;
+  members: Member[];
+  member_count: number;
+  /** false: the room is too big for live presence frames; `online` in the list is the source */
+  live_presence: boolean;
+  has_more: boolean;
 }
 
 export type ServerFrame =
@@ -80,6 +92,7 @@ export type ServerFrame =
   | { type: "room_removed"; room: number }
   | { type: "read"; room: number; user: number; seq: number }
   | { type: "typing"; room: number; user: User }
+  | { type: "presence_snapshot"; online: User[] }
   | { type: "presence"; user: User; online: boolean }
   | { type: "resync"; room: number; last_seq: number }
   | { type: "pong"; req: unknown }

@@ -172,6 +172,33 @@ describe("typing and presence", () => {
     expect(st.typingNames(7, 8001)).toEqual([]);
   });
 
+  it("the presence snapshot replaces what was known", () => {
+    const st = fresh();
+    const CAROL = { id: 3, username: "carol" };
+    st.onPresence(CAROL, true);
+    st.onPresenceSnapshot([BOB]);
+    expect(st.isOnline(BOB.id)).toBe(true);
+    expect(st.isOnline(CAROL.id)).toBe(false);
+    st.onPresence(BOB, false);
+    expect(st.isOnline(BOB.id)).toBe(false);
+  });
+
+  it("a room too big for live presence takes online from its member list", () => {
+    const st = fresh();
+    st.upsertRooms([room(7, 0), room(8, 0)], true);
+    const member = (u: { id: number; username: string }, online: boolean) => ({ user_id: u.id, username: u.username, role: "member" as const, last_read_seq: 0, online });
+    st.setMembers(7, [member(ME, true), member(BOB, true)], { member_count: 5000, live_presence: false });
+    st.setMembers(8, [member(ME, true), member(BOB, true)], { member_count: 2, live_presence: true });
+    // no live frame says Bob is online: the big room still shows him, from its list
+    expect(st.isOnlineIn(7, BOB.id)).toBe(true);
+    expect(st.isOnlineIn(8, BOB.id)).toBe(false);
+    expect(st.room(7)?.memberCount).toBe(5000);
+    st.onPresence(BOB, true);
+    expect(st.isOnlineIn(8, BOB.id)).toBe(true);
+    st.setMembers(7, [member(ME, true), member(BOB, false)], { member_count: 5000, live_presence: false });
+    expect(st.isOnlineIn(7, BOB.id)).toBe(false);
+  });
+
   it("presence is reset by ready (the server re-sends who is online)", () => {
     const st = fresh();
     st.onPresence(BOB, true);
