@@ -157,16 +157,31 @@ def one_run(a, server, services, rate, extra, tmp: Path, idx: int,
 
 
 def make_template(a, services, extra, tmp: Path) -> dict:
-    """--reuse-setup: sets the users and room up once; every run starts from a copy of them."""
-    t = {"dir": tmp / "template", "setup": tmp / "setup.txt", "db": None}
-    t["dir"].mkdir()
+    """--reuse-setup: sets the users and room up once; every run starts from a copy of them.
+    With --setup-dir the template is kept there (SQLite: the data dir; scaled: a pg_dump and
+    the keyring) and reused by later invocations."""
+    base = Path(a.setup_dir).resolve() if a.setup_dir else tmp
+    t = {"dir": base / "template", "setup": base / "setup.txt", "db": None}
+    dump = base / "template.pgdump"
+    if a.setup_dir and t["setup"].exists():
+        if a.backend == "scaled":
+            db, _ = services.fresh()
+            subprocess.run(["pg_restore", "--no-owner", "-d", db, str(dump)], check=True,
+                           capture_output=True, timeout=a.timeout)
+            t["db"] = urlsplit(db).path.lstrip("/")
+        print(json.dumps({"setup_reused": str(base)}), flush=True)
+        return t
+    t["dir"].mkdir(parents=True)
     server_args: list[str] = []
     if a.backend == "scaled":
         db, redis = services.fresh()
         t["db"] = urlsplit(db).path.lstrip("/")
         server_args = ["--db", db, "--redis", redis,
                        "--keyring", a.keyring or str(t["dir"] / "keyring.json")]
-    p, url = start_server(t["dir"] / "node0", server_args + a.server_arg, Path(a.parley))
+    # With a baseline in the comparison, the baseline (the older build) makes the template:
+    # the newer build migrates an older schema forward at start, never the other way round.
+    maker = a.baseline if a.baseline and "baseline" in a.server.split(",") else a.parley
+    p, url = start_server(t["dir"] / "node0", server_args + a.server_arg, Path(maker))
     try:
         cmd = [str(BENCH), a.scenario, "--url", url, "--setup-only", "1",
                "--setup-file", str(t["setup"]), *extra]
@@ -175,6 +190,9 @@ def make_template(a, services, extra, tmp: Path) -> dict:
         print(json.dumps({"setup_seconds": round(time.monotonic() - started, 1)}), flush=True)
     finally:
         stop_server(p)
+    if a.setup_dir and a.backend == "scaled":
+        subprocess.run(["pg_dump", "-Fc", "-f", str(dump), db], check=True, capture_output=True,
+                       timeout=a.timeout)
     return t
 
 
@@ -324,6 +342,8 @@ def main() -> int:
     ap.add_argument("--reuse-setup", action="store_true",
                     help="Parley's fanout, reconnect, idle: register the users and set the room up "
                          "once, then start every run's servers from a copy of that data")
+    ap.add_argument("--setup-dir", help="with --reuse-setup: keep the template here and reuse it "
+                    "in later invocations (e.g. the 10,000 registrations of S3); one per backend")
     ap.add_argument("--server-arg", action="append", default=[],
                     help="extra option for every Parley server (repeatable, e.g. "
                          "--server-arg=--threads=2)")
@@ -351,6 +371,8 @@ def main() -> int:
         ap.error("--server baseline needs --baseline BINARY")
     if a.reuse_setup and a.scenario not in ("fanout", "reconnect", "idle"):
         ap.error("--reuse-setup: fanout, reconnect and idle only")
+    if a.setup_dir and not a.reuse_setup:
+        ap.error("--setup-dir needs --reuse-setup")
     if any(x not in ("parley", "baseline") for x in servers) and a.scenario not in ("pairs", "fanout"):
         ap.error("peers run pairs and fanout only")
     if "ejabberd" in servers and a.nodes > 1:
