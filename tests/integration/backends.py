@@ -112,12 +112,17 @@ def fresh_bucket() -> str:
     return urlunsplit(p._replace(path="/" + name))
 
 
+def s3_keys(blobs_url: str) -> list[str]:
+    """The keys of every object in the bucket a --blobs URL names."""
+    s3 = _s3(blobs_url)
+    listing = _s3_call(s3, "GET", f"/{s3['bucket']}?list-type=2&max-keys=1000").decode()
+    return re.findall(r"<Key>([^<]*)</Key>", listing)
+
+
 def s3_objects(blobs_url: str) -> dict[str, bytes]:
     """Every object of the bucket a --blobs URL names, by key."""
     s3 = _s3(blobs_url)
-    listing = _s3_call(s3, "GET", f"/{s3['bucket']}?list-type=2&max-keys=1000").decode()
-    keys = re.findall(r"<Key>([^<]*)</Key>", listing)
-    return {k: _s3_call(s3, "GET", f"/{s3['bucket']}/{k}") for k in keys}
+    return {k: _s3_call(s3, "GET", f"/{s3['bucket']}/{k}") for k in s3_keys(blobs_url)}
 
 
 def s3_put(blobs_url: str, key: str, data: bytes) -> None:
