@@ -203,6 +203,11 @@ int serve(app::Config cfg, const char* argv0) {
   ::chmod(cfg.data_dir.c_str(), 0700);
   if (cfg.static_dir.empty()) cfg.static_dir = defaultStaticDir(argv0);
 
+  // Declared before everything that holds I/O objects or executors of it, so it is
+  // destroyed last: its pending handlers (idle keep-alive connections) go with it. That
+  // includes the Store, the Keys and the Blobs: their worker threads post completions to it
+  // until they are joined, and their connection pools hold sockets of it.
+  auto ioc = std::make_unique<asio::io_context>();
   auto keys = openKeys(cfg);
   if (!keys) return fail("keyring", keys.error());
   auto store = openStore(cfg);
@@ -210,9 +215,6 @@ int serve(app::Config cfg, const char* argv0) {
   auto blobs = openBlobs(cfg);
   if (!blobs) return fail("blobs", blobs.error());
 
-  // Declared before everything that holds I/O objects or executors of it, so it is
-  // destroyed last: its pending handlers (idle keep-alive connections) go with it.
-  auto ioc = std::make_unique<asio::io_context>();
   SystemClock clock;
   BusPtr bus;
   CachePtr cache;
