@@ -54,8 +54,8 @@ std::string Metrics::render() const {
       "# HELP parley_history_reads_total History page reads, by where the page came from "
       "(page: this node's rendered newest page; cache: the cache's recent events; store: the "
       "store).\n# TYPE parley_history_reads_total counter\n";
-  out += fmt::format("parley_history_reads_total{{source=\"page\"}} {}\n",
-                     history_page_hits.value());
+  out +=
+      fmt::format("parley_history_reads_total{{source=\"page\"}} {}\n", history_page_hits.value());
   out += fmt::format("parley_history_reads_total{{source=\"cache\"}} {}\n",
                      history_cache_hits.value());
   out += fmt::format("parley_history_reads_total{{source=\"store\"}} {}\n",

@@ -62,7 +62,7 @@ struct Metrics {
   Counter history_page_hits;
   Counter history_cache_hits;
   Counter history_store_reads;
-  Gauge history_page_bytes;  // bytes the node's PageCache holds
+  Gauge history_page_bytes;         // bytes the node's PageCache holds
   Counter logins;                   // successful logins
   Counter logins_failed;            // wrong password or unknown account
   Counter logins_locked;            // refused by a login limit

@@ -68,9 +68,9 @@ class PageCache {
 
   const std::size_t max_bytes_;
   mutable std::mutex mu_;
-  Lru lru_;                                                 // GUARDED_BY(mu_)
+  Lru lru_;                                          // GUARDED_BY(mu_)
   std::unordered_map<RoomId, Lru::iterator> index_;  // GUARDED_BY(mu_)
-  std::size_t bytes_ = 0;                             // GUARDED_BY(mu_)
+  std::size_t bytes_ = 0;                            // GUARDED_BY(mu_)
 };
 
 }  // namespace parley

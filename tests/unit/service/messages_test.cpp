@@ -211,7 +211,8 @@ std::string pageOf(TestNode& node, MessageService& messages, const User& reader,
 TEST_F(MessagesTest, NewestPageIsRenderedOnceThenServedFromThePageCache) {
   node.run(node.rooms.join(bob, room.id)).value();
   for (int i = 1; i <= 3; ++i) {
-    node.run(node.messages.send(alice, room.id, "c" + std::to_string(i), "m" + std::to_string(i), 0))
+    node.run(
+            node.messages.send(alice, room.id, "c" + std::to_string(i), "m" + std::to_string(i), 0))
         .value();
   }
   const auto page_hits = metrics().history_page_hits.value();
@@ -239,11 +240,12 @@ TEST_F(MessagesTest, PageCacheNeverServesAPageOlderThanAChangeMadeOnAnotherNode)
   // A second node on the same Store and Cache: its writes do not touch this node's PageCache.
   UserDirectory other_users{*node.store};
   RoomKeys other_keys{*node.store, *node.keys};
-  MessageService other{*node.store, *node.cache, *node.bus, other_keys, other_users,
-                       node.files,  node.clock,  node.limits};
+  MessageService other{*node.store, *node.cache, *node.bus,  other_keys,
+                       other_users, node.files,  node.clock, node.limits};
   node.run(node.rooms.join(bob, room.id)).value();
   for (int i = 1; i <= 3; ++i) {
-    node.run(node.messages.send(alice, room.id, "c" + std::to_string(i), "m" + std::to_string(i), 0))
+    node.run(
+            node.messages.send(alice, room.id, "c" + std::to_string(i), "m" + std::to_string(i), 0))
         .value();
   }
   pageOf(node, node.messages, bob, room.id);
@@ -278,7 +280,8 @@ TEST_F(MessagesTest, PageCacheStillChecksMembershipOnEveryRead) {
   pageOf(node, node.messages, bob, secret.id);  // kept and served
   node.run(node.rooms.removeMember(alice, secret.id, bob.id)).value();
   const auto page_hits = metrics().history_page_hits.value();
-  auto refused = node.run(node.messages.historyJson(bob.id, secret.id, std::nullopt, std::nullopt, 10));
+  auto refused =
+      node.run(node.messages.historyJson(bob.id, secret.id, std::nullopt, std::nullopt, 10));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Code::not_found);
   EXPECT_EQ(metrics().history_page_hits.value(), page_hits);

@@ -17,7 +17,7 @@ TEST(PageCacheTest, ServesOnlyThePageReadAtTheSameLastSeqAndLimit) {
   auto hit = cache.find(1, 50, 7);
   ASSERT_NE(hit, nullptr);
   EXPECT_EQ(*hit, page('a'));
-  EXPECT_EQ(hit, kept);                     // the same bytes, not a copy
+  EXPECT_EQ(hit, kept);                      // the same bytes, not a copy
   EXPECT_EQ(cache.find(1, 50, 8), nullptr);  // the room moved on
   EXPECT_EQ(cache.find(1, 20, 7), nullptr);  // another page size
   EXPECT_EQ(cache.find(2, 50, 7), nullptr);  // another room
