@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 
+#include "adapters/aws/endpoint_url.h"
 #include "adapters/aws/tls_context.h"
 
 namespace parley::s3 {
@@ -36,23 +37,11 @@ Result<S3Config> parseS3Url(std::string_view text) {
   } else if (u.scheme() != "s3" && u.scheme() != "s3+http") {
     return bad("scheme must be s3+https://, s3:// or s3+http://");
   }
-  c.credentials.access_key = u.user();
-  c.credentials.secret_key = u.password();
-  if (c.credentials.access_key.empty() || c.credentials.secret_key.empty()) {
-    return bad("ACCESS_KEY:SECRET_KEY@ is required");
-  }
-  c.host = u.host_address();
-  if (c.host.empty()) return bad("host is required");
-  if (u.has_port()) {
-    // "HOST:" (empty) and numbers outside 1..65535 would only fail later, at connect time.
-    unsigned port = 0;
-    const std::string p = u.port();
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || port == 0 || port > 65535) {
-      return bad("port must be 1..65535");
-    }
-    c.port = p;
-  }
+  aws::EndpointParts endpoint;
+  if (auto why = aws::readEndpoint(u, c.port, endpoint)) return bad(*why);
+  c.credentials = std::move(endpoint.credentials);
+  c.host = std::move(endpoint.host);
+  c.port = std::move(endpoint.port);
   std::string path = u.path();
   if (path.empty() || path.front() != '/') return bad("path must be /BUCKET");
   path.erase(0, 1);
