@@ -22,11 +22,11 @@ ctest --preset debug -j2 --timeout 300
 echo "== fuzz smoke: each parser that takes outside bytes, 15 s (fuzz/README.md)"
 scripts/fuzz.sh 15
 
-echo "== integration tests, embedded default, and the multi-node cluster tests"
-/usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider
+echo "== integration and attack tests, embedded default, and the multi-node cluster tests"
+/usr/bin/python3 -m pytest tests/integration tests/security -q -p no:cacheprovider
 
-echo "== integration tests again, every server on PostgreSQL + Redis"
-PARLEY_BACKEND=scaled /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider -m "not cluster"
+echo "== integration and attack tests again, every server on PostgreSQL + Redis"
+PARLEY_BACKEND=scaled /usr/bin/python3 -m pytest tests/integration tests/security -q -p no:cacheprovider -m "not cluster"
 
 if [ -f web/package.json ]; then
   echo "== web client: build, unit and browser tests"
