@@ -4,6 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+
+echo "== shape: include layering and clang-format (and the tests that these checks bite)"
+python3 scripts/check-layers.py
+scripts/check-format.sh
+/usr/bin/python3 -m pytest tests/tooling -q -p no:cacheprovider
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
