@@ -82,8 +82,7 @@ template <class T, class Work>
 asio::awaitable<Result<T>> PasswordHasher::offload(Work work) {
   Slot slot(waiting_, options_.max_waiting);
   if (!slot) co_return busy();
-  // Named, not built inside the co_await expression: g++ 12 destroys a lambda temporary
-  // with captures twice there (an ASan double free).
+  // Named, not built inside the co_await (g++ 12: src/README.md).
   auto job = [work = std::move(work)]() mutable -> asio::awaitable<Result<T>> { co_return work(); };
   // co_spawn's completion is dispatched to the awaiting coroutine's executor, so the
   // caller resumes where it was, not on a hashing thread.

@@ -122,7 +122,7 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
     auto member = co_await requireMember(room, sender.id);
     if (!member) co_return member.error();
   }
-  // Named, not a temporary inside co_await: g++ 12 mishandles such temporaries.
+  // Named, not a temporary in the co_await (g++ 12: src/README.md).
   std::string rate_key = "send:" + std::to_string(sender.id);
   auto allowed = co_await cache_.hit(rate_key, limits_.send_rate_per_sec, 1000, clock_.now());
   if (!allowed.allowed) co_return makeError(Code::rate_limited, "too many messages; slow down");

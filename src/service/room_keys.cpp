@@ -58,8 +58,7 @@ void RoomKeys::rememberLocked(Slot slot, const std::string& key) {
 }
 
 Task<Result<DataKey>> RoomKeys::unwrap(const RoomKeyRecord& rec) {
-  // Arguments to coroutines are named values, never temporaries: g++ 12 destroys a
-  // temporary passed by value inside a co_await expression twice.
+  // Named, not a temporary in the co_await (g++ 12: src/README.md).
   std::string ctx = context(rec.room_id, rec.version);
   {
     std::lock_guard lock(mu_);

@@ -30,10 +30,7 @@ void ignoreNotice(void*, const char*) {}
 // other wait is cancelled and the caller resumes once both have completed, so nothing is
 // left pending on `sock` or `timer`. True when the descriptor became ready.
 //
-// (Not Asio's awaitable operators, which put temporaries inside co_await: g++ 12 destroys
-// those twice. For the same compiler, every co_await in this folder stands alone in its
-// own statement, its result bound to a named local: inside an `if`/`while` condition or
-// an `&&` operand, g++ 12 resumed finished frames.)
+// (Not Asio's awaitable operators: g++ 12, src/README.md.)
 Task<bool> waitUntil(stream_descriptor& sock, asio::steady_timer& timer,
                      descriptor_base::wait_type w) {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(bool)>(

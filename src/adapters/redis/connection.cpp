@@ -170,7 +170,7 @@ asio::awaitable<Result<Reply>> Connection::request(Args args) {
 }
 
 asio::awaitable<Result<std::vector<Reply>>> Connection::requestAll(std::vector<Args> batch) {
-  auto op = exchange(std::move(batch));  // bound first: see the g++ 12 note in STYLE
+  auto op = exchange(std::move(batch));  // bound first (g++ 12: src/README.md)
   auto result = co_await asio::co_spawn(strand_, std::move(op), asio::use_awaitable);
   co_return result;
 }
