@@ -1,10 +1,13 @@
 // KeyProvider: wraps and unwraps per-room data keys under a master key the operator
-// controls (local keyring file now; a KMS later). Parley never stores an unwrapped key.
+// controls: a local keyring file (adapters/keyring) or AWS KMS (adapters/kms). Parley never
+// stores an unwrapped key; services cache unwrapped keys in memory only (RoomKeys, bounded).
 //
 // Contract: thread-safe; `context` (e.g. "room:42:v1") is bound into the wrapping so a
 // wrapped key cannot be moved to another room. unwrap fails with Code::internal when the
 // blob was tampered with or the master key is gone, Code::unavailable when the provider
-// cannot be reached. The returned keys are 32 bytes.
+// cannot be reached (after the adapter's own retries). The returned keys are 32 bytes.
+// The composition root tries a remote provider once at start (wrap and unwrap a throwaway
+// key), so a wrong master key or credential stops the node at once, not at the first send.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

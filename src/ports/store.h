@@ -1,7 +1,8 @@
 // Store: the source of truth (DESIGN.md). Users, sessions, rooms, members, the
 // per-room timeline and the wrapped room keys.
 //
-// Contract, for every adapter (SQLite now, PostgreSQL next):
+// Contract, for every adapter (SQLite, the embedded default; PostgreSQL, scaled out), both
+// checked by the one contract suite in tests/unit/ports/store_contract.h:
 // - Every method is a coroutine that may be awaited from any executor; the adapter does
 //   its blocking work elsewhere and resumes the caller on the caller's executor.
 //   Methods may be called concurrently from many coroutines.
