@@ -3,7 +3,7 @@
 // Every file name goes in as text (displayName first); URLs are built by uploads.ts from
 // the server's ids, never from anything else the uploader chose.
 
-import { append, clear, h } from "./dom";
+import { KeyedList, append, h } from "./dom";
 import type { FileInfo } from "./types";
 import {
   displayName,
@@ -121,7 +121,13 @@ export class UploadTray {
   private note = h("p", { class: "form-error upload-note", role: "alert" });
   private queue: UploadQueue | null = null;
   private unsub: (() => void) | null = null;
-  private rows = new Map<number, { li: HTMLLIElement; sig: string; preview: string | null }>();
+  /** local previews of images being sent: blob: URLs (allowed by the page's CSP) */
+  private previews = new Map<number, string | null>();
+  private rows = new KeyedList<number>(this.list, (key) => {
+    const preview = this.previews.get(key);
+    if (preview) URL.revokeObjectURL(preview);
+    this.previews.delete(key);
+  });
 
   constructor() {
     append(this.el, this.list, this.note);
@@ -133,7 +139,7 @@ export class UploadTray {
     this.unsub = null;
     this.queue = queue;
     this.setNote("");
-    for (const k of [...this.rows.keys()]) this.dropRow(k);
+    this.rows.clear();
     if (queue) this.unsub = queue.subscribe(() => this.render());
     this.render();
   }
@@ -143,48 +149,31 @@ export class UploadTray {
     this.el.hidden = !text && this.rows.size === 0;
   }
 
-  private dropRow(key: number): void {
-    const r = this.rows.get(key);
-    if (!r) return;
-    r.li.remove();
-    if (r.preview) URL.revokeObjectURL(r.preview);
-    this.rows.delete(key);
-  }
-
   render(): void {
     const items = this.queue?.items ?? [];
-    const keys = new Set(items.map((i) => i.key));
-    for (const k of [...this.rows.keys()]) if (!keys.has(k)) this.dropRow(k);
-    let prev: Element | null = null;
     for (const it of items) {
-      let row = this.rows.get(it.key);
-      if (!row) {
-        // A local preview of an image being sent: a blob: URL (allowed by the page's CSP).
-        const preview = /^image\/(png|jpeg|gif|webp)$/.test(it.type) ? URL.createObjectURL(it.blob) : null;
-        row = { li: h("li", { class: "upload", "data-key": it.key }), sig: "", preview };
-        this.rows.set(it.key, row);
+      if (!this.previews.has(it.key)) {
+        const image = /^image\/(png|jpeg|gif|webp)$/.test(it.type);
+        this.previews.set(it.key, image ? URL.createObjectURL(it.blob) : null);
       }
-      // Rebuilt only when the state changes: progress moves the bar in place, so a click on
-      // Cancel is never lost to a row replaced under the pointer.
-      const sig = `${it.status}:${it.error}`;
-      if (row.sig !== sig) {
-        row.sig = sig;
-        this.fill(row.li, it, row.preview);
-      }
-      this.progress(row.li, it);
-      const want: Element | null = prev ? prev.nextElementSibling : this.list.firstElementChild;
-      if (want !== row.li) this.list.insertBefore(row.li, want);
-      prev = row.li;
     }
+    // Rebuilt only when the state changes: progress moves the bar in place, so a click on
+    // Cancel is never lost to a row replaced under the pointer.
+    this.rows.update(
+      items.map((it) => ({
+        key: it.key,
+        sig: `${it.status}:${it.error}`,
+        make: () => this.row(it, this.previews.get(it.key) ?? null),
+      })),
+    );
+    for (const it of items) this.progress(this.rows.get(it.key)!, it);
     this.el.hidden = !this.note.textContent && items.length === 0;
   }
 
-  private fill(li: HTMLLIElement, it: UploadItem, preview: string | null): void {
+  private row(it: UploadItem, preview: string | null): HTMLLIElement {
     const queue = this.queue!;
     const name = displayName(it.name, 48);
-    li.dataset.status = it.status;
-    const hadFocus = li.contains(document.activeElement);
-    clear(li);
+    const li = h("li", { class: "upload", "data-key": it.key, "data-status": it.status });
     const progress = h("progress", { class: "upload-progress", max: it.size, value: it.loaded, "aria-label": `Upload of ${name}` });
     append(
       li,
@@ -206,10 +195,10 @@ export class UploadTray {
         onclick: () => queue.cancel(it.key),
       }),
     );
-    if (hadFocus) (li.querySelector("button") as HTMLButtonElement | null)?.focus();
+    return li;
   }
 
-  private progress(li: HTMLLIElement, it: UploadItem): void {
+  private progress(li: HTMLElement, it: UploadItem): void {
     const pct = it.size > 0 ? Math.floor((it.loaded / it.size) * 100) : 0;
     const bar = li.querySelector("progress");
     if (bar) {

@@ -58,3 +58,68 @@ export function richText(text: string): DocumentFragment {
   }
   return frag;
 }
+
+/** One entry of a KeyedList: a stable key, a signature of what it shows, and its builder. */
+export interface Keyed<K> {
+  key: K;
+  /** when it differs from the last render's, the element is built again */
+  sig: string;
+  make: () => HTMLElement;
+}
+
+/**
+ * The children of one parent element kept in step with a list of keyed entries: an element
+ * is built only for a new key or a changed signature, moved only when out of place, and
+ * removed when its key is gone. Focus inside a rebuilt element moves to its first textarea
+ * or button, so a keyboard user does not lose their place when a row changes under them.
+ */
+export class KeyedList<K> {
+  private els = new Map<K, { el: HTMLElement; sig: string }>();
+
+  /** onDrop runs after an element left the list (its key gone, or clear()). */
+  constructor(
+    private readonly parent: HTMLElement,
+    private readonly onDrop?: (key: K) => void,
+  ) {}
+
+  get size(): number {
+    return this.els.size;
+  }
+
+  get(key: K): HTMLElement | undefined {
+    return this.els.get(key)?.el;
+  }
+
+  update(entries: Iterable<Keyed<K>>): void {
+    const keep = new Set<K>();
+    let prev: Element | null = null;
+    for (const { key, sig, make } of entries) {
+      keep.add(key);
+      let e = this.els.get(key);
+      if (!e || e.sig !== sig) {
+        const el = make();
+        if (e) {
+          const hadFocus = e.el.contains(document.activeElement);
+          e.el.replaceWith(el);
+          if (hadFocus) el.querySelector<HTMLElement>("textarea, button")?.focus();
+        }
+        e = { el, sig };
+        this.els.set(key, e);
+      }
+      const want: Element | null = prev ? prev.nextElementSibling : this.parent.firstElementChild;
+      if (want !== e.el) this.parent.insertBefore(e.el, want);
+      prev = e.el;
+    }
+    for (const key of [...this.els.keys()]) if (!keep.has(key)) this.drop(key);
+  }
+
+  clear(): void {
+    for (const key of [...this.els.keys()]) this.drop(key);
+  }
+
+  private drop(key: K): void {
+    this.els.get(key)?.el.remove();
+    this.els.delete(key);
+    this.onDrop?.(key);
+  }
+}

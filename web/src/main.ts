@@ -4,7 +4,7 @@ import "./style.css";
 import { ApiError, api, setUnauthorizedHandler, uploadFile } from "./api";
 import { UploadTray, attachmentsEl, pendingFilesEl } from "./attachments";
 import { Connection, type SocketLike } from "./client";
-import { append, clear, h, richText } from "./dom";
+import { KeyedList, append, clear, h, richText, type Keyed } from "./dom";
 import { ChatState, type Message, type PendingSend, type RoomState } from "./state";
 import type { Room, Session, User } from "./types";
 import { UploadQueue, filesSummary, type UploadSource } from "./uploads";
@@ -155,8 +155,6 @@ class ChatApp {
   scrollToDivider = false;
   private unsubs: (() => void)[] = [];
   private typingTimer: ReturnType<typeof setInterval>;
-  private roomEls = new Map<number, { li: HTMLLIElement; sig: string }>();
-  private msgEls = new Map<string, { el: HTMLElement; sig: string }>();
 
   // persistent elements
   banner = h("div", { class: "banner", role: "status", "aria-live": "polite", hidden: true });
@@ -168,6 +166,8 @@ class ChatApp {
   timeline = h("div", { class: "timeline", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-labelledby": "room-title", tabindex: 0 });
   history = h("div", { class: "history-edge" });
   items = h("div", { class: "items" });
+  private roomEls = new KeyedList<number>(this.roomList);
+  private msgEls = new KeyedList<string>(this.items);
   typingLine = h("div", { class: "typing", "aria-live": "polite" });
   replyBar = h("div", { class: "reply-bar", hidden: true });
   input = h("textarea", { id: "composer-input", rows: 1, placeholder: "Write a message…", maxLength: 16384, "aria-describedby": "composer-hint" });
@@ -348,7 +348,6 @@ class ChatApp {
       this.editing = 0;
       this.historyError = "";
       this.msgEls.clear();
-      clear(this.items);
       this.tray.show(this.queues.get(id) ?? null);
       this.st.typingNames(id, Date.now());
       if (location.hash !== `#/room/${id}`) history.replaceState(null, "", `#/room/${id}`);
@@ -621,52 +620,42 @@ class ChatApp {
 
   private renderRooms(): void {
     const list = this.st.roomList();
-    const ids = new Set(list.map((r) => r.info.id));
-    for (const [id, e] of this.roomEls) if (!ids.has(id)) (e.li.remove(), this.roomEls.delete(id));
-    let prev: Element | null = null;
-    for (const r of list) {
-      const id = r.info.id;
-      const name = roomName(r, this.me.id);
-      const last = r.lastMessage;
-      const preview = last ? (last.deleted ? "Message deleted" : `${last.sender === this.me.id ? "You" : last.sender_name}: ${summary(last, 60)}`) : r.info.topic || "No messages yet";
-      const peer = peerOf(r, this.me.id);
-      const online = peer ? this.st.isOnline(peer.id) : null;
-      const unread = r.unread > 0 && this.active !== id ? r.unread : r.unread;
-      const sig = JSON.stringify([name, preview, unread, online, this.active === id, r.info.kind]);
-      let e = this.roomEls.get(id);
-      if (!e || e.sig !== sig) {
-        const btn = h(
-          "button",
-          {
-            type: "button",
-            class: "room-item",
-            "data-room-id": id,
-            "aria-current": this.active === id ? "page" : undefined,
-            onclick: () => this.open(id),
-          },
+    this.roomEls.update(
+      list.map((r) => {
+        const id = r.info.id;
+        const name = roomName(r, this.me.id);
+        const last = r.lastMessage;
+        const preview = last ? (last.deleted ? "Message deleted" : `${last.sender === this.me.id ? "You" : last.sender_name}: ${summary(last, 60)}`) : r.info.topic || "No messages yet";
+        const peer = peerOf(r, this.me.id);
+        const online = peer ? this.st.isOnline(peer.id) : null;
+        const unread = r.unread;
+        const sig = JSON.stringify([name, preview, unread, online, this.active === id, r.info.kind]);
+        const make = () =>
           h(
-            "span",
-            { class: "room-line" },
-            online !== null ? h("span", { class: "dot", "data-online": String(online), "aria-label": online ? "online" : "offline" }) : null,
-            h("span", { class: "room-name", text: (r.info.kind === "group" ? "# " : "") + name }),
-            unread > 0 ? h("span", { class: "badge", "aria-label": `${unread} unread`, text: unread > 99 ? "99+" : String(unread) }) : null,
-          ),
-          h("span", { class: "room-preview", text: preview }),
-        );
-        if (!e) {
-          e = { li: h("li", {}), sig };
-          this.roomEls.set(id, e);
-        }
-        const hadFocus = e.li.contains(document.activeElement);
-        clear(e.li);
-        e.li.appendChild(btn);
-        e.sig = sig;
-        if (hadFocus) btn.focus();
-      }
-      const want: Element | null = prev ? prev.nextElementSibling : this.roomList.firstElementChild;
-      if (want !== e.li) this.roomList.insertBefore(e.li, want);
-      prev = e.li;
-    }
+            "li",
+            {},
+            h(
+              "button",
+              {
+                type: "button",
+                class: "room-item",
+                "data-room-id": id,
+                "aria-current": this.active === id ? "page" : undefined,
+                onclick: () => this.open(id),
+              },
+              h(
+                "span",
+                { class: "room-line" },
+                online !== null ? h("span", { class: "dot", "data-online": String(online), "aria-label": online ? "online" : "offline" }) : null,
+                h("span", { class: "room-name", text: (r.info.kind === "group" ? "# " : "") + name }),
+                unread > 0 ? h("span", { class: "badge", "aria-label": `${unread} unread`, text: unread > 99 ? "99+" : String(unread) }) : null,
+              ),
+              h("span", { class: "room-preview", text: preview }),
+            ),
+          );
+        return { key: id, sig, make };
+      }),
+    );
     const total = list.reduce((n, r) => n + r.unread, 0);
     document.title = total > 0 ? `(${total}) Parley` : "Parley";
   }
@@ -721,43 +710,25 @@ class ChatApp {
     this.renderHistoryEdge();
     const items = this.st.timeline(r.info.id);
     const byseq = r.messages;
-    const keep = new Set<string>();
-    let prev: Element | null = null;
+    const entries: Keyed<string>[] = [];
     let dividerPlaced = false;
-    const place = (key: string, sig: string, make: () => HTMLElement) => {
-      keep.add(key);
-      let e = this.msgEls.get(key);
-      if (!e || e.sig !== sig) {
-        const el = make();
-        if (e) {
-          const hadFocus = e.el.contains(document.activeElement);
-          e.el.replaceWith(el);
-          if (hadFocus) (el.querySelector("textarea, button") as HTMLElement | null)?.focus();
-        }
-        e = { el, sig };
-        this.msgEls.set(key, e);
-      }
-      const want: Element | null = prev ? prev.nextElementSibling : this.items.firstElementChild;
-      if (want !== e.el) this.items.insertBefore(e.el, want);
-      prev = e.el;
-    };
     for (const it of items) {
       if (it.kind === "message") {
         const m = it.message;
         if (!dividerPlaced && m.seq > this.dividerAfter && m.sender !== this.me.id) {
           dividerPlaced = true;
-          place("divider", "d", () => h("div", { class: "divider", role: "separator", "aria-label": "New messages" }, h("span", { text: "New messages" })));
+          entries.push({ key: "divider", sig: "d", make: () => h("div", { class: "divider", role: "separator", "aria-label": "New messages" }, h("span", { text: "New messages" })) });
         }
         const parent = m.reply_to ? byseq.get(m.reply_to) : undefined;
         const sig = JSON.stringify([m.text, m.deleted, m.edited_at, this.editing === m.seq, parent?.text, parent?.deleted, m.files.map((f) => f.id)]);
-        place("m" + m.seq, sig, () => this.messageEl(m, parent));
+        entries.push({ key: "m" + m.seq, sig, make: () => this.messageEl(m, parent) });
       } else {
         const p = it.pending;
         const sig = JSON.stringify([p.status, p.error, p.text]);
-        place("p" + p.client_msg_id, sig, () => this.pendingEl(p, p.reply_to ? byseq.get(p.reply_to) : undefined));
+        entries.push({ key: "p" + p.client_msg_id, sig, make: () => this.pendingEl(p, p.reply_to ? byseq.get(p.reply_to) : undefined) });
       }
     }
-    for (const [k, e] of this.msgEls) if (!keep.has(k)) (e.el.remove(), this.msgEls.delete(k));
+    this.msgEls.update(entries);
 
     if (this.prepending) {
       this.prepending = false;
@@ -765,7 +736,7 @@ class ChatApp {
     } else if (this.scrollToDivider && r.historyLoaded) {
       this.scrollToDivider = false;
       const d = this.msgEls.get("divider");
-      if (d) t.scrollTop = Math.max(0, d.el.offsetTop - t.offsetTop - 40);
+      if (d) t.scrollTop = Math.max(0, d.offsetTop - t.offsetTop - 40);
       else t.scrollTop = t.scrollHeight;
     } else if (wasAtBottom) {
       t.scrollTop = t.scrollHeight;
@@ -787,11 +758,11 @@ class ChatApp {
         class: "reply-ref",
         "aria-label": `In reply to ${parent ? parent.sender_name : "a message"}: ${text}`,
         onclick: () => {
-          const e = this.msgEls.get("m" + seq);
-          if (e) {
-            e.el.scrollIntoView({ block: "center" });
-            e.el.classList.add("flash");
-            setTimeout(() => e.el.classList.remove("flash"), 1200);
+          const el = this.msgEls.get("m" + seq);
+          if (el) {
+            el.scrollIntoView({ block: "center" });
+            el.classList.add("flash");
+            setTimeout(() => el.classList.remove("flash"), 1200);
           }
         },
       },
