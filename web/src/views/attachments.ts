@@ -3,8 +3,8 @@
 // Every file name goes in as text (displayName first); URLs are built by uploads.ts from
 // the server's ids, never from anything else the uploader chose.
 
-import { KeyedList, append, h } from "./dom";
-import type { FileInfo } from "./types";
+import { KeyedList, append, h } from "../dom";
+import type { FileInfo } from "../types";
 import {
   displayName,
   fileUrl,
@@ -14,7 +14,7 @@ import {
   previewSrc,
   type UploadItem,
   type UploadQueue,
-} from "./uploads";
+} from "../uploads";
 
 /** The files of a message: image previews in fixed boxes, other files as download links. */
 export function attachmentsEl(files: readonly FileInfo[]): HTMLElement {

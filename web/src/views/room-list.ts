@@ -1,0 +1,106 @@
+// The sidebar: the buttons that start or find a room, and my rooms, newest activity first,
+// each with its unread count, its last message and (direct rooms) whether the peer is online.
+
+import { KeyedList, h } from "../dom";
+import { peerOf, roomLabel, roomName, summary } from "../format";
+import type { RoomState } from "../state";
+import type { ChatContext } from "./context";
+
+export interface RoomListActions {
+  newRoom(): void;
+  browseRooms(): void;
+  directMessage(): void;
+}
+
+export class RoomList {
+  private list = h("ul", { class: "room-list", "aria-label": "Your rooms" });
+  private rows = new KeyedList<number>(this.list);
+  readonly el: HTMLElement;
+
+  constructor(
+    private readonly ctx: ChatContext,
+    actions: RoomListActions,
+  ) {
+    this.el = h(
+      "nav",
+      { class: "sidebar", "aria-label": "Rooms" },
+      h(
+        "div",
+        { class: "side-actions" },
+        h("button", { type: "button", text: "New room", onclick: () => actions.newRoom() }),
+        h("button", { type: "button", text: "Browse rooms", onclick: () => actions.browseRooms() }),
+        h("button", {
+          type: "button",
+          text: "Direct message",
+          onclick: () => actions.directMessage(),
+        }),
+      ),
+      this.list,
+    );
+  }
+
+  /** The rooms as they are now; the page title carries the total of unread messages. */
+  render(): void {
+    const list = this.ctx.st.roomList();
+    this.rows.update(list.map((r) => this.entry(r)));
+    const total = list.reduce((n, r) => n + r.unread, 0);
+    document.title = total > 0 ? `(${total}) Parley` : "Parley";
+  }
+
+  focusFirst(): void {
+    this.list.querySelector("button")?.focus();
+  }
+
+  private entry(r: RoomState) {
+    const { me, st } = this.ctx;
+    const id = r.info.id;
+    const current = this.ctx.active === id;
+    const name = roomName(r, me.id);
+    const last = r.lastMessage;
+    const preview = last
+      ? last.deleted
+        ? "Message deleted"
+        : `${last.sender === me.id ? "You" : last.sender_name}: ${summary(last, 60)}`
+      : r.info.topic || "No messages yet";
+    const peer = peerOf(r, me.id);
+    const online = peer ? st.isOnline(peer.id) : null;
+    const unread = r.unread;
+    const sig = JSON.stringify([name, preview, unread, online, current, r.info.kind]);
+    const make = () =>
+      h(
+        "li",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            class: "room-item",
+            "data-room-id": id,
+            "aria-current": current ? "page" : undefined,
+            onclick: () => this.ctx.open(id),
+          },
+          h(
+            "span",
+            { class: "room-line" },
+            online !== null
+              ? h("span", {
+                  class: "dot",
+                  "data-online": String(online),
+                  "aria-label": online ? "online" : "offline",
+                })
+              : null,
+            h("span", { class: "room-name", text: roomLabel(r, me.id) }),
+            unread > 0
+              ? h("span", {
+                  class: "badge",
+                  "aria-label": `${unread} unread`,
+                  text: unread > 99 ? "99+" : String(unread),
+                })
+              : null,
+          ),
+          h("span", { class: "room-preview", text: preview }),
+        ),
+      );
+    return { key: id, sig, make };
+  }
+}
