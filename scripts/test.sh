@@ -35,8 +35,8 @@ echo "== integration and attack tests again, every server on PostgreSQL + Redis"
 PARLEY_BACKEND=scaled /usr/bin/python3 -m pytest tests/integration tests/security -q -p no:cacheprovider -m "not cluster"
 
 if [ -f web/package.json ]; then
-  echo "== web client: build, unit and browser tests"
+  echo "== web client: build, lint (prettier, eslint), unit and browser tests"
   scripts/build-web.sh
   . scripts/node-env.sh
-  (cd web && npm run --silent test:unit && npm run --silent test:e2e)
+  (cd web && npm run --silent lint && npm run --silent test:unit && npm run --silent test:e2e)
 fi

@@ -11,23 +11,39 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 export const webDir = resolve(here, "..");
 export const distDir = join(webDir, "dist");
-export const parleyBin = process.env.PARLEY_BIN ?? resolve(webDir, "../build/release/src/app/parley");
+export const parleyBin =
+  process.env.PARLEY_BIN ?? resolve(webDir, "../build/release/src/app/parley");
 export const chromiumBin = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
 export async function startServer(extraArgs = []) {
-  if (!existsSync(join(distDir, "index.html"))) throw new Error(`no ${distDir}/index.html: run npm run build first`);
+  if (!existsSync(join(distDir, "index.html")))
+    throw new Error(`no ${distDir}/index.html: run npm run build first`);
   if (!existsSync(parleyBin)) throw new Error(`no parley binary at ${parleyBin} (set PARLEY_BIN)`);
   const dataDir = mkdtempSync(join(tmpdir(), "parley-e2e-"));
   const child = spawn(
     parleyBin,
-    ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--static-dir", distDir, "--log-level", "warn", ...extraArgs],
+    [
+      "serve",
+      "--listen",
+      "127.0.0.1:0",
+      "--data-dir",
+      dataDir,
+      "--static-dir",
+      distDir,
+      "--log-level",
+      "warn",
+      ...extraArgs,
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const url = await new Promise((res, rej) => {
     let out = "";
-    const timer = setTimeout(() => rej(new Error("parley did not start in 15 s: " + stderr)), 15000);
+    const timer = setTimeout(
+      () => rej(new Error("parley did not start in 15 s: " + stderr)),
+      15000,
+    );
     child.stdout.on("data", (d) => {
       out += d;
       const m = /parley listening on (http:\/\/\S+)/.exec(out);
@@ -49,7 +65,10 @@ export async function startServer(extraArgs = []) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         process.kill(child.pid, "SIGTERM");
-        const t = setTimeout(() => child.exitCode === null && process.kill(child.pid, "SIGKILL"), 5000);
+        const t = setTimeout(
+          () => child.exitCode === null && process.kill(child.pid, "SIGKILL"),
+          5000,
+        );
         await exited;
         clearTimeout(t);
       }
@@ -59,7 +78,10 @@ export async function startServer(extraArgs = []) {
 }
 
 export async function launchBrowser() {
-  if (!existsSync(chromiumBin)) throw new Error(`no browser at ${chromiumBin}: apt-get install -y chromium (or set CHROMIUM_BIN)`);
+  if (!existsSync(chromiumBin))
+    throw new Error(
+      `no browser at ${chromiumBin}: apt-get install -y chromium (or set CHROMIUM_BIN)`,
+    );
   // playwright gives every launch a fresh temporary --user-data-dir of its own.
   return chromium.launch({
     executablePath: chromiumBin,
@@ -94,7 +116,8 @@ export async function until(fn, { timeout = 10000, interval = 50, message = "con
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${message}; last: ${JSON.stringify(String(last))}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${message}; last: ${JSON.stringify(String(last))}`);
     await new Promise((r) => setTimeout(r, interval));
   }
 }
@@ -103,13 +126,26 @@ export async function until(fn, { timeout = 10000, interval = 50, message = "con
  * A signed-in browser page. The user is registered through the REST API and logged in by the
  * context's request API, which shares the cookie jar with the page (the HttpOnly cookie).
  */
-export async function openUser(browser, baseUrl, username, { viewport, register = true, page: withPage = true } = {}) {
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: viewport ?? { width: 1100, height: 760 } });
+export async function openUser(
+  browser,
+  baseUrl,
+  username,
+  { viewport, register = true, page: withPage = true } = {},
+) {
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    viewport: viewport ?? { width: 1100, height: 760 },
+  });
   if (register) {
-    const r = await context.request.post("/api/v1/register", { data: { username, password: "correct horse battery" } });
-    if (r.status() !== 201) throw new Error(`register ${username}: ${r.status()} ${await r.text()}`);
+    const r = await context.request.post("/api/v1/register", {
+      data: { username, password: "correct horse battery" },
+    });
+    if (r.status() !== 201)
+      throw new Error(`register ${username}: ${r.status()} ${await r.text()}`);
   }
-  const l = await context.request.post("/api/v1/login", { data: { username, password: "correct horse battery", device: "e2e" } });
+  const l = await context.request.post("/api/v1/login", {
+    data: { username, password: "correct horse battery", device: "e2e" },
+  });
   if (l.status() !== 200) throw new Error(`login ${username}: ${l.status()} ${await l.text()}`);
   if (!withPage) return { context, page: null, problems: [], username };
   const page = await context.newPage();
@@ -125,7 +161,8 @@ export function watchPage(page) {
   const problems = [];
   page.on("pageerror", (e) => problems.push("pageerror: " + e.message));
   page.on("console", (m) => {
-    if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) problems.push("csp: " + m.text());
+    if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text()))
+      problems.push("csp: " + m.text());
   });
   return problems;
 }

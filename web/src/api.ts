@@ -31,7 +31,7 @@ async function call<T>(method: string, path: string, body?: unknown, quiet401 = 
     throw new ApiError(0, "network", "Cannot reach the server");
   }
   if (res.status === 204) return undefined as T;
-  let data: unknown = null;
+  let data: unknown;
   try {
     data = await res.json();
   } catch {
@@ -69,9 +69,10 @@ export function uploadFile(
     xhr.withCredentials = true;
     // The server detects the type from the bytes; say nothing more specific than "bytes".
     xhr.setRequestHeader("Content-Type", "application/octet-stream");
-    xhr.upload.onprogress = (ev) => onProgress(ev.loaded, ev.lengthComputable ? ev.total : blob.size);
+    xhr.upload.onprogress = (ev) =>
+      onProgress(ev.loaded, ev.lengthComputable ? ev.total : blob.size);
     xhr.onload = () => {
-      let data: unknown = null;
+      let data: unknown;
       try {
         data = JSON.parse(xhr.responseText);
       } catch {
@@ -122,8 +123,10 @@ export const api = {
   },
   edit: (id: number, seq: number, text: string) =>
     call<{ event: ChatEvent }>("PATCH", `/rooms/${id}/messages/${seq}`, { text }),
-  remove: (id: number, seq: number) => call<{ event: ChatEvent }>("DELETE", `/rooms/${id}/messages/${seq}`),
-  read: (id: number, seq: number) => call<{ last_read_seq: number }>("POST", `/rooms/${id}/read`, { seq }),
+  remove: (id: number, seq: number) =>
+    call<{ event: ChatEvent }>("DELETE", `/rooms/${id}/messages/${seq}`),
+  read: (id: number, seq: number) =>
+    call<{ last_read_seq: number }>("POST", `/rooms/${id}/read`, { seq }),
 };
 
 export type Api = typeof api;

@@ -30,7 +30,12 @@ export class ChatApp implements ChatContext {
   private unsubs: (() => void)[] = [];
   private typingTimer: ReturnType<typeof setInterval>;
 
-  private banner = h("div", { class: "banner", role: "status", "aria-live": "polite", hidden: true });
+  private banner = h("div", {
+    class: "banner",
+    role: "status",
+    "aria-live": "polite",
+    hidden: true,
+  });
   private rooms = new RoomList(this, {
     newRoom: () => createRoomDialog(this),
     browseRooms: () => publicRoomsDialog(this),

@@ -30,10 +30,7 @@ export interface ConnectionDeps {
   pongTimeoutMs?: number;
 }
 
-type Req =
-  | { kind: "send"; cmid: string }
-  | { kind: "read"; room: number }
-  | { kind: "ping" };
+type Req = { kind: "send"; cmid: string } | { kind: "read"; room: number } | { kind: "ping" };
 
 const RETRYABLE = new Set(["rate_limited", "unavailable", "busy", "internal"]);
 
@@ -327,12 +324,15 @@ export class Connection {
     if (this.status !== "live") return;
     for (const p of this.st.sendable()) {
       p.attempts++;
-      const frame: Record<string, unknown> = { type: "send", room: p.room, client_msg_id: p.client_msg_id, text: p.text, reply_to: p.reply_to };
+      const frame: Record<string, unknown> = {
+        type: "send",
+        room: p.room,
+        client_msg_id: p.client_msg_id,
+        text: p.text,
+        reply_to: p.reply_to,
+      };
       if (p.files.length > 0) frame.files = p.files.map((f) => f.id);
-      const id = this.request(
-        frame,
-        { kind: "send", cmid: p.client_msg_id },
-      );
+      const id = this.request(frame, { kind: "send", cmid: p.client_msg_id });
       if (id === null) return;
       p.inflight = id;
     }
@@ -344,7 +344,13 @@ export class Connection {
   }
 
   /** Queue a message: shown at once as pending, sent now if live, else on reconnect. */
-  send(room: number, text: string, replyTo: number, clientMsgId: string, files: FileInfo[] = []): void {
+  send(
+    room: number,
+    text: string,
+    replyTo: number,
+    clientMsgId: string,
+    files: FileInfo[] = [],
+  ): void {
     this.st.addPending(room, text, replyTo, clientMsgId, this.now(), files);
     this.lastTyping.delete(room); // others clear my typing when the message lands
     this.flush();

@@ -1,7 +1,13 @@
 // Parley's browser client: the entry point. It shows the sign-in screen or, with a session,
 // the chat screen (app.ts), and goes back to sign-in when the session ends.
 
-import "./style.css";
+// The styles, in cascade order (later files override earlier ones).
+import "./styles/base.css";
+import "./styles/auth.css";
+import "./styles/chat.css";
+import "./styles/attachments.css";
+import "./styles/dialogs.css";
+import "./styles/phone.css";
 import { ApiError, api, setUnauthorizedHandler } from "./api";
 import { ChatApp, SESSION_ENDED } from "./app";
 import { errText } from "./format";

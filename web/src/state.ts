@@ -1,98 +1,21 @@
 // The client's state, with no DOM and no I/O: rooms, timelines keyed by seq, the resume
 // map, pending sends keyed by client_msg_id, unread counts, read markers, presence and
-// typing. Everything here is driven by REST answers and WebSocket frames (see client.ts)
-// and is unit-tested in test/state.test.ts.
+// typing (the shapes are in model.ts). Everything here is driven by REST answers and
+// WebSocket frames (see client.ts) and is unit-tested in test/state.test.ts.
 
+import type { Message, PendingSend, RoomState, TimelineItem } from "./model";
+import { toMessage } from "./model";
 import type { ChatEvent, FileInfo, Member, Room, User } from "./types";
 
-export interface Message {
-  room: number;
-  seq: number;
-  id: string;
-  sender: number;
-  sender_name: string;
-  client_msg_id: string;
-  text: string;
-  reply_to: number;
-  created_at: number;
-  edited_at: number;
-  deleted: boolean;
-  /** attached files; emptied when the message is deleted (the server deletes them too) */
-  files: FileInfo[];
-}
-
-export type PendingStatus = "pending" | "failed";
-
-export interface PendingSend {
-  client_msg_id: string;
-  room: number;
-  text: string;
-  reply_to: number;
-  /** uploaded files the message carries (sent as their ids) */
-  files: FileInfo[];
-  created_at: number;
-  status: PendingStatus;
-  error?: string;
-  /** the `req` of the send frame now in flight on the current socket, if any */
-  inflight?: number;
-  attempts: number;
-}
-
-export interface TypingEntry {
-  name: string;
-  until: number;
-}
-
-export interface RoomState {
-  info: Room;
-  /** false until the room list (GET /rooms or room_added) told us what it is */
-  known: boolean;
-  messages: Map<number, Message>;
-  /** resume point: the last timeline seq received on the event stream */
-  lastSeq: number;
-  lastReadSeq: number;
-  unread: number;
-  /** the unread count cannot be worked out locally (after a resync): take the server's */
-  unreadStale: boolean;
-  lastMessage: Message | null;
-  /** the newest page of history has been fetched */
-  historyLoaded: boolean;
-  /** smallest seq fetched over REST; paging goes `before` it */
-  oldestFetched: number;
-  hasMoreBefore: boolean;
-  members: Map<number, Member> | null;
-  /** all members, from the member list (members may hold only its first page) */
-  memberCount: number | null;
-  /**
-   * The room carries live presence frames (direct, or small enough). When false, who is
-   * online comes from the member list's `online`, as fresh as its last fetch.
-   */
-  livePresence: boolean;
-  typing: Map<number, TypingEntry>;
-  readMarkers: Map<number, number>;
-  sorted: Message[] | null;
-}
-
-export type TimelineItem =
-  | { kind: "message"; message: Message }
-  | { kind: "pending"; pending: PendingSend };
-
-export function toMessage(ev: ChatEvent): Message {
-  return {
-    room: ev.room,
-    seq: ev.seq,
-    id: ev.id,
-    sender: ev.sender,
-    sender_name: ev.sender_name,
-    client_msg_id: ev.client_msg_id,
-    text: ev.deleted ? "" : ev.text,
-    reply_to: ev.reply_to,
-    created_at: ev.created_at,
-    edited_at: ev.edited_at,
-    deleted: ev.deleted,
-    files: ev.deleted ? [] : (ev.files ?? []),
-  };
-}
+export type {
+  Message,
+  PendingSend,
+  PendingStatus,
+  RoomState,
+  TimelineItem,
+  TypingEntry,
+} from "./model";
+export { toMessage } from "./model";
 
 function blankRoom(id: number): Room {
   return { id, kind: "group", name: "", topic: "", public: false, last_seq: 0 };
@@ -296,7 +219,12 @@ export class ChatState {
    * A page of history from GET /rooms/{id}/messages. `latest`: the newest page (no
    * before/after); `before`: an older page.
    */
-  mergeHistory(roomId: number, msgs: ChatEvent[], hasMore: boolean, page: "latest" | "before"): void {
+  mergeHistory(
+    roomId: number,
+    msgs: ChatEvent[],
+    hasMore: boolean,
+    page: "latest" | "before",
+  ): void {
     const r = this.ensureRoom(roomId, 0);
     for (const ev of msgs) this.put(r, toMessage(ev));
     if (msgs.length > 0) {
@@ -324,7 +252,14 @@ export class ChatState {
 
   // ---- pending sends -------------------------------------------------------------
 
-  addPending(room: number, text: string, replyTo: number, clientMsgId: string, now: number, files: FileInfo[] = []): PendingSend {
+  addPending(
+    room: number,
+    text: string,
+    replyTo: number,
+    clientMsgId: string,
+    now: number,
+    files: FileInfo[] = [],
+  ): PendingSend {
     const p: PendingSend = {
       client_msg_id: clientMsgId,
       room,
@@ -342,7 +277,9 @@ export class ChatState {
 
   /** Pending sends to (re)send on the current socket: not failed, not in flight. */
   sendable(): PendingSend[] {
-    return [...this.pending.values()].filter((p) => p.status === "pending" && p.inflight === undefined);
+    return [...this.pending.values()].filter(
+      (p) => p.status === "pending" && p.inflight === undefined,
+    );
   }
 
   /** The socket went away: whatever was in flight must be sent again. */
@@ -413,7 +350,8 @@ export class ChatState {
       if (!r.sorted) r.sorted = [...r.messages.values()].sort((a, b) => a.seq - b.seq);
       for (const m of r.sorted) items.push({ kind: "message", message: m });
     }
-    for (const p of this.pending.values()) if (p.room === roomId) items.push({ kind: "pending", pending: p });
+    for (const p of this.pending.values())
+      if (p.room === roomId) items.push({ kind: "pending", pending: p });
     return items;
   }
 
@@ -435,7 +373,8 @@ export class ChatState {
     if (!r || seq <= r.lastReadSeq) return false;
     r.lastReadSeq = seq;
     let n = 0;
-    for (const m of r.messages.values()) if (m.seq > seq && m.sender !== this.meId() && !m.deleted) n++;
+    for (const m of r.messages.values())
+      if (m.seq > seq && m.sender !== this.meId() && !m.deleted) n++;
     r.unread = n;
     r.unreadStale = false;
     this.changed();
@@ -455,13 +394,18 @@ export class ChatState {
 
   // ---- members, presence, typing ----------------------------------------------------
 
-  setMembers(roomId: number, members: Member[], list?: { member_count: number; live_presence: boolean }): void {
+  setMembers(
+    roomId: number,
+    members: Member[],
+    list?: { member_count: number; live_presence: boolean },
+  ): void {
     const r = this.rooms.get(roomId);
     if (!r) return;
     r.members = new Map(members.map((m) => [m.user_id, m]));
     r.memberCount = list ? list.member_count : members.length;
     r.livePresence = list ? list.live_presence : true;
-    for (const m of members) if (m.user_id !== this.meId()) r.readMarkers.set(m.user_id, m.last_read_seq);
+    for (const m of members)
+      if (m.user_id !== this.meId()) r.readMarkers.set(m.user_id, m.last_read_seq);
     this.changed();
   }
 
@@ -532,6 +476,8 @@ export class ChatState {
   /** Rooms for the sidebar, most recent activity first. */
   roomList(): RoomState[] {
     const key = (r: RoomState) => (r.lastMessage ? r.lastMessage.created_at : 0);
-    return [...this.rooms.values()].filter((r) => r.known).sort((a, b) => key(b) - key(a) || b.info.id - a.info.id);
+    return [...this.rooms.values()]
+      .filter((r) => r.known)
+      .sort((a, b) => key(b) - key(a) || b.info.id - a.info.id);
   }
 }

@@ -86,8 +86,21 @@ export type ServerFrame =
   | { type: "ready"; user: User; session_id: number; rooms: { id: number; last_seq: number }[] }
   | { type: "caught_up" }
   | { type: "event"; event: ChatEvent }
-  | { type: "ack"; req: unknown; room: number; seq: number; client_msg_id?: string; duplicate?: boolean }
-  | { type: "member"; room: number; user: User; action: "joined" | "left" | "removed" | "role"; role?: string }
+  | {
+      type: "ack";
+      req: unknown;
+      room: number;
+      seq: number;
+      client_msg_id?: string;
+      duplicate?: boolean;
+    }
+  | {
+      type: "member";
+      room: number;
+      user: User;
+      action: "joined" | "left" | "removed" | "role";
+      role?: string;
+    }
   | { type: "room_added"; room: Room }
   | { type: "room_removed"; room: number }
   | { type: "read"; room: number; user: number; seq: number }

@@ -35,6 +35,7 @@ export function formatSize(bytes: number): string {
 }
 
 // C0/C1 controls, DEL, and the bidi controls that can make "exe.png" read as "gnp.exe".
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
@@ -66,7 +67,7 @@ export function uploadName(name: string): string {
   if (bytes(safe) <= MAX_NAME_BYTES) return safe;
   const dot = safe.lastIndexOf(".");
   const ext = dot > 0 && safe.length - dot <= 12 ? safe.slice(dot) : "";
-  let stem = [...safe.slice(0, safe.length - ext.length)];
+  const stem = [...safe.slice(0, safe.length - ext.length)];
   while (stem.length > 0 && bytes(stem.join("") + "…" + ext) > MAX_NAME_BYTES) stem.pop();
   return stem.join("") + "…" + ext;
 }
@@ -99,7 +100,8 @@ export function isInlineImage(f: FileInfo): boolean {
 export function previewSrc(f: FileInfo): string | null {
   if (f.thumbnail) return thumbnailUrl(f);
   if (!isInlineImage(f) || !f.image) return null;
-  if (f.size > MAX_INLINE_FULL_BYTES || f.image.width * f.image.height > MAX_INLINE_FULL_PIXELS) return null;
+  if (f.size > MAX_INLINE_FULL_BYTES || f.image.width * f.image.height > MAX_INLINE_FULL_PIXELS)
+    return null;
   return fileUrl(f);
 }
 
@@ -107,10 +109,17 @@ export function previewSrc(f: FileInfo): string | null {
  * The preview's box, fixed before the image loads so the timeline never jumps: the image's
  * aspect ratio fitted into maxW × maxH, never enlarged; a default box when unknown.
  */
-export function previewBox(image: FileInfo["image"], maxW = 320, maxH = 240): { width: number; height: number } {
+export function previewBox(
+  image: FileInfo["image"],
+  maxW = 320,
+  maxH = 240,
+): { width: number; height: number } {
   if (!image || image.width <= 0 || image.height <= 0) return { width: maxW, height: maxH };
   const scale = Math.min(1, maxW / image.width, maxH / image.height);
-  return { width: Math.max(1, Math.round(image.width * scale)), height: Math.max(1, Math.round(image.height * scale)) };
+  return {
+    width: Math.max(1, Math.round(image.width * scale)),
+    height: Math.max(1, Math.round(image.height * scale)),
+  };
 }
 
 /** One line for a message that may be only files: its text, else what it carries. */
@@ -288,7 +297,8 @@ export class UploadQueue {
   /** Why the message cannot be sent with these files yet, or "" when it can. */
   blocker(): string {
     const busy = this.busy;
-    if (busy > 0) return busy === 1 ? "A file is still uploading." : `${busy} files are still uploading.`;
+    if (busy > 0)
+      return busy === 1 ? "A file is still uploading." : `${busy} files are still uploading.`;
     if (this.failed > 0) return "A file failed to upload: try it again or remove it.";
     return "";
   }
@@ -319,8 +329,10 @@ export class UploadQueue {
   private start(item: UploadItem): void {
     item.status = "uploading";
     item.loaded = 0;
-    // (a progress callback may come before upload() has returned: compare with the handle)
+    // (a progress callback may come before upload() has returned: compare with the handle,
+    // which is why it is a let read as undefined until then, not a const)
     let handle: UploadHandle | undefined;
+    // eslint-disable-next-line prefer-const
     handle = this.upload(this.room, item.blob, item.name, (loaded) => {
       if (!handle || this.running.get(item.key) !== handle) return;
       item.loaded = Math.min(loaded, item.size);

@@ -90,7 +90,10 @@ describe("Connection", () => {
     h.last().recv({ type: "event", event: msg(7, 12, "missed 2") });
     h.last().recv({ type: "caught_up" });
     expect(h.conn.status).toBe("live");
-    expect(h.st.timeline(7).map((i) => i.kind === "message" && i.message.text)).toEqual(["missed 1", "missed 2"]);
+    expect(h.st.timeline(7).map((i) => i.kind === "message" && i.message.text)).toEqual([
+      "missed 1",
+      "missed 2",
+    ]);
   });
 
   it("resumes after a drop from the last seq seen, without duplicates", () => {
@@ -110,52 +113,88 @@ describe("Connection", () => {
     h.last().recv({ type: "event", event: msg(7, 12, "b") });
     h.last().recv({ type: "event", event: msg(7, 13, "c") });
     h.last().recv({ type: "caught_up" });
-    expect(h.st.timeline(7).map((i) => i.kind === "message" && i.message.text)).toEqual(["a", "b", "c"]);
+    expect(h.st.timeline(7).map((i) => i.kind === "message" && i.message.text)).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
   });
 
-  it("re-sends an unacknowledged message with the same client_msg_id after reconnecting; the duplicate ack makes one message", () => {
-    const h = harness();
-    h.conn.start();
-    h.connectLive();
-    h.conn.send(7, "hello", 0, "cm-1");
-    const first = h.last().ofType("send");
-    expect(first).toHaveLength(1);
-    expect(first[0]).toMatchObject({ room: 7, client_msg_id: "cm-1", text: "hello" });
-    // committed on the server, but the ack is lost with the connection
-    h.last().drop(1006);
-    expect(h.st.timeline(7)).toHaveLength(1);
-    expect(h.st.timeline(7)[0]!.kind).toBe("pending");
-    h.advance(10000);
-    h.last().open();
-    h.last().recv({ type: "ready", user: ME, session_id: 1, rooms: [{ id: 7, last_seq: 11 }] });
-    // not re-sent before caught_up
-    expect(h.last().ofType("send")).toHaveLength(0);
-    h.last().recv({ type: "caught_up" });
-    const again = h.last().ofType("send");
-    expect(again).toHaveLength(1);
-    expect(again[0]!.client_msg_id).toBe("cm-1");
-    h.last().recv({ type: "ack", req: again[0]!.req, room: 7, seq: 11, client_msg_id: "cm-1", duplicate: true });
-    h.last().recv({ type: "event", event: msg(7, 11, "hello", ME, { client_msg_id: "cm-1" }) });
-    const items = h.st.timeline(7);
-    expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ kind: "message", message: { seq: 11, text: "hello" } });
-    expect(h.st.pending.size).toBe(0);
-  });
+  it(
+    "re-sends an unacknowledged message with the same client_msg_id after reconnecting; " +
+      "the duplicate ack makes one message",
+    () => {
+      const h = harness();
+      h.conn.start();
+      h.connectLive();
+      h.conn.send(7, "hello", 0, "cm-1");
+      const first = h.last().ofType("send");
+      expect(first).toHaveLength(1);
+      expect(first[0]).toMatchObject({ room: 7, client_msg_id: "cm-1", text: "hello" });
+      // committed on the server, but the ack is lost with the connection
+      h.last().drop(1006);
+      expect(h.st.timeline(7)).toHaveLength(1);
+      expect(h.st.timeline(7)[0]!.kind).toBe("pending");
+      h.advance(10000);
+      h.last().open();
+      h.last().recv({ type: "ready", user: ME, session_id: 1, rooms: [{ id: 7, last_seq: 11 }] });
+      // not re-sent before caught_up
+      expect(h.last().ofType("send")).toHaveLength(0);
+      h.last().recv({ type: "caught_up" });
+      const again = h.last().ofType("send");
+      expect(again).toHaveLength(1);
+      expect(again[0]!.client_msg_id).toBe("cm-1");
+      h.last().recv({
+        type: "ack",
+        req: again[0]!.req,
+        room: 7,
+        seq: 11,
+        client_msg_id: "cm-1",
+        duplicate: true,
+      });
+      h.last().recv({ type: "event", event: msg(7, 11, "hello", ME, { client_msg_id: "cm-1" }) });
+      const items = h.st.timeline(7);
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ kind: "message", message: { seq: 11, text: "hello" } });
+      expect(h.st.pending.size).toBe(0);
+    },
+  );
 
   it("sends the ids of attached files with the message, and again on a retry", () => {
     const h = harness();
     h.conn.start();
     h.connectLive();
-    const f = (id: string) => ({ id, room: 7, name: "x", size: 1, mime: "text/plain", uploader: 1, created_at: 1, image: null, thumbnail: false });
+    const f = (id: string) => ({
+      id,
+      room: 7,
+      name: "x",
+      size: 1,
+      mime: "text/plain",
+      uploader: 1,
+      created_at: 1,
+      image: null,
+      thumbnail: false,
+    });
     h.conn.send(7, "", 0, "cm-1", [f("A"), f("B")]);
     h.conn.send(7, "plain", 0, "cm-2");
     const [withFiles, plain] = h.last().ofType("send");
     expect(withFiles).toMatchObject({ client_msg_id: "cm-1", text: "", files: ["A", "B"] });
     expect(plain).not.toHaveProperty("files");
-    h.last().recv({ type: "error", req: withFiles!.req, code: "invalid_file", message: "file not usable" });
+    h.last().recv({
+      type: "error",
+      req: withFiles!.req,
+      code: "invalid_file",
+      message: "file not usable",
+    });
     expect(h.st.pending.get("cm-1")).toMatchObject({ status: "failed", error: "file not usable" });
     h.conn.retry("cm-1");
-    expect(h.last().ofType("send").filter((x) => x.client_msg_id === "cm-1").at(-1)).toMatchObject({ files: ["A", "B"] });
+    expect(
+      h
+        .last()
+        .ofType("send")
+        .filter((x) => x.client_msg_id === "cm-1")
+        .at(-1),
+    ).toMatchObject({ files: ["A", "B"] });
   });
 
   it("queues sends while offline and sends them in order once back", () => {
@@ -173,7 +212,12 @@ describe("Connection", () => {
     h.setOnline(true);
     h.conn.goOnline();
     h.connectLive();
-    expect(h.last().ofType("send").map((f) => f.client_msg_id)).toEqual(["cm-1", "cm-2"]);
+    expect(
+      h
+        .last()
+        .ofType("send")
+        .map((f) => f.client_msg_id),
+    ).toEqual(["cm-1", "cm-2"]);
   });
 
   it("keeps retryable errors pending and fails the others", () => {
@@ -187,7 +231,10 @@ describe("Connection", () => {
     h.last().recv({ type: "error", req: s2!.req, code: "message_too_long", message: "too long" });
     expect(h.st.pending.get("cm-2")!.status).toBe("failed");
     h.advance(1000);
-    const resent = h.last().ofType("send").filter((f) => f.client_msg_id === "cm-1");
+    const resent = h
+      .last()
+      .ofType("send")
+      .filter((f) => f.client_msg_id === "cm-1");
     expect(resent).toHaveLength(2);
   });
 
@@ -237,7 +284,10 @@ describe("Connection", () => {
     const h = harness([room(7, 10), room(9, 40, { name: "new one" })]);
     h.st.removeRoom(9);
     h.conn.start();
-    h.connectLive([{ id: 7, last_seq: 10 }, { id: 9, last_seq: 40 }]);
+    h.connectLive([
+      { id: 7, last_seq: 10 },
+      { id: 9, last_seq: 40 },
+    ]);
     await new Promise((r) => setTimeout(r, 0));
     expect(h.st.room(9)!.info.name).toBe("new one");
     expect(h.st.resumeMap()).toEqual({ "7": 10, "9": 40 });

@@ -3,7 +3,9 @@ import { linkify, safeHref } from "../src/linkify";
 
 describe("linkify", () => {
   it("links http and https only, keeping the rest as text", () => {
-    expect(linkify("see https://example.com/x and javascript:alert(1) or data:text/html,<b>")).toEqual([
+    expect(
+      linkify("see https://example.com/x and javascript:alert(1) or data:text/html,<b>"),
+    ).toEqual([
       { kind: "text", text: "see " },
       { kind: "link", text: "https://example.com/x", href: "https://example.com/x" },
       { kind: "text", text: " and javascript:alert(1) or data:text/html,<b>" },
@@ -11,12 +13,20 @@ describe("linkify", () => {
   });
 
   it("leaves trailing punctuation out but keeps balanced parentheses", () => {
-    expect(linkify("(go to http://a.example/b.)")[1]).toEqual({ kind: "link", text: "http://a.example/b", href: "http://a.example/b" });
-    expect(linkify("http://w.example/Foo_(bar)")[0]).toMatchObject({ text: "http://w.example/Foo_(bar)" });
+    expect(linkify("(go to http://a.example/b.)")[1]).toEqual({
+      kind: "link",
+      text: "http://a.example/b",
+      href: "http://a.example/b",
+    });
+    expect(linkify("http://w.example/Foo_(bar)")[0]).toMatchObject({
+      text: "http://w.example/Foo_(bar)",
+    });
   });
 
   it("treats markup as plain text", () => {
-    expect(linkify('<img src=x onerror="alert(1)">')).toEqual([{ kind: "text", text: '<img src=x onerror="alert(1)">' }]);
+    expect(linkify('<img src=x onerror="alert(1)">')).toEqual([
+      { kind: "text", text: '<img src=x onerror="alert(1)">' },
+    ]);
   });
 
   it("refuses other schemes", () => {

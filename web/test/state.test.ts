@@ -29,7 +29,12 @@ describe("timeline and dedupe", () => {
     st.applyEvent(msg(7, 101, "live1"));
     st.applyEvent(msg(7, 102, "live2"));
     // the newest page overlaps what arrived live
-    st.mergeHistory(7, [msg(7, 100, "h100"), msg(7, 101, "live1"), msg(7, 102, "live2")], true, "latest");
+    st.mergeHistory(
+      7,
+      [msg(7, 100, "h100"), msg(7, 101, "live1"), msg(7, 102, "live2")],
+      true,
+      "latest",
+    );
     st.mergeHistory(7, [msg(7, 98, "h98"), msg(7, 99, "h99")], false, "before");
     expect(texts(st, 7)).toEqual(["h98", "h99", "h100", "live1", "live2"]);
     const r = st.room(7)!;
@@ -38,20 +43,24 @@ describe("timeline and dedupe", () => {
     expect(r.historyLoaded).toBe(true);
   });
 
-  it("applies edits and deletes; a deletion sticks and a stale history page cannot undo an edit", () => {
-    const st = fresh();
-    st.upsertRooms([room(7, 0)], true);
-    st.applyEvent(msg(7, 1, "helo"));
-    st.applyEvent(edit(7, 2, 1, "hello"));
-    expect(texts(st, 7)).toEqual(["hello"]);
-    st.mergeHistory(7, [msg(7, 1, "helo")], false, "latest"); // fetched before the edit
-    expect(texts(st, 7)).toEqual(["hello"]);
-    st.applyEvent(del(7, 3, 1));
-    st.mergeHistory(7, [msg(7, 1, "hello", BOB, { edited_at: 5002 })], false, "latest");
-    const m = st.room(7)!.messages.get(1)!;
-    expect(m.deleted).toBe(true);
-    expect(m.text).toBe("");
-  });
+  it(
+    "applies edits and deletes; a deletion sticks and a stale history page cannot undo " +
+      "an edit",
+    () => {
+      const st = fresh();
+      st.upsertRooms([room(7, 0)], true);
+      st.applyEvent(msg(7, 1, "helo"));
+      st.applyEvent(edit(7, 2, 1, "hello"));
+      expect(texts(st, 7)).toEqual(["hello"]);
+      st.mergeHistory(7, [msg(7, 1, "helo")], false, "latest"); // fetched before the edit
+      expect(texts(st, 7)).toEqual(["hello"]);
+      st.applyEvent(del(7, 3, 1));
+      st.mergeHistory(7, [msg(7, 1, "hello", BOB, { edited_at: 5002 })], false, "latest");
+      const m = st.room(7)!.messages.get(1)!;
+      expect(m.deleted).toBe(true);
+      expect(m.text).toBe("");
+    },
+  );
 
   it("does not move a known room's resume point from a later room list", () => {
     const st = fresh();
@@ -65,7 +74,10 @@ describe("timeline and dedupe", () => {
   it("ready: rooms left while away are dropped, new rooms start at the server's last seq", () => {
     const st = fresh();
     st.upsertRooms([room(7, 10), room(8, 3)], true);
-    const unknown = st.onReady(ME, [{ id: 7, last_seq: 12 }, { id: 9, last_seq: 40 }]);
+    const unknown = st.onReady(ME, [
+      { id: 7, last_seq: 12 },
+      { id: 9, last_seq: 40 },
+    ]);
     expect(unknown).toEqual([9]);
     expect(st.rooms.has(8)).toBe(false);
     expect(st.resumeMap()).toEqual({ "7": 10, "9": 40 });
@@ -86,18 +98,22 @@ describe("timeline and dedupe", () => {
 });
 
 describe("pending sends", () => {
-  it("shows a pending message until acked, then places it at its seq; the echo does not duplicate it", () => {
-    const st = fresh();
-    st.upsertRooms([room(7, 0)], true);
-    st.addPending(7, "hi", 0, "cm-1", 1);
-    expect(texts(st, 7)).toEqual(["pending:hi"]);
-    expect(st.sendable().map((p) => p.client_msg_id)).toEqual(["cm-1"]);
-    st.onSendAck("cm-1", 7, 1);
-    expect(texts(st, 7)).toEqual(["hi"]);
-    st.applyEvent(msg(7, 1, "hi", ME, { client_msg_id: "cm-1" }));
-    expect(texts(st, 7)).toEqual(["hi"]);
-    expect(st.pending.size).toBe(0);
-  });
+  it(
+    "shows a pending message until acked, then places it at its seq; " +
+      "the echo does not duplicate it",
+    () => {
+      const st = fresh();
+      st.upsertRooms([room(7, 0)], true);
+      st.addPending(7, "hi", 0, "cm-1", 1);
+      expect(texts(st, 7)).toEqual(["pending:hi"]);
+      expect(st.sendable().map((p) => p.client_msg_id)).toEqual(["cm-1"]);
+      st.onSendAck("cm-1", 7, 1);
+      expect(texts(st, 7)).toEqual(["hi"]);
+      st.applyEvent(msg(7, 1, "hi", ME, { client_msg_id: "cm-1" }));
+      expect(texts(st, 7)).toEqual(["hi"]);
+      expect(st.pending.size).toBe(0);
+    },
+  );
 
   it("an echo arriving before the ack settles the pending send too", () => {
     const st = fresh();
@@ -109,20 +125,23 @@ describe("pending sends", () => {
     expect(texts(st, 7)).toEqual(["hi"]);
   });
 
-  it("in-flight sends become sendable again when the socket goes; failures wait for a retry", () => {
-    const st = fresh();
-    st.upsertRooms([room(7, 0)], true);
-    const p = st.addPending(7, "a", 0, "cm-a", 1);
-    st.addPending(7, "b", 0, "cm-b", 2);
-    p.inflight = 1;
-    expect(st.sendable().map((x) => x.client_msg_id)).toEqual(["cm-b"]);
-    st.clearInflight();
-    expect(st.sendable().map((x) => x.client_msg_id)).toEqual(["cm-a", "cm-b"]);
-    st.failPending("cm-b", "too long");
-    expect(st.sendable().map((x) => x.client_msg_id)).toEqual(["cm-a"]);
-    st.retryPending("cm-b");
-    expect(st.sendable().map((x) => x.client_msg_id)).toEqual(["cm-a", "cm-b"]);
-  });
+  it(
+    "in-flight sends become sendable again when the socket goes; failures wait for " + "a retry",
+    () => {
+      const st = fresh();
+      st.upsertRooms([room(7, 0)], true);
+      const p = st.addPending(7, "a", 0, "cm-a", 1);
+      st.addPending(7, "b", 0, "cm-b", 2);
+      p.inflight = 1;
+      expect(st.sendable().map((x) => x.client_msg_id)).toEqual(["cm-b"]);
+      st.clearInflight();
+      expect(st.sendable().map((x) => x.client_msg_id)).toEqual(["cm-a", "cm-b"]);
+      st.failPending("cm-b", "too long");
+      expect(st.sendable().map((x) => x.client_msg_id)).toEqual(["cm-a"]);
+      st.retryPending("cm-b");
+      expect(st.sendable().map((x) => x.client_msg_id)).toEqual(["cm-a", "cm-b"]);
+    },
+  );
 });
 
 describe("unread counts and read markers", () => {
@@ -186,16 +205,31 @@ describe("typing and presence", () => {
   it("a room too big for live presence takes online from its member list", () => {
     const st = fresh();
     st.upsertRooms([room(7, 0), room(8, 0)], true);
-    const member = (u: { id: number; username: string }, online: boolean) => ({ user_id: u.id, username: u.username, role: "member" as const, last_read_seq: 0, online });
-    st.setMembers(7, [member(ME, true), member(BOB, true)], { member_count: 5000, live_presence: false });
-    st.setMembers(8, [member(ME, true), member(BOB, true)], { member_count: 2, live_presence: true });
+    const member = (u: { id: number; username: string }, online: boolean) => ({
+      user_id: u.id,
+      username: u.username,
+      role: "member" as const,
+      last_read_seq: 0,
+      online,
+    });
+    st.setMembers(7, [member(ME, true), member(BOB, true)], {
+      member_count: 5000,
+      live_presence: false,
+    });
+    st.setMembers(8, [member(ME, true), member(BOB, true)], {
+      member_count: 2,
+      live_presence: true,
+    });
     // no live frame says Bob is online: the big room still shows him, from its list
     expect(st.isOnlineIn(7, BOB.id)).toBe(true);
     expect(st.isOnlineIn(8, BOB.id)).toBe(false);
     expect(st.room(7)?.memberCount).toBe(5000);
     st.onPresence(BOB, true);
     expect(st.isOnlineIn(8, BOB.id)).toBe(true);
-    st.setMembers(7, [member(ME, true), member(BOB, false)], { member_count: 5000, live_presence: false });
+    st.setMembers(7, [member(ME, true), member(BOB, false)], {
+      member_count: 5000,
+      live_presence: false,
+    });
     expect(st.isOnlineIn(7, BOB.id)).toBe(false);
   });
 
@@ -209,13 +243,28 @@ describe("typing and presence", () => {
 });
 
 describe("attachments", () => {
-  const file = (id: string) => ({ id, room: 7, name: `${id}.png`, size: 10, mime: "image/png", uploader: 2, created_at: 1, image: { width: 2, height: 2 }, thumbnail: true });
+  const file = (id: string) => ({
+    id,
+    room: 7,
+    name: `${id}.png`,
+    size: 10,
+    mime: "image/png",
+    uploader: 2,
+    created_at: 1,
+    image: { width: 2, height: 2 },
+    thumbnail: true,
+  });
 
   it("keeps a message's files, and drops them when it is deleted", () => {
     const st = fresh();
     st.upsertRooms([room(7, 0)], true);
     st.applyEvent(msg(7, 1, "", BOB, { files: [file("a"), file("b")] }));
-    expect(st.room(7)!.messages.get(1)!.files.map((f) => f.id)).toEqual(["a", "b"]);
+    expect(
+      st
+        .room(7)!
+        .messages.get(1)!
+        .files.map((f) => f.id),
+    ).toEqual(["a", "b"]);
     st.applyEvent(edit(7, 2, 1, "caption"));
     expect(st.room(7)!.messages.get(1)!.files).toHaveLength(2);
     st.applyEvent(del(7, 3, 1));
@@ -224,7 +273,12 @@ describe("attachments", () => {
     st.mergeHistory(7, [msg(7, 1, "", BOB, { files: [file("a")] })], false, "latest");
     expect(st.room(7)!.messages.get(1)!.files).toEqual([]);
     // and a deleted message in history has none
-    st.mergeHistory(7, [msg(7, 4, "", BOB, { deleted: true, files: [file("c")] })], false, "before");
+    st.mergeHistory(
+      7,
+      [msg(7, 4, "", BOB, { deleted: true, files: [file("c")] })],
+      false,
+      "before",
+    );
     expect(st.room(7)!.messages.get(4)!.files).toEqual([]);
   });
 
@@ -234,7 +288,12 @@ describe("attachments", () => {
     st.addPending(7, "", 0, "cm-1", 100, [file("a")]);
     expect(st.timeline(7)[0]).toMatchObject({ kind: "pending", pending: { files: [{ id: "a" }] } });
     st.onSendAck("cm-1", 7, 1);
-    expect(st.room(7)!.messages.get(1)!.files.map((f) => f.id)).toEqual(["a"]);
+    expect(
+      st
+        .room(7)!
+        .messages.get(1)!
+        .files.map((f) => f.id),
+    ).toEqual(["a"]);
     const fromServer = { ...file("a"), thumbnail: false };
     st.applyEvent(msg(7, 1, "", ME, { client_msg_id: "cm-1", files: [fromServer] }));
     expect(st.room(7)!.messages.get(1)!.files[0]!.thumbnail).toBe(false);

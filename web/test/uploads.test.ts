@@ -18,8 +18,16 @@ import {
 
 export function fileInfo(extra: Partial<FileInfo> = {}): FileInfo {
   return {
-    id: "Xc8aaaaaaaaaaaaaaaaaaa", room: 7, name: "cat.png", size: 12345, mime: "image/png", uploader: 1,
-    created_at: 1, image: { width: 800, height: 600 }, thumbnail: true, ...extra,
+    id: "Xc8aaaaaaaaaaaaaaaaaaa",
+    room: 7,
+    name: "cat.png",
+    size: 12345,
+    mime: "image/png",
+    uploader: 1,
+    created_at: 1,
+    image: { width: 800, height: 600 },
+    thumbnail: true,
+    ...extra,
   };
 }
 
@@ -66,7 +74,9 @@ describe("file names", () => {
     expect(d).toContain("…");
   });
   it("keeps HTML as inert text (it is only ever put in with textContent)", () => {
-    expect(displayName('<img src=x onerror="alert(1)">.png')).toBe('<img src=x onerror="alert(1)">.png');
+    expect(displayName('<img src=x onerror="alert(1)">.png')).toBe(
+      '<img src=x onerror="alert(1)">.png',
+    );
   });
   it("upload names fit the server's 255-byte limit in whole characters", () => {
     const bytes = (s: string) => new TextEncoder().encode(s).length;
@@ -75,7 +85,9 @@ describe("file names", () => {
     expect(bytes(u)).toBeLessThanOrEqual(255);
     expect(u.endsWith("….png")).toBe(true);
     expect(u).not.toContain("\ufffd");
-    expect(uploadName("😀".repeat(100))).toSatisfy((s: string) => bytes(s) <= 255 && !s.includes("\ufffd"));
+    expect(uploadName("😀".repeat(100))).toSatisfy(
+      (s: string) => bytes(s) <= 255 && !s.includes("\ufffd"),
+    );
     expect(uploadName("short.txt")).toBe("short.txt");
     expect(uploadName("")).toBe("file");
   });
@@ -90,11 +102,17 @@ describe("previews and URLs", () => {
   });
   it("prefers the thumbnail, falls back to small inline-safe images, else a download link", () => {
     expect(previewSrc(fileInfo())).toMatch(/\/thumbnail$/);
-    expect(previewSrc(fileInfo({ thumbnail: false }))).toBe("/api/v1/rooms/7/files/Xc8aaaaaaaaaaaaaaaaaaa");
+    expect(previewSrc(fileInfo({ thumbnail: false }))).toBe(
+      "/api/v1/rooms/7/files/Xc8aaaaaaaaaaaaaaaaaaa",
+    );
     expect(previewSrc(fileInfo({ thumbnail: false, size: MAX_INLINE_FULL_BYTES + 1 }))).toBeNull();
-    expect(previewSrc(fileInfo({ thumbnail: false, image: { width: 10000, height: 10000 } }))).toBeNull();
+    expect(
+      previewSrc(fileInfo({ thumbnail: false, image: { width: 10000, height: 10000 } })),
+    ).toBeNull();
     expect(previewSrc(fileInfo({ thumbnail: false, mime: "image/svg+xml" }))).toBeNull();
-    expect(previewSrc(fileInfo({ thumbnail: false, mime: "application/pdf", image: null }))).toBeNull();
+    expect(
+      previewSrc(fileInfo({ thumbnail: false, mime: "application/pdf", image: null })),
+    ).toBeNull();
     expect(previewSrc(fileInfo({ thumbnail: false, image: null }))).toBeNull();
   });
   it("fixes the preview box from the image size, never enlarging", () => {
@@ -114,12 +132,22 @@ describe("previews and URLs", () => {
 
 describe("upload errors", () => {
   it("says what happened for each documented failure", () => {
-    expect(uploadErrorText(new ApiError(413, "too_large", "x"), 200 * 1024 * 1024)).toBe("Too large: 200 MB is more than this server accepts.");
-    expect(uploadErrorText(new ApiError(404, "not_found", "x"), 1)).toMatch(/room is gone or you are no longer a member/);
+    expect(uploadErrorText(new ApiError(413, "too_large", "x"), 200 * 1024 * 1024)).toBe(
+      "Too large: 200 MB is more than this server accepts.",
+    );
+    expect(uploadErrorText(new ApiError(404, "not_found", "x"), 1)).toMatch(
+      /room is gone or you are no longer a member/,
+    );
     expect(uploadErrorText(new ApiError(0, "network", "x"), 1)).toMatch(/could not be reached/);
-    expect(uploadErrorText(new ApiError(503, "unavailable", "x"), 1)).toMatch(/storage is unavailable/);
-    expect(uploadErrorText(new ApiError(400, "bad_request", "name too long"), 1)).toBe("The server refused this file: name too long");
-    expect(uploadErrorText(new ApiError(500, "internal", "x"), 1)).toBe("Upload failed (500 internal).");
+    expect(uploadErrorText(new ApiError(503, "unavailable", "x"), 1)).toMatch(
+      /storage is unavailable/,
+    );
+    expect(uploadErrorText(new ApiError(400, "bad_request", "name too long"), 1)).toBe(
+      "The server refused this file: name too long",
+    );
+    expect(uploadErrorText(new ApiError(500, "internal", "x"), 1)).toBe(
+      "Upload failed (500 internal).",
+    );
   });
 });
 
@@ -137,7 +165,12 @@ interface FakeUpload {
 
 function fakeUploader() {
   const calls: FakeUpload[] = [];
-  const upload = (room: number, blob: Blob, name: string, progress: (l: number, t: number) => void): UploadHandle => {
+  const upload = (
+    room: number,
+    blob: Blob,
+    name: string,
+    progress: (l: number, t: number) => void,
+  ): UploadHandle => {
     let resolve!: (f: FileInfo) => void;
     let reject!: (e: unknown) => void;
     const result = new Promise<FileInfo>((res, rej) => ((resolve = res), (reject = rej)));

@@ -26,10 +26,29 @@ export function attachmentsEl(files: readonly FileInfo[]): HTMLElement {
 function imageEl(f: FileInfo): HTMLElement {
   const name = displayName(f.name);
   const { width, height } = previewBox(f.image);
-  const img = h("img", { src: previewSrc(f)!, alt: name, width, height, loading: "lazy", decoding: "async" });
-  img.addEventListener("error", () => img.closest(".att-image")?.classList.add("broken"), { once: true });
+  const img = h("img", {
+    src: previewSrc(f)!,
+    alt: name,
+    width,
+    height,
+    loading: "lazy",
+    decoding: "async",
+  });
+  img.addEventListener("error", () => img.closest(".att-image")?.classList.add("broken"), {
+    once: true,
+  });
   // A real link (open in a new tab works), but a plain click opens the viewer in the page.
-  const open = h("a", { class: "att-thumb", href: fileUrl(f), target: "_blank", rel: "noopener", "aria-label": `Open image ${name}` }, img);
+  const open = h(
+    "a",
+    {
+      class: "att-thumb",
+      href: fileUrl(f),
+      target: "_blank",
+      rel: "noopener",
+      "aria-label": `Open image ${name}`,
+    },
+    img,
+  );
   open.addEventListener("click", (ev) => {
     if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
     ev.preventDefault();
@@ -51,7 +70,13 @@ function imageEl(f: FileInfo): HTMLElement {
 
 function downloadLink(f: FileInfo, text: string): HTMLAnchorElement {
   const name = displayName(f.name);
-  return h("a", { class: "att-download", href: fileUrl(f, { download: true }), download: name, "aria-label": `Download ${name}`, text });
+  return h("a", {
+    class: "att-download",
+    href: fileUrl(f, { download: true }),
+    download: name,
+    "aria-label": `Download ${name}`,
+    text,
+  });
 }
 
 function fileLinkEl(f: FileInfo): HTMLElement {
@@ -60,7 +85,12 @@ function fileLinkEl(f: FileInfo): HTMLElement {
   a.className = "att att-file";
   a.dataset.fileId = f.id;
   a.setAttribute("aria-label", `Download ${name}, ${formatSize(f.size)}`);
-  append(a, h("span", { class: "att-icon", "aria-hidden": "true", text: "⤓" }), h("span", { class: "att-name", text: name }), h("span", { class: "att-size", text: formatSize(f.size) }));
+  append(
+    a,
+    h("span", { class: "att-icon", "aria-hidden": "true", text: "⤓" }),
+    h("span", { class: "att-name", text: name }),
+    h("span", { class: "att-size", text: formatSize(f.size) }),
+  );
   return a;
 }
 
@@ -69,7 +99,7 @@ export function openImageViewer(f: FileInfo): HTMLDialogElement {
   const name = displayName(f.name);
   const id = "viewer-" + Math.random().toString(36).slice(2);
   const dlg = h("dialog", { class: "viewer", "aria-labelledby": id });
-  const img = h("img", { src: isInlineImage(f) ? fileUrl(f) : previewSrc(f) ?? "", alt: name });
+  const img = h("img", { src: isInlineImage(f) ? fileUrl(f) : (previewSrc(f) ?? ""), alt: name });
   if (f.image) {
     img.width = f.image.width;
     img.height = f.image.height;
@@ -80,9 +110,18 @@ export function openImageViewer(f: FileInfo): HTMLDialogElement {
       "header",
       { class: "dlg-head" },
       h("h2", { id, text: name }),
-      h("span", { class: "muted", text: formatSize(f.size) + (f.image ? ` · ${f.image.width}×${f.image.height}` : "") }),
+      h("span", {
+        class: "muted",
+        text: formatSize(f.size) + (f.image ? ` · ${f.image.width}×${f.image.height}` : ""),
+      }),
       downloadLink(f, "Download"),
-      h("button", { type: "button", class: "link", "aria-label": "Close", text: "×", onclick: () => dlg.close() }),
+      h("button", {
+        type: "button",
+        class: "link",
+        "aria-label": "Close",
+        text: "×",
+        onclick: () => dlg.close(),
+      }),
     ),
     h("div", { class: "viewer-body" }, img),
   );
@@ -99,7 +138,15 @@ export function pendingFilesEl(files: readonly FileInfo[]): HTMLElement {
   return h(
     "ul",
     { class: "att-chips", "aria-label": "Attached files" },
-    ...files.map((f) => h("li", { class: "att-chip" }, h("span", { class: "att-name", text: displayName(f.name, 40) }), " ", h("span", { class: "att-size", text: formatSize(f.size) }))),
+    ...files.map((f) =>
+      h(
+        "li",
+        { class: "att-chip" },
+        h("span", { class: "att-name", text: displayName(f.name, 40) }),
+        " ",
+        h("span", { class: "att-size", text: formatSize(f.size) }),
+      ),
+    ),
   );
 }
 
@@ -174,24 +221,47 @@ export class UploadTray {
     const queue = this.queue!;
     const name = displayName(it.name, 48);
     const li = h("li", { class: "upload", "data-key": it.key, "data-status": it.status });
-    const progress = h("progress", { class: "upload-progress", max: it.size, value: it.loaded, "aria-label": `Upload of ${name}` });
+    const progress = h("progress", {
+      class: "upload-progress",
+      max: it.size,
+      value: it.loaded,
+      "aria-label": `Upload of ${name}`,
+    });
+    const stoppable = it.status === "uploading" || it.status === "queued";
     append(
       li,
-      preview ? h("img", { class: "upload-thumb", src: preview, alt: "", width: 40, height: 40 }) : h("span", { class: "upload-thumb att-icon", "aria-hidden": "true", text: "⤒" }),
+      preview
+        ? h("img", { class: "upload-thumb", src: preview, alt: "", width: 40, height: 40 })
+        : h("span", { class: "upload-thumb att-icon", "aria-hidden": "true", text: "⤒" }),
       h(
         "div",
         { class: "upload-main" },
-        h("div", { class: "upload-line" }, h("span", { class: "att-name", text: name }), h("span", { class: "upload-state muted" })),
+        h(
+          "div",
+          { class: "upload-line" },
+          h("span", { class: "att-name", text: name }),
+          h("span", { class: "upload-state muted" }),
+        ),
         it.status === "done" || it.status === "failed" ? null : progress,
-        it.error ? h("p", { class: "form-error upload-error", role: "alert", text: it.error }) : null,
+        it.error
+          ? h("p", { class: "form-error upload-error", role: "alert", text: it.error })
+          : null,
       ),
-      it.status === "failed" ? h("button", { type: "button", class: "upload-retry", text: "Retry", "aria-label": `Retry ${name}`, onclick: () => queue.retry(it.key) }) : null,
+      it.status === "failed"
+        ? h("button", {
+            type: "button",
+            class: "upload-retry",
+            text: "Retry",
+            "aria-label": `Retry ${name}`,
+            onclick: () => queue.retry(it.key),
+          })
+        : null,
       h("button", {
         type: "button",
         class: "link upload-cancel",
         text: "×",
-        title: it.status === "uploading" || it.status === "queued" ? "Cancel upload" : "Remove",
-        "aria-label": `${it.status === "uploading" || it.status === "queued" ? "Cancel upload of" : "Remove"} ${name}`,
+        title: stoppable ? "Cancel upload" : "Remove",
+        "aria-label": `${stoppable ? "Cancel upload of" : "Remove"} ${name}`,
         onclick: () => queue.cancel(it.key),
       }),
     );
@@ -203,9 +273,15 @@ export class UploadTray {
     const bar = li.querySelector("progress");
     if (bar) {
       bar.value = it.loaded;
-      bar.setAttribute("aria-valuetext", it.status === "uploading" ? `${pct}%` : STATUS_TEXT[it.status]);
+      bar.setAttribute(
+        "aria-valuetext",
+        it.status === "uploading" ? `${pct}%` : STATUS_TEXT[it.status],
+      );
     }
-    const text = it.status === "uploading" ? `${formatSize(it.loaded)} of ${formatSize(it.size)} (${pct}%)` : `${formatSize(it.size)} · ${STATUS_TEXT[it.status]}`;
+    const text =
+      it.status === "uploading"
+        ? `${formatSize(it.loaded)} of ${formatSize(it.size)} (${pct}%)`
+        : `${formatSize(it.size)} · ${STATUS_TEXT[it.status]}`;
     const state = li.querySelector(".upload-state");
     if (state && state.textContent !== text) state.textContent = text;
   }

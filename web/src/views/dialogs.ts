@@ -18,7 +18,13 @@ function dialog(title: string, body: (close: () => void) => Node[]): HTMLDialogE
       "header",
       { class: "dlg-head" },
       h("h2", { id, text: title }),
-      h("button", { type: "button", class: "link", "aria-label": "Close", text: "×", onclick: close }),
+      h("button", {
+        type: "button",
+        class: "link",
+        "aria-label": "Close",
+        text: "×",
+        onclick: close,
+      }),
     ),
     ...body(close),
   );
@@ -45,7 +51,11 @@ export function createRoomDialog(ctx: ChatContext): void {
         onsubmit: async (ev: Event) => {
           ev.preventDefault();
           try {
-            const { room } = await api.createRoom(name.value.trim(), topic.value.trim(), pub.checked);
+            const { room } = await api.createRoom(
+              name.value.trim(),
+              topic.value.trim(),
+              pub.checked,
+            );
             ctx.st.upsertRooms([{ ...room, role: "owner", unread: 0, last_read_seq: 0 }]);
             close();
             ctx.open(room.id);
