@@ -1,6 +1,7 @@
 // The REST API of docs/api.md, independent of the HTTP library: a parsed request in, a
-// response out. Authentication, CSRF (Origin) checks, JSON validation and error mapping all
-// happen here, so every route answers bad input the same documented way.
+// response out. The routes are a table (route_table.h); matching, authentication, CSRF
+// (Origin) checks, JSON validation and error mapping happen here, once for every route, so
+// every route answers bad input the same documented way.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -30,6 +31,8 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+struct Call;  // route_table.h
+
 class Router {
  public:
   explicit Router(ApiContext& ctx) : ctx_(ctx) {}
@@ -40,16 +43,12 @@ class Router {
   static std::string tokenOf(const HttpRequest& req, bool& from_cookie);
   // The caller of `req` by its token, with the CSRF (Origin) rule for cookies: what every
   // route does first. For the streamed file routes, which the server handles itself.
-  boost::asio::awaitable<Result<AuthContext>> authenticateRequest(HttpRequest& req);
+  boost::asio::awaitable<Result<AuthContext>> authenticateRequest(const HttpRequest& req);
   bool originAllowed(std::string_view origin, std::string_view host) const;
 
  private:
-  struct Call;
-  boost::asio::awaitable<Result<HttpResponse>> route(Call& call);
-  boost::asio::awaitable<Result<HttpResponse>> accountRoutes(Call& call);
-  boost::asio::awaitable<Result<HttpResponse>> roomRoutes(Call& call);
-  boost::asio::awaitable<Result<HttpResponse>> messageRoutes(Call& call);
-  boost::asio::awaitable<Result<AuthContext>> authenticate(Call& call);
+  // The request's route (route_table.h) and its answer; `allow` is set for a 405.
+  boost::asio::awaitable<Result<HttpResponse>> dispatch(Call& call, std::string& allow);
 
   ApiContext& ctx_;
 };

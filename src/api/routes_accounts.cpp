@@ -1,0 +1,143 @@
+// Accounts: register, login, sessions, users, the audit trail, admin (docs/api.md).
+#include "api/json_input.h"
+#include "api/route_table.h"
+#include "service/codec.h"
+
+namespace parley::api {
+
+namespace {
+
+namespace json = boost::json;
+template <class T>
+using Awaitable = boost::asio::awaitable<T>;
+
+Awaitable<Result<HttpResponse>> registerUser(Call& c) {
+  auto username = reqString(c.body, "username");
+  if (!username) co_return username.error();
+  auto password = reqString(c.body, "password");
+  if (!password) co_return password.error();
+  auto user = co_await c.ctx.accounts.registerUser(std::move(*username), std::move(*password));
+  if (!user) co_return user.error();
+  co_return jsonResponse(201, {{"user", codec::user(user->id, user->username)}});
+}
+
+Awaitable<Result<HttpResponse>> login(Call& c) {
+  auto username = reqString(c.body, "username");
+  if (!username) co_return username.error();
+  auto password = reqString(c.body, "password");
+  if (!password) co_return password.error();
+  auto device = optString(c.body, "device");
+  if (!device) co_return device.error();
+  std::string device_name = device->value_or("");  // (g++ 12: src/README.md)
+  auto login = co_await c.ctx.accounts.login(std::move(*username), std::move(*password),
+                                             std::move(device_name), c.req.remote_ip);
+  if (!login) co_return login.error();
+  auto r = jsonResponse(200, {{"token", login->token},
+                              {"session", codec::session(login->session, login->session.id)},
+                              {"user", codec::user(login->user.id, login->user.username)}});
+  r.headers.emplace_back("Set-Cookie", "parley_session=" + login->token +
+                                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=7776000");
+  co_return r;
+}
+
+Awaitable<Result<HttpResponse>> logout(Call& c) {
+  auto done = co_await c.ctx.accounts.logout(*c.auth);
+  if (!done) co_return done.error();
+  auto r = noContent();
+  r.headers.emplace_back("Set-Cookie",
+                         "parley_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  co_return r;
+}
+
+Awaitable<Result<HttpResponse>> me(Call& c) {
+  co_return jsonResponse(200, {{"user", codec::user(c.me().id, c.me().username)},
+                               {"session", codec::session(c.auth->session, c.auth->session.id)}});
+}
+
+Awaitable<Result<HttpResponse>> sessions(Call& c) {
+  auto list = co_await c.ctx.accounts.sessions(*c.auth);
+  if (!list) co_return list.error();
+  json::array a;
+  for (auto& s : *list) a.push_back(codec::session(s, c.auth->session.id));
+  co_return jsonResponse(200, {{"sessions", std::move(a)}});
+}
+
+Awaitable<Result<HttpResponse>> revokeSession(Call& c) {
+  auto done = co_await c.ctx.accounts.revoke(*c.auth, c.id("id"));
+  if (!done) co_return done.error();
+  co_return noContent();
+}
+
+json::array auditJson(const std::vector<AuditEvent>& events) {
+  json::array a;
+  for (auto& e : events) {
+    a.push_back(json::object{{"id", e.id},
+                             {"user_id", e.user_id},
+                             {"kind", e.kind},
+                             {"ip", e.ip},
+                             {"device", e.device},
+                             {"detail", e.detail},
+                             {"at", e.at}});
+  }
+  return a;
+}
+
+// ?limit=N, at most 500, default 100.
+Result<int> auditLimit(const Call& c) {
+  auto limit = intParam(c.queryParam("limit"), "limit");
+  if (!limit) return limit.error();
+  return static_cast<int>(std::min<std::int64_t>(limit->value_or(100), 500));
+}
+
+Awaitable<Result<HttpResponse>> audit(Call& c) {
+  auto n = auditLimit(c);
+  if (!n) co_return n.error();
+  auto events = co_await c.ctx.accounts.auditTrail(*c.auth, *n);
+  if (!events) co_return events.error();
+  co_return jsonResponse(200, {{"events", auditJson(*events)}});
+}
+
+Awaitable<Result<HttpResponse>> auditAll(Call& c) {
+  auto n = auditLimit(c);
+  if (!n) co_return n.error();
+  auto events = co_await c.ctx.accounts.auditTrailAll(*c.auth, *n);
+  if (!events) co_return events.error();
+  co_return jsonResponse(200, {{"events", auditJson(*events)}});
+}
+
+Awaitable<Result<HttpResponse>> setDisabled(Call& c, bool disabled) {
+  std::string username = c.text("username");  // (g++ 12: src/README.md)
+  auto done = co_await c.ctx.accounts.setDisabled(*c.auth, std::move(username), disabled);
+  if (!done) co_return done.error();
+  co_return noContent();
+}
+
+Awaitable<Result<HttpResponse>> disableUser(Call& c) { return setDisabled(c, true); }
+Awaitable<Result<HttpResponse>> enableUser(Call& c) { return setDisabled(c, false); }
+
+Awaitable<Result<HttpResponse>> userByName(Call& c) {
+  std::string username = c.text("username");  // (g++ 12: src/README.md)
+  auto user = co_await c.ctx.accounts.userByName(std::move(username));
+  if (!user) co_return user.error();
+  co_return jsonResponse(200, {{"user", codec::user(user->id, user->username)}});
+}
+
+constexpr Route kRoutes[] = {
+    {"POST", "/register", &registerUser, Body::json, Access::open},
+    {"POST", "/login", &login, Body::json, Access::open},
+    {"POST", "/logout", &logout},
+    {"GET", "/me", &me},
+    {"GET", "/sessions", &sessions},
+    {"DELETE", "/sessions/{id}", &revokeSession},
+    {"GET", "/users/{username}", &userByName},
+    {"GET", "/audit", &audit},
+    {"POST", "/admin/users/{username}/disable", &disableUser},
+    {"POST", "/admin/users/{username}/enable", &enableUser},
+    {"GET", "/admin/audit", &auditAll},
+};
+
+}  // namespace
+
+std::span<const Route> accountRoutes() { return kRoutes; }
+
+}  // namespace parley::api

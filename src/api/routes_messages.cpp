@@ -1,0 +1,75 @@
+// Messages: history, send, edit, delete, the read marker (docs/api.md).
+#include "api/commands.h"
+#include "api/json_input.h"
+#include "api/route_table.h"
+#include "service/codec.h"
+
+namespace parley::api {
+
+namespace {
+
+template <class T>
+using Awaitable = boost::asio::awaitable<T>;
+
+Awaitable<Result<HttpResponse>> history(Call& c) {
+  auto before = intParam(c.queryParam("before"), "before");
+  if (!before) co_return before.error();
+  auto after = intParam(c.queryParam("after"), "after");
+  if (!after) co_return after.error();
+  auto limit = intParam(c.queryParam("limit"), "limit");
+  if (!limit) co_return limit.error();
+  std::optional<int> n;
+  if (*limit) n = static_cast<int>(std::min<std::int64_t>(**limit, 1 << 20));
+  auto page = co_await c.ctx.messages.historyJson(c.me().id, c.id("id"), *before, *after, n);
+  if (!page) co_return page.error();
+  HttpResponse r;
+  r.status = 200;
+  r.body = **page;
+  co_return r;
+}
+
+Awaitable<Result<HttpResponse>> send(Call& c) {
+  auto cmd = parseSend(c.body);
+  if (!cmd) co_return cmd.error();
+  auto sent =
+      co_await c.ctx.messages.send(c.me(), c.id("id"), std::move(cmd->client_msg_id),
+                                   std::move(cmd->text), cmd->reply_to, std::move(cmd->files));
+  if (!sent) co_return sent.error();
+  co_return jsonResponse(sent->duplicate ? 200 : 201, {{"message", codec::event(sent->event)}});
+}
+
+Awaitable<Result<HttpResponse>> markRead(Call& c) {
+  auto seq = reqInt(c.body, "seq");
+  if (!seq) co_return seq.error();
+  auto marker = co_await c.ctx.messages.markRead(c.me().id, c.id("id"), *seq);
+  if (!marker) co_return marker.error();
+  co_return jsonResponse(200, {{"last_read_seq", *marker}});
+}
+
+Awaitable<Result<HttpResponse>> edit(Call& c) {
+  auto text = reqString(c.body, "text");
+  if (!text) co_return text.error();
+  auto e = co_await c.ctx.messages.edit(c.me(), c.id("id"), c.id("seq"), std::move(*text));
+  if (!e) co_return e.error();
+  co_return jsonResponse(200, {{"event", codec::event(*e)}});
+}
+
+Awaitable<Result<HttpResponse>> remove(Call& c) {
+  auto e = co_await c.ctx.messages.remove(c.me(), c.id("id"), c.id("seq"));
+  if (!e) co_return e.error();
+  co_return jsonResponse(200, {{"event", codec::event(*e)}});
+}
+
+constexpr Route kRoutes[] = {
+    {"GET", "/rooms/{id}/messages", &history},
+    {"POST", "/rooms/{id}/messages", &send, Body::json},
+    {"PATCH", "/rooms/{id}/messages/{seq}", &edit, Body::json},
+    {"DELETE", "/rooms/{id}/messages/{seq}", &remove},
+    {"POST", "/rooms/{id}/read", &markRead, Body::json},
+};
+
+}  // namespace
+
+std::span<const Route> messageRoutes() { return kRoutes; }
+
+}  // namespace parley::api
