@@ -419,6 +419,11 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::size_t shard) {
     }
     bool keep_alive = req.keep_alive() && !stopping_;
     auto res = toBeast(std::move(out), req.version(), keep_alive);
+    if (req.method() == http::verb::head) {  // the GET's Content-Length, no body
+      auto length = res.payload_size();
+      res.body().clear();
+      res.content_length(length);
+    }
     auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
     if (wec || !keep_alive) break;
   }

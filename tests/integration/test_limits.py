@@ -90,6 +90,35 @@ def test_unknown_route_is_404(server, users):
     assert_error(server.api("GET", "/rooms/987654321", token=tok), 404, "not_found")
 
 
+def test_wrong_method_on_a_known_path_is_405_with_allow(server, users):
+    tok, _ = users("methods")
+    for token in (tok, None):  # matched before authentication
+        r = server.request("DELETE", "/rooms", token=token)
+        assert_error(r, 405, "method_not_allowed")
+        assert r.headers["Allow"] == "GET, HEAD, POST"
+    r = server.request("GET", "/login")
+    assert_error(r, 405, "method_not_allowed")
+    assert r.headers["Allow"] == "POST"
+
+
+def test_head_answers_the_length_of_get_without_a_body(server, users):
+    tok, _ = users("head")
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        auth = {"Authorization": f"Bearer {tok}"}
+        conn.request("HEAD", "/api/v1/me", headers=auth)
+        head = conn.getresponse()
+        assert head.status == 200 and head.read() == b""
+        # the same connection: a body sent after the HEAD answer would be read as the next one
+        conn.request("GET", "/api/v1/me", headers=auth)
+        get = conn.getresponse()
+        body = get.read()
+        assert get.status == 200 and json.loads(body)["user"]["username"].startswith("head")
+        assert int(head.headers["Content-Length"]) == len(body)
+    finally:
+        conn.close()
+
+
 # ----------------------------------------------------------------- WebSocket auth
 
 
