@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json/serialize.hpp>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 
@@ -79,17 +80,32 @@ asio::awaitable<void> Server::acceptLoop() {
 
 namespace {
 
-http::response<http::string_body> toBeast(HttpResponse&& r, unsigned version, bool keep_alive) {
+// A response to HEAD carries the Content-Length of the GET but no body.
+template <class Body>
+void finish(http::response<Body>& res, bool keep_alive, bool head) {
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  if (head) {
+    auto length = res.payload_size();
+    res.body() = {};
+    res.content_length(length);
+  }
+}
+
+http::response<http::string_body> toBeast(HttpResponse&& r, unsigned version, bool keep_alive,
+                                          bool head = false) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "parley");
   if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
   res.set("X-Content-Type-Options", "nosniff");
   for (auto& [k, v] : r.headers) res.insert(k, v);
   res.body() = std::move(r.body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
+  finish(res, keep_alive, head);
   return res;
 }
+
+// The path of an origin-form target, without its query.
+std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 HttpResponse plain(int status, std::string body, std::string type = "text/plain; charset=utf-8") {
   HttpResponse r;
@@ -123,16 +139,16 @@ HttpResponse errorResponse(const Error& e) {
   return r;
 }
 
-// The request as the router sees it (its body, if any, is read separately).
+// The request as the router sees it; the one way an HttpRequest is built. Its body, if
+// any, is read separately and moved in by the caller.
 template <class Fields>
-HttpRequest routerRequest(const http::request_header<Fields>& req, const std::string& host,
-                          const std::string& client_ip) {
+HttpRequest routerRequest(const http::request_header<Fields>& req, const std::string& client_ip) {
   return HttpRequest{std::string(req.method_string()),
                      std::string(req.target()),
                      std::string(req[http::field::authorization]),
                      std::string(req[http::field::cookie]),
                      std::string(req[http::field::origin]),
-                     host,
+                     std::string(req[http::field::host]),
                      {},
                      client_ip};
 }
@@ -203,8 +219,7 @@ asio::awaitable<bool> Server::uploadFile(Stream& stream, Buffer& buffer, HeaderP
   metrics().http_requests.inc();
   const auto& header = head.get();
   const unsigned version = header.version();
-  std::string host(header[http::field::host]);
-  HttpRequest r = routerRequest(header, host, client_ip);
+  HttpRequest r = routerRequest(header, client_ip);
   // Refusals before the body is read close the connection: the unread body cannot be
   // told from the next request.
   auto auth = co_await router_.authenticateRequest(r);
@@ -245,8 +260,7 @@ asio::awaitable<bool> Server::serveFile(Stream& stream, const Request& req, cons
   metrics().http_requests.inc();
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive() && !stopping_;
-  std::string host(req[http::field::host]);
-  HttpRequest r = routerRequest(req, host, client_ip);
+  HttpRequest r = routerRequest(req, client_ip);
   auto auth = co_await router_.authenticateRequest(r);
   if (!auth)
     co_return co_await writeResponse(stream, errorResponse(auth.error()), version, keep_alive);
@@ -321,113 +335,135 @@ asio::awaitable<bool> Server::serveFile(Stream& stream, const Request& req, cons
   co_return !ec && keep_alive;
 }
 
+struct Server::Connection {
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  std::string remote_ip;  // the peer; the client's own address is clientAddress()
+  std::size_t shard;      // the Hub shard whose executor runs this connection
+  std::optional<http::request_parser<http::empty_body>> head;  // the request being read
+  http::request<http::string_body> req;                        // once read whole
+};
+
 asio::awaitable<void> Server::session(tcp::socket socket, std::size_t shard) {
   beast::error_code ignored;
   std::string remote_ip = socket.remote_endpoint(ignored).address().to_string();
   // Small frames must leave at once: with Nagle, a frame waits for the peer's delayed ACK,
   // which parley-bench saw as deliveries held until the receiver sent something.
   socket.set_option(tcp::no_delay(true), ignored);
-  beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
+  Connection c{beast::tcp_stream(std::move(socket)), {}, std::move(remote_ip), shard, {}, {}};
   for (;;) {
-    // The header first: an upload's body is streamed, everything else is read whole.
-    http::request_parser<http::empty_body> head;
-    head.header_limit(16 * 1024);
-    head.body_limit(boost::none);  // limits are set once the route is known
-    stream.expires_after(std::chrono::seconds(30));
-    if (auto [hec, hn] = co_await http::async_read_header(stream, buffer, head, kTuple); hec) {
-      break;
-    }
-    std::string head_ip = clientAddress(head.get(), remote_ip, ctx_.edge.trust_forwarded_for);
-    std::string_view head_path = head.get().target();
-    head_path = head_path.substr(0, head_path.find('?'));
-    auto file_route = matchFileRoute(head.get().method_string(), head_path);
-    if (file_route && file_route->kind == FileRoute::Kind::upload) {
-      if (!co_await uploadFile(stream, buffer, head, *file_route, head_ip)) break;
-      continue;
-    }
-    // The header parser checked no Content-Length (an upload's may be large): check it here,
-    // as the string parser only counts chunked bodies against its limit from now on.
-    http::request_parser<http::string_body> parser(std::move(head));
-    parser.body_limit(ctx_.edge.max_body);
-    beast::error_code ec;
-    if (parser.content_length() && *parser.content_length() > ctx_.edge.max_body) {
-      ec = http::error::body_limit;
-    } else {
-      std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, parser, kTuple);
-    }
-    if (ec == http::error::body_limit) {
-      auto res = toBeast(errorResponse({Code::payload_too_large, "request body is over the limit"}),
-                         11, false);
-      co_await http::async_write(stream, res, kTuple);
-      break;
-    }
-    if (ec) break;
-    auto& req = parser.get();
-    std::string client_ip = clientAddress(req, remote_ip, ctx_.edge.trust_forwarded_for);
-    std::string_view path = req.target();
-    path = path.substr(0, path.find('?'));
-    std::string host(req[http::field::host]);
-
-    if (beast::websocket::is_upgrade(req)) {
-      HttpResponse refusal;
-      if (path != "/api/v1/ws") {
-        refusal = errorResponse({Code::not_found, "no such route"});
-      } else if (req.count(http::field::origin) &&
-                 !router_.originAllowed(req[http::field::origin], host)) {
-        refusal = errorResponse({Code::origin_not_allowed, "origin not allowed"});
-      } else if (stopping_) {
-        refusal = errorResponse({Code::unavailable, "shutting down"});
-      } else {
-        stream.expires_never();
-        startWebSocketSession(std::move(stream), parser.release(), ctx_, registry_, client_ip,
-                              shard);
-        co_return;
-      }
-      auto res = toBeast(std::move(refusal), req.version(), false);
-      co_await http::async_write(stream, res, kTuple);
-      break;
-    }
-
-    if (file_route) {
-      if (!co_await serveFile(stream, req, *file_route, client_ip)) break;
-      continue;
-    }
-    HttpResponse out;
-    if (path.starts_with("/api/")) {
-      HttpRequest r{std::string(req.method_string()),
-                    std::string(req.target()),
-                    std::string(req[http::field::authorization]),
-                    std::string(req[http::field::cookie]),
-                    std::string(req[http::field::origin]),
-                    host,
-                    std::move(req.body()),
-                    client_ip};
-      out = co_await router_.handle(std::move(r));
-    } else if (path == "/healthz") {
-      out = plain(200, "ok\n");
-    } else if (path == "/readyz") {
-      auto probe = co_await ctx_.store.roomById(0);
-      bool ready = probe || probe.error().code == Code::not_found;
-      out = plain(ready ? 200 : 503, ready ? "ready\n" : "store unavailable\n");
-    } else if (path == "/metrics") {
-      out = plain(200, metrics().render(), "text/plain; version=0.0.4; charset=utf-8");
-    } else if (req.method() == http::verb::get || req.method() == http::verb::head) {
-      out = serveStatic(ctx_.static_dir, path);
-    } else {
-      out = errorResponse({Code::not_found, "no such route"});
-    }
-    bool keep_alive = req.keep_alive() && !stopping_;
-    auto res = toBeast(std::move(out), req.version(), keep_alive);
-    if (req.method() == http::verb::head) {  // the GET's Content-Length, no body
-      auto length = res.payload_size();
-      res.body().clear();
-      res.content_length(length);
-    }
-    auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
-    if (wec || !keep_alive) break;
+    bool has_header = co_await readHeader(c);
+    if (!has_header) break;
+    Next next = co_await dispatch(c);
+    if (next == Next::handed_off) co_return;
+    if (next == Next::close) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  c.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// The header first: an upload's body is streamed, everything else is read whole.
+asio::awaitable<bool> Server::readHeader(Connection& c) {
+  c.head.emplace();
+  c.head->header_limit(16 * 1024);
+  c.head->body_limit(boost::none);  // limits are set once the route is known
+  c.stream.expires_after(std::chrono::seconds(30));
+  auto [ec, n] = co_await http::async_read_header(c.stream, c.buffer, *c.head, kTuple);
+  co_return !ec;
+}
+
+asio::awaitable<Server::Next> Server::dispatch(Connection& c) {
+  const auto& header = c.head->get();
+  std::string client_ip = clientAddress(header, c.remote_ip, ctx_.edge.trust_forwarded_for);
+  auto file_route = matchFileRoute(header.method_string(), pathOf(header.target()));
+  bool kept = false;
+  if (file_route && file_route->kind == FileRoute::Kind::upload) {
+    kept = co_await uploadFile(c.stream, c.buffer, *c.head, *file_route, client_ip);
+    co_return kept ? Next::keep : Next::close;
+  }
+  bool read = co_await readBody(c);
+  if (!read) co_return Next::close;
+  if (beast::websocket::is_upgrade(c.req)) {
+    Next next = co_await upgrade(c, std::move(client_ip));
+    co_return next;
+  }
+  if (file_route) {
+    kept = co_await serveFile(c.stream, c.req, *file_route, client_ip);
+  } else {
+    HttpResponse out = co_await answer(c, client_ip);
+    const bool keep_alive = c.req.keep_alive() && !stopping_;
+    const bool head = c.req.method() == http::verb::head;
+    auto res = toBeast(std::move(out), c.req.version(), keep_alive, head);
+    auto [ec, n] = co_await http::async_write(c.stream, res, kTuple);
+    kept = !ec && keep_alive;
+  }
+  co_return kept ? Next::keep : Next::close;
+}
+
+asio::awaitable<bool> Server::readBody(Connection& c) {
+  // The header parser checked no Content-Length (an upload's may be large): check it here,
+  // as the string parser only counts chunked bodies against its limit from now on.
+  http::request_parser<http::string_body> parser(std::move(*c.head));
+  parser.body_limit(ctx_.edge.max_body);
+  beast::error_code ec;
+  if (parser.content_length() && *parser.content_length() > ctx_.edge.max_body) {
+    ec = http::error::body_limit;
+  } else {
+    std::tie(ec, std::ignore) = co_await http::async_read(c.stream, c.buffer, parser, kTuple);
+  }
+  if (ec == http::error::body_limit) {
+    auto res = toBeast(errorResponse({Code::payload_too_large, "request body is over the limit"}),
+                       11, false);
+    co_await http::async_write(c.stream, res, kTuple);
+  }
+  if (ec) co_return false;
+  c.req = parser.release();
+  co_return true;
+}
+
+asio::awaitable<Server::Next> Server::upgrade(Connection& c, std::string client_ip) {
+  std::string_view origin = c.req[http::field::origin];
+  HttpResponse refusal;
+  if (pathOf(c.req.target()) != "/api/v1/ws") {
+    refusal = errorResponse({Code::not_found, "no such route"});
+  } else if (c.req.count(http::field::origin) &&
+             !router_.originAllowed(origin, c.req[http::field::host])) {
+    refusal = errorResponse({Code::origin_not_allowed, "origin not allowed"});
+  } else if (stopping_) {
+    refusal = errorResponse({Code::unavailable, "shutting down"});
+  } else {
+    c.stream.expires_never();
+    startWebSocketSession(std::move(c.stream), std::move(c.req), ctx_, registry_,
+                          std::move(client_ip), c.shard);
+    co_return Next::handed_off;
+  }
+  auto res = toBeast(std::move(refusal), c.req.version(), false);
+  co_await http::async_write(c.stream, res, kTuple);
+  co_return Next::close;
+}
+
+// A request read whole that is not a file route: the API, the operations endpoints, else
+// the built web client.
+asio::awaitable<HttpResponse> Server::answer(Connection& c, const std::string& client_ip) {
+  std::string_view path = pathOf(c.req.target());
+  if (path.starts_with("/api/")) {
+    HttpRequest r = routerRequest(c.req, client_ip);
+    r.body = std::move(c.req.body());
+    HttpResponse out = co_await router_.handle(std::move(r));
+    co_return out;
+  }
+  if (path == "/healthz") co_return plain(200, "ok\n");
+  if (path == "/readyz") {
+    auto probe = co_await ctx_.store.roomById(0);
+    bool ready = probe || probe.error().code == Code::not_found;
+    co_return plain(ready ? 200 : 503, ready ? "ready\n" : "store unavailable\n");
+  }
+  if (path == "/metrics") {
+    co_return plain(200, metrics().render(), "text/plain; version=0.0.4; charset=utf-8");
+  }
+  if (c.req.method() == http::verb::get || c.req.method() == http::verb::head) {
+    co_return serveStatic(ctx_.static_dir, path);
+  }
+  co_return errorResponse({Code::not_found, "no such route"});
 }
 
 asio::awaitable<void> Server::shutdown(std::chrono::milliseconds deadline) {

@@ -29,8 +29,20 @@ class Server {
   boost::asio::awaitable<void> shutdown(std::chrono::milliseconds deadline);
 
  private:
+  struct Connection;  // server.cpp: one HTTP connection's stream, buffer and request
+  enum class Next { keep, close, handed_off };  // after a request: the connection's fate
+
   boost::asio::awaitable<void> acceptLoop();
+  // One connection: read a request's header, dispatch it, until the connection is done.
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, std::size_t shard);
+  boost::asio::awaitable<bool> readHeader(Connection& c);
+  // Upgrade, file route, or a request read whole and answered (API, operations, static).
+  boost::asio::awaitable<Next> dispatch(Connection& c);
+  // Reads the body within --max-body into c.req; false when the connection must close
+  // (a body over the limit has been answered 413).
+  boost::asio::awaitable<bool> readBody(Connection& c);
+  boost::asio::awaitable<Next> upgrade(Connection& c, std::string client_ip);
+  boost::asio::awaitable<HttpResponse> answer(Connection& c, const std::string& client_ip);
   // The streamed file routes (files_http.h); each returns whether the connection may be
   // kept for another request.
   template <class Stream, class Buffer, class HeaderParser>
