@@ -36,22 +36,11 @@ export class ChatApp implements ChatContext {
     "aria-live": "polite",
     hidden: true,
   });
-  private rooms = new RoomList(this, {
-    newRoom: () => createRoomDialog(this),
-    browseRooms: () => publicRoomsDialog(this),
-    directMessage: () => directDialog(this),
-  });
-  private header = new RoomHeader(this, {
-    back: () => this.close(),
-    members: (id) => membersDialog(this, id),
-    leave: (id) => void this.leave(id),
-  });
-  private timeline = new Timeline(this, {
-    reply: (seq) => this.composer.setReply(seq),
-    focusComposer: () => this.composer.focus(),
-    render: () => this.render(),
-  });
-  private composer = new Composer(this, { sent: () => (this.timeline.stickToBottom = true) });
+  // the views, made in the constructor once me and conn are set (they are handed `this`)
+  private readonly rooms: RoomList;
+  private readonly header: RoomHeader;
+  private readonly timeline: Timeline;
+  private readonly composer: Composer;
   private roomView = h("section", { class: "room", "aria-labelledby": "room-title" });
   private empty = h("div", { class: "empty" }, h("p", { text: "Pick a room, or start one." }));
 
@@ -71,6 +60,22 @@ export class ChatApp implements ChatContext {
       fetchRooms: async () => (await api.rooms()).rooms,
       isOnline: () => navigator.onLine,
     });
+    this.rooms = new RoomList(this, {
+      newRoom: () => createRoomDialog(this),
+      browseRooms: () => publicRoomsDialog(this),
+      directMessage: () => directDialog(this),
+    });
+    this.header = new RoomHeader(this, {
+      back: () => this.close(),
+      members: (id) => membersDialog(this, id),
+      leave: (id) => void this.leave(id),
+    });
+    this.timeline = new Timeline(this, {
+      reply: (seq) => this.composer.setReply(seq),
+      focusComposer: () => this.composer.focus(),
+      render: () => this.render(),
+    });
+    this.composer = new Composer(this, { sent: () => (this.timeline.stickToBottom = true) });
     this.conn.onUnauthorized = () => onEnd(SESSION_ENDED);
     this.conn.onCaughtUp = () => this.timeline.maybeMarkRead();
     this.layout();

@@ -38,6 +38,13 @@ describe("layering (eslint.config.js)", () => {
   });
 });
 
+describe("size", () => {
+  it("eslint refuses a source file over 500 lines", async () => {
+    const code = Array.from({ length: 501 }, (_, i) => `export const x${i} = ${i};`).join("\n");
+    expect((await problems(code + "\n", "src/planted.ts")).join("\n")).toContain("max-lines");
+  });
+});
+
 describe("line length", () => {
   const long = `export const s = "${"x".repeat(90)}";\n`;
 

@@ -1,5 +1,6 @@
 // What the chat screen's views are handed by the shell (app.ts): the signed-in user, the
-// state and the connection, and the few actions that span more than one view.
+// state and the connection, and the few actions that span more than one view. The shell
+// sets me, st and conn before it makes a view.
 
 import type { Connection } from "../client";
 import type { ChatState } from "../state";

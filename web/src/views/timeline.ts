@@ -3,11 +3,11 @@
 // who is typing, the scroll position, and marking the room read when I reach the bottom.
 
 import { api } from "../api";
-import { pendingFilesEl, attachmentsEl } from "./attachments";
-import { KeyedList, append, clear, h, richText, type Keyed } from "../dom";
-import { errText, fmtTime, roomName, summary } from "../format";
-import type { Message, PendingSend, RoomState } from "../state";
+import { KeyedList, append, clear, h, type Keyed } from "../dom";
+import { errText, roomName } from "../format";
+import type { Message, RoomState } from "../state";
 import type { ChatContext } from "./context";
+import { dividerEl, messageEl, pendingEl, type MessageActions } from "./message";
 
 export interface TimelineHooks {
   /** reply to a message (0: none) from the composer */
@@ -39,12 +39,33 @@ export class Timeline {
   private scrollToDivider = false;
   /** scroll to the bottom on the next render (after I sent something) */
   stickToBottom = false;
+  /** what the buttons in the rows do */
+  private readonly actions: MessageActions;
 
   constructor(
     private readonly ctx: ChatContext,
     private readonly hooks: TimelineHooks,
   ) {
     append(this.el, this.history, this.items);
+    this.actions = {
+      me: ctx.me,
+      isEditing: (seq) => this.editing === seq,
+      jumpTo: (seq) => this.jumpTo(seq),
+      reply: (seq) => hooks.reply(seq),
+      edit: (seq) => {
+        this.editing = seq;
+        hooks.render();
+      },
+      remove: (m) => void this.deleteMessage(m),
+      saveEdit: (m, text) => void this.saveEdit(m, text),
+      cancelEdit: () => {
+        this.editing = 0;
+        hooks.render();
+        hooks.focusComposer();
+      },
+      retry: (id) => ctx.conn.retry(id),
+      discard: (id) => ctx.st.discardPending(id),
+    };
     this.el.addEventListener("scroll", () => this.onScroll(), { passive: true });
   }
 
@@ -228,213 +249,29 @@ export class Timeline {
           parent?.deleted,
           m.files.map((f) => f.id),
         ]);
-        entries.push({ key: "m" + m.seq, sig, make: () => this.messageEl(m, parent) });
+        entries.push({ key: "m" + m.seq, sig, make: () => messageEl(m, parent, this.actions) });
       } else {
         const p = it.pending;
         const sig = JSON.stringify([p.status, p.error, p.text]);
         const parent = p.reply_to ? byseq.get(p.reply_to) : undefined;
-        entries.push({ key: "p" + p.client_msg_id, sig, make: () => this.pendingEl(p, parent) });
+        entries.push({
+          key: "p" + p.client_msg_id,
+          sig,
+          make: () => pendingEl(p, parent, this.actions),
+        });
       }
     }
     return entries;
   }
 
-  private replyRef(parent: Message | undefined, seq: number): HTMLElement {
-    const text = parent
-      ? parent.deleted
-        ? "Message deleted"
-        : summary(parent)
-      : "an earlier message";
-    return h(
-      "button",
-      {
-        type: "button",
-        class: "reply-ref",
-        "aria-label": `In reply to ${parent ? parent.sender_name : "a message"}: ${text}`,
-        onclick: () => {
-          const el = this.msgEls.get("m" + seq);
-          if (el) {
-            el.scrollIntoView({ block: "center" });
-            el.classList.add("flash");
-            setTimeout(() => el.classList.remove("flash"), 1200);
-          }
-        },
-      },
-      h("span", { class: "reply-name", text: parent ? parent.sender_name : "" }),
-      " ",
-      h("span", { class: "reply-text", text }),
-    );
-  }
-
-  private messageEl(m: Message, parent: Message | undefined): HTMLElement {
-    const mine = m.sender === this.ctx.me.id;
-    const el = h("article", {
-      class: "msg" + (mine ? " mine" : "") + (m.deleted ? " deleted" : ""),
-      "data-seq": m.seq,
-      "data-sender": m.sender_name,
-      "aria-label": `${m.sender_name}, ${fmtTime(m.created_at)}`,
-    });
-    append(
-      el,
-      h(
-        "header",
-        { class: "msg-head" },
-        h("span", { class: "sender", text: m.sender_name }),
-        h("time", {
-          dateTime: new Date(m.created_at).toISOString(),
-          text: fmtTime(m.created_at),
-        }),
-      ),
-    );
-    if (m.reply_to) el.appendChild(this.replyRef(parent, m.reply_to));
-    if (m.deleted) {
-      el.appendChild(h("p", { class: "text tombstone", text: "This message was deleted." }));
-      return el;
+  /** Bring the message with seq into view and flash it (a click on a reply's quote). */
+  private jumpTo(seq: number): void {
+    const el = this.msgEls.get("m" + seq);
+    if (el) {
+      el.scrollIntoView({ block: "center" });
+      el.classList.add("flash");
+      setTimeout(() => el.classList.remove("flash"), 1200);
     }
-    if (this.editing === m.seq) {
-      el.appendChild(this.editForm(m));
-      if (m.files.length > 0) el.appendChild(attachmentsEl(m.files));
-      return el;
-    }
-    if (m.text || m.edited_at || m.files.length === 0) {
-      const text = h("p", { class: "text" });
-      text.appendChild(richText(m.text));
-      if (m.edited_at) append(text, " ", h("span", { class: "edited", text: "(edited)" }));
-      el.appendChild(text);
-    }
-    if (m.files.length > 0) el.appendChild(attachmentsEl(m.files));
-    const actions = h("div", { class: "msg-actions" });
-    append(
-      actions,
-      h("button", {
-        type: "button",
-        class: "act-reply",
-        text: "Reply",
-        "aria-label": `Reply to ${m.sender_name}`,
-        onclick: () => this.hooks.reply(m.seq),
-      }),
-    );
-    if (mine) {
-      append(
-        actions,
-        h("button", {
-          type: "button",
-          class: "act-edit",
-          text: "Edit",
-          "aria-label": "Edit message",
-          onclick: () => {
-            this.editing = m.seq;
-            this.hooks.render();
-          },
-        }),
-        h("button", {
-          type: "button",
-          class: "act-delete",
-          text: "Delete",
-          "aria-label": "Delete message",
-          onclick: () => void this.deleteMessage(m),
-        }),
-      );
-    }
-    el.appendChild(actions);
-    return el;
-  }
-
-  /** A message of mine being edited: Enter saves, Escape cancels. */
-  private editForm(m: Message): HTMLFormElement {
-    const ta = h("textarea", {
-      id: `edit-${m.seq}`,
-      class: "edit-input",
-      rows: 2,
-      maxLength: 16384,
-    });
-    ta.value = m.text;
-    const save = () => void this.saveEdit(m, ta.value);
-    const cancel = () => {
-      this.editing = 0;
-      this.hooks.render();
-      this.hooks.focusComposer();
-    };
-    ta.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
-        ev.preventDefault();
-        save();
-      } else if (ev.key === "Escape") {
-        ev.preventDefault();
-        cancel();
-      }
-    });
-    queueMicrotask(() => {
-      ta.focus();
-      ta.setSelectionRange(ta.value.length, ta.value.length);
-    });
-    return h(
-      "form",
-      {
-        class: "edit-form",
-        onsubmit: (ev: Event) => {
-          ev.preventDefault();
-          save();
-        },
-      },
-      h("label", { for: `edit-${m.seq}`, class: "visually-hidden", text: "Edit message" }),
-      ta,
-      h(
-        "div",
-        { class: "edit-buttons" },
-        h("button", { type: "submit", class: "primary", text: "Save" }),
-        h("button", { type: "button", text: "Cancel", onclick: cancel }),
-      ),
-    );
-  }
-
-  private pendingEl(p: PendingSend, parent: Message | undefined): HTMLElement {
-    const me = this.ctx.me;
-    const failed = p.status === "failed";
-    const el = h("article", {
-      class: "msg mine pending",
-      "data-status": p.status,
-      "data-client-id": p.client_msg_id,
-      "aria-label": `${me.username}, ${failed ? "not sent" : "sending"}`,
-    });
-    append(
-      el,
-      h(
-        "header",
-        { class: "msg-head" },
-        h("span", { class: "sender", text: me.username }),
-        h("span", { class: "state", text: failed ? "Not sent" : "Sending…" }),
-      ),
-    );
-    if (p.reply_to) el.appendChild(this.replyRef(parent, p.reply_to));
-    if (p.text || p.files.length === 0) {
-      const text = h("p", { class: "text" });
-      text.appendChild(richText(p.text));
-      el.appendChild(text);
-    }
-    if (p.files.length > 0) el.appendChild(pendingFilesEl(p.files));
-    if (failed) {
-      const { conn, st } = this.ctx;
-      append(
-        el,
-        h("p", { class: "form-error", role: "alert", text: p.error ?? "Failed" }),
-        h(
-          "div",
-          { class: "msg-actions shown" },
-          h("button", {
-            type: "button",
-            text: "Retry",
-            onclick: () => conn.retry(p.client_msg_id),
-          }),
-          h("button", {
-            type: "button",
-            text: "Discard",
-            onclick: () => st.discardPending(p.client_msg_id),
-          }),
-        ),
-      );
-    }
-    return el;
   }
 
   private async saveEdit(m: Message, text: string): Promise<void> {
@@ -460,12 +297,4 @@ export class Timeline {
       this.ctx.flash(errText(e));
     }
   }
-}
-
-function dividerEl(): HTMLElement {
-  return h(
-    "div",
-    { class: "divider", role: "separator", "aria-label": "New messages" },
-    h("span", { text: "New messages" }),
-  );
 }
