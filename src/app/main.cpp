@@ -193,69 +193,111 @@ void raiseOpenFileLimit() {
   log::info("open_file_limit", {{"limit", static_cast<std::uint64_t>(rl.rlim_cur)}});
 }
 
-int serve(app::Config cfg, const char* argv0) {
-  log::init(levelOf(cfg.log_level));
-  raiseOpenFileLimit();
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(cfg.data_dir, ec);
-  if (ec) return fail("data dir", {Code::internal, ec.message()});
-  ::chmod(cfg.data_dir.c_str(), 0700);
-  if (cfg.static_dir.empty()) cfg.static_dir = defaultStaticDir(argv0);
-
-  // Declared before everything that holds I/O objects or executors of it, so it is
-  // destroyed last: its pending handlers (idle keep-alive connections) go with it. That
-  // includes the Store, the Keys and the Blobs: their worker threads post completions to it
-  // until they are joined, and their connection pools hold sockets of it.
-  auto ioc = std::make_unique<asio::io_context>();
-  auto keys = openKeys(cfg);
-  if (!keys) return fail("keyring", keys.error());
-  auto store = openStore(cfg);
-  if (!store) return fail("store", store.error());
-  auto blobs = openBlobs(cfg);
-  if (!blobs) return fail("blobs", blobs.error());
-
-  SystemClock clock;
+// The adapters of one node. Members are destroyed in reverse order, so the io_context,
+// declared first, goes last, after everything that holds I/O objects or executors of it:
+// the Store's, Keys' and Blobs' worker threads post completions to it until they are
+// joined, their connection pools hold sockets of it, and its pending handlers (idle
+// keep-alive connections) go with it. So SIGTERM mid-request cannot crash (f6faaa9).
+struct Adapters {
+  std::unique_ptr<asio::io_context> ioc = std::make_unique<asio::io_context>();
+  KeyProviderPtr keys;
+  StorePtr store;
+  BlobStorePtr blobs;
   BusPtr bus;
   CachePtr cache;
+};
+
+// Opens every adapter the flags name; 0, or the exit code of a logged failure.
+int openAdapters(const app::Config& cfg, Adapters& a) {
+  auto keys = openKeys(cfg);
+  if (!keys) return fail("keyring", keys.error());
+  a.keys = std::move(*keys);
+  auto store = openStore(cfg);
+  if (!store) return fail("store", store.error());
+  a.store = std::move(*store);
+  auto blobs = openBlobs(cfg);
+  if (!blobs) return fail("blobs", blobs.error());
+  a.blobs = std::move(*blobs);
   if (cfg.redis_url.empty()) {
-    bus = memory::makeInprocBus(ioc->get_executor());
-    cache = memory::makeMemoryCache();
+    a.bus = memory::makeInprocBus(a.ioc->get_executor());
+    a.cache = memory::makeMemoryCache();
   } else {
     redis::RedisOptions ro;
     ro.url = cfg.redis_url;
-    bus = redis::makeRedisBus(ioc->get_executor(), ro);
-    cache = redis::makeRedisCache(ioc->get_executor(), ro);
+    a.bus = redis::makeRedisBus(a.ioc->get_executor(), ro);
+    a.cache = redis::makeRedisCache(a.ioc->get_executor(), ro);
   }
-  crypto::PasswordHasherOptions hash_opts;
-  hash_opts.threads = cfg.hash_threads;
-  crypto::PasswordHasher hasher(hash_opts);
+  return 0;
+}
 
-  UserDirectory users(**store);
-  RoomKeys room_keys(**store, **keys);
-  FilesService files(**store, **blobs, room_keys, clock, cfg.files, mediaInspector());
-  MessageService messages(**store, *cache, *bus, room_keys, users, files, clock, cfg.limits);
+crypto::PasswordHasherOptions hashOptions(const app::Config& cfg) {
+  crypto::PasswordHasherOptions o;
+  o.threads = cfg.hash_threads;
+  return o;
+}
 
-  AccountService accounts(**store, *cache, *bus, hasher, users, clock, cfg.limits);
-  int n = cfg.threads > 0 ? cfg.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  // One fan-out shard (a strand) per I/O thread: connections are spread over them.
+int threadCount(const app::Config& cfg) {
+  return cfg.threads > 0 ? cfg.threads
+                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// One fan-out shard (a strand) per I/O thread: connections are spread over them.
+std::vector<asio::any_io_executor> makeShards(asio::io_context& ioc, int n) {
   std::vector<asio::any_io_executor> shards;
-  for (int i = 0; i < n; ++i) shards.push_back(asio::make_strand(*ioc));
-  Hub hub(*bus, shards);
-  PresenceService presence(**store, *cache, *bus, hub, users, clock, crypto::newEventId(),
-                           cfg.presence_lease_ms, cfg.presence_room_limit);
-  RoomService rooms(**store, *bus, messages, presence, users, clock, cfg.limits);
-  bus->setHandler(
-      [&hub](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
-      [&hub] { hub.onResubscribed(); });
+  for (int i = 0; i < n; ++i) shards.push_back(asio::make_strand(ioc));
+  return shards;
+}
 
-  api::ApiContext ctx{accounts,      rooms, messages,   presence, hub,
-                      **store,       files, cfg.limits, cfg.edge, cfg.allowed_origins,
-                      cfg.static_dir};
-  api::Server server(*ioc, ctx);
+// The services over the adapters, each after what it uses (members are built in order);
+// destroyed before the adapters they reference.
+struct Services {
+  Services(const app::Config& cfg, Adapters& a, int threads)
+      : hasher(hashOptions(cfg)),
+        users(*a.store),
+        room_keys(*a.store, *a.keys),
+        files(*a.store, *a.blobs, room_keys, clock, cfg.files, mediaInspector()),
+        messages(*a.store, *a.cache, *a.bus, room_keys, users, files, clock, cfg.limits),
+        accounts(*a.store, *a.cache, *a.bus, hasher, users, clock, cfg.limits),
+        hub(*a.bus, makeShards(*a.ioc, threads)),
+        presence(*a.store, *a.cache, *a.bus, hub, users, clock, crypto::newEventId(),
+                 cfg.presence_lease_ms, cfg.presence_room_limit),
+        rooms(*a.store, *a.bus, messages, presence, users, clock, cfg.limits) {
+    a.bus->setHandler(
+        [this](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
+        [this] { hub.onResubscribed(); });
+  }
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
+
+  SystemClock clock;
+  crypto::PasswordHasher hasher;
+  UserDirectory users;
+  RoomKeys room_keys;
+  FilesService files;
+  MessageService messages;
+  AccountService accounts;
+  Hub hub;
+  PresenceService presence;
+  RoomService rooms;
+};
+
+// Log, open-file limit, data directory, the web client's directory; 0 or an exit code.
+int prepare(app::Config& cfg, const char* argv0) {
+  log::init(levelOf(cfg.log_level));
+  raiseOpenFileLimit();
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (ec) return fail("data dir", {Code::internal, ec.message()});
+  ::chmod(cfg.data_dir.c_str(), 0700);
+  if (cfg.static_dir.empty()) cfg.static_dir = defaultStaticDir(argv0);
+  return 0;
+}
+
+// Listens; returns the URL browsers use, which (with localhost for a loopback address)
+// joins the allowed origins.
+Result<std::string> listen(api::Server& server, const app::Config& cfg, api::ApiContext& ctx) {
   auto bound = server.listen(cfg.listen_host, cfg.listen_port);
-  if (!bound) return fail("listen", bound.error());
+  if (!bound) return bound.error();
   std::string host = bound->address().is_v6() ? "[" + bound->address().to_string() + "]"
                                               : bound->address().to_string();
   std::string url = "http://" + host + ":" + std::to_string(bound->port());
@@ -264,27 +306,49 @@ int serve(app::Config cfg, const char* argv0) {
     ctx.allowed_origins.push_back("http://localhost:" + std::to_string(bound->port()));
   }
   ctx.allowed_origins.push_back(url);
-  server.start();
-  asio::co_spawn(*ioc, presence.heartbeatLoop(), asio::detached);
-  asio::co_spawn(*ioc, sweepLoop(files, cfg.files.upload_ttl_ms), [](std::exception_ptr e) {
+  return url;
+}
+
+void startBackground(asio::io_context& ioc, Services& s, const app::Config& cfg) {
+  asio::co_spawn(ioc, s.presence.heartbeatLoop(), asio::detached);
+  asio::co_spawn(ioc, sweepLoop(s.files, cfg.files.upload_ttl_ms), [](std::exception_ptr e) {
     if (e) log::error("files_sweep_loop_failed");
   });
-  log::info("listening",
-            {{"url", url}, {"data_dir", cfg.data_dir}, {"static_dir", cfg.static_dir}});
-  std::cout << "parley listening on " << url << std::endl;
+}
 
-  asio::signal_set signals(*ioc, SIGINT, SIGTERM);
+// Runs `threads` I/O threads until SIGINT or SIGTERM has shut the server down.
+void runUntilSignal(asio::io_context& ioc, api::Server& server, int threads) {
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& e, int sig) {
     if (e) return;
     log::info("shutting_down", {{"signal", sig}});
-    asio::co_spawn(*ioc, server.shutdown(std::chrono::seconds(5)),
-                   [&](std::exception_ptr) { ioc->stop(); });
+    asio::co_spawn(ioc, server.shutdown(std::chrono::seconds(5)),
+                   [&](std::exception_ptr) { ioc.stop(); });
   });
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+}
 
-  std::vector<std::thread> threads;
-  for (int i = 1; i < n; ++i) threads.emplace_back([&] { ioc->run(); });
-  ioc->run();
-  for (auto& t : threads) t.join();
+int serve(app::Config cfg, const char* argv0) {
+  if (int rc = prepare(cfg, argv0); rc != 0) return rc;
+  Adapters adapters;  // first, so destroyed last: see Adapters
+  if (int rc = openAdapters(cfg, adapters); rc != 0) return rc;
+  const int threads = threadCount(cfg);
+  Services s(cfg, adapters, threads);
+  api::ApiContext ctx{s.accounts,      s.rooms, s.messages, s.presence, s.hub,
+                      *adapters.store, s.files, cfg.limits, cfg.edge,   cfg.allowed_origins,
+                      cfg.static_dir};
+  api::Server server(*adapters.ioc, ctx);
+  auto url = listen(server, cfg, ctx);
+  if (!url) return fail("listen", url.error());
+  server.start();
+  startBackground(*adapters.ioc, s, cfg);
+  log::info("listening",
+            {{"url", *url}, {"data_dir", cfg.data_dir}, {"static_dir", cfg.static_dir}});
+  std::cout << "parley listening on " << *url << std::endl;
+  runUntilSignal(*adapters.ioc, server, threads);
   log::info("stopped");
   return 0;
 }
