@@ -235,6 +235,7 @@ export class Connection {
     return id;
   }
 
+  /** One case per server frame (docs/protocol.md), each a call or two into the state. */
   private handle(f: ServerFrame): void {
     switch (f.type) {
       case "ready": {
@@ -260,19 +261,9 @@ export class Connection {
       case "pong":
         this.reqs.delete(f.req as number);
         break;
-      case "error": {
-        const req = this.reqs.get(f.req as number);
-        this.reqs.delete(f.req as number);
-        if (req?.kind === "send") {
-          const p = this.st.pending.get(req.cmid);
-          if (p) delete p.inflight;
-          if (RETRYABLE.has(f.code)) this.retrySoon();
-          else this.st.failPending(req.cmid, f.message ?? f.code);
-        } else if (req?.kind === "read") {
-          this.unsentReads.add(req.room);
-        }
+      case "error":
+        this.onError(f);
         break;
-      }
       case "member":
         this.st.onMember(f.room, f.user, f.action, f.role);
         break;
@@ -300,6 +291,20 @@ export class Connection {
         this.st.resync(f.room, f.last_seq);
         this.refreshRooms();
         break;
+    }
+  }
+
+  /** A refused request: a send is retried later or marked failed, a read is sent again. */
+  private onError(f: Extract<ServerFrame, { type: "error" }>): void {
+    const req = this.reqs.get(f.req as number);
+    this.reqs.delete(f.req as number);
+    if (req?.kind === "send") {
+      const p = this.st.pending.get(req.cmid);
+      if (p) delete p.inflight;
+      if (RETRYABLE.has(f.code)) this.retrySoon();
+      else this.st.failPending(req.cmid, f.message ?? f.code);
+    } else if (req?.kind === "read") {
+      this.unsentReads.add(req.room);
     }
   }
 

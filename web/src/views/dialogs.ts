@@ -4,7 +4,7 @@
 import { api } from "../api";
 import { append, clear, h } from "../dom";
 import { errText, fmtTime, roomName } from "../format";
-import type { Session } from "../types";
+import type { Member, Session } from "../types";
 import type { ChatContext } from "./context";
 
 /** A modal dialog titled title, its body built with the function that closes it. */
@@ -175,6 +175,29 @@ export function directDialog(ctx: ChatContext): void {
   who.focus();
 }
 
+/** One member: online dot, name, role; a Message button unless it is me (message null). */
+function memberRow(m: Member, on: boolean, message: ((username: string) => void) | null) {
+  return h(
+    "li",
+    { class: "dlg-row", "data-member": m.username },
+    h(
+      "span",
+      {},
+      h("span", {
+        class: "dot",
+        "data-online": String(on),
+        "aria-label": on ? "online" : "offline",
+      }),
+      " ",
+      m.username,
+      m.role !== "member" ? h("span", { class: "muted", text: ` (${m.role})` }) : null,
+    ),
+    message
+      ? h("button", { type: "button", text: "Message", onclick: () => message(m.username) })
+      : null,
+  );
+}
+
 export function membersDialog(ctx: ChatContext, roomId: number): void {
   const { me, st } = ctx;
   const r = st.room(roomId);
@@ -196,27 +219,7 @@ export function membersDialog(ctx: ChatContext, roomId: number): void {
       : [];
     for (const m of members) {
       const on = m.user_id === me.id || st.isOnlineIn(roomId, m.user_id);
-      list.appendChild(
-        h(
-          "li",
-          { class: "dlg-row", "data-member": m.username },
-          h(
-            "span",
-            {},
-            h("span", {
-              class: "dot",
-              "data-online": String(on),
-              "aria-label": on ? "online" : "offline",
-            }),
-            " ",
-            m.username,
-            m.role !== "member" ? h("span", { class: "muted", text: ` (${m.role})` }) : null,
-          ),
-          m.user_id !== me.id
-            ? h("button", { type: "button", text: "Message", onclick: () => message(m.username) })
-            : null,
-        ),
-      );
+      list.appendChild(memberRow(m, on, m.user_id !== me.id ? message : null));
     }
   };
   const who = h("input", {

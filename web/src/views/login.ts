@@ -10,6 +10,22 @@ export function showLogin(root: HTMLElement, notice: string, onSignedIn: (me: Us
   document.title = "Parley";
   document.body.classList.remove("show-room");
   clear(root);
+  const { form, user } = authForm(onSignedIn);
+  append(
+    root,
+    h(
+      "main",
+      { class: "auth" },
+      h("h1", { class: "brand", text: "Parley" }),
+      notice ? h("p", { class: "notice", role: "status", text: notice }) : null,
+      form,
+    ),
+  );
+  user.focus();
+}
+
+/** The form, in "Sign in" mode or, toggled, "Create account" (which then signs in). */
+function authForm(onSignedIn: (me: User) => void) {
   let mode: "login" | "register" = "login";
   const error = h("p", { class: "form-error", role: "alert" });
   const user = h("input", {
@@ -66,15 +82,5 @@ export function showLogin(root: HTMLElement, notice: string, onSignedIn: (me: Us
       submit.disabled = false;
     }
   });
-  append(
-    root,
-    h(
-      "main",
-      { class: "auth" },
-      h("h1", { class: "brand", text: "Parley" }),
-      notice ? h("p", { class: "notice", role: "status", text: notice }) : null,
-      form,
-    ),
-  );
-  user.focus();
+  return { form, user };
 }

@@ -84,6 +84,12 @@ export function messageEl(
     el.appendChild(text);
   }
   if (m.files.length > 0) el.appendChild(attachmentsEl(m.files));
+  el.appendChild(actionsEl(m, mine, act));
+  return el;
+}
+
+/** Reply, and for a message of mine Edit and Delete (shown on hover or focus). */
+function actionsEl(m: Message, mine: boolean, act: MessageActions): HTMLElement {
   const actions = h("div", { class: "msg-actions" });
   append(
     actions,
@@ -114,8 +120,7 @@ export function messageEl(
       }),
     );
   }
-  el.appendChild(actions);
-  return el;
+  return actions;
 }
 
 /** A message of mine being edited: Enter saves, Escape cancels. */
