@@ -211,6 +211,63 @@ class RequestBodySource final : public BlobSource {
   std::string piece_;
 };
 
+// The header of a download: 200, or 206 with Content-Range for one satisfiable range.
+template <class Headers>
+http::response<http::buffer_body> downloadHeader(Headers&& headers, unsigned version,
+                                                 bool keep_alive, const RangeRequest& range,
+                                                 std::uint64_t size) {
+  const bool partial = range.kind == RangeRequest::Kind::partial;
+  const std::uint64_t offset = partial ? range.offset : 0;
+  const std::uint64_t length = partial ? range.length : size;
+  http::response<http::buffer_body> res{partial ? http::status::partial_content : http::status::ok,
+                                        version};
+  res.set(http::field::server, "parley");
+  res.set("X-Content-Type-Options", "nosniff");
+  for (auto& [k, v] : headers) res.set(k, v);
+  if (partial) {
+    res.set(http::field::content_range, "bytes " + std::to_string(offset) + "-" +
+                                            std::to_string(offset + length - 1) + "/" +
+                                            std::to_string(size));
+  }
+  res.content_length(length);
+  res.keep_alive(keep_alive);
+  return res;
+}
+
+// A download's body after its header (`sr` serializes `res`): `first`, then every further
+// piece of `reader`.
+// False when the response could not be finished (the connection is then closed).
+template <class Stream>
+asio::awaitable<bool> writePieces(Stream& stream, http::response<http::buffer_body>& res,
+                                  http::response_serializer<http::buffer_body>& sr,
+                                  FileReader& reader, std::string first) {
+  auto& body = res.body();
+  std::string piece = std::move(first);
+  while (!piece.empty()) {
+    body.data = piece.data();
+    body.size = piece.size();
+    body.more = true;
+    stream.expires_after(std::chrono::seconds(30));
+    auto [ec, n] = co_await http::async_write(stream, sr, kTuple);
+    if (ec && ec != http::error::need_buffer) co_return false;
+    metrics().download_bytes.inc(piece.size());
+    auto next = co_await reader.next();
+    if (!next) {
+      // Headers are out: all that is left is to cut the response short.
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream.socket().close(ignored);
+      co_return false;
+    }
+    piece = std::move(*next);
+  }
+  body.data = nullptr;
+  body.size = 0;
+  body.more = false;
+  auto [ec, n] = co_await http::async_write(stream, sr, kTuple);
+  co_return !ec;
+}
+
 }  // namespace
 
 template <class Stream, class Buffer, class HeaderParser>
@@ -293,46 +350,14 @@ asio::awaitable<bool> Server::serveFile(Stream& stream, const Request& req, cons
       co_return co_await writeResponse(stream, errorResponse(first.error()), version, keep_alive);
     piece = std::move(*first);
   }
-  http::response<http::buffer_body> res{partial ? http::status::partial_content : http::status::ok,
-                                        version};
-  res.set(http::field::server, "parley");
-  res.set("X-Content-Type-Options", "nosniff");
-  for (auto& [k, v] : headers) res.set(k, v);
-  if (partial) {
-    res.set(http::field::content_range, "bytes " + std::to_string(offset) + "-" +
-                                            std::to_string(offset + length - 1) + "/" +
-                                            std::to_string(size));
-  }
-  res.content_length(length);
-  res.keep_alive(keep_alive);
+  auto res = downloadHeader(std::move(headers), version, keep_alive, range, size);
   metrics().downloads.inc();
   http::response_serializer<http::buffer_body> sr(res);
   stream.expires_after(std::chrono::seconds(30));
   if (auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple); ec) co_return false;
   if (req.method() == http::verb::head) co_return keep_alive;
-  while (!piece.empty()) {
-    res.body().data = piece.data();
-    res.body().size = piece.size();
-    res.body().more = true;
-    stream.expires_after(std::chrono::seconds(30));
-    auto [ec, n] = co_await http::async_write(stream, sr, kTuple);
-    if (ec && ec != http::error::need_buffer) co_return false;
-    metrics().download_bytes.inc(piece.size());
-    auto next = co_await reader.next();
-    if (!next) {
-      // Headers are out: all that is left is to cut the response short.
-      beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream.socket().close(ignored);
-      co_return false;
-    }
-    piece = std::move(*next);
-  }
-  res.body().data = nullptr;
-  res.body().size = 0;
-  res.body().more = false;
-  auto [ec, n] = co_await http::async_write(stream, sr, kTuple);
-  co_return !ec && keep_alive;
+  bool written = co_await writePieces(stream, res, sr, reader, std::move(piece));
+  co_return written&& keep_alive;
 }
 
 struct Server::Connection {
