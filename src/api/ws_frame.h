@@ -83,6 +83,10 @@ class FrameReader {
   std::size_t held() const { return message_.size(); }
 
  private:
+  // After a whole frame's header and unmasked payload: what the frame means.
+  Event controlFrame(unsigned op, std::string_view body);
+  Event dataFrame(bool fin, unsigned op, std::string_view body);
+
   std::size_t max_message_;
   bool in_message_ = false;    // a fragmented message is in progress
   bool message_text_ = false;  // its opcode
