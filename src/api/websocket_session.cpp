@@ -42,6 +42,13 @@ constexpr int kCloseTooSlow = 4008;
 constexpr std::size_t kBatch = 64;
 // Bytes asked of the socket per read while a message is coming in.
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Frames pulled from the Store (hello's replay, gap fills) wait while this long a time passes
+// without the socket taking a byte; then the reader is too slow (4008).
+constexpr int kStallSeconds = 10;
+
+std::size_t itemBytes(const LiveItem& item) {
+  return item.payload ? item.payload->size() - item.offset : 0;
+}
 
 // One device's socket after the upgrade. Beast did the handshake; from then on the frames
 // are ws_frame's: while idle the session holds no read buffer and no composed operation,
@@ -66,7 +73,8 @@ class WebSocketSession final : public Hub::Client,
         remote_ip_(std::move(remote_ip)),
         shard_(shard),
         reader_(ctx.edge.max_frame),
-        timer_(socket_.get_executor()) {}
+        timer_(socket_.get_executor()),
+        drain_timer_(socket_.get_executor()) {}
 
   void start();
 
@@ -100,9 +108,15 @@ class WebSocketSession final : public Hub::Client,
   bool flush();
   awaitable<void> processSlow(LiveItem item);
   void send(std::string frame);
-  void sendFrames(LiveFeed::Frames&& frames);
+  awaitable<bool> sendPaced(LiveFeed::Frames frames);
+  awaitable<bool> awaitDrain();
+  void tooSlow();
+  std::size_t toWrite() const { return held_bytes_ - std::min(queued_bytes_, held_bytes_); }
   void closeNow(int code, bool keep_output = false);
   void shut();
+  // Counts `bytes` more held for the socket; past --max-outbound closes with 4008.
+  bool hold(std::size_t bytes);
+  void unhold(std::size_t bytes) { held_bytes_ -= std::min(bytes, held_bytes_); }
   void reply(std::string frame) { push(directItem(std::move(frame))); }
   void replyError(const Error& e, const json::value* req) {
     metrics().countError(e.code);
@@ -127,8 +141,14 @@ class WebSocketSession final : public Hub::Client,
   std::size_t in_head_ = 0;      //   (empty while idle)
   std::vector<LiveItem> queue_;  // items from the Hub and replies, from queue_head_ on
   std::size_t queue_head_ = 0;
-  std::size_t queued_bytes_ = 0;  // bytes of the items in queue_
-  LiveFeed::Frames out_;          // frames to write, from out_head_ on
+  // Bytes held for the socket: the items in queue_ and out_, and partial_. One count over
+  // all of them (live events, hello's replay, gap fills, replies) against --max-outbound.
+  std::size_t held_bytes_ = 0;
+  std::size_t queued_bytes_ = 0;  // the part of held_bytes_ in queue_
+  // Paces frames pulled from the Store: cancelled when the socket takes bytes (pacing_).
+  asio::steady_timer drain_timer_;
+  bool pacing_ = false;
+  LiveFeed::Frames out_;  // frames to write, from out_head_ on
   std::size_t out_head_ = 0;
   std::string partial_;  // the unwritten rest of a frame a write cut short: goes first
   std::string pong_;     // the payload of the last ping not answered yet
@@ -286,6 +306,7 @@ void WebSocketSession::endReading() {
   if (reader_done_) return;
   reader_done_ = true;
   shut();
+  drain_timer_.cancel();
   asio::co_spawn(socket_.get_executor(), finish(),
                  [self = shared_from_this()](std::exception_ptr e) {
                    if (e) log::error("websocket_finish_failed");
@@ -296,10 +317,12 @@ awaitable<void> WebSocketSession::finish() {
   auto self = shared_from_this();
   queue_.clear();
   queue_head_ = 0;
-  queued_bytes_ = 0;
   out_.clear();
   out_head_ = 0;
+  held_bytes_ = 0;
+  queued_bytes_ = 0;
   timer_.cancel();
+  drain_timer_.cancel();
   if (feed_) {
     bool last = ctx_.hub.detach(self);
     co_await ctx_.presence.disconnected(auth_.user.id, last);
@@ -313,15 +336,56 @@ awaitable<void> WebSocketSession::finish() {
 // On the strand: from the Hub's shard, or a reply from the reader.
 void WebSocketSession::push(const LiveItem& item) {
   if (close_code_ != 0 || reader_done_) return;
-  queued_bytes_ += item.payload ? item.payload->size() - item.offset : 0;
-  if (queued_bytes_ > ctx_.edge.max_outbound) {
-    // Policy: a reader this far behind is closed, not waited for; it resumes later.
-    metrics().slow_consumers.inc();
-    closeNow(kCloseTooSlow);
-    return;
-  }
+  if (!hold(itemBytes(item))) return;
+  queued_bytes_ += itemBytes(item);
   queue_.push_back(item);
   pump();
+}
+
+bool WebSocketSession::hold(std::size_t bytes) {
+  held_bytes_ += bytes;
+  if (held_bytes_ <= ctx_.edge.max_outbound) return true;
+  tooSlow();
+  return false;
+}
+
+// Policy: a reader this far behind is closed, not waited for; it resumes later.
+void WebSocketSession::tooSlow() {
+  metrics().slow_consumers.inc();
+  closeNow(kCloseTooSlow);
+}
+
+// Adds frames pulled from the Store (hello's replay, gap fills), paced by the socket: while
+// half of --max-outbound waits to be written, waits for the socket to take some. False if
+// the connection closes on the way.
+awaitable<bool> WebSocketSession::sendPaced(LiveFeed::Frames frames) {
+  auto self = shared_from_this();
+  const std::size_t pace = ctx_.edge.max_outbound / 2;
+  for (auto& f : frames) {
+    while (toWrite() > 0 && toWrite() + itemBytes(f) > pace) {
+      if (flush() && toWrite() == 0) break;
+      if (!co_await awaitDrain()) co_return false;
+    }
+    if (close_code_ != 0 || reader_done_ || !hold(itemBytes(f))) co_return false;
+    out_.push_back(std::move(f));
+  }
+  flush();
+  co_return close_code_ == 0 && !reader_done_;
+}
+
+// Waits until the socket takes bytes (flush cancels the timer), the connection closes, or
+// kStallSeconds pass: then the reader is too slow. False unless the socket took bytes.
+awaitable<bool> WebSocketSession::awaitDrain() {
+  pacing_ = true;
+  drain_timer_.expires_after(std::chrono::seconds(kStallSeconds));
+  auto [ec] = co_await drain_timer_.async_wait(kTuple);
+  pacing_ = false;
+  if (close_code_ != 0 || reader_done_) co_return false;
+  if (!ec) {
+    tooSlow();
+    co_return false;
+  }
+  co_return true;
 }
 
 void WebSocketSession::requestClose(int code) {
@@ -336,10 +400,13 @@ void WebSocketSession::closeNow(int code, bool keep_output) {
   queue_.clear();
   queue_head_ = 0;
   queued_bytes_ = 0;
+  drain_timer_.cancel();
   if (!keep_output) {
     out_.clear();
     out_head_ = 0;
   }
+  held_bytes_ = partial_.size();
+  for (std::size_t i = out_head_; i < out_.size(); ++i) held_bytes_ += itemBytes(out_[i]);
   pong_due_ = false;
   // A peer that never reads, or never answers, cannot hold the socket open: cap it.
   timer_.expires_after(std::chrono::seconds(5));
@@ -354,13 +421,11 @@ void WebSocketSession::shut() {
   socket_.close(ignored);  // ends the pending wait: the reader ends the session
 }
 
+// Frames written as they are (replies, hello's replay, gap fills): counted like the queue.
 void WebSocketSession::send(std::string frame) {
-  out_.push_back(directItem(std::move(frame)));
-  flush();
-}
-
-void WebSocketSession::sendFrames(LiveFeed::Frames&& frames) {
-  for (auto& f : frames) out_.push_back(std::move(f));
+  LiveItem item = directItem(std::move(frame));
+  if (reader_done_ || !hold(itemBytes(item))) return;
+  out_.push_back(std::move(item));
   flush();
 }
 
@@ -381,11 +446,16 @@ void WebSocketSession::pump() {
     }
     while (queue_head_ < queue_.size() && out_.size() < kBatch) {
       LiveItem& item = queue_[queue_head_++];
-      std::size_t bytes = item.payload ? item.payload->size() - item.offset : 0;
+      const std::size_t bytes = itemBytes(item), before = out_.size();
       queued_bytes_ -= std::min(bytes, queued_bytes_);
-      if (item.payload && feed_->tryProcess(item, out_)) continue;
+      if (item.payload && feed_->tryProcess(item, out_)) {
+        // The item moved to out_ (still held), or was dropped (a duplicate, not mine).
+        if (out_.size() == before) unhold(bytes);
+        continue;
+      }
       // A gap to fill, a room just added, or a backfill: the Store is needed. What is in
-      // out_ goes first.
+      // out_ goes first; the frames it yields are counted again when they are added.
+      unhold(bytes);
       slow_ = true;
       if (!flush() && reader_done_) return;
       asio::co_spawn(socket_.get_executor(), processSlow(std::move(item)),
@@ -406,15 +476,16 @@ awaitable<void> WebSocketSession::processSlow(LiveItem item) {
   } else {
     frames = co_await feed_->catchUpAll();
   }
-  slow_ = false;
   if (!frames) {
+    slow_ = false;
     // The Store could not fill a gap: tell the client to come back and resume.
     closeNow(1011);
     co_return;
   }
-  if (close_code_ != 0) co_return;
-  for (auto& f : *frames) out_.push_back(std::move(f));
-  pump();
+  bool ok = close_code_ == 0;
+  if (ok) ok = co_await sendPaced(std::move(*frames));
+  slow_ = false;
+  if (ok) pump();
 }
 
 bool WebSocketSession::flush() {
@@ -458,6 +529,7 @@ bool WebSocketSession::flush() {
       shut();  // the reader sees it and ends the session
       return false;
     }
+    if (left > 0 && pacing_) drain_timer_.cancel();  // a paced sender may go on
     // Walk the buffers over what was written; the first one cut short keeps its rest (and
     // that of the frame it belongs to) in partial_.
     auto keepRest = [&](std::size_t from, std::size_t to) {
@@ -481,6 +553,7 @@ bool WebSocketSession::flush() {
       std::size_t done = std::min(left, partial_.size());
       left -= done;
       partial_.erase(0, done);
+      unhold(done);
       cut = !partial_.empty();
     }
     if (!cut && frames_from > pong_from) {
@@ -504,11 +577,13 @@ bool WebSocketSession::flush() {
         break;
       }
       if (out_[out_head_].env.kind == FrameKind::event) metrics().events_delivered.inc();
+      unhold(itemBytes(out_[out_head_]));
       ++out_head_;
       if (left >= sz) {
         left -= sz;
       } else {
         partial_ = keepRest(b, b + 2);
+        held_bytes_ += partial_.size();
         cut = true;
       }
     }
@@ -620,11 +695,13 @@ awaitable<bool> WebSocketSession::hello(const std::string& text) {
       closeNow(1011, true);
       co_return false;
     }
-    sendFrames(std::move(*frames));
+    // Paced: a client that does not read is closed with 4008 (past --max-outbound, or
+    // after kStallSeconds), and the rest of the replay is not read.
+    if (!co_await sendPaced(std::move(*frames))) co_return false;
   }
   co_await ctx_.presence.connected(auth_.user.id, first);
   std::string online = co_await ctx_.presence.snapshot(auth_.user.id);
-  out_.push_back(directItem(std::move(online)));
+  send(std::move(online));
   send(R"({"type":"caught_up"})");
   co_return close_code_ == 0 && !reader_done_;
 }
