@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@
 #include "service/rooms.h"
 
 namespace parley::api {
+
+class StaticSite;  // static_files.h
 
 struct EdgeLimits {
   std::size_t max_body = 64 * 1024;
@@ -37,8 +40,8 @@ struct ApiContext {
   FilesService& files;
   const ServiceLimits& limits;
   EdgeLimits edge;
-  std::vector<std::string> allowed_origins;  // exact "scheme://host[:port]" strings
-  std::string static_dir;                    // built web client; empty: none
+  std::vector<std::string> allowed_origins;       // exact "scheme://host[:port]" strings
+  std::shared_ptr<const StaticSite> static_site;  // the built web client; null: none
 };
 
 }  // namespace parley::api

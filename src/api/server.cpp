@@ -107,6 +107,33 @@ http::response<http::string_body> toBeast(HttpResponse&& r, unsigned version, bo
 // The path of an origin-form target, without its query.
 std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
+// A file of the built client, written straight from the shared in-memory table (no copy).
+http::response<http::span_body<const char>> staticResponse(const StaticFile& file, unsigned version,
+                                                           bool keep_alive, bool head) {
+  http::response<http::span_body<const char>> res{http::status::ok, version};
+  res.set(http::field::server, "parley");
+  res.set(http::field::content_type, file.content_type);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set(http::field::cache_control, file.cache_control);
+  for (auto& [k, v] : StaticSite::securityHeaders()) res.insert(k, v);
+  res.body() = {file.body.data(), file.body.size()};
+  finish(res, keep_alive, head);
+  return res;
+}
+
+// The paths Server::answer routes itself; the static route takes none of them.
+bool isServerRoute(std::string_view path) {
+  return path.starts_with("/api/") || path == "/healthz" || path == "/readyz" || path == "/metrics";
+}
+
+// GET or HEAD of a path no other route takes: a file of the built client, or nullptr
+// (answered as any missing route).
+const StaticFile* staticFile(const ApiContext& ctx, http::verb method, std::string_view path) {
+  if (!ctx.static_site || isServerRoute(path)) return nullptr;
+  if (method != http::verb::get && method != http::verb::head) return nullptr;
+  return ctx.static_site->find(path);
+}
+
 HttpResponse plain(int status, std::string body, std::string type = "text/plain; charset=utf-8") {
   HttpResponse r;
   r.status = status;
@@ -411,12 +438,17 @@ asio::awaitable<Server::Next> Server::dispatch(Connection& c) {
     Next next = co_await upgrade(c, std::move(client_ip));
     co_return next;
   }
+  const bool head = c.req.method() == http::verb::head;
   if (file_route) {
     kept = co_await serveFile(c.stream, c.req, *file_route, client_ip);
+  } else if (auto* file = staticFile(ctx_, c.req.method(), pathOf(c.req.target()))) {
+    const bool keep_alive = c.req.keep_alive() && !stopping_;
+    auto res = staticResponse(*file, c.req.version(), keep_alive, head);
+    auto [ec, n] = co_await http::async_write(c.stream, res, kTuple);
+    kept = !ec && keep_alive;
   } else {
     HttpResponse out = co_await answer(c, client_ip);
     const bool keep_alive = c.req.keep_alive() && !stopping_;
-    const bool head = c.req.method() == http::verb::head;
     auto res = toBeast(std::move(out), c.req.version(), keep_alive, head);
     auto [ec, n] = co_await http::async_write(c.stream, res, kTuple);
     kept = !ec && keep_alive;
@@ -466,8 +498,8 @@ asio::awaitable<Server::Next> Server::upgrade(Connection& c, std::string client_
   co_return Next::close;
 }
 
-// A request read whole that is not a file route: the API, the operations endpoints, else
-// the built web client.
+// A request read whole that is not a file route nor a file of the built web client: the
+// API, the operations endpoints, else the missing route.
 asio::awaitable<HttpResponse> Server::answer(Connection& c, const std::string& client_ip) {
   std::string_view path = pathOf(c.req.target());
   if (path.starts_with("/api/")) {
@@ -485,9 +517,7 @@ asio::awaitable<HttpResponse> Server::answer(Connection& c, const std::string& c
   if (path == "/metrics") {
     co_return plain(200, metrics().render(), "text/plain; version=0.0.4; charset=utf-8");
   }
-  if (c.req.method() == http::verb::get || c.req.method() == http::verb::head) {
-    co_return serveStatic(ctx_.static_dir, path);
-  }
+  // Whatever the reason a path is not served (static_files.h), the answer is this one.
   co_return errorResponse({Code::not_found, "no such route"});
 }
 

@@ -30,6 +30,7 @@
 #include "adapters/s3/s3_blob_store.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "api/server.h"
+#include "api/static_files.h"
 #include "app/config.h"
 #include "core/log.h"
 #include "crypto/password_hasher.h"
@@ -75,6 +76,24 @@ std::string defaultStaticDir(const char* argv0) {
     if (fs::exists(candidate / "index.html", ec)) return fs::canonical(candidate, ec).string();
   }
   return "";
+}
+
+// A flag or URL that cannot be right: one line naming it, exit 2, and nothing was created.
+int badFlag(const Error& e) {
+  log::error("bad_flag", {{"error", e.message}});
+  std::cerr << "parley serve: " << e.message << "\n";
+  return 2;
+}
+
+// The built client, loaded whole at start (static_files.h); null when there is none.
+Result<api::StaticSitePtr> loadStaticSite(const app::Config& cfg) {
+  if (cfg.static_dir.empty()) return api::StaticSitePtr();
+  auto site = api::StaticSite::load(cfg.static_dir);
+  if (!site) return site.error();
+  log::info(
+      "static_site",
+      {{"dir", cfg.static_dir}, {"files", (*site)->fileCount()}, {"bytes", (*site)->totalBytes()}});
+  return *site;
 }
 
 int fail(const std::string& what, const Error& e) {
@@ -281,15 +300,19 @@ struct Services {
   RoomService rooms;
 };
 
-// Log, open-file limit, data directory, the web client's directory; 0 or an exit code.
-int prepare(app::Config& cfg, const char* argv0) {
+// Log, the web client (loaded before anything is created), open-file limit, data
+// directory; 0 or an exit code.
+int prepare(app::Config& cfg, const char* argv0, api::StaticSitePtr& site) {
   log::init(levelOf(cfg.log_level));
+  if (cfg.static_dir.empty()) cfg.static_dir = defaultStaticDir(argv0);
+  auto loaded = loadStaticSite(cfg);
+  if (!loaded) return badFlag(loaded.error());
+  site = std::move(*loaded);
   raiseOpenFileLimit();
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
   if (ec) return fail("data dir", {Code::internal, ec.message()});
   ::chmod(cfg.data_dir.c_str(), 0700);
-  if (cfg.static_dir.empty()) cfg.static_dir = defaultStaticDir(argv0);
   return 0;
 }
 
@@ -332,14 +355,15 @@ void runUntilSignal(asio::io_context& ioc, api::Server& server, int threads) {
 }
 
 int serve(app::Config cfg, const char* argv0) {
-  if (int rc = prepare(cfg, argv0); rc != 0) return rc;
+  api::StaticSitePtr site;
+  if (int rc = prepare(cfg, argv0, site); rc != 0) return rc;
   Adapters adapters;  // first, so destroyed last: see Adapters
   if (int rc = openAdapters(cfg, adapters); rc != 0) return rc;
   const int threads = threadCount(cfg);
   Services s(cfg, adapters, threads);
-  api::ApiContext ctx{s.accounts,      s.rooms, s.messages, s.presence, s.hub,
-                      *adapters.store, s.files, cfg.limits, cfg.edge,   cfg.allowed_origins,
-                      cfg.static_dir};
+  api::ApiContext ctx{
+      s.accounts, s.rooms,    s.messages, s.presence,          s.hub, *adapters.store,
+      s.files,    cfg.limits, cfg.edge,   cfg.allowed_origins, site};
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);
   if (!url) return fail("listen", url.error());
