@@ -15,6 +15,7 @@
 #include <chrono>
 #include <span>
 
+#include "api/commands.h"
 #include "api/json_input.h"
 #include "api/router.h"
 #include "api/ws_frame.h"
@@ -727,20 +728,15 @@ awaitable<void> WebSocketSession::handleFrame(const std::string& text) {
   };
   const User& me = auth_.user;
   if (*type == "send") {
-    auto cmid = reqString(*frame, "client_msg_id");
-    auto body = optString(*frame, "text");
-    auto reply_to = optInt(*frame, "reply_to");
-    auto files = optStringList(*frame, "files");
-    if (!cmid) co_return replyError(cmid.error(), req);
-    if (!body) co_return replyError(body.error(), req);
-    if (!reply_to) co_return replyError(reply_to.error(), req);
-    if (!files) co_return replyError(files.error(), req);
-    std::string text = body->value_or("");  // named: g++ 12 and temporaries in co_await
-    auto sent = co_await ctx_.messages.send(me, *room, *cmid, std::move(text),
-                                            reply_to->value_or(0), std::move(*files));
+    auto cmd = parseSend(*frame);  // the same parser as POST /rooms/{id}/messages
+    if (!cmd) co_return replyError(cmd.error(), req);
+    std::string cmid = cmd->client_msg_id;  // for the ack
+    auto sent =
+        co_await ctx_.messages.send(me, *room, std::move(cmd->client_msg_id), std::move(cmd->text),
+                                    cmd->reply_to, std::move(cmd->files));
     if (!sent) co_return replyError(sent.error(), req);
     json::object a = ack(sent->event.meta.seq);
-    a["client_msg_id"] = *cmid;
+    a["client_msg_id"] = cmid;
     a["duplicate"] = sent->duplicate;
     reply(json::serialize(a));
     metrics().send_to_ack.observe(
