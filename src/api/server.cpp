@@ -207,6 +207,33 @@ asio::awaitable<bool> refuseUpload(Stream& stream, HttpResponse&& out, unsigned 
   co_return false;
 }
 
+// Bytes that are not a valid HTTP/1.1 request, as opposed to a client that went away or
+// stalled (then there is nobody to answer).
+bool malformed(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+// A body whose length another reader could take differently (RFC 9112, 6.1 and 6.3): any
+// Transfer-Encoding but a single "chunked" on HTTP/1.1. Beast ignores a coding it does not
+// know and reads no body, so the body would be taken for the next request.
+template <class Fields>
+bool ambiguousFraming(const http::request_header<Fields>& req) {
+  auto te = req.equal_range(http::field::transfer_encoding);
+  if (te.first == te.second) return false;
+  return std::next(te.first) != te.second || !beast::iequals(te.first->value(), "chunked") ||
+         req.version() < 11;
+}
+
+// Answers bytes that are not a request we can read with 400, then closes: what follows
+// them cannot be told apart from a request of its own.
+template <class Stream>
+asio::awaitable<void> refuseMalformed(Stream& stream, std::string why) {
+  Error e{Code::bad_request, std::move(why)};  // named (g++ 12: src/README.md)
+  HttpResponse out = errorResponse(e);
+  co_await refuseUpload(stream, std::move(out), 11);
+}
+
 // An upload's body, read from the socket piece by piece into a fixed buffer: the file is
 // never held whole. Read errors abort the upload (the client went away or stalled).
 template <class Stream, class Buffer>
@@ -420,7 +447,17 @@ asio::awaitable<bool> Server::readHeader(Connection& c) {
   c.head->body_limit(boost::none);  // limits are set once the route is known
   c.stream.expires_after(std::chrono::seconds(30));
   auto [ec, n] = co_await http::async_read_header(c.stream, c.buffer, *c.head, kTuple);
-  co_return !ec;
+  if (ec) {
+    std::string why = "malformed request: " + ec.message();
+    if (malformed(ec)) co_await refuseMalformed(c.stream, std::move(why));
+    co_return false;
+  }
+  if (ambiguousFraming(c.head->get())) {
+    std::string why = "Transfer-Encoding must be chunked alone, on HTTP/1.1";
+    co_await refuseMalformed(c.stream, std::move(why));
+    co_return false;
+  }
+  co_return true;
 }
 
 asio::awaitable<Server::Next> Server::dispatch(Connection& c) {
@@ -471,8 +508,13 @@ asio::awaitable<bool> Server::readBody(Connection& c) {
     auto res = toBeast(errorResponse({Code::payload_too_large, "request body is over the limit"}),
                        11, false);
     co_await http::async_write(c.stream, res, kTuple);
+    co_return false;
   }
-  if (ec) co_return false;
+  if (ec) {
+    std::string why = "malformed request: " + ec.message();
+    if (malformed(ec)) co_await refuseMalformed(c.stream, std::move(why));
+    co_return false;
+  }
   c.req = parser.release();
   co_return true;
 }
