@@ -45,7 +45,7 @@ using Handler = boost::asio::awaitable<Result<HttpResponse>> (*)(Call&);
 
 enum class Access {
   session,  // a valid session token (bearer, or cookie with an allowed Origin for changes)
-  open,     // anyone: register and login
+  open,     // anyone: register and login; from a browser, only with an allowed Origin
 };
 
 enum class Body {

@@ -121,6 +121,11 @@ Awaitable<Result<HttpResponse>> Router::dispatch(Call& call, std::string& allow)
     auto auth = co_await authenticateRequest(call.req);
     if (!auth) co_return auth.error();
     call.auth = std::move(*auth);
+  } else if (!call.req.origin.empty() && !originAllowed(call.req.origin, call.req.host)) {
+    // Login CSRF: a browser sends Origin on every cross-site POST (a form's too, whatever
+    // its content type), so a foreign or opaque ("null") one is refused before anything
+    // is read. No Origin at all is a non-browser client (curl, bots), which is allowed.
+    co_return makeError(Code::origin_not_allowed, "login or register from a foreign origin");
   }
   if (auto ids = parseIds(call); !ids) co_return ids.error();
   if (auto body = readBody(call, match.route->body, ctx_.edge.json_max_depth); !body) {
