@@ -69,7 +69,8 @@ def test_slowloris_and_idle_connections_are_cut_at_the_header_timeout(server):
     try:
         # meanwhile, others are served without delay
         worst = max(_healthz_ms(server.port) for _ in range(20))
-        assert worst < 2000, f"a /healthz took {worst:.0f} ms while slow clients held connections"
+        # held up behind the slow ones would mean waiting out their 30 s; 5 s allows a busy CI
+        assert worst < 5000, f"a /healthz took {worst:.0f} ms while slow clients held connections"
         closed, data = _closed_within(trickle, HEADER_TIMEOUT + SLACK)
         elapsed = time.monotonic() - started
         assert closed, "a trickled header was never cut"
