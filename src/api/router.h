@@ -42,7 +42,8 @@ class Router {
   // `from_cookie` tells which, for the CSRF rule.
   static std::string tokenOf(const HttpRequest& req, bool& from_cookie);
   // The caller of `req` by its token, with the CSRF (Origin) rule for cookies: what every
-  // route does first. For the streamed file routes, which the server handles itself.
+  // route but register and login does once matched. Also for the streamed file routes,
+  // which the server handles itself.
   boost::asio::awaitable<Result<AuthContext>> authenticateRequest(const HttpRequest& req);
   bool originAllowed(std::string_view origin, std::string_view host) const;
 
