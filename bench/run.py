@@ -88,7 +88,8 @@ class Services:
 
 def start_server(data_dir: Path, args: list[str], binary: Path = PARLEY) -> tuple[subprocess.Popen, str]:
     cmd = [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
-           "--send-rate", "1000000", "--login-per-ip", "1000000", "--log-level", "warn", *args]
+           "--send-rate", "1000000", "--login-per-ip", "1000000",
+           "--register-per-ip", "1000000", "--register-per-minute", "1000000", "--log-level", "warn", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(data_dir.with_suffix(".log"), "wb"))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

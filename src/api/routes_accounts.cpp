@@ -16,7 +16,8 @@ Awaitable<Result<HttpResponse>> registerUser(Call& c) {
   if (!username) co_return username.error();
   auto password = reqString(c.body, "password");
   if (!password) co_return password.error();
-  auto user = co_await c.ctx.accounts.registerUser(std::move(*username), std::move(*password));
+  auto user = co_await c.ctx.accounts.registerUser(std::move(*username), std::move(*password),
+                                                   c.req.remote_ip);
   if (!user) co_return user.error();
   co_return jsonResponse(201, {{"user", codec::user(user->id, user->username)}});
 }
@@ -77,7 +78,9 @@ json::array auditJson(const std::vector<AuditEvent>& events) {
                              {"ip", e.ip},
                              {"device", e.device},
                              {"detail", e.detail},
-                             {"at", e.at}});
+                             {"at", e.at},
+                             {"count", e.count},
+                             {"last_at", e.last_at}});
   }
   return a;
 }

@@ -43,6 +43,9 @@ po::options_description describe() {
     ("login-per-ip", po::value<int>()->default_value(30), "login attempts per minute from one address")
     ("login-per-account-ip", po::value<int>()->default_value(10), "login attempts per 15 minutes for one account from one address")
     ("login-per-account-new-network", po::value<int>()->default_value(50), "login attempts per hour for one account from networks it never logged in from")
+    ("register-per-ip", po::value<int>()->default_value(30), "registrations per hour from one IPv4 address or IPv6 /64")
+    ("register-per-minute", po::value<int>()->default_value(60), "registrations per minute on the whole deployment (shared through Redis)")
+    ("audit-retention-days", po::value<int>()->default_value(180), "audit rows older than this many days are deleted (hourly); 0 keeps them forever")
     ("session-idle-days", po::value<int>()->default_value(30), "a session unused this long expires")
     ("session-max-age-days", po::value<int>()->default_value(90), "a session this old expires")
     ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error");
@@ -161,6 +164,11 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   c.limits.login_per_account_ip_per_15min = vm["login-per-account-ip"].as<int>();
   c.limits.login_per_account_unknown_network_per_hour =
       vm["login-per-account-new-network"].as<int>();
+  c.limits.register_per_ip_per_hour = vm["register-per-ip"].as<int>();
+  if (vm["audit-retention-days"].as<int>() < 0)
+    return makeError(Code::bad_request, "--audit-retention-days must be 0 or more");
+  c.limits.audit_retention_ms = vm["audit-retention-days"].as<int>() * 24LL * 3600 * 1000;
+  c.limits.register_per_minute = vm["register-per-minute"].as<int>();
   return std::optional<Config>(std::move(c));
 }
 

@@ -163,6 +163,19 @@ asio::awaitable<void> sweepLoop(FilesService& files, Millis ttl_ms) {
   }
 }
 
+// Deletes audit rows past the retention, at start and then hourly.
+asio::awaitable<void> auditRetentionLoop(AccountService& accounts) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    auto pruned = co_await accounts.pruneAudit();
+    if (!pruned) log::warn("audit_prune_failed", {{"error", pruned.error().message}});
+    if (pruned && *pruned > 0) log::info("audit_pruned", {{"rows", *pruned}});
+    timer.expires_after(std::chrono::hours(1));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
+}
+
 bool isPostgres(const std::string& url) {
   return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
 }
@@ -274,9 +287,10 @@ struct Services {
       : hasher(hashOptions(cfg)),
         users(*a.store),
         room_keys(*a.store, *a.keys),
+        secrets(*a.store, *a.keys),
         files(*a.store, *a.blobs, room_keys, clock, cfg.files, mediaInspector()),
         messages(*a.store, *a.cache, *a.bus, room_keys, users, files, clock, cfg.limits),
-        accounts(*a.store, *a.cache, *a.bus, hasher, users, clock, cfg.limits),
+        accounts(*a.store, *a.cache, *a.bus, hasher, users, secrets, clock, cfg.limits),
         hub(*a.bus, makeShards(*a.ioc, threads)),
         presence(*a.store, *a.cache, *a.bus, hub, users, clock, crypto::newEventId(),
                  cfg.presence_lease_ms, cfg.presence_room_limit),
@@ -292,6 +306,7 @@ struct Services {
   crypto::PasswordHasher hasher;
   UserDirectory users;
   RoomKeys room_keys;
+  SharedSecrets secrets;
   FilesService files;
   MessageService messages;
   AccountService accounts;
@@ -336,6 +351,9 @@ void startBackground(asio::io_context& ioc, Services& s, const app::Config& cfg)
   asio::co_spawn(ioc, s.presence.heartbeatLoop(), asio::detached);
   asio::co_spawn(ioc, sweepLoop(s.files, cfg.files.upload_ttl_ms), [](std::exception_ptr e) {
     if (e) log::error("files_sweep_loop_failed");
+  });
+  asio::co_spawn(ioc, auditRetentionLoop(s.accounts), [](std::exception_ptr e) {
+    if (e) log::error("audit_retention_loop_failed");
   });
 }
 

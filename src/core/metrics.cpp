@@ -70,6 +70,11 @@ std::string Metrics::render() const {
           logins_locked.value());
   counter(out, "parley_logins_new_network_total", "Logins from a network not seen before.",
           logins_new_network.value());
+  counter(out, "parley_registrations_limited_total",
+          "Registrations refused by a registration limit.", registrations_limited.value());
+  counter(out, "parley_session_cache_rejected_total",
+          "Cached sessions refused because their MAC did not verify.",
+          session_cache_rejected.value());
   counter(out, "parley_uploads_total", "Files stored.", uploads.value());
   counter(out, "parley_upload_bytes_total", "Plaintext bytes of the files stored.",
           upload_bytes.value());

@@ -67,6 +67,8 @@ struct Metrics {
   Counter logins_failed;            // wrong password or unknown account
   Counter logins_locked;            // refused by a login limit
   Counter logins_new_network;       // successful logins from a network not seen before
+  Counter registrations_limited;    // registrations refused by a registration limit
+  Counter session_cache_rejected;   // cached sessions whose MAC did not verify (treated as a miss)
   Counter uploads;                  // files stored
   Counter upload_bytes;             // plaintext bytes of the files stored
   Counter upload_failures;          // uploads refused or failed after the body started

@@ -90,13 +90,16 @@ asio::awaitable<Result<T>> PasswordHasher::offload(Work work) {
 }
 
 asio::awaitable<Result<std::string>> PasswordHasher::hash(std::string password) {
-  return offload<std::string>(
-      [password = std::move(password), o = options_]() mutable -> Result<std::string> {
-        auto h = hashNow(password, o);
-        wipe(password);
-        if (!h) return makeError(Code::internal, "argon2id hashing failed (out of memory?)");
-        return std::move(*h);
-      });
+  Slot share(hashing_, std::max(1, options_.max_waiting / 2));
+  if (!share) co_return busy();
+  // Named, not built inside the co_await expression (g++ 12: see offload).
+  auto work = [password = std::move(password), o = options_]() mutable -> Result<std::string> {
+    auto h = hashNow(password, o);
+    wipe(password);
+    if (!h) return makeError(Code::internal, "argon2id hashing failed (out of memory?)");
+    return std::move(*h);
+  };
+  co_return co_await offload<std::string>(std::move(work));
 }
 
 asio::awaitable<Result<bool>> PasswordHasher::verify(std::string hash, std::string password) {

@@ -39,7 +39,9 @@ class PasswordHasher {
   PasswordHasher& operator=(const PasswordHasher&) = delete;
 
   // A crypto_pwhash_str string ("$argon2id$v=19$m=...") embedding salt and parameters.
-  // Code::busy when saturated, Code::internal if libsodium cannot allocate.
+  // Code::busy when saturated, Code::internal if libsodium cannot allocate. New hashes
+  // (registrations) may hold at most half of the `max_waiting` places, so a flood of them
+  // always leaves room for verify() (logins of existing accounts).
   boost::asio::awaitable<Result<std::string>> hash(std::string password);
 
   // true iff `password` matches `hash`; false for a wrong password or an unparsable hash.
@@ -62,6 +64,7 @@ class PasswordHasher {
   const PasswordHasherOptions options_;
   const std::string dummy_hash_;
   std::atomic<int> waiting_{0};
+  std::atomic<int> hashing_{0};  // of those, hash() calls
   boost::asio::thread_pool pool_;
 };
 

@@ -26,6 +26,15 @@ std::string hashToken(std::string_view token) {
   return out;
 }
 
+std::string mac(std::string_view key, std::string_view data) {
+  detail::ensureSodium();
+  std::string out(crypto_generichash_BYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                     reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  return out;
+}
+
 bool equalConstantTime(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;

@@ -23,6 +23,10 @@ NewToken newSessionToken();
 // Unkeyed is enough: the token has 256 bits of entropy, so nothing can be brute-forced.
 std::string hashToken(std::string_view token);
 
+// 32-byte keyed BLAKE2b (crypto_generichash with a key) of `data`: a MAC. `key` must be
+// 16 to 64 bytes (a 32-byte random key in practice).
+std::string mac(std::string_view key, std::string_view data);
+
 // Equality in time independent of where a and b differ (sodium_memcmp). Lengths are not
 // secret: different lengths compare unequal at once.
 bool equalConstantTime(std::string_view a, std::string_view b) noexcept;

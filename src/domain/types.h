@@ -106,7 +106,9 @@ struct AuditEvent {
   std::string ip;
   std::string device;
   std::string detail;
-  Millis at = 0;
+  Millis at = 0;           // the first attempt this row stands for
+  std::int64_t count = 1;  // attempts it stands for (repeated refusals share a row)
+  Millis last_at = 0;      // the newest of them (the Store sets it to `at` for a new row)
 };
 
 // An uploaded file (an attachment). Its contents live in the BlobStore, sealed in chunks

@@ -20,10 +20,16 @@
 
 namespace parley {
 
-// A session lookup as cached: the session and its user (without the password hash).
+// A session lookup as cached: the session and its user (without the password hash), the
+// time after which the entry must not be trusted, and a MAC the caller computed over the
+// token hash it is cached under and every other field (AccountService checks both on read,
+// so an entry written into the cache by someone else, moved to another token's key, or
+// replayed after its time is a miss). The cache keeps `valid_until` and `mac` as given.
 struct CachedSession {
   Session session;
   User user;
+  Millis valid_until = 0;
+  std::string mac;
 };
 
 struct RateDecision {

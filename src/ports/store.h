@@ -85,6 +85,16 @@ inline StoredEvent storedEventOf(const AppendRequest& r, Seq seq) {
                      .sealed_body = r.kind == EventKind::del ? std::string() : r.sealed_body};
 }
 
+// Whether an account has logged in before from a network, and with a device (login limits:
+// docs/api.md "Login limits").
+struct KnownLogin {
+  bool network = false;
+  bool device = false;
+};
+
+// How many networks, and how many devices, the Store keeps per account (by last use).
+inline constexpr int kKnownLoginsPerAccount = 50;
+
 struct AppendResult {
   StoredEvent event;
   bool duplicate = false;
@@ -186,10 +196,41 @@ class Store {
   // Deletes the file's row if it is still unattached; not_found if it is gone or attached.
   virtual Task<Status> deleteUnattachedFile(std::string id) = 0;
 
+  // --- where each account logs in from ---
+  // Its own record, not a window of the audit trail, so no number of refused attempts can
+  // make an account's usual network unknown. Records a successful login of `user` from
+  // `network` with `device` at `now`: both become known, last used `now` (never moved
+  // back). Keeps the newest kKnownLoginsPerAccount networks and devices of the account by
+  // last use, forgetting older ones. Deleting the user deletes them.
+  virtual Task<Status> rememberLogin(UserId user, std::string network, std::string device,
+                                     Millis now) = 0;
+  // Whether `user` has a kept login from `network`, and one with `device`.
+  virtual Task<Result<KnownLogin>> knownLogin(UserId user, std::string network,
+                                              std::string device) = 0;
+
+  // --- secrets shared by every node ---
+  // A secret of the deployment (e.g. the key that binds cached sessions to their tokens),
+  // stored only as wrapped by the KeyProvider: the Store never sees it in the clear.
+  // not_found if `name` has none yet.
+  virtual Task<Result<std::string>> wrappedSecret(std::string name) = 0;
+  // Stores the first wrapped secret of `name`; conflict if it has one (another node won
+  // the race: read that one). A stored secret is never replaced.
+  virtual Task<Status> putWrappedSecret(std::string name, std::string wrapped) = 0;
+
   // --- audit ---
+  // Stores `e` as a new row (count 1, last_at = at).
   virtual Task<Status> recordAudit(AuditEvent e) = 0;
+  // Records `e` counted with its repeats: if `e.user_id` has a row stored by countAudit
+  // under the same `key` in the same window (e.at / window_ms), that row counts one more
+  // (count + 1, last_at = max(last_at, e.at)) and keeps its own at, ip, device and detail;
+  // else `e` is stored as a new row (count 1). Atomic, also across nodes: a flood of one
+  // refusal costs one row per key and window, however fast and from wherever it comes.
+  virtual Task<Status> countAudit(AuditEvent e, std::string key, Millis window_ms) = 0;
   // Newest first, at most `limit`; user 0 means every user's.
   virtual Task<Result<std::vector<AuditEvent>>> auditEvents(UserId user, int limit) = 0;
+  // Deletes at most `limit` rows whose `at` is before `before`, oldest first; returns how
+  // many it deleted (fewer than `limit`: none older is left).
+  virtual Task<Result<std::int64_t>> pruneAudit(Millis before, int limit) = 0;
 };
 
 using StorePtr = std::unique_ptr<Store>;

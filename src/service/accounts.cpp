@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include "core/log.h"
 #include "core/metrics.h"
 #include "crypto/tokens.h"
 #include "service/envelope.h"
+#include "service/session_mac.h"
 
 namespace parley {
 
@@ -31,9 +33,12 @@ Status AccountService::checkPassword(std::string_view password) {
   return {};
 }
 
-Task<Result<User>> AccountService::registerUser(std::string username, std::string password) {
+Task<Result<User>> AccountService::registerUser(std::string username, std::string password,
+                                                std::string ip) {
   if (auto ok = checkUsername(username); !ok) co_return ok.error();
   if (auto ok = checkPassword(password); !ok) co_return ok.error();
+  auto admitted = co_await admitRegistration(ip);
+  if (!admitted) co_return admitted.error();
   auto hash = co_await hasher_.hash(std::move(password));
   if (!hash) co_return hash.error();
   auto user = co_await store_.createUser(std::move(username), std::move(*hash), clock_.now());
@@ -45,6 +50,10 @@ Task<Result<User>> AccountService::registerUser(std::string username, std::strin
 }
 
 namespace {
+
+// The address a registration is counted against: an IPv4 address, or an IPv6 /64 (anyone
+// with IPv6 holds a whole /64, so counting single addresses would not limit anything).
+std::string registrationSource(const std::string& ip);
 
 // The network a login comes from: /24 for IPv4, /64 for IPv6 (first four groups).
 std::string networkOf(const std::string& ip) {
@@ -65,7 +74,34 @@ Error limited(std::string message, int retry_after_s) {
   return e;
 }
 
+std::string registrationSource(const std::string& ip) {
+  return ip.find(':') != std::string::npos ? networkOf(ip) : ip;
+}
+
 }  // namespace
+
+// Per source first, then the deployment-wide budget, so one address cannot spend the
+// global budget beyond its own share. Both before hashing: a refused registration costs
+// the server one counter increment, not an argon2 slot.
+Task<Status> AccountService::admitRegistration(const std::string& ip) {
+  Millis now = clock_.now();
+  std::string source_key = "register:ip:" + registrationSource(ip);
+  auto per_source =
+      co_await cache_.hit(source_key, limits_.register_per_ip_per_hour, 3600'000, now);
+  if (!per_source.allowed) {
+    metrics().registrations_limited.inc();
+    co_return limited("too many registrations from this address",
+                      static_cast<int>(per_source.retry_after_ms / 1000));
+  }
+  std::string global_key = "register:all";
+  auto global = co_await cache_.hit(global_key, limits_.register_per_minute, 60'000, now);
+  if (!global.allowed) {
+    metrics().registrations_limited.inc();
+    co_return limited("too many registrations on this server, retry later",
+                      static_cast<int>(global.retry_after_ms / 1000));
+  }
+  co_return Status{};
+}
 
 Task<void> AccountService::audit(UserId user, const char* kind, const std::string& ip,
                                  const std::string& device, const char* detail) {
@@ -78,6 +114,33 @@ Task<void> AccountService::audit(UserId user, const char* kind, const std::strin
   co_await store_.recordAudit(std::move(e));  // best effort: a login does not fail on it
 }
 
+Task<void> AccountService::auditRefusal(UserId user, const char* kind, const std::string& ip,
+                                        const std::string& device, const char* detail) {
+  AuditEvent e{.user_id = user,
+               .kind = kind,
+               .ip = ip,
+               .device = device,  // the first attempt's: the device name is the caller's
+               .detail = detail,
+               .at = clock_.now()};
+  // Neither the address nor the device: an attacker varies both at will, but holds few
+  // networks.
+  std::string key = std::string(kind) + "|" + networkOf(ip) + "|" + detail;
+  co_await store_.countAudit(std::move(e), std::move(key), kAuditCountWindowMs);  // best effort
+}
+
+Task<Result<std::int64_t>> AccountService::pruneAudit() {
+  if (limits_.audit_retention_ms <= 0) co_return 0;
+  const Millis before = clock_.now() - limits_.audit_retention_ms;
+  constexpr int kBatch = 10'000;  // one short write transaction each
+  std::int64_t total = 0;
+  for (;;) {
+    auto deleted = co_await store_.pruneAudit(before, kBatch);
+    if (!deleted) co_return deleted.error();
+    total += *deleted;
+    if (*deleted < kBatch) co_return total;
+  }
+}
+
 // Three limits, in this order: per source IP (any account), per (account, IP), and per
 // account for networks the account never logged in from. A known network is exempt from
 // the last one, so an attacker spraying guesses from elsewhere cannot lock the owner out.
@@ -88,8 +151,8 @@ Task<Status> AccountService::admitLogin(const User* user, const std::string& ip,
   auto per_ip = co_await cache_.hit(ip_key, limits_.login_per_ip_per_minute, 60'000, now);
   if (!per_ip.allowed) {
     metrics().logins_locked.inc();
-    co_await audit(user ? user->id : 0, "login_locked", ip, device,
-                   "too many attempts from this address");
+    co_await auditRefusal(user ? user->id : 0, "login_locked", ip, device,
+                          "too many attempts from this address");
     co_return limited("too many login attempts from this address",
                       static_cast<int>(per_ip.retry_after_ms / 1000));
   }
@@ -99,8 +162,8 @@ Task<Status> AccountService::admitLogin(const User* user, const std::string& ip,
       co_await cache_.hit(pair_key, limits_.login_per_account_ip_per_15min, 15 * 60'000, now);
   if (!per_pair.allowed) {
     metrics().logins_locked.inc();
-    co_await audit(user->id, "login_locked", ip, device,
-                   "too many attempts for this account from this address");
+    co_await auditRefusal(user->id, "login_locked", ip, device,
+                          "too many attempts for this account from this address");
     co_return limited("too many login attempts for this account",
                       static_cast<int>(per_pair.retry_after_ms / 1000));
   }
@@ -110,7 +173,8 @@ Task<Status> AccountService::admitLogin(const User* user, const std::string& ip,
         account_key, limits_.login_per_account_unknown_network_per_hour, 3600'000, now);
     if (!per_account.allowed) {
       metrics().logins_locked.inc();
-      co_await audit(user->id, "login_locked", ip, device, "too many attempts from new networks");
+      co_await auditRefusal(user->id, "login_locked", ip, device,
+                            "too many attempts from new networks");
       co_return limited("too many login attempts for this account from new networks",
                         static_cast<int>(per_account.retry_after_ms / 1000));
     }
@@ -125,17 +189,15 @@ Task<Result<AccountService::Login>> AccountService::login(std::string username,
   auto user = co_await store_.userByName(username);
   if (!user && user.error().code != Code::not_found) co_return user.error();
 
-  bool known_network = false, known_device = false;
+  // The account's own record of where it logged in from (Store::knownLogin), which no
+  // number of refused attempts can push out.
+  std::string network = networkOf(ip);
+  KnownLogin known;
   if (user) {
-    auto history = co_await store_.auditEvents(user->id, 200);
-    if (history) {
-      for (auto& e : *history) {
-        if (e.kind != "login") continue;
-        known_network = known_network || networkOf(e.ip) == networkOf(ip);
-        known_device = known_device || e.device == device;
-      }
-    }
+    auto found = co_await store_.knownLogin(user->id, network, device);
+    if (found) known = *found;
   }
+  const bool known_network = known.network, known_device = known.device;
   auto admitted = co_await admitLogin(user ? &*user : nullptr, ip, device, known_network);
   if (!admitted) co_return admitted.error();
 
@@ -143,15 +205,15 @@ Task<Result<AccountService::Login>> AccountService::login(std::string username,
     auto burned = co_await hasher_.burn(std::move(password));  // same time as a real check
     if (!burned) co_return burned.error();
     metrics().logins_failed.inc();
-    co_await audit(0, "login_failed", ip, device, "unknown account");
+    co_await auditRefusal(0, "login_failed", ip, device, "unknown account");
     co_return makeError(Code::bad_credentials, "wrong username or password");
   }
   auto ok = co_await hasher_.verify(user->password_hash, std::move(password));
   if (!ok) co_return ok.error();
   if (!*ok || user->disabled) {
     metrics().logins_failed.inc();
-    co_await audit(user->id, "login_failed", ip, device,
-                   user->disabled ? "account disabled" : "wrong password");
+    co_await auditRefusal(user->id, "login_failed", ip, device,
+                          user->disabled ? "account disabled" : "wrong password");
     co_return makeError(Code::bad_credentials, "wrong username or password");
   }
 
@@ -166,6 +228,7 @@ Task<Result<AccountService::Login>> AccountService::login(std::string username,
   if (!saved) co_return saved.error();
   users_.remember(user->id, user->username);
   metrics().logins.inc();
+  co_await store_.rememberLogin(user->id, network, device, clock_.now());  // best effort
   co_await audit(user->id, "login", ip, device);
   if (!known_network) {
     metrics().logins_new_network.inc();
@@ -175,10 +238,40 @@ Task<Result<AccountService::Login>> AccountService::login(std::string username,
   co_return Login{std::move(token.token), std::move(*saved), std::move(*user)};
 }
 
+Task<std::optional<CachedSession>> AccountService::cachedSession(const std::string& hash,
+                                                                 const std::string& mac_key) {
+  std::optional<CachedSession> cached = co_await cache_.session(hash);
+  if (!cached) co_return cached;
+  if (!sessionMacValid(mac_key, hash, *cached)) {
+    // Written by someone without the key, or moved from another token's key: a miss.
+    metrics().session_cache_rejected.inc();
+    log::warn("session_cache_rejected", {{"claimed_user_id", cached->user.id}});
+    cached.reset();
+  } else if (clock_.now() > cached->valid_until) {
+    // A genuine entry past its time (clock skew between nodes, or replayed into the cache,
+    // e.g. of a revoked session): a miss, so a replay works for the cache TTL at most.
+    cached.reset();
+  }
+  if (!cached) co_await cache_.dropSession(hash);
+  co_return cached;
+}
+
+Task<void> AccountService::cacheSession(const std::string& hash, CachedSession& s,
+                                        const std::string& mac_key) {
+  s.valid_until = clock_.now() + limits_.session_cache_ttl_ms;
+  s.mac = sessionMac(mac_key, hash, s);
+  co_await cache_.putSession(hash, s, limits_.session_cache_ttl_ms);
+}
+
 Task<Result<AuthContext>> AccountService::authenticate(std::string_view token, std::string ip) {
   if (token.empty() || token.size() > 128) co_return makeError(Code::unauthorized, "bad token");
   std::string hash = crypto::hashToken(token);  // named: see room_keys.cpp on g++ 12
-  std::optional<CachedSession> cached = co_await cache_.session(hash);
+  std::string mac_name = SharedSecrets::kSessionCacheMac;
+  auto mac_key = co_await secrets_.get(std::move(mac_name));
+  // Without the key the cache can be neither trusted nor written: the Store answers alone.
+  const bool use_cache = mac_key.has_value();
+  std::optional<CachedSession> cached;
+  if (use_cache) cached = co_await cachedSession(hash, *mac_key);
   if (!cached) {
     auto s = co_await store_.sessionByTokenHash(hash);
     if (!s) {
@@ -188,8 +281,8 @@ Task<Result<AuthContext>> AccountService::authenticate(std::string_view token, s
     auto user = co_await store_.userById(s->user_id);
     if (!user) co_return makeError(Code::unauthorized, "bad token");
     user->password_hash.clear();  // never cached
-    cached = CachedSession{std::move(*s), std::move(*user)};
-    co_await cache_.putSession(hash, *cached, limits_.session_cache_ttl_ms);
+    cached = CachedSession{std::move(*s), std::move(*user), 0, {}};
+    if (use_cache) co_await cacheSession(hash, *cached, *mac_key);
   }
   Session& s = cached->session;
   Millis now = clock_.now();
@@ -208,7 +301,7 @@ Task<Result<AuthContext>> AccountService::authenticate(std::string_view token, s
       co_await cache_.dropSession(hash);  // revoked meanwhile
       co_return makeError(Code::unauthorized, "bad token");
     }
-    co_await cache_.putSession(hash, *cached, limits_.session_cache_ttl_ms);
+    if (use_cache) co_await cacheSession(hash, *cached, *mac_key);
   }
   co_return AuthContext{std::move(cached->user), std::move(s)};
 }

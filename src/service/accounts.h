@@ -15,26 +15,31 @@
 #include "ports/store.h"
 #include "service/event.h"
 #include "service/limits.h"
+#include "service/shared_secrets.h"
 #include "service/users.h"
 
 namespace parley {
 
 class AccountService {
  public:
+  // `secrets` holds the key that binds cached sessions to their tokens (session_mac.h).
   AccountService(Store& store, Cache& cache, Bus& bus, crypto::PasswordHasher& hasher,
-                 UserDirectory& users, const Clock& clock, const ServiceLimits& limits)
+                 UserDirectory& users, SharedSecrets& secrets, const Clock& clock,
+                 const ServiceLimits& limits)
       : store_(store),
         cache_(cache),
         bus_(bus),
         hasher_(hasher),
         users_(users),
+        secrets_(secrets),
         clock_(clock),
         limits_(limits) {}
 
   static Status checkUsername(std::string_view name);
   static Status checkPassword(std::string_view password);
 
-  Task<Result<User>> registerUser(std::string username, std::string password);
+  // rate_limited (with retry_after_s) beyond the registration limits, before any hashing.
+  Task<Result<User>> registerUser(std::string username, std::string password, std::string ip);
 
   struct Login {
     std::string token;  // shown once, never stored
@@ -43,7 +48,8 @@ class AccountService {
   };
   Task<Result<Login>> login(std::string username, std::string password, std::string device,
                             std::string ip);
-  // unauthorized for an unknown, revoked or expired token.
+  // unauthorized for an unknown, revoked or expired token. A cached entry counts only if
+  // its MAC binds it to this token (else it is a miss, counted, and the Store answers).
   Task<Result<AuthContext>> authenticate(std::string_view token, std::string ip);
 
   Task<Status> logout(const AuthContext& ctx);
@@ -56,24 +62,41 @@ class AccountService {
   // Every account's (admins only: forbidden otherwise).
   Task<Result<std::vector<AuditEvent>>> auditTrailAll(const AuthContext& ctx, int limit);
   bool isAdmin(const User& user) const;
+  // Deletes audit rows older than the retention (ServiceLimits::audit_retention_ms; 0 keeps
+  // them forever); returns how many. The composition root calls it periodically.
+  Task<Result<std::int64_t>> pruneAudit();
+
+  static constexpr Millis kAuditCountWindowMs = 60'000;
   // Admins only. Disabling ends every session of the account and closes its sockets on
   // every node; the account cannot log in until enabled again.
   Task<Status> setDisabled(const AuthContext& admin, std::string username, bool disabled);
 
  private:
   void publishRevoke(UserId user, SessionId session);
+  // The cached entry for `hash` if its MAC holds under `mac_key`; nullopt otherwise.
+  Task<std::optional<CachedSession>> cachedSession(const std::string& hash,
+                                                   const std::string& mac_key);
+  // Caches `s` for `hash`, with its MAC under `mac_key`.
+  Task<void> cacheSession(const std::string& hash, CachedSession& s, const std::string& mac_key);
+  // Counts one registration against the limits; rate_limited when over.
+  Task<Status> admitRegistration(const std::string& ip);
   // Counts one login attempt against the limits; rate_limited (and audited) when over.
   Task<Status> admitLogin(const User* user, const std::string& ip, const std::string& device,
                           bool known_network);
   // Literal kind and detail: no std::string temporaries in co_await calls (g++ 12).
   Task<void> audit(UserId user, const char* kind, const std::string& ip, const std::string& device,
                    const char* detail = "");
+  // A refused attempt, counted into one row per account, kind, network and detail per
+  // kAuditCountWindowMs (Store::countAudit): a flood costs rows per minute, not per guess.
+  Task<void> auditRefusal(UserId user, const char* kind, const std::string& ip,
+                          const std::string& device, const char* detail);
 
   Store& store_;
   Cache& cache_;
   Bus& bus_;
   crypto::PasswordHasher& hasher_;
   UserDirectory& users_;
+  SharedSecrets& secrets_;
   const Clock& clock_;
   const ServiceLimits& limits_;
 };

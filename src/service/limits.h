@@ -32,6 +32,13 @@ struct ServiceLimits {
   int login_per_account_ip_per_15min = 10;
   int login_per_account_unknown_network_per_hour = 50;
 
+  // Registrations (docs/api.md, "Registration limits"), checked before any hashing.
+  int register_per_ip_per_hour = 30;  // per IPv4 address or IPv6 /64
+  int register_per_minute = 60;       // the whole deployment (shared through the Cache)
+
+  // Audit rows older than this are deleted (0: kept forever).
+  Millis audit_retention_ms = 180LL * 24 * 3600 * 1000;
+
   // Usernames allowed to read every account's audit trail.
   std::vector<std::string> admin_usernames;
 };

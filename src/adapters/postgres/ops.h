@@ -29,9 +29,21 @@ Task<Result<std::vector<Session>>> sessionsOf(PgConn& c, UserId user);
 Task<Status> deleteSession(PgConn& c, UserId user, SessionId id);
 Task<Status> setUserDisabled(PgConn& c, UserId id, bool disabled);
 
+// known_logins.cpp
+Task<Status> rememberLogin(PgConn& c, UserId user, const std::string& network,
+                           const std::string& device, Millis now);
+Task<Result<KnownLogin>> knownLogin(PgConn& c, UserId user, const std::string& network,
+                                    const std::string& device);
+
+// secrets.cpp
+Task<Result<std::string>> wrappedSecret(PgConn& c, const std::string& name);
+Task<Status> putWrappedSecret(PgConn& c, const std::string& name, const std::string& wrapped);
+
 // audit.cpp
 Task<Status> recordAudit(PgConn& c, const AuditEvent& e);
+Task<Status> countAudit(PgConn& c, const AuditEvent& e, const std::string& key, Millis window_ms);
 Task<Result<std::vector<AuditEvent>>> auditEvents(PgConn& c, UserId user, int limit);
+Task<Result<std::int64_t>> pruneAudit(PgConn& c, Millis before, int limit);
 
 // rooms.cpp
 Task<Result<Room>> createRoom(PgConn& c, const NewRoom& r);

@@ -94,13 +94,46 @@ class PostgresStore final : public Store {
     return call<Status>([user, id](PgConn& c) { return ops::deleteSession(c, user, id); });
   }
 
+  // --- known logins ---
+  Task<Status> rememberLogin(UserId user, std::string network, std::string device,
+                             Millis now) override {
+    return call<Status>([user, n = std::move(network), d = std::move(device), now](PgConn& c) {
+      return ops::rememberLogin(c, user, n, d, now);
+    });
+  }
+  Task<Result<KnownLogin>> knownLogin(UserId user, std::string network,
+                                      std::string device) override {
+    return call<Result<KnownLogin>>([user, n = std::move(network), d = std::move(device)](
+                                        PgConn& c) { return ops::knownLogin(c, user, n, d); });
+  }
+
+  // --- secrets ---
+  Task<Result<std::string>> wrappedSecret(std::string name) override {
+    return call<Result<std::string>>(
+        [n = std::move(name)](PgConn& c) { return ops::wrappedSecret(c, n); });
+  }
+  Task<Status> putWrappedSecret(std::string name, std::string wrapped) override {
+    return call<Status>([n = std::move(name), w = std::move(wrapped)](PgConn& c) {
+      return ops::putWrappedSecret(c, n, w);
+    });
+  }
+
   // --- audit ---
   Task<Status> recordAudit(AuditEvent e) override {
     return call<Status>([e = std::move(e)](PgConn& c) { return ops::recordAudit(c, e); });
   }
+  Task<Status> countAudit(AuditEvent e, std::string key, Millis window_ms) override {
+    return call<Status>([e = std::move(e), k = std::move(key), window_ms](PgConn& c) {
+      return ops::countAudit(c, e, k, window_ms);
+    });
+  }
   Task<Result<std::vector<AuditEvent>>> auditEvents(UserId user, int limit) override {
     return call<Result<std::vector<AuditEvent>>>(
         [user, limit](PgConn& c) { return ops::auditEvents(c, user, limit); });
+  }
+  Task<Result<std::int64_t>> pruneAudit(Millis before, int limit) override {
+    return call<Result<std::int64_t>>(
+        [before, limit](PgConn& c) { return ops::pruneAudit(c, before, limit); });
   }
 
   // --- rooms and members ---

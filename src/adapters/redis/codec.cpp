@@ -7,7 +7,8 @@ namespace parley::redis {
 namespace {
 
 constexpr char kEventV1 = 'E';
-constexpr char kSessionV1 = 'S';
+// 'S' (v1, no MAC) entries no longer decode: they are misses, refilled from the Store.
+constexpr char kSessionV2 = 'T';
 
 // Little-endian fixed-width integers and u32-length-prefixed strings.
 class Writer {
@@ -124,7 +125,7 @@ std::optional<StoredEvent> decodeEvent(std::string_view bytes) {
 }
 
 std::string encodeSession(const CachedSession& s) {
-  return Writer(kSessionV1)
+  return Writer(kSessionV2)
       .i64(s.session.id)
       .i64(s.session.user_id)
       .str(s.session.token_hash)
@@ -136,11 +137,13 @@ std::string encodeSession(const CachedSession& s) {
       .str(s.user.username)
       .i64(s.user.created_at)
       .u8(s.user.disabled ? 1 : 0)
+      .i64(s.valid_until)
+      .str(s.mac)
       .take();
 }
 
 std::optional<CachedSession> decodeSession(std::string_view bytes) {
-  Reader r(bytes, kSessionV1);
+  Reader r(bytes, kSessionV2);
   CachedSession s;
   s.session.id = r.i64();
   s.session.user_id = r.i64();
@@ -153,6 +156,8 @@ std::optional<CachedSession> decodeSession(std::string_view bytes) {
   s.user.username = r.str();
   s.user.created_at = r.i64();
   const auto disabled = r.u8();
+  s.valid_until = r.i64();
+  s.mac = r.str();
   if (!r.done() || disabled > 1) return std::nullopt;
   s.user.disabled = disabled == 1;
   return s;

@@ -51,6 +51,11 @@ void Stmt::bindOne(int i, std::optional<std::string_view> v) {
   check(sqlite3_bind_null(stmt_, i));
 }
 
+void Stmt::bindOne(int i, std::optional<std::int64_t> v) {
+  if (v) return bindOne(i, *v);
+  check(sqlite3_bind_null(stmt_, i));
+}
+
 bool Stmt::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

@@ -83,6 +83,7 @@ class Stmt {
   void bindOne(int i, const char* v) { bindOne(i, std::string_view(v)); }
   void bindOne(int i, Blob v);
   void bindOne(int i, std::optional<std::string_view> v);  // NULL when empty
+  void bindOne(int i, std::optional<std::int64_t> v);      // NULL when empty
   void check(int rc) const;
 
   sqlite3* db_;

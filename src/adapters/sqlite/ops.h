@@ -49,9 +49,21 @@ Result<std::vector<UserId>> coMembers(Db& db, UserId user, std::int64_t max_grou
 // Adds without checks (the caller knows the room is new).
 void insertMember(Db& db, RoomId room, UserId user, Role role, Millis now);
 
+// known_logins.cpp
+Status rememberLogin(Db& db, UserId user, const std::string& network, const std::string& device,
+                     Millis now);
+Result<KnownLogin> knownLogin(Db& db, UserId user, const std::string& network,
+                              const std::string& device);
+
+// secrets.cpp
+Result<std::string> wrappedSecret(Db& db, const std::string& name);
+Status putWrappedSecret(Db& db, const std::string& name, const std::string& wrapped);
+
 // audit.cpp
 Status recordAudit(Db& db, const AuditEvent& e);
+Status countAudit(Db& db, const AuditEvent& e, const std::string& key, Millis window_ms);
 Result<std::vector<AuditEvent>> auditEvents(Db& db, UserId user, int limit);
+Result<std::int64_t> pruneAudit(Db& db, Millis before, int limit);
 
 // files.cpp
 Status createFile(Db& db, const FileRecord& f);

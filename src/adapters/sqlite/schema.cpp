@@ -126,6 +126,58 @@ CREATE TRIGGER members_count_delete AFTER DELETE ON members BEGIN
   UPDATE rooms SET member_count = member_count - 1 WHERE id = OLD.room_id;
 END;
 )sql",
+    // 5: secrets shared by every node, wrapped by the KeyProvider (the session cache's MAC
+    // key).
+    R"sql(
+CREATE TABLE wrapped_secrets (
+  name    TEXT PRIMARY KEY,
+  wrapped BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql",
+    // 6: the networks (/24, /64) and devices each account logged in from, newest 50 of
+    // each by last use; seeded from the audit trail's logins (IPv4 networks only).
+    R"sql(
+CREATE TABLE known_networks (
+  user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  network   TEXT    NOT NULL,
+  last_used INTEGER NOT NULL,
+  PRIMARY KEY (user_id, network)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE known_devices (
+  user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  device    TEXT    NOT NULL,
+  last_used INTEGER NOT NULL,
+  PRIMARY KEY (user_id, device)
+) STRICT, WITHOUT ROWID;
+INSERT INTO known_networks
+  SELECT user_id, net, max(at) FROM (
+    SELECT a.user_id, rtrim(rtrim(a.ip, '0123456789'), '.') AS net, a.at FROM audit_events a
+    JOIN users u ON u.id = a.user_id WHERE a.kind = 'login' AND a.ip NOT LIKE '%:%')
+  GROUP BY user_id, net;
+INSERT INTO known_devices
+  SELECT a.user_id, a.device, max(a.at) FROM audit_events a JOIN users u ON u.id = a.user_id
+  WHERE a.kind = 'login' GROUP BY a.user_id, a.device;
+DELETE FROM known_networks WHERE (user_id, network) IN (
+  SELECT user_id, network FROM (SELECT user_id, network, row_number() OVER (
+    PARTITION BY user_id ORDER BY last_used DESC, network) AS n FROM known_networks)
+  WHERE n > 50);
+DELETE FROM known_devices WHERE (user_id, device) IN (
+  SELECT user_id, device FROM (SELECT user_id, device, row_number() OVER (
+    PARTITION BY user_id ORDER BY last_used DESC, device) AS n FROM known_devices)
+  WHERE n > 50);
+)sql",
+    // 7: repeated refusals share a row per account, key and minute (attempts, last_at;
+    // agg_key and agg_bucket are NULL for rows never counted into, and NULLs never clash),
+    // and rows past the retention are pruned by `at`.
+    R"sql(
+ALTER TABLE audit_events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit_events ADD COLUMN last_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audit_events ADD COLUMN agg_key TEXT;
+ALTER TABLE audit_events ADD COLUMN agg_bucket INTEGER;
+UPDATE audit_events SET last_at = at;
+CREATE UNIQUE INDEX audit_events_agg ON audit_events(user_id, agg_key, agg_bucket);
+CREATE INDEX audit_events_at ON audit_events(at);
+)sql",
 };
 
 int userVersion(Db& db) {

@@ -52,13 +52,47 @@ class SqliteStore final : public Store {
     return write<Status>([user, id](Db& db) { return ops::deleteSession(db, user, id); });
   }
 
+  // --- known logins ---
+  Task<Status> rememberLogin(UserId user, std::string network, std::string device,
+                             Millis now) override {
+    return write<Status>([user, n = std::move(network), d = std::move(device), now](Db& db) {
+      return ops::rememberLogin(db, user, n, d, now);
+    });
+  }
+  Task<Result<KnownLogin>> knownLogin(UserId user, std::string network,
+                                      std::string device) override {
+    return read<Result<KnownLogin>>([user, n = std::move(network), d = std::move(device)](Db& db) {
+      return ops::knownLogin(db, user, n, d);
+    });
+  }
+
+  // --- secrets ---
+  Task<Result<std::string>> wrappedSecret(std::string name) override {
+    return read<Result<std::string>>(
+        [n = std::move(name)](Db& db) { return ops::wrappedSecret(db, n); });
+  }
+  Task<Status> putWrappedSecret(std::string name, std::string wrapped) override {
+    return write<Status>([n = std::move(name), w = std::move(wrapped)](Db& db) {
+      return ops::putWrappedSecret(db, n, w);
+    });
+  }
+
   // --- audit ---
   Task<Status> recordAudit(AuditEvent e) override {
     return write<Status>([e = std::move(e)](Db& db) { return ops::recordAudit(db, e); });
   }
+  Task<Status> countAudit(AuditEvent e, std::string key, Millis window_ms) override {
+    return write<Status>([e = std::move(e), k = std::move(key), window_ms](Db& db) {
+      return ops::countAudit(db, e, k, window_ms);
+    });
+  }
   Task<Result<std::vector<AuditEvent>>> auditEvents(UserId user, int limit) override {
     return read<Result<std::vector<AuditEvent>>>(
         [user, limit](Db& db) { return ops::auditEvents(db, user, limit); });
+  }
+  Task<Result<std::int64_t>> pruneAudit(Millis before, int limit) override {
+    return write<Result<std::int64_t>>(
+        [before, limit](Db& db) { return ops::pruneAudit(db, before, limit); });
   }
 
   // --- rooms and members ---

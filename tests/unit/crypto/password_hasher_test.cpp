@@ -104,7 +104,7 @@ TEST(PasswordHasher, SaturationAnswersBusyAndNeverHangs) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-          auto r = co_await hasher.hash("pw");
+          auto r = co_await hasher.burn("pw");  // a verify: hash() may hold only half
           if (r.has_value()) {
             ++ok;
           } else if (r.error().code == Code::busy) {
@@ -125,6 +125,38 @@ TEST(PasswordHasher, SaturationAnswersBusyAndNeverHangs) {
   // Slots are released: the hasher accepts work again.
   EXPECT_TRUE(runSync(hasher.hash("pw")).has_value());
   EXPECT_TRUE(runSync(hasher.burn("pw")).has_value());
+}
+
+TEST(PasswordHasher, NewHashesLeaveHalfThePlacesToLogins) {
+  // Ten places. A flood of hash() (registrations) gets at most five; the verifies (logins)
+  // started after the flood still find places.
+  PasswordHasher hasher(fastOptions(/*threads=*/1, /*max_waiting=*/10));
+  auto stored = runSync(hasher.hash("pw")).value();
+  asio::io_context io;
+  int hashed = 0, hash_busy = 0, verified = 0, verify_busy = 0;
+  auto spawn = [&io](auto body) {
+    asio::co_spawn(io, std::move(body), [](std::exception_ptr e) {
+      if (e) std::rethrow_exception(e);
+    });
+  };
+  for (int i = 0; i < 20; ++i) {
+    spawn([&]() -> asio::awaitable<void> {
+      auto r = co_await hasher.hash("flood");
+      ++(r.has_value() ? hashed : hash_busy);
+    });
+  }
+  for (int i = 0; i < 5; ++i) {
+    spawn([&]() -> asio::awaitable<void> {
+      auto r = co_await hasher.verify(stored, "pw");
+      if (r.has_value() && *r) ++verified;
+      if (!r.has_value() && r.error().code == Code::busy) ++verify_busy;
+    });
+  }
+  io.run();
+  EXPECT_EQ(hashed, 5);
+  EXPECT_EQ(hash_busy, 15);
+  EXPECT_EQ(verified, 5);
+  EXPECT_EQ(verify_busy, 0);
 }
 
 TEST(PasswordHasher, ConcurrentCallersFromManyThreads) {

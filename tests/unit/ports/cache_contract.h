@@ -326,6 +326,8 @@ inline CachedSession sampleSession(const std::string& token_hash) {
   s.user.username = "alice";
   s.user.created_at = 500;
   s.user.disabled = true;
+  s.valid_until = 123'456;
+  s.mac = std::string("\x01\x00mac bytes\xfe", 12);
   return s;
 }
 
@@ -349,6 +351,8 @@ TEST_P(CacheContract, SessionsAreCachedByTokenHashUntilDropped) {
   EXPECT_EQ(got->user.username, want.user.username);
   EXPECT_EQ(got->user.created_at, want.user.created_at);
   EXPECT_EQ(got->user.disabled, want.user.disabled);
+  EXPECT_EQ(got->valid_until, want.valid_until);
+  EXPECT_EQ(got->mac, want.mac);  // kept as given, binary included
   EXPECT_EQ(await(c.session(hash + "x")), std::nullopt);
 
   await(c.dropSession(hash));

@@ -926,3 +926,5 @@ TEST_P(StoreContract, UnattachedFilesAreListedOldestFirstAndDeletedOnlyWhileUnat
 }
 
 }  // namespace parley::store_contract
+
+#include "ports/store_accounts_contract.h"

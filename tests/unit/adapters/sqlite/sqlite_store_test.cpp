@@ -71,6 +71,14 @@ void setUserVersion(const fs::path& file, int version) {
   sqlite3_close(db);
 }
 
+// Takes a file back to what step 4 left: the later steps' tables, indexes and columns go.
+constexpr const char* kUndoAfterStep4 =
+    "DROP TABLE wrapped_secrets; DROP TABLE known_networks; DROP TABLE known_devices;"
+    "DROP INDEX audit_events_agg; DROP INDEX audit_events_at;"
+    "ALTER TABLE audit_events DROP COLUMN attempts; ALTER TABLE audit_events DROP COLUMN last_at;"
+    "ALTER TABLE audit_events DROP COLUMN agg_key;"
+    "ALTER TABLE audit_events DROP COLUMN agg_bucket;";
+
 TEST(SqliteStore, DataSurvivesClosingAndReopening) {
   const fs::path file = freshFile();
   RoomId room_id = 0;
@@ -145,14 +153,13 @@ TEST(SqliteStore, MemberCountsOfExistingRoomsAreFilledInByTheMigration) {
     room_id = run((*store)->createRoom(nr)).value().id;
     ASSERT_TRUE(run((*store)->addMember(room_id, bob.id, Role::member, 1)));
   }
-  // Back to the file as step 3 left it: no count, no triggers.
+  // Back to the file as step 3 left it: no count, no triggers (and none of the later steps).
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(db,
-                         "DROP TRIGGER members_count_insert; DROP TRIGGER members_count_delete;"
-                         "ALTER TABLE rooms DROP COLUMN member_count; PRAGMA user_version = 3;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
+  const std::string undo = std::string(kUndoAfterStep4) +
+                           "DROP TRIGGER members_count_insert; DROP TRIGGER members_count_delete;"
+                           "ALTER TABLE rooms DROP COLUMN member_count; PRAGMA user_version = 3;";
+  EXPECT_EQ(sqlite3_exec(db, undo.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
   auto store = openSqliteStore(file);
@@ -162,6 +169,43 @@ TEST(SqliteStore, MemberCountsOfExistingRoomsAreFilledInByTheMigration) {
   auto carol = run((*store)->createUser("carol", "h", 1)).value();
   ASSERT_TRUE(run((*store)->addMember(room_id, carol.id, Role::member, 1)));
   EXPECT_EQ(run((*store)->memberCount(room_id)).value(), 3);
+}
+
+TEST(SqliteStore, KnownLoginsAreSeededFromTheAuditTrailByTheMigration) {
+  const fs::path file = freshFile();
+  UserId alice_id = 0;
+  {
+    auto store = openSqliteStore(file, {.reader_threads = 1});
+    ASSERT_TRUE(store) << errorOf(store);
+    alice_id = run((*store)->createUser("alice", "h", 1)).value().id;
+    for (const char* ip : {"10.1.2.3", "10.1.2.3", "2001:db8::1", "10.9.9.9"}) {
+      AuditEvent e{.user_id = alice_id, .kind = "login", .ip = ip, .device = "laptop", .at = 5};
+      ASSERT_TRUE(run((*store)->recordAudit(e)));
+    }
+    AuditEvent refused{
+        .user_id = alice_id, .kind = "login_failed", .ip = "10.7.7.7", .device = "evil", .at = 6};
+    ASSERT_TRUE(run((*store)->recordAudit(refused)));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  const std::string undo = std::string(kUndoAfterStep4) + "PRAGMA user_version = 4;";
+  EXPECT_EQ(sqlite3_exec(db, undo.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = openSqliteStore(file);
+  ASSERT_TRUE(store) << errorOf(store);
+  EXPECT_EQ(userVersionOf(file), sqliteSchemaVersion());
+  auto home = run((*store)->knownLogin(alice_id, "10.1.2", "laptop")).value();
+  EXPECT_TRUE(home.network);
+  EXPECT_TRUE(home.device);
+  EXPECT_TRUE(run((*store)->knownLogin(alice_id, "10.9.9", "x")).value().network);
+  auto refused = run((*store)->knownLogin(alice_id, "10.7.7", "evil")).value();
+  EXPECT_FALSE(refused.network);
+  EXPECT_FALSE(refused.device);
+  auto rows = run((*store)->auditEvents(alice_id, 10)).value();
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0].count, 1);
+  EXPECT_EQ(rows[0].last_at, 6);  // filled in from `at`
 }
 
 TEST(SqliteStore, AMissingDirectoryIsUnavailable) {
