@@ -92,7 +92,7 @@ asio::awaitable<Result<T>> PasswordHasher::offload(Work work) {
 asio::awaitable<Result<std::string>> PasswordHasher::hash(std::string password) {
   Slot share(hashing_, std::max(1, options_.max_waiting / 2));
   if (!share) co_return busy();
-  // Named, not built inside the co_await expression (g++ 12: see offload).
+  // Named, not built inside the co_await (g++ 12: src/README.md).
   auto work = [password = std::move(password), o = options_]() mutable -> Result<std::string> {
     auto h = hashNow(password, o);
     wipe(password);

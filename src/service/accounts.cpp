@@ -265,7 +265,7 @@ Task<void> AccountService::cacheSession(const std::string& hash, CachedSession& 
 
 Task<Result<AuthContext>> AccountService::authenticate(std::string_view token, std::string ip) {
   if (token.empty() || token.size() > 128) co_return makeError(Code::unauthorized, "bad token");
-  std::string hash = crypto::hashToken(token);  // named: see room_keys.cpp on g++ 12
+  std::string hash = crypto::hashToken(token);  // named (g++ 12: src/README.md)
   std::string mac_name = SharedSecrets::kSessionCacheMac;
   auto mac_key = co_await secrets_.get(std::move(mac_name));
   // Without the key the cache can be neither trusted nor written: the Store answers alone.

@@ -34,7 +34,7 @@ Task<Result<std::string>> SharedSecrets::get(std::string name) {
   std::string ctx = contextOf(name);
   auto wrapped = co_await keys_.wrap(fresh, std::move(ctx));
   if (!wrapped) co_return wrapped.error();
-  std::string put_name = name;  // named: see room_keys.cpp on g++ 12
+  std::string put_name = name;  // named (g++ 12: src/README.md)
   auto put = co_await store_.putWrappedSecret(std::move(put_name), std::move(*wrapped));
   if (!put && put.error().code != Code::conflict) co_return put.error();
   if (!put) {  // another node won the race: its secret is the deployment's

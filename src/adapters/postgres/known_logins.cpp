@@ -34,7 +34,7 @@ Task<Status> rememberLogin(PgConn& c, UserId user, const std::string& network,
   const Params net(user, network, now);
   const Params dev(user, device, now);
   const Params trim(user, kKnownLoginsPerAccount);
-  // Named, not a braced list in the loop header: temporaries and g++ 12 coroutines.
+  // Named, not a braced list in the loop header (g++ 12: src/README.md).
   const std::array<std::pair<const char*, const Params*>, 4> steps{{{kUpsertNetwork, &net},
                                                                     {kTrimNetworks, &trim},
                                                                     {kUpsertDevice, &dev},
