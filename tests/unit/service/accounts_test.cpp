@@ -72,23 +72,23 @@ TEST(Accounts, RegistrationsAreLimitedPerAddressAndOverallBeforeHashing) {
   auto reg = [&node](const std::string& name, const std::string& ip) {
     return node.run(node.accounts.registerUser(name, "password-" + name, ip));
   };
-  EXPECT_TRUE(reg("a1", "10.0.0.1"));
-  EXPECT_TRUE(reg("a2", "10.0.0.1"));
-  auto third = reg("a3", "10.0.0.1");
+  EXPECT_TRUE(reg("user_a1", "10.0.0.1"));
+  EXPECT_TRUE(reg("user_a2", "10.0.0.1"));
+  auto third = reg("user_a3", "10.0.0.1");
   ASSERT_FALSE(third);
   EXPECT_EQ(third.error().code, Code::rate_limited);
   EXPECT_GE(third.error().retry_after_s, 1);
   // An IPv6 /64 is one source, whatever the interface id.
-  EXPECT_TRUE(reg("b1", "2001:db8:1:2::1"));
-  auto global = reg("b2", "2001:db8:1:2::99");
-  ASSERT_FALSE(global);  // the deployment's 3 per minute are spent (a1, a2, b1)
+  EXPECT_TRUE(reg("user_b1", "2001:db8:1:2::1"));
+  auto global = reg("user_b2", "2001:db8:1:2::99");
+  ASSERT_FALSE(global);  // the deployment's 3 per minute are spent
   EXPECT_EQ(global.error().code, Code::rate_limited);
   node.clock.advance(60'001);
-  auto same_64 = reg("b3", "2001:db8:1:2:ffff::1");
+  auto same_64 = reg("user_b3", "2001:db8:1:2:ffff::1");
   EXPECT_TRUE(same_64);
-  EXPECT_EQ(reg("b4", "2001:db8:1:2:eeee::1").error().code, Code::rate_limited);
+  EXPECT_EQ(reg("user_b4", "2001:db8:1:2:eeee::1").error().code, Code::rate_limited);
   // Nothing refused was created.
-  EXPECT_EQ(node.run(node.store->userByName("a3")).error().code, Code::not_found);
+  EXPECT_EQ(node.run(node.store->userByName("user_a3")).error().code, Code::not_found);
 }
 
 TEST(Accounts, KnownNetworksSurviveAnyNumberOfRefusals) {
