@@ -41,7 +41,7 @@ def assert_limited(status, body, headers, window_s):
 
 @pytest.mark.timeout_s(180)
 def test_logins_keep_working_during_a_registration_flood(server_factory):
-    server = server_factory(extra=["--register-per-ip", "5", "--register-per-minute", "40"])
+    server = server_factory(extra=["--register-per-ip", "10", "--register-per-minute", "40"])
     owner = unique("owner")
     register(server, owner)  # one of the 40
     stop = threading.Event()
@@ -79,9 +79,11 @@ def test_logins_keep_working_during_a_registration_flood(server_factory):
     busy = [a for a in flood_answers if a[0] == 503]
     assert len(created) + len(limited) + len(busy) == len(flood_answers), \
         {a[0] for a in flood_answers}
-    # Never more accounts than the global budget, whatever the number of addresses.
-    assert len(created) <= 39, len(created)
-    assert len(limited) >= len(flood_answers) - 39 - len(busy)
+    # Never more accounts than the global budget, whatever the number of addresses (the
+    # window is a fixed wall-clock minute: the flood may straddle one boundary, so two
+    # budgets, less the owner's account; the addresses alone would allow 160).
+    assert len(created) <= 79, len(created)
+    assert len(limited) >= len(flood_answers) - 79 - len(busy)
     for status, body, headers in limited:
         assert_limited(status, body, headers, 3600)
     metrics = server.request("GET", "/metrics").text
@@ -114,10 +116,15 @@ def test_one_address_is_limited_and_the_refused_accounts_do_not_exist(server_fac
 @pytest.mark.timeout_s(60)
 def test_the_global_limit_holds_across_addresses(server_factory):
     server = server_factory(extra=["--register-per-minute", "4"])
-    answers = [register_from(server, f"127.0.70.{i + 1}") for i in range(8)]
-    assert [a[0] for a in answers] == [201] * 4 + [429] * 4, [a[:2] for a in answers]
-    for status, body, headers in answers[4:]:
-        assert_limited(status, body, headers, 60)
+    answers = [register_from(server, f"127.0.70.{i + 1}") for i in range(12)]
+    codes = [a[0] for a in answers]
+    # The window is a fixed wall-clock minute: one boundary among these attempts may give
+    # a fresh budget once, so the first four pass, at most eight in all, and some are refused.
+    assert set(codes) <= {201, 429} and codes[:4] == [201] * 4, codes
+    assert 429 in codes and codes.count(201) <= 8, codes
+    for status, body, headers in answers:
+        if status == 429:
+            assert_limited(status, body, headers, 60)
 
 
 @pytest.mark.timeout_s(120)
