@@ -84,9 +84,9 @@ TEST(Accounts, RegistrationsAreLimitedPerAddressAndOverallBeforeHashing) {
   ASSERT_FALSE(global);  // the deployment's 3 per minute are spent
   EXPECT_EQ(global.error().code, Code::rate_limited);
   node.clock.advance(60'001);
-  auto same_64 = reg("user_b3", "2001:db8:1:2:ffff::1");
-  EXPECT_TRUE(same_64);
-  EXPECT_EQ(reg("user_b4", "2001:db8:1:2:eeee::1").error().code, Code::rate_limited);
+  // Every interface id of that /64 is the same source, which had its two attempts.
+  EXPECT_EQ(reg("user_b3", "2001:db8:1:2:ffff::1").error().code, Code::rate_limited);
+  EXPECT_TRUE(reg("user_b4", "2001:db8:1:3::1"));  // another /64, a new minute
   // Nothing refused was created.
   EXPECT_EQ(node.run(node.store->userByName("user_a3")).error().code, Code::not_found);
 }
