@@ -2,6 +2,7 @@
 
 #include <vips/vips.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
@@ -73,6 +74,27 @@ bool allowedLoader(const char* nickname) {
   return false;
 }
 
+// What decoding takes, from the header alone: width × height × bands × bytes per band
+// (a 16-bit RGBA pixel is 8 bytes).
+std::uint64_t decodedBytes(VipsImage* header) {
+  const auto w = static_cast<std::uint64_t>(vips_image_get_width(header));
+  const auto h = static_cast<std::uint64_t>(vips_image_get_height(header));
+  const auto bands = static_cast<std::uint64_t>(std::max(1, vips_image_get_bands(header)));
+  const auto per_band =
+      static_cast<std::uint64_t>(vips_format_sizeof(vips_image_get_format(header)));
+  return w * h * bands * std::max<std::uint64_t>(1, per_band);
+}
+
+// libvips marks interlaced PNG and GIF, and progressive JPEG, "interlaced": their loaders
+// decode the whole image into memory before the first line can be read.
+std::uint64_t decodedLimit(VipsImage* header, const ImageLimits& limits) {
+  int interlaced = 0;
+  if (vips_image_get_typeof(header, "interlaced") != 0 &&
+      vips_image_get_int(header, "interlaced", &interlaced) == 0 && interlaced != 0)
+    return std::min(limits.max_interlaced_bytes, limits.max_decoded_bytes);
+  return limits.max_decoded_bytes;
+}
+
 // Thumbnail pixels → 8-bit sRGB or grey, without alpha (JPEG has none).
 Result<ImagePtr> toJpegSpace(ImagePtr img) {
   VipsInterpretation interp = vips_image_guess_interpretation(img.get());
@@ -119,6 +141,8 @@ Result<Thumbnail> makeThumbnail(std::string_view bytes, const ImageLimits& limit
   if (w <= 0 || h <= 0) return notAnImage("dimensions");
   if (std::uint64_t(w) * std::uint64_t(h) > limits.max_pixels)
     return failure(Code::bad_request, "image_too_large", "pixels");
+  if (decodedBytes(header.get()) > decodedLimit(header.get(), limits))
+    return failure(Code::bad_request, "image_too_large", "decoded_bytes");
   const bool swap = vips_image_get_orientation_swap(header.get());
   header.reset();
 

@@ -129,3 +129,47 @@ std::string patchJpegDims(std::string jpeg, std::uint16_t w, std::uint16_t h) {
 }
 
 }  // namespace parley::media::test
+
+namespace parley::media::test {
+
+std::string pngBlack(std::uint32_t w, std::uint32_t h, int colour_type, int bit_depth,
+                     bool interlaced) {
+  const int channels = colour_type == 0 ? 1 : colour_type == 2 ? 3 : 4;
+  const std::uint64_t pixel_bytes = static_cast<std::uint64_t>(channels) * (bit_depth / 8);
+  // Scanlines (a filter byte, then zeros) of the image, or of each Adam7 pass.
+  std::uint64_t raw_size = 0;
+  if (!interlaced) {
+    raw_size = h * (1 + w * pixel_bytes);
+  } else {
+    constexpr int kX0[7] = {0, 4, 0, 2, 0, 1, 0}, kDx[7] = {8, 8, 4, 4, 2, 2, 1};
+    constexpr int kY0[7] = {0, 0, 4, 0, 2, 0, 1}, kDy[7] = {8, 8, 8, 4, 4, 2, 2};
+    for (int p = 0; p < 7; ++p) {
+      const std::uint64_t pw = w > std::uint32_t(kX0[p]) ? (w - kX0[p] + kDx[p] - 1) / kDx[p] : 0;
+      const std::uint64_t ph = h > std::uint32_t(kY0[p]) ? (h - kY0[p] + kDy[p] - 1) / kDy[p] : 0;
+      if (pw > 0 && ph > 0) raw_size += ph * (1 + pw * pixel_bytes);
+    }
+  }
+  std::string raw(raw_size, '\0');
+  uLongf packed_size = compressBound(raw.size());
+  std::string packed(packed_size, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
+                reinterpret_cast<const Bytef*>(raw.data()), raw.size(), 9) != Z_OK)
+    throw std::runtime_error("compress2");
+  packed.resize(packed_size);
+
+  std::string out("\x89PNG\r\n\x1a\n", 8);
+  std::string ihdr;
+  be32(ihdr, w);
+  be32(ihdr, h);
+  ihdr.push_back(static_cast<char>(bit_depth));
+  ihdr.push_back(static_cast<char>(colour_type));
+  ihdr.push_back(0);  // deflate
+  ihdr.push_back(0);  // adaptive filtering
+  ihdr.push_back(interlaced ? 1 : 0);
+  pngChunk(out, "IHDR", ihdr);
+  pngChunk(out, "IDAT", packed);
+  pngChunk(out, "IEND", "");
+  return out;
+}
+
+}  // namespace parley::media::test

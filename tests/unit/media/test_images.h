@@ -22,6 +22,11 @@ Dims decodeDims(const std::string& bytes);
 // A valid PNG signature + IHDR claiming w×h RGB pixels, followed by a tiny IDAT and IEND.
 std::string pngHeaderOnly(std::uint32_t w, std::uint32_t h);
 
+// A complete PNG of w×h black pixels: colour type 0 (grey), 2 (RGB) or 6 (RGBA), bit depth
+// 8 or 16, Adam7-interlaced or not. Tiny on disk however large it decodes.
+std::string pngBlack(std::uint32_t w, std::uint32_t h, int colour_type, int bit_depth,
+                     bool interlaced);
+
 // `jpeg` with the frame header (SOF0) rewritten to claim w×h pixels.
 std::string patchJpegDims(std::string jpeg, std::uint16_t w, std::uint16_t h);
 

@@ -99,6 +99,42 @@ TEST(MakeThumbnail, PixelLimitIsWidthTimesHeight) {
   expectError(makeThumbnail(png, l), Code::bad_request, "image_too_large");
 }
 
+TEST(MakeThumbnail, DecodedSizeCountsBandsAndBitDepth) {
+  // 1000×1000: 1 MB as 8-bit grey, 8 MB as 16-bit RGBA, with the same pixel count.
+  ImageLimits l;
+  l.max_decoded_bytes = 4'000'000;
+  expectThumb(makeThumbnail(test::pngBlack(1000, 1000, 0, 8, false), l), 320, 320, 1000, 1000);
+  expectThumb(makeThumbnail(test::pngBlack(1000, 1000, 2, 8, false), l), 320, 320, 1000, 1000);
+  expectError(makeThumbnail(test::pngBlack(1000, 1000, 6, 16, false), l), Code::bad_request,
+              "image_too_large");
+  l.max_decoded_bytes = 8'000'000;
+  expectThumb(makeThumbnail(test::pngBlack(1000, 1000, 6, 16, false), l), 320, 320, 1000, 1000);
+}
+
+TEST(MakeThumbnail, InterlacedImagesHaveTheSmallerLimit) {
+  ImageLimits l;
+  l.max_decoded_bytes = 8'000'000;
+  l.max_interlaced_bytes = 2'000'000;
+  // 16-bit RGB, 600×600: 2.16 MB decoded; the same image not interlaced is made.
+  std::string interlaced = test::pngBlack(600, 600, 2, 16, true);
+  ASSERT_EQ(detectMime(interlaced), "image/png");
+  expectError(makeThumbnail(interlaced, l), Code::bad_request, "image_too_large");
+  expectThumb(makeThumbnail(test::pngBlack(600, 600, 2, 16, false), l), 320, 320, 600, 600);
+  l.max_interlaced_bytes = 2'160'000;
+  expectThumb(makeThumbnail(interlaced, l), 320, 320, 600, 600);
+}
+
+TEST(MakeThumbnail, TheReportedBombIsRefusedFromItsHeaderByDefault) {
+  // The attack's shape: a few hundred KB of interlaced 16-bit RGBA whose pixel count passes
+  // max_pixels but which decodes to hundreds of MiB.
+  std::string bomb = test::pngBlack(7000, 7000, 6, 16, true);
+  ASSERT_LT(bomb.size(), 1u << 20);
+  expectError(makeThumbnail(bomb, {}), Code::bad_request, "image_too_large");
+  // Not interlaced, 8000×8000 16-bit RGBA (512 MB) is over the general limit too.
+  expectError(makeThumbnail(test::pngBlack(8000, 8000, 6, 16, false), {}), Code::bad_request,
+              "image_too_large");
+}
+
 TEST(MakeThumbnail, HeaderUnderTheLimitButNoPixelsIsNotAnImage) {
   // The size check passes; the decoder then finds the pixel data missing.
   expectError(makeThumbnail(test::pngHeaderOnly(2000, 1000), {}), Code::bad_request,
