@@ -130,6 +130,12 @@ struct FileRecord {
   Seq message_seq = 0;  // the message it is attached to; 0 while unattached
 };
 
+// What one user's unattached uploads hold.
+struct UploadUsage {
+  std::uint64_t count = 0;
+  std::uint64_t bytes = 0;
+};
+
 // The wrapped (KeyProvider-encrypted) data key of a room, one per version.
 struct RoomKeyRecord {
   RoomId room_id = 0;

@@ -57,6 +57,13 @@ class Cache {
   virtual boost::asio::awaitable<RateDecision> hit(std::string key, int limit, Millis window_ms,
                                                    Millis now) = 0;
 
+  // Adds `amount` (may be negative: a refund) to `key`'s total in the current fixed window
+  // of `window_ms`; allowed while the total stays at most `limit`. A refused charge is not
+  // added. Totals never go below zero. Like hit, a cache that cannot count allows.
+  virtual boost::asio::awaitable<RateDecision> charge(std::string key, std::int64_t amount,
+                                                      std::int64_t limit, Millis window_ms,
+                                                      Millis now) = 0;
+
   // nullopt on a miss (the caller reads the Store and may put).
   virtual boost::asio::awaitable<std::optional<CachedSession>> session(std::string token_hash) = 0;
   virtual boost::asio::awaitable<void> putSession(std::string token_hash, CachedSession s,

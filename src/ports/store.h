@@ -195,6 +195,9 @@ class Store {
   virtual Task<Result<std::vector<FileRecord>>> unattachedFiles(Millis before, int limit) = 0;
   // Deletes the file's row if it is still unattached; not_found if it is gone or attached.
   virtual Task<Status> deleteUnattachedFile(std::string id) = 0;
+  // How many unattached files `uploader` has, and their plaintext bytes (the record the
+  // upload quotas are checked against; zeros for a user with none).
+  virtual Task<Result<UploadUsage>> unattachedUsage(UserId uploader) = 0;
 
   // --- where each account logs in from ---
   // Its own record, not a window of the audit trail, so no number of refused attempts can

@@ -141,6 +141,11 @@ class RateLimiter {
   explicit RateLimiter(std::size_t max_keys) : max_keys_(std::max<std::size_t>(max_keys, 1)) {}
 
   RateDecision hit(const std::string& key, int limit, Millis window_ms, Millis now) {
+    return charge(key, 1, limit, window_ms, now);
+  }
+
+  RateDecision charge(const std::string& key, std::int64_t amount, std::int64_t limit,
+                      Millis window_ms, Millis now) {
     // A caller's configuration error, not input: there is no window to count in.
     assert(window_ms > 0);
     if (window_ms <= 0) return {};
@@ -148,8 +153,8 @@ class RateLimiter {
     auto it = windows_.find(key);
     if (it == windows_.end()) it = start(key, window_ms, now);
     Window& w = it->second;
-    if (w.count >= limit) return {false, w.end - now};
-    ++w.count;
+    if (amount > 0 && w.count + amount > limit) return {false, w.end - now};
+    w.count = std::max<std::int64_t>(0, w.count + amount);
     return {};
   }
 
@@ -157,7 +162,7 @@ class RateLimiter {
   using Ends = std::multimap<Millis, const std::string*>;  // window end -> key in windows_
   struct Window {
     Millis end = 0;
-    int count = 0;
+    std::int64_t count = 0;
     Ends::iterator by_end;
   };
 
@@ -235,6 +240,17 @@ class MemoryCache final : public Cache {
     {
       std::lock_guard lock(limits_mu_);
       d = limits_.hit(key, limit, window_ms, now);
+    }
+    co_return d;
+  }
+
+  boost::asio::awaitable<RateDecision> charge(std::string key, std::int64_t amount,
+                                              std::int64_t limit, Millis window_ms,
+                                              Millis now) override {
+    RateDecision d;
+    {
+      std::lock_guard lock(limits_mu_);
+      d = limits_.charge(key, amount, limit, window_ms, now);
     }
     co_return d;
   }

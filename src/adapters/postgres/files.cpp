@@ -83,4 +83,15 @@ Task<Status> deleteUnattachedFile(PgConn& c, const std::string& id) {
   co_return Status{};
 }
 
+Task<Result<UploadUsage>> unattachedUsage(PgConn& c, UserId uploader) {
+  const Params p(uploader);
+  auto r = co_await c.query(
+      "SELECT count(*), coalesce(sum(size), 0)::bigint FROM attachments "
+      "WHERE uploader = $1 AND message_seq IS NULL",
+      p);
+  if (!r) co_return r.error();
+  co_return UploadUsage{static_cast<std::uint64_t>(r->int64(0, 0)),
+                        static_cast<std::uint64_t>(r->int64(0, 1))};
+}
+
 }  // namespace parley::postgres::ops

@@ -71,6 +71,7 @@ Task<Status> createFile(PgConn& c, const FileRecord& f);
 Task<Result<FileRecord>> fileById(PgConn& c, const std::string& id);
 Task<Result<std::vector<FileRecord>>> filesOfMessage(PgConn& c, RoomId room, Seq seq);
 Task<Result<std::vector<FileRecord>>> unattachedFiles(PgConn& c, Millis before, int limit);
+Task<Result<UploadUsage>> unattachedUsage(PgConn& c, UserId uploader);
 Task<Status> deleteUnattachedFile(PgConn& c, const std::string& id);
 
 // timeline.cpp

@@ -222,6 +222,10 @@ class PostgresStore final : public Store {
     return call<Status>(
         [id = std::move(id)](PgConn& c) { return ops::deleteUnattachedFile(c, id); });
   }
+  Task<Result<UploadUsage>> unattachedUsage(UserId uploader) override {
+    return call<Result<UploadUsage>>(
+        [uploader](PgConn& c) { return ops::unattachedUsage(c, uploader); });
+  }
 
   // --- keys ---
   Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) override {

@@ -100,6 +100,18 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 )lua";
 
+// KEYS[1] the window's counter; ARGV amount, limit, ttl_ms. Returns 1 and adds `amount`
+// while the total stays within the limit (or the amount is a refund), else 0 and adds
+// nothing. Never below zero.
+inline constexpr const char* kCharge = R"lua(
+local amount = tonumber(ARGV[1])
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if amount > 0 and n + amount > tonumber(ARGV[2]) then return 0 end
+n = math.max(0, n + amount)
+redis.call('SET', KEYS[1], string.format('%d', n), 'PX', ARGV[3])
+return 1
+)lua";
+
 // KEYS[1] user; ARGV lease end, node, now, slack_ms. Drops ended leases and keeps the key
 // until the newest lease ends (plus slack), so a silent node's leases vanish by themselves.
 inline constexpr const char* kLease = PARLEY_LUA_FIELD R"lua(

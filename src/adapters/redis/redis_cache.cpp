@@ -87,6 +87,7 @@ class RedisCache final : public Cache {
         replace_(scripts::kReplace),
         fill_(scripts::kFill),
         rate_hit_(scripts::kRateHit),
+        charge_(scripts::kCharge),
         lease_(scripts::kLease) {
     auto endpoint = parseRedisUrl(opts.url);
     if (!endpoint) throw ErrorException(endpoint.error());
@@ -189,6 +190,27 @@ class RedisCache final : public Cache {
       co_return RateDecision{};
     }
     if (got->integer <= limit) co_return RateDecision{};
+    co_return RateDecision{false, end - now};
+  }
+
+  asio::awaitable<RateDecision> charge(std::string key, std::int64_t amount, std::int64_t limit,
+                                       Millis window_ms, Millis now) override {
+    assert(window_ms > 0);
+    if (window_ms <= 0) co_return RateDecision{};
+    Millis offset = now % window_ms;
+    if (offset < 0) offset += window_ms;
+    const Millis end = now - offset + window_ms;
+    ScriptCall call{{prefix_ + "ch:" + std::to_string(window_ms) + ":" +
+                     std::to_string(end - window_ms) + ":" + key},
+                    {std::to_string(amount), std::to_string(limit),
+                     std::to_string(end - now + std::max<Millis>(window_ms, 60'000))}};
+    auto got = co_await eval(*conn_, charge_, std::move(call));
+    if (failed(got) || got->type != Reply::Type::integer) {
+      countError("charge", got);
+      stats_->rate_fail_open.fetch_add(1, std::memory_order_relaxed);
+      co_return RateDecision{};
+    }
+    if (got->integer == 1) co_return RateDecision{};
     co_return RateDecision{false, end - now};
   }
 
@@ -329,6 +351,7 @@ class RedisCache final : public Cache {
   const Script replace_;
   const Script fill_;
   const Script rate_hit_;
+  const Script charge_;
   const Script lease_;
   std::shared_ptr<Connection> conn_;
 };

@@ -82,6 +82,15 @@ Status deleteUnattachedFile(Db& db, const std::string& id) {
   return {};
 }
 
+Result<UploadUsage> unattachedUsage(Db& db, UserId uploader) {
+  Stmt st = db.prepare(
+      "SELECT count(*), coalesce(sum(size), 0) FROM attachments "
+      "WHERE uploader = ? AND message_seq IS NULL");
+  st.bind(uploader).step();
+  return UploadUsage{static_cast<std::uint64_t>(st.int64(0)),
+                     static_cast<std::uint64_t>(st.int64(1))};
+}
+
 Status attachFiles(Db& db, RoomId room, UserId sender, const std::vector<std::string>& ids,
                    Seq seq) {
   if (std::set<std::string>(ids.begin(), ids.end()).size() != ids.size()) {

@@ -70,6 +70,7 @@ Status createFile(Db& db, const FileRecord& f);
 Result<FileRecord> fileById(Db& db, const std::string& id);
 Result<std::vector<FileRecord>> filesOfMessage(Db& db, RoomId room, Seq seq);
 Result<std::vector<FileRecord>> unattachedFiles(Db& db, Millis before, int limit);
+Result<UploadUsage> unattachedUsage(Db& db, UserId uploader);
 Status deleteUnattachedFile(Db& db, const std::string& id);
 // Inside an append: checks that every id is an unattached upload of `sender` in `room`
 // (Code::invalid_file otherwise), then attaches them all to `seq`.

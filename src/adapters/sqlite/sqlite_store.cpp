@@ -173,6 +173,10 @@ class SqliteStore final : public Store {
     return write<Status>(
         [id = std::move(id)](Db& db) { return ops::deleteUnattachedFile(db, id); });
   }
+  Task<Result<UploadUsage>> unattachedUsage(UserId uploader) override {
+    return read<Result<UploadUsage>>(
+        [uploader](Db& db) { return ops::unattachedUsage(db, uploader); });
+  }
 
   // --- keys ---
   Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) override {

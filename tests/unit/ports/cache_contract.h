@@ -313,6 +313,25 @@ TEST_P(CacheContract, RateLimitWithZeroLimitDenies) {
   EXPECT_EQ(d.retry_after_ms, 50);
 }
 
+TEST_P(CacheContract, ChargeAddsAmountsUpToTheLimitAndRefunds) {
+  PARLEY_CACHE_OR_RETURN(c);
+  // Window of 1000 ms containing 5'500 is [5'000, 6'000).
+  EXPECT_TRUE(await(c.charge("bytes:u", 600, 1000, 1000, 5'500)).allowed);
+  RateDecision over = await(c.charge("bytes:u", 500, 1000, 1000, 5'600));
+  EXPECT_FALSE(over.allowed);  // 1100 > 1000: refused, and not added
+  EXPECT_EQ(over.retry_after_ms, 400);
+  EXPECT_TRUE(await(c.charge("bytes:u", 400, 1000, 1000, 5'700)).allowed);  // exactly 1000
+  EXPECT_FALSE(await(c.charge("bytes:u", 1, 1000, 1000, 5'700)).allowed);
+  EXPECT_TRUE(await(c.charge("bytes:u", -300, 1000, 1000, 5'800)).allowed);  // a refund
+  EXPECT_TRUE(await(c.charge("bytes:u", 300, 1000, 1000, 5'800)).allowed);
+  EXPECT_FALSE(await(c.charge("bytes:u", 1, 1000, 1000, 5'900)).allowed);
+  EXPECT_TRUE(await(c.charge("bytes:u", 1000, 1000, 1000, 6'000)).allowed);  // a new window
+  // Refunds never go below zero: 5000 back, then only the limit fits again.
+  EXPECT_TRUE(await(c.charge("bytes:v", -5000, 1000, 1000, 6'000)).allowed);
+  EXPECT_FALSE(await(c.charge("bytes:v", 1001, 1000, 1000, 6'000)).allowed);
+  EXPECT_TRUE(await(c.charge("bytes:v", 1000, 1000, 1000, 6'000)).allowed);
+}
+
 inline CachedSession sampleSession(const std::string& token_hash) {
   CachedSession s;
   s.session.id = 11;

@@ -925,6 +925,35 @@ TEST_P(StoreContract, UnattachedFilesAreListedOldestFirstAndDeletedOnlyWhileUnat
   EXPECT_EQ(run(store().unattachedFiles(500, 10))->size(), 1u);
 }
 
+TEST_P(StoreContract, UnattachedUsageCountsOnlyTheUploadersUnattachedFiles) {
+  User alice = user("alice");
+  User bob = user("bob");
+  Room room = group(alice.id);
+  auto none = run(store().unattachedUsage(alice.id));
+  ASSERT_TRUE(none) << errorOf(none);
+  EXPECT_EQ(none->count, 0u);
+  EXPECT_EQ(none->bytes, 0u);
+  FileRecord a = fileRecord("a", room.id, alice.id);
+  a.size = 1000;
+  FileRecord b = fileRecord("b", room.id, alice.id);
+  b.size = 5'000'000'000;  // past 32 bits
+  FileRecord used = fileRecord("used", room.id, alice.id);
+  used.size = 7;
+  FileRecord bobs = fileRecord("bobs", room.id, bob.id);
+  bobs.size = 3;
+  for (auto* f : {&a, &b, &used, &bobs}) ASSERT_TRUE(run(store().createFile(*f)));
+  AppendRequest req = message(room.id, alice.id, "m");
+  req.file_ids = {"used"};
+  ASSERT_TRUE(run(store().append(req)));
+  auto mine = run(store().unattachedUsage(alice.id));
+  ASSERT_TRUE(mine) << errorOf(mine);
+  EXPECT_EQ(mine->count, 2u);
+  EXPECT_EQ(mine->bytes, 5'000'001'000u);
+  EXPECT_EQ(run(store().unattachedUsage(bob.id))->count, 1u);
+  ASSERT_TRUE(run(store().deleteUnattachedFile("a")));
+  EXPECT_EQ(run(store().unattachedUsage(alice.id))->bytes, 5'000'000'000u);
+}
+
 }  // namespace parley::store_contract
 
 #include "ports/store_accounts_contract.h"
