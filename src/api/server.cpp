@@ -163,6 +163,7 @@ HttpResponse errorResponse(const Error& e) {
   HttpResponse r;
   r.status = httpStatus(e.code);
   r.body = errorBody(e);
+  if (e.retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after_s));
   return r;
 }
 
@@ -236,33 +237,68 @@ asio::awaitable<void> refuseMalformed(Stream& stream, std::string why) {
 
 // An upload's body, read from the socket piece by piece into a fixed buffer: the file is
 // never held whole. Read errors abort the upload (the client went away or stalled).
+//
+// The body must keep a minimum average rate (FileLimits::min_upload_rate after
+// upload_grace_ms, docs/api.md): the bytes that have arrived buy time, so the next byte is
+// due by start + grace + received / rate, and never more than 30 s after the last read. A
+// trickle is cut at that deadline, however regularly its bytes come.
 template <class Stream, class Buffer>
 class RequestBodySource final : public BlobSource {
  public:
-  RequestBodySource(Stream& stream, Buffer& buffer, http::request_parser<http::buffer_body>& p)
-      : stream_(stream), buffer_(buffer), parser_(p), piece_(kPieceBytes, '\0') {}
+  RequestBodySource(Stream& stream, Buffer& buffer, http::request_parser<http::buffer_body>& p,
+                    const FileLimits& limits)
+      : stream_(stream),
+        buffer_(buffer),
+        parser_(p),
+        piece_(kPieceBytes, '\0'),
+        limits_(limits),
+        start_(std::chrono::steady_clock::now()) {}
 
   asio::awaitable<Result<std::string>> next() override {
     while (!parser_.is_done()) {
       parser_.get().body().data = piece_.data();
       parser_.get().body().size = piece_.size();
-      stream_.expires_after(std::chrono::seconds(30));
+      stream_.expires_at(deadline());
       auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser_, kTuple);
+      if (ec == beast::error::timeout) {
+        too_slow_ = true;
+        metrics().uploads_too_slow.inc();
+        co_return makeError(Code::bad_request, "the upload was too slow: at least " +
+                                                   std::to_string(limits_.min_upload_rate) +
+                                                   " bytes/s are needed");
+      }
       if (ec && ec != http::error::need_buffer) {
         co_return makeError(Code::bad_request, "the upload was cut short: " + ec.message());
       }
       const std::size_t got = piece_.size() - parser_.get().body().size;
+      received_ += got;
       if (got > 0) co_return std::string(piece_.data(), got);
     }
     co_return std::string();
   }
 
+  // Cut for arriving below the minimum rate: the connection is closed without draining.
+  bool tooSlow() const { return too_slow_; }
+
  private:
+  std::chrono::steady_clock::time_point deadline() const {
+    using namespace std::chrono;
+    const auto idle = steady_clock::now() + seconds(30);
+    if (limits_.min_upload_rate == 0) return idle;
+    const auto earned = microseconds(static_cast<std::int64_t>(
+        static_cast<double>(received_) * 1e6 / static_cast<double>(limits_.min_upload_rate)));
+    return std::min(idle, start_ + milliseconds(limits_.upload_grace_ms) + earned);
+  }
+
   static constexpr std::size_t kPieceBytes = 256 * 1024;
   Stream& stream_;
   Buffer& buffer_;
   http::request_parser<http::buffer_body>& parser_;
   std::string piece_;
+  const FileLimits& limits_;
+  const std::chrono::steady_clock::time_point start_;
+  std::uint64_t received_ = 0;
+  bool too_slow_ = false;
 };
 
 // The header of a download: 200, or 206 with Content-Range for one satisfiable range.
@@ -342,6 +378,11 @@ asio::awaitable<bool> Server::uploadFile(Stream& stream, Buffer& buffer, HeaderP
     Error big{Code::payload_too_large, "the file is larger than the upload limit"};
     co_return co_await refuseUpload(stream, errorResponse(big), version);
   }
+  // Quotas, the upload rate and the in-flight caps, before a byte of the body is read.
+  std::optional<std::uint64_t> declared;
+  if (head.content_length()) declared = *head.content_length();
+  auto ticket = co_await ctx_.files.admit(auth->user.id, declared);
+  if (!ticket) co_return co_await refuseUpload(stream, errorResponse(ticket.error()), version);
   if (beast::iequals(header[http::field::expect], "100-continue")) {
     http::response<http::empty_body> go_on{http::status::continue_, version};
     auto [ec, n] = co_await http::async_write(stream, go_on, kTuple);
@@ -349,9 +390,11 @@ asio::awaitable<bool> Server::uploadFile(Stream& stream, Buffer& buffer, HeaderP
   }
   http::request_parser<http::buffer_body> body_parser(std::move(head));
   body_parser.body_limit(boost::none);  // the service counts bytes against --max-upload
-  RequestBodySource<Stream, Buffer> source(stream, buffer, body_parser);
+  RequestBodySource<Stream, Buffer> source(stream, buffer, body_parser, ctx_.files.limits());
   std::string file_name = std::move(*name);
-  auto file = co_await ctx_.files.upload(auth->user, route.room, std::move(file_name), source);
+  auto file =
+      co_await ctx_.files.upload(*ticket, auth->user, route.room, std::move(file_name), source);
+  ticket->release();  // the upload is over: its place is free before the client hears so
   const bool complete = body_parser.is_done();
   HttpResponse out;
   if (file) {
@@ -360,6 +403,11 @@ asio::awaitable<bool> Server::uploadFile(Stream& stream, Buffer& buffer, HeaderP
   } else {
     out = errorResponse(file.error());
   }
+  // The stream closed the socket at the deadline: a client this slow is not answered.
+  if (source.tooSlow()) co_return false;
+  // The last read's deadline may have passed while the file was stored: the answer gets
+  // its own.
+  stream.expires_after(std::chrono::seconds(30));
   if (!complete) co_return co_await refuseUpload(stream, std::move(out), version);
   const bool keep_alive = body_parser.get().keep_alive() && !stopping_;
   co_return co_await writeResponse(stream, std::move(out), version, keep_alive);

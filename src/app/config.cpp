@@ -25,6 +25,18 @@ po::options_description describe() {
     ("blobs", po::value<std::string>()->default_value(""), "where files are kept: a directory, or s3+https://ACCESS:SECRET@HOST[:PORT]/BUCKET[?region=R&style=path|virtual&part_mib=N&ca=PEM] (s3:// for plain HTTP) (default: <data-dir>/blobs); every node of a deployment must share it")
     ("max-upload", po::value<std::uint64_t>()->default_value(100ull * 1024 * 1024), "largest file upload, bytes (larger ones get 413 and nothing is kept)")
     ("upload-ttl", po::value<long>()->default_value(86400), "seconds an upload may stay unattached to a message before it is deleted")
+    ("upload-quota-mib", po::value<std::uint64_t>()->default_value(1024), "MiB of unattached uploads one user may hold (0: no limit)")
+    ("upload-quota-files", po::value<std::uint64_t>()->default_value(100), "unattached uploads one user may hold (0: no limit)")
+    ("upload-daily-mib", po::value<std::uint64_t>()->default_value(2048), "MiB one user may upload per UTC day (0: no limit)")
+    ("upload-rate", po::value<int>()->default_value(30), "uploads one user may start per minute (0: no limit)")
+    ("uploads-in-flight-per-user", po::value<int>()->default_value(4), "uploads of one user whose body is being read at once, per node (0: no limit)")
+    ("uploads-in-flight", po::value<int>()->default_value(256), "uploads whose body is being read at once on this node (0: no limit)")
+    ("upload-min-rate", po::value<std::uint64_t>()->default_value(16384), "bytes/s an upload body must average after --upload-grace-ms; slower ones are cut (0: only the 30 s idle timeout)")
+    ("upload-grace-ms", po::value<long>()->default_value(10000), "milliseconds an upload body may take before --upload-min-rate applies")
+    ("thumbnail-queue-per-user", po::value<int>()->default_value(2), "thumbnail jobs one user may have queued or running; more images get no thumbnail")
+    ("thumbnail-wait-ms", po::value<long>()->default_value(5000), "how long an upload's answer waits for its thumbnail; later ones are not made")
+    ("thumbnail-max-decoded-mib", po::value<std::uint64_t>()->default_value(256), "images that decode to more MiB (width x height x bands x bytes per band) get no thumbnail")
+    ("thumbnail-max-interlaced-mib", po::value<std::uint64_t>()->default_value(64), "the same for interlaced PNG/GIF and progressive JPEG, which decode whole into memory")
     ("presence-lease-ms", po::value<long>()->default_value(30000), "how long a node's presence lease lasts; renewed every third of it (a dead node's users show offline after about this long)")
     ("presence-room-limit", po::value<long>()->default_value(200), "live presence frames flow between users who share a direct room or a group room of at most this many members; bigger rooms show presence only in their member list")
     ("trust-forwarded-for", po::bool_switch(), "behind a proxy: take the client address (login limits, audit) from the last X-Forwarded-For entry")
@@ -144,6 +156,18 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   c.blobs = vm["blobs"].as<std::string>();
   c.files.max_upload = vm["max-upload"].as<std::uint64_t>();
   c.files.upload_ttl_ms = std::max(1L, vm["upload-ttl"].as<long>()) * 1000;
+  c.files.max_unattached_bytes = vm["upload-quota-mib"].as<std::uint64_t>() << 20;
+  c.files.max_unattached_files = vm["upload-quota-files"].as<std::uint64_t>();
+  c.files.max_bytes_per_day = vm["upload-daily-mib"].as<std::uint64_t>() << 20;
+  c.files.uploads_per_minute = std::max(0, vm["upload-rate"].as<int>());
+  c.files.max_in_flight_per_user = std::max(0, vm["uploads-in-flight-per-user"].as<int>());
+  c.files.max_in_flight = std::max(0, vm["uploads-in-flight"].as<int>());
+  c.files.min_upload_rate = vm["upload-min-rate"].as<std::uint64_t>();
+  c.files.upload_grace_ms = std::max(0L, vm["upload-grace-ms"].as<long>());
+  c.files.thumbnail_queue_per_user = std::max(1, vm["thumbnail-queue-per-user"].as<int>());
+  c.files.thumbnail_wait_ms = std::max(0L, vm["thumbnail-wait-ms"].as<long>());
+  c.image.max_decoded_bytes = vm["thumbnail-max-decoded-mib"].as<std::uint64_t>() << 20;
+  c.image.max_interlaced_bytes = vm["thumbnail-max-interlaced-mib"].as<std::uint64_t>() << 20;
   c.static_dir = vm["static-dir"].as<std::string>();
   if (vm.count("allowed-origin"))
     c.allowed_origins = vm["allowed-origin"].as<std::vector<std::string>>();

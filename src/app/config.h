@@ -8,6 +8,7 @@
 
 #include "api/api_context.h"
 #include "core/error.h"
+#include "media/thumbnail.h"
 #include "service/files.h"
 #include "service/limits.h"
 
@@ -23,6 +24,7 @@ struct Config {
   std::string keyring;    // empty: <data_dir>/keyring.json; a path, or kms+https://...; shared
   std::string blobs;      // empty: a local directory <data_dir>/blobs; else a path or s3://...
   FileLimits files;
+  media::ImageLimits image;
   std::string static_dir;
   std::vector<std::string> allowed_origins;
   int threads = 0;  // 0: one per core

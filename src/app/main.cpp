@@ -288,7 +288,7 @@ struct Services {
         users(*a.store),
         room_keys(*a.store, *a.keys),
         secrets(*a.store, *a.keys),
-        files(*a.store, *a.blobs, room_keys, clock, cfg.files, mediaInspector()),
+        files(*a.store, *a.blobs, room_keys, *a.cache, clock, cfg.files, mediaInspector(cfg.image)),
         messages(*a.store, *a.cache, *a.bus, room_keys, users, files, clock, cfg.limits),
         accounts(*a.store, *a.cache, *a.bus, hasher, users, secrets, clock, cfg.limits),
         hub(*a.bus, makeShards(*a.ioc, threads)),

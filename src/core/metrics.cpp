@@ -87,6 +87,20 @@ std::string Metrics::render() const {
   counter(out, "parley_thumbnails_refused_total",
           "Images that got no thumbnail (too many pixels, too large, not decodable).",
           thumbnails_refused.value());
+  counter(out, "parley_thumbnails_late_total",
+          "Images whose thumbnail was not made within the upload's wait, or whose uploader "
+          "had too many thumbnails queued.",
+          thumbnails_late.value());
+  out += fmt::format(
+      "# HELP parley_thumbnail_jobs_queued Thumbnail jobs waiting for a worker.\n"
+      "# TYPE parley_thumbnail_jobs_queued gauge\nparley_thumbnail_jobs_queued {}\n",
+      thumbnail_jobs_queued.value());
+  counter(out, "parley_uploads_refused_total",
+          "Uploads refused before their body by a quota, the upload rate or an in-flight cap.",
+          uploads_refused.value());
+  counter(out, "parley_uploads_too_slow_total",
+          "Upload bodies cut for arriving below the minimum transfer rate.",
+          uploads_too_slow.value());
   counter(out, "parley_file_integrity_failures_total",
           "Stored file chunks that failed authentication (never served).",
           file_integrity_failures.value());

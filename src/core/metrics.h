@@ -75,6 +75,10 @@ struct Metrics {
   Counter downloads;                // file and thumbnail responses started
   Counter download_bytes;           // plaintext bytes served
   Counter thumbnails_refused;       // images that got no thumbnail (too large, not decodable)
+  Counter thumbnails_late;          // thumbnails not made within the upload's wait, or queue full
+  Gauge thumbnail_jobs_queued;      // thumbnail jobs waiting for a worker
+  Counter uploads_refused;          // uploads refused by a quota, rate or in-flight cap
+  Counter uploads_too_slow;         // upload bodies cut for arriving below the minimum rate
   Counter file_integrity_failures;  // stored chunks that failed authentication
   Histogram send_to_ack;            // from a send's arrival to its ack, seconds
 

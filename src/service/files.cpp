@@ -2,12 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <memory>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -95,9 +96,11 @@ Error integrityFailure(const OpenedFile& f) {
 // hands the BlobStore sealed chunks. Never returns an empty piece before the end.
 class SealingSource final : public BlobSource {
  public:
-  SealingSource(BlobSource& body, crypto::ChunkSealer& sealer, const FileLimits& limits,
-                const FileInspector& inspector, std::atomic<std::uint64_t>& image_budget)
+  SealingSource(BlobSource& body, UploadTicket& ticket, crypto::ChunkSealer& sealer,
+                const FileLimits& limits, const FileInspector& inspector,
+                std::atomic<std::uint64_t>& image_budget)
       : body_(body),
+        ticket_(ticket),
         sealer_(sealer),
         limits_(limits),
         inspector_(inspector),
@@ -119,6 +122,12 @@ class SealingSource final : public BlobSource {
       if (total_ > limits_.max_upload) {
         crypto::wipe(*piece);
         failure_ = makeError(Code::payload_too_large, "the file is larger than the upload limit");
+        co_return *failure_;
+      }
+      // A body of unknown length is counted against the quotas as it arrives.
+      if (auto within = co_await ticket_.received(total_); !within) {
+        crypto::wipe(*piece);
+        failure_ = within.error();
         co_return *failure_;
       }
       keep(*piece);
@@ -193,6 +202,7 @@ class SealingSource final : public BlobSource {
   }
 
   BlobSource& body_;
+  UploadTicket& ticket_;
   crypto::ChunkSealer& sealer_;
   const FileLimits& limits_;
   const FileInspector& inspector_;
@@ -244,17 +254,18 @@ Task<Result<std::string>> FileReader::next() {
 
 // --- FilesService ---
 
-FilesService::FilesService(Store& store, BlobStore& blobs, RoomKeys& keys, const Clock& clock,
-                           const FileLimits& limits, FileInspector inspector)
+FilesService::FilesService(Store& store, BlobStore& blobs, RoomKeys& keys, Cache& cache,
+                           const Clock& clock, const FileLimits& limits, FileInspector inspector)
     : store_(store),
       blobs_(blobs),
       keys_(keys),
       clock_(clock),
       limits_(limits),
       inspector_(std::move(inspector)),
-      pool_(static_cast<std::size_t>(std::max(1, limits.thumbnail_threads))) {}
+      gate_(store, cache, clock, limits),
+      thumbnails_(limits.thumbnail_threads, limits.thumbnail_queue_per_user) {}
 
-FilesService::~FilesService() { pool_.join(); }
+FilesService::~FilesService() = default;
 
 std::string FilesService::blobKeyOf(std::string_view id, bool thumbnail) {
   std::string key(kBlobPrefix);
@@ -263,25 +274,74 @@ std::string FilesService::blobKeyOf(std::string_view id, bool thumbnail) {
   return key;
 }
 
-Task<Result<FileInspector::Thumbnail>> FilesService::thumbnailOnPool(std::string image) {
+Task<Result<FileInspector::Thumbnail>> FilesService::thumbnailFor(UserId who, std::string image) {
   using R = Result<FileInspector::Thumbnail>;
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
-      [this](auto handler, std::string img) {
-        auto home = asio::prefer(asio::get_associated_executor(handler),
-                                 asio::execution::outstanding_work.tracked);
-        asio::post(pool_, [this, h = std::move(handler), home = std::move(home),
-                           img = std::move(img)]() mutable {
-          R r = inspector_.thumbnail(img);
-          crypto::wipe(img);
-          asio::post(
-              home, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
-        });
-      },
-      asio::use_awaitable, std::move(image));
+  // Shared by the upload (waiting on the timer) and the job; the result is set, and the
+  // timer cancelled, on the upload's executor.
+  struct Wait {
+    explicit Wait(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    asio::steady_timer timer;
+    std::atomic<bool> abandoned{false};
+    std::optional<R> result;
+  };
+  auto wait = std::make_shared<Wait>(co_await asio::this_coro::executor);
+  auto job = [this, wait, img = std::move(image)]() mutable {
+    // Past its wait the upload was answered without a thumbnail: nothing to make.
+    if (wait->abandoned.load()) {
+      crypto::wipe(img);
+      return;
+    }
+    R r = inspector_.thumbnail(img);
+    crypto::wipe(img);
+    auto ex = wait->timer.get_executor();
+    asio::post(ex, [wait = std::move(wait), r = std::move(r)]() mutable {
+      wait->result = std::move(r);
+      wait->timer.cancel();
+    });
+  };
+  if (!thumbnails_.submit(who, std::move(job))) {
+    metrics().thumbnails_late.inc();
+    co_return makeError(Code::busy, "thumbnail_queue_full");
+  }
+  wait->timer.expires_after(std::chrono::milliseconds(limits_.thumbnail_wait_ms));
+  if (!wait->result) co_await wait->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (!wait->result) {
+    wait->abandoned = true;
+    metrics().thumbnails_late.inc();
+    co_return makeError(Code::busy, "thumbnail_late");
+  }
+  co_return std::move(*wait->result);
 }
 
-Task<Result<FileView>> FilesService::upload(const User& who, RoomId room, std::string name,
-                                            BlobSource& body) {
+Task<void> FilesService::storeThumbnail(FileRecord& rec, const std::string& key,
+                                        std::string image) {
+  auto thumb = co_await thumbnailFor(rec.uploader, std::move(image));
+  if (!thumb) {
+    if (thumb.error().code != Code::busy) metrics().thumbnails_refused.inc();
+    log::info("thumbnail_refused", {{"file", rec.id}, {"reason", thumb.error().message}});
+    co_return;
+  }
+  StringBlobSource sealed_thumb(
+      sealWhole(key, {thumbnailSealId(rec.id), rec.key_version}, thumb->jpeg));
+  std::string thumb_key = blobKeyOf(rec.id, true);
+  auto stored = co_await blobs_.put(std::move(thumb_key), sealed_thumb);
+  if (stored) {
+    rec.thumb_size = thumb->jpeg.size();
+    rec.image_width = thumb->source_width;
+    rec.image_height = thumb->source_height;
+  }
+}
+
+Task<Result<FileView>> FilesService::upload(UploadTicket& ticket, const User& who, RoomId room,
+                                            std::string name, BlobSource& body) {
+  auto out = co_await uploadCounted(ticket, who, room, std::move(name), body);
+  co_await ticket.settle(out.has_value());
+  co_return out;
+}
+
+Task<Result<FileView>> FilesService::uploadCounted(UploadTicket& ticket, const User& who,
+                                                   RoomId room, std::string name,
+                                                   BlobSource& body) {
   if (name.empty() || name.size() > limits_.max_name_bytes || !validUtf8(name)) {
     co_return makeError(Code::bad_request, "name must be 1 to 255 bytes of UTF-8");
   }
@@ -300,7 +360,7 @@ Task<Result<FileView>> FilesService::upload(const User& who, RoomId room, std::s
   rec.uploader = who.id;
   rec.key_version = key->version;
   crypto::ChunkSealer sealer(key->key, {rec.id, key->version});
-  SealingSource source(body, sealer, limits_, inspector_, thumbnail_bytes_);
+  SealingSource source(body, ticket, sealer, limits_, inspector_, thumbnail_bytes_);
   const std::string blob_key = blobKeyOf(rec.id, false);
   const std::string thumb_key = blobKeyOf(rec.id, true);
   std::string put_key = blob_key;
@@ -316,23 +376,7 @@ Task<Result<FileView>> FilesService::upload(const User& who, RoomId room, std::s
   rec.size = source.total();
   rec.mime = source.mime();
 
-  if (auto image = source.takeImage()) {
-    auto thumb = co_await thumbnailOnPool(std::move(*image));
-    if (thumb) {
-      StringBlobSource sealed_thumb(
-          sealWhole(key->key, {thumbnailSealId(rec.id), key->version}, thumb->jpeg));
-      std::string put_thumb_key = thumb_key;
-      auto stored = co_await blobs_.put(std::move(put_thumb_key), sealed_thumb);
-      if (stored) {
-        rec.thumb_size = thumb->jpeg.size();
-        rec.image_width = thumb->source_width;
-        rec.image_height = thumb->source_height;
-      }
-    } else {
-      metrics().thumbnails_refused.inc();
-      log::info("thumbnail_refused", {{"file", rec.id}, {"reason", thumb.error().message}});
-    }
-  }
+  if (auto image = source.takeImage()) co_await storeThumbnail(rec, key->key, std::move(*image));
 
   std::string plain_name = name;
   rec.sealed_name = crypto::seal(key->key, fileNameAd(room, rec.id, key->version), plain_name);

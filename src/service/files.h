@@ -10,11 +10,15 @@
 //
 // Blob keys are made here from the file id ("files/<id>", "files/<id>.thumb") and never
 // taken from a client. Thread-safe; thumbnails are made on the service's own worker
-// threads, never on the caller's (I/O) thread.
+// threads, never on the caller's (I/O) thread, taken fairly between users
+// (thumbnail_queue.h), and an upload waits for its own thumbnail at most
+// thumbnail_wait_ms: past it the file is kept without one.
+//
+// Every upload is admitted first (admit(), upload_gate.h): in-flight caps, the upload rate
+// and the quotas are checked before its body is read.
 #pragma once
 
 #include <atomic>
-#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,10 +28,13 @@
 #include "core/error.h"
 #include "crypto/chunked.h"
 #include "ports/blob_store.h"
+#include "ports/cache.h"
 #include "ports/clock.h"
 #include "ports/store.h"
 #include "service/event.h"
 #include "service/room_keys.h"
+#include "service/thumbnail_queue.h"
+#include "service/upload_gate.h"
 
 namespace parley {
 
@@ -41,6 +48,20 @@ struct FileLimits {
   // uploads cannot exhaust memory: an image that does not fit gets no thumbnail.
   std::uint64_t thumbnail_memory = 128u << 20;
   int thumbnail_threads = 1;
+  int thumbnail_queue_per_user = 2;  // thumbnail jobs queued or running per user
+  Millis thumbnail_wait_ms = 5000;   // an upload's answer waits this long for its thumbnail
+
+  // Per user (docs/operations.md, "Upload limits"); 0 turns a limit off.
+  std::uint64_t max_unattached_bytes = 1ull << 30;  // bytes of unattached uploads
+  std::uint64_t max_unattached_files = 100;         // unattached uploads
+  std::uint64_t max_bytes_per_day = 2ull << 30;     // bytes uploaded per UTC day
+  int uploads_per_minute = 30;
+  int max_in_flight_per_user = 4;  // uploads whose body is being read, per user, per node
+  int max_in_flight = 256;         // and in total on one node
+  // A body must arrive at min_upload_rate bytes/s on average, after a grace period: by
+  // time t after its headers, (t - grace) × rate bytes; slower ones are cut (408).
+  std::uint64_t min_upload_rate = 16 * 1024;
+  Millis upload_grace_ms = 10'000;
 };
 
 // How an upload's bytes are looked at: its type, and a thumbnail of an image. The node
@@ -93,14 +114,22 @@ class FileReader {
 class FilesService {
  public:
   // `limits` is read on every call (it must outlive the service).
-  FilesService(Store& store, BlobStore& blobs, RoomKeys& keys, const Clock& clock,
+  FilesService(Store& store, BlobStore& blobs, RoomKeys& keys, Cache& cache, const Clock& clock,
                const FileLimits& limits, FileInspector inspector = {});
   ~FilesService();
 
-  // Streams `body` into a new unattached file of `room`. bad_request for a bad name,
-  // not_found unless `who` is a member, payload_too_large once the body passes
-  // max_upload (nothing is kept), unavailable when the BlobStore or Store fails.
-  Task<Result<FileView>> upload(const User& who, RoomId room, std::string name, BlobSource& body);
+  // Before the body: may `who` start an upload of `declared` bytes (nullopt: unknown)?
+  // The ticket holds the upload's place until destroyed. Errors: UploadGate::admit.
+  Task<Result<UploadTicket>> admit(UserId who, std::optional<std::uint64_t> declared) {
+    return gate_.admit(who, declared);
+  }
+
+  // Streams `body` into a new unattached file of `room`, counting it on `ticket` (from
+  // admit). bad_request for a bad name, not_found unless `who` is a member,
+  // payload_too_large once the body passes max_upload or a quota (nothing is kept),
+  // unavailable when the BlobStore or Store fails; a `body` error is returned as it is.
+  Task<Result<FileView>> upload(UploadTicket& ticket, const User& who, RoomId room,
+                                std::string name, BlobSource& body);
 
   // The file (or its thumbnail) if `who` may read it now; not_found otherwise.
   Task<Result<OpenedFile>> open(UserId who, RoomId room, std::string id, bool thumbnail);
@@ -134,7 +163,12 @@ class FilesService {
 
  private:
   Task<Result<FileView>> view(FileRecord r);
-  Task<Result<FileInspector::Thumbnail>> thumbnailOnPool(std::string image);
+  Task<Result<FileView>> uploadCounted(UploadTicket& ticket, const User& who, RoomId room,
+                                       std::string name, BlobSource& body);
+  // The thumbnail of `image`, made fairly on the queue; an error if it is refused, fails,
+  // or is not ready within thumbnail_wait_ms (then it is never stored).
+  Task<Result<FileInspector::Thumbnail>> thumbnailFor(UserId who, std::string image);
+  Task<void> storeThumbnail(FileRecord& rec, const std::string& key, std::string image);
 
   Store& store_;
   BlobStore& blobs_;
@@ -143,7 +177,8 @@ class FilesService {
   const FileLimits& limits_;
   FileInspector inspector_;
   std::atomic<std::uint64_t> thumbnail_bytes_{0};  // held against limits_.thumbnail_memory
-  boost::asio::thread_pool pool_;
+  UploadGate gate_;
+  ThumbnailQueue thumbnails_;  // last: its workers are joined before the rest goes
 };
 
 }  // namespace parley

@@ -39,7 +39,9 @@ class FilesTest : public ::testing::Test {
                           FilesService* files = nullptr) {
     StringBlobSource body(bytes, 10000);
     FilesService& f = files ? *files : node.files;
-    return node.run(f.upload(who, room.id, std::move(name), body));
+    auto ticket = node.run(f.admit(who.id, bytes.size()));
+    if (!ticket) return ticket.error();
+    return node.run(f.upload(*ticket, who, room.id, std::move(name), body));
   }
 
   // Everything a reader yields for [offset, offset+length), or its error.
@@ -263,8 +265,8 @@ FileInspector fakeImageInspector() {
 }
 
 TEST_F(FilesTest, ImagesGetASealedThumbnailServedLikeAFile) {
-  FilesService files(*node.store, *node.blobs, node.room_keys, node.clock, node.file_limits,
-                     fakeImageInspector());
+  FilesService files(*node.store, *node.blobs, node.room_keys, *node.cache, node.clock,
+                     node.file_limits, fakeImageInspector());
   const std::string image = "IMG" + markedBytes(200000);
   auto f = upload(alice, image, "cat.png", &files);
   ASSERT_TRUE(f) << f.error().message;
@@ -292,7 +294,7 @@ TEST_F(FilesTest, ImagesGetASealedThumbnailServedLikeAFile) {
 TEST_F(FilesTest, ThumbnailMemoryIsBoundedAndGivenBack) {
   FileLimits limits = node.file_limits;
   limits.thumbnail_memory = 250000;
-  FilesService files(*node.store, *node.blobs, node.room_keys, node.clock, limits,
+  FilesService files(*node.store, *node.blobs, node.room_keys, *node.cache, node.clock, limits,
                      fakeImageInspector());
 
   const std::string image = "IMG" + markedBytes(200000);

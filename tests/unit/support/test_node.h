@@ -55,7 +55,7 @@ struct TestNode {
   RoomKeys room_keys{*store, *keys};
   BlobStorePtr blobs = blobs_local::makeLocalBlobStore(dir / "blobs").value();
   FileLimits file_limits;
-  FilesService files{*store, *blobs, room_keys, clock, file_limits};
+  FilesService files{*store, *blobs, room_keys, *cache, clock, file_limits};
   MessageService messages{*store, *cache, *bus, room_keys, users, files, clock, limits};
 
   SharedSecrets secrets{*store, *keys};
