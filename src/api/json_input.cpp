@@ -1,5 +1,6 @@
 #include "api/json_input.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -80,6 +81,8 @@ std::string errorBody(const Error& e) {
 
 std::string errorFrame(const Error& e, const json::value* req) {
   json::object f{{"type", "error"}, {"code", codeName(e.code)}, {"message", e.message}};
+  // What Retry-After says over HTTP: seconds until the limit lets the next one through.
+  if (e.code == Code::rate_limited) f["retry_after"] = std::max(1, e.retry_after_s);
   if (req) f["req"] = *req;
   return json::serialize(f);
 }

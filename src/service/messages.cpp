@@ -23,6 +23,20 @@ Task<Result<Member>> MessageService::requireMember(RoomId room, UserId user) {
   co_return r.error();
 }
 
+// One bucket for every timeline write (send, edit, delete): each one is stored and fanned
+// out to every member, so an edit costs what a send costs. Charged before anything else
+// is looked at, so a refused write reads nothing and changes nothing, and the answer does
+// not depend on the room (a room the sender may not see is refused like a missing one).
+Task<Status> MessageService::chargeWrite(UserId sender) {
+  // Named, not a temporary in the co_await (g++ 12: src/README.md).
+  std::string rate_key = "send:" + std::to_string(sender);
+  auto allowed = co_await cache_.hit(rate_key, limits_.send_rate_per_sec, 1000, clock_.now());
+  if (allowed.allowed) co_return Status{};
+  Error e = makeError(Code::rate_limited, "too many messages; slow down");
+  e.retry_after_s = static_cast<int>(std::max<Millis>(1, (allowed.retry_after_ms + 999) / 1000));
+  co_return e;
+}
+
 Status MessageService::checkText(const std::string& text) const {
   if (text.empty()) return makeError(Code::bad_request, "text must not be empty");
   if (text.size() > limits_.max_text_bytes) {
@@ -111,6 +125,7 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
     if (auto ok = checkText(text); !ok) co_return ok.error();
   }
   if (reply_to < 0) co_return makeError(Code::bad_request, "reply_to must be a seq");
+  if (auto allowed = co_await chargeWrite(sender.id); !allowed) co_return allowed.error();
   // Membership (invariant 6) is checked by the Store inside the storing transaction, so a
   // plain send makes two round trips before its ack (rate limit, append) instead of three.
   // Before the append only what stores nothing may run for a sender who may not be a
@@ -122,10 +137,6 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
     auto member = co_await requireMember(room, sender.id);
     if (!member) co_return member.error();
   }
-  // Named, not a temporary in the co_await (g++ 12: src/README.md).
-  std::string rate_key = "send:" + std::to_string(sender.id);
-  auto allowed = co_await cache_.hit(rate_key, limits_.send_rate_per_sec, 1000, clock_.now());
-  if (!allowed.allowed) co_return makeError(Code::rate_limited, "too many messages; slow down");
   // Files named are looked up to put their objects in the sealed body. One that is not
   // the sender's unattached upload here is left to the Store, which refuses the append
   // with invalid_file, or finds it a retry whose files were attached by the original.
@@ -182,6 +193,7 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
 Task<Result<Event>> MessageService::edit(const User& sender, RoomId room, Seq target,
                                          std::string text) {
   if (auto ok = checkText(text); !ok) co_return ok.error();
+  if (auto allowed = co_await chargeWrite(sender.id); !allowed) co_return allowed.error();
   auto member = co_await requireMember(room, sender.id);
   if (!member) co_return member.error();
   auto old = co_await store_.eventAt(room, target);
@@ -234,6 +246,7 @@ Task<Result<Event>> MessageService::edit(const User& sender, RoomId room, Seq ta
 }
 
 Task<Result<Event>> MessageService::remove(const User& sender, RoomId room, Seq target) {
+  if (auto allowed = co_await chargeWrite(sender.id); !allowed) co_return allowed.error();
   auto member = co_await requireMember(room, sender.id);
   if (!member) co_return member.error();
   auto old = co_await store_.eventAt(room, target);

@@ -46,7 +46,8 @@ class MessageService {
   // any is not an unattached upload of the sender in this room, unless the send is a retry.
   Task<Result<Sent>> send(const User& sender, RoomId room, std::string client_msg_id,
                           std::string text, Seq reply_to, std::vector<std::string> file_ids = {});
-  // Both return the new timeline event (kind edit / delete).
+  // Both return the new timeline event (kind edit / delete). Sends, edits and deletes share
+  // one rate limit per sender (--send-rate): over it, rate_limited and nothing changes.
   Task<Result<Event>> edit(const User& sender, RoomId room, Seq target, std::string text);
   Task<Result<Event>> remove(const User& sender, RoomId room, Seq target);
 
@@ -86,6 +87,8 @@ class MessageService {
                               int n, Seq last_seq);
   Task<std::optional<Page>> newestFromCache(RoomId room, int n, Seq last_seq);
   Status checkText(const std::string& text) const;
+  // rate_limited (with retry_after_s) when `sender` is over --send-rate.
+  Task<Status> chargeWrite(UserId sender);
   void publish(const Event& e);
 
   Store& store_;

@@ -117,6 +117,36 @@ TEST_F(MessagesTest, RateLimitedSendsStoreNothing) {
   EXPECT_EQ(later->event.meta.seq, 3);
 }
 
+// Edits and deletes are stored and fanned out like sends: they share the sender's bucket.
+TEST_F(MessagesTest, EditsAndDeletesShareTheSendRateLimit) {
+  node.limits.send_rate_per_sec = 3;
+  ASSERT_TRUE(node.run(node.messages.send(alice, room.id, "r1", "one", 0)));
+  ASSERT_TRUE(node.run(node.messages.edit(alice, room.id, 1, "one!")));
+  ASSERT_TRUE(node.run(node.messages.send(alice, room.id, "r2", "two", 0)));
+  auto edit = node.run(node.messages.edit(alice, room.id, 1, "flood"));
+  ASSERT_FALSE(edit);
+  EXPECT_EQ(edit.error().code, Code::rate_limited);
+  EXPECT_GE(edit.error().retry_after_s, 1);
+  auto del = node.run(node.messages.remove(alice, room.id, 3));
+  ASSERT_FALSE(del);
+  EXPECT_EQ(del.error().code, Code::rate_limited);
+  // A write the sender may not make at all is charged too, before the room is looked at.
+  Room secret = node.run(node.rooms.create(bob, "secret", "", false)).value();
+  EXPECT_EQ(node.run(node.messages.edit(alice, secret.id, 1, "x")).error().code,
+            Code::rate_limited);
+  EXPECT_EQ(node.run(node.store->roomById(room.id)).value().last_seq, 3);
+  auto page =
+      node.run(node.messages.history(alice.id, room.id, std::nullopt, std::nullopt, 10)).value();
+  ASSERT_EQ(page.messages.size(), 2u);
+  EXPECT_EQ(page.messages[0].text, "one!");
+  EXPECT_FALSE(page.messages[1].meta.deleted);
+  node.clock.advance(1000);  // the next window
+  ASSERT_TRUE(node.run(node.messages.remove(alice, room.id, 3)));
+  // Bob's bucket is his own.
+  node.run(node.rooms.join(bob, room.id)).value();
+  ASSERT_TRUE(node.run(node.messages.send(bob, room.id, "b1", "hi", 0)));
+}
+
 TEST_F(MessagesTest, TextLimitsAreEnforced) {
   EXPECT_EQ(node.run(node.messages.send(alice, room.id, "c", "", 0)).error().code,
             Code::bad_request);
