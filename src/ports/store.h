@@ -157,7 +157,10 @@ class Store {
   virtual Task<Result<std::int64_t>> memberCount(RoomId room) = 0;
   // conflict if already a member.
   virtual Task<Result<Member>> addMember(RoomId room, UserId user, Role role, Millis now) = 0;
-  // not_found if not a member.
+  // A group room that has members has an owner: both refuse, with conflict, a change that
+  // would leave one without (its last owner leaving while others stay, or stepping down),
+  // checked in the transaction that makes the change, so two owners leaving at once cannot
+  // both go. The last member may leave whatever their role. not_found if not a member.
   virtual Task<Status> removeMember(RoomId room, UserId user) = 0;
   virtual Task<Status> setRole(RoomId room, UserId user, Role role) = 0;
   // Moves the marker forward only; returns the marker after the call.

@@ -11,6 +11,19 @@ namespace parley {
 
 namespace json = boost::json;
 
+namespace {
+
+// The Store refuses to leave a group room that has members without an owner (a conflict):
+// nobody could ever change a role there again.
+Status ownerKept(Status changed) {
+  if (changed || changed.error().code != Code::conflict) return changed;
+  return makeError(Code::conflict,
+                   "the last owner cannot leave or step down while the room has other members; "
+                   "make another member owner first");
+}
+
+}  // namespace
+
 void RoomService::publishJoined(const Room& room, UserId user, const std::string& username,
                                 Role role, const User* peer) {
   json::object m{{"type", "member"},
@@ -142,6 +155,7 @@ Task<Status> RoomService::leave(const User& me, RoomId room) {
   auto r = co_await groupRoom(room);
   if (!r) co_return r.error();
   auto removed = co_await store_.removeMember(room, me.id);
+  removed = ownerKept(std::move(removed));
   if (!removed) co_return removed.error();
   publishGone(room, me.id, me.username, "left");
   co_return Status{};
@@ -180,6 +194,7 @@ Task<Status> RoomService::removeMember(const User& me, RoomId room, UserId user)
     co_return makeError(Code::forbidden, "you may only remove members of a lower role");
   }
   auto removed = co_await store_.removeMember(room, user);
+  removed = ownerKept(std::move(removed));
   if (!removed) co_return removed.error();
   std::string name = co_await users_.name(user);
   publishGone(room, user, name, user == me.id ? "left" : "removed");
@@ -189,14 +204,21 @@ Task<Status> RoomService::removeMember(const User& me, RoomId room, UserId user)
 Task<Result<Member>> RoomService::setRole(const User& me, RoomId room, UserId user,
                                           std::string role) {
   auto parsed = roleFromString(role);
-  if (!parsed || *parsed == Role::owner)
-    co_return makeError(Code::bad_request, "role must be admin or member");
+  if (!parsed) co_return makeError(Code::bad_request, "role must be owner, admin or member");
   auto actor = co_await messages_.requireMember(room, me.id);
   if (!actor) co_return actor.error();
   if (actor->role != Role::owner)
-    co_return makeError(Code::forbidden, "only the owner may change roles");
-  if (user == me.id) co_return makeError(Code::forbidden, "the owner's role cannot change");
+    co_return makeError(Code::forbidden, "only an owner may change roles");
+  // An owner makes others owners (and so hands the room on), and may step down; another
+  // owner's role is theirs to change, as removal goes only to lower roles.
+  if (user != me.id) {
+    auto target = co_await store_.member(room, user);
+    if (!target) co_return target.error();
+    if (target->role == Role::owner)
+      co_return makeError(Code::forbidden, "only an owner may change their own role");
+  }
   auto set = co_await store_.setRole(room, user, *parsed);
+  set = ownerKept(std::move(set));
   if (!set) co_return set.error();
   auto m = co_await store_.member(room, user);
   if (!m) co_return m.error();

@@ -29,10 +29,35 @@ UPDATE members SET last_read_seq = GREATEST(last_read_seq,
     LEAST($1, (SELECT last_seq FROM rooms WHERE id = $2)))
 WHERE room_id = $2 AND user_id = $3 RETURNING last_read_seq)sql";
 
-Status oneChanged(Result<PgResult>& r) {
-  if (!r) return r.error();
-  if (r->affected() == 0) return notMember();
-  return {};
+// Store::removeMember and setRole keep an owner in every group room with members. Each runs
+// as one pipeline (one transaction) that first locks the room row: the member_count trigger
+// locks it too, so the membership changes of a room are serialised, and the guard reads
+// the members after any concurrent change has committed (READ COMMITTED takes a fresh
+// snapshot per statement). $1 room, $2 user.
+constexpr const char* kLockRoom = "SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE";
+constexpr const char* kSoleOwner =
+    "(role = 'owner' AND (SELECT kind FROM rooms WHERE id = $1) = 'group' AND NOT EXISTS ("
+    "SELECT 1 FROM members o WHERE o.room_id = $1 AND o.user_id <> $2 AND o.role = 'owner'))";
+const std::string kRemoveMember =
+    std::string("DELETE FROM members WHERE room_id = $1 AND user_id = $2 AND NOT (") + kSoleOwner +
+    " AND EXISTS (SELECT 1 FROM members o WHERE o.room_id = $1 AND o.user_id <> $2))";
+const std::string kSetRole =
+    std::string("UPDATE members SET role = $3 WHERE room_id = $1 AND user_id = $2 ") +
+    "AND ($3 = 'owner' OR NOT " + kSoleOwner + ")";
+// Read after a change that did nothing: still a member means the guard refused it.
+constexpr const char* kIsMember = "SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2";
+
+Task<Status> guardedChange(PgConn& c, RoomId room, UserId user, const std::string& change,
+                           Params params) {
+  std::vector<Statement> s;
+  s.push_back({kLockRoom, Params(room)});
+  s.push_back({change.c_str(), std::move(params)});
+  s.push_back({kIsMember, Params(room, user)});
+  auto res = co_await c.pipeline(s);
+  if (!res) co_return res.error();
+  if ((*res)[1].affected() > 0) co_return Status{};
+  if ((*res)[2].rows() == 0) co_return notMember();
+  co_return makeError(Code::conflict, "the room's last owner");
 }
 
 }  // namespace
@@ -79,15 +104,11 @@ Task<Result<Member>> addMember(PgConn& c, RoomId room, UserId user, Role role, M
 }
 
 Task<Status> removeMember(PgConn& c, RoomId room, UserId user) {
-  const Params p(room, user);
-  auto r = co_await c.query("DELETE FROM members WHERE room_id = $1 AND user_id = $2", p);
-  co_return oneChanged(r);
+  co_return co_await guardedChange(c, room, user, kRemoveMember, Params(room, user));
 }
 
 Task<Status> setRole(PgConn& c, RoomId room, UserId user, Role role) {
-  const Params p(toString(role), room, user);
-  auto r = co_await c.query("UPDATE members SET role = $1 WHERE room_id = $2 AND user_id = $3", p);
-  co_return oneChanged(r);
+  co_return co_await guardedChange(c, room, user, kSetRole, Params(room, user, toString(role)));
 }
 
 Task<Result<Seq>> setReadMarker(PgConn& c, RoomId room, UserId user, Seq seq) {

@@ -18,6 +18,26 @@ bool roomExists(Db& db, RoomId room) {
   return db.prepare("SELECT 1 FROM rooms WHERE id = ?").bind(room).step();
 }
 
+// Whether `user` is the only owner of group room `room` (Store::removeMember, setRole).
+bool soleOwner(Db& db, RoomId room, UserId user) {
+  return db
+      .prepare(
+          "SELECT 1 FROM members m JOIN rooms r ON r.id = m.room_id "
+          "WHERE m.room_id = ?1 AND m.user_id = ?2 AND m.role = 'owner' AND r.kind = 'group' "
+          "AND NOT EXISTS (SELECT 1 FROM members o "
+          "  WHERE o.room_id = ?1 AND o.user_id != ?2 AND o.role = 'owner')")
+      .bind(room, user)
+      .step();
+}
+
+bool othersStay(Db& db, RoomId room, UserId user) {
+  return db.prepare("SELECT 1 FROM members WHERE room_id = ? AND user_id != ? LIMIT 1")
+      .bind(room, user)
+      .step();
+}
+
+Error lastOwner() { return makeError(Code::conflict, "the room's last owner"); }
+
 }  // namespace
 
 Result<Member> member(Db& db, RoomId room, UserId user) {
@@ -60,12 +80,14 @@ Result<Member> addMember(Db& db, RoomId room, UserId user, Role role, Millis now
 }
 
 Status removeMember(Db& db, RoomId room, UserId user) {
+  if (soleOwner(db, room, user) && othersStay(db, room, user)) return lastOwner();
   db.prepare("DELETE FROM members WHERE room_id = ? AND user_id = ?").bind(room, user).run();
   if (db.changes() == 0) return notMember();
   return {};
 }
 
 Status setRole(Db& db, RoomId room, UserId user, Role role) {
+  if (role != Role::owner && soleOwner(db, room, user)) return lastOwner();
   db.prepare("UPDATE members SET role = ? WHERE room_id = ? AND user_id = ?")
       .bind(toString(role), room, user)
       .run();

@@ -334,6 +334,55 @@ TEST_P(StoreContract, MembersCanBeAddedRemovedAndPromoted) {
   EXPECT_EQ(codeOf(run(store().member(room.id, bob.id))), Code::not_found);
 }
 
+// A group room with members always has an owner: nobody could change a role otherwise.
+TEST_P(StoreContract, TheLastOwnerOfAGroupRoomStays) {
+  User alice = user("alice");
+  User bob = user("bob");
+  Room room = group(alice.id);
+  ASSERT_TRUE(run(store().addMember(room.id, bob.id, Role::admin, 1)));
+  EXPECT_EQ(codeOf(run(store().removeMember(room.id, alice.id))), Code::conflict);
+  EXPECT_EQ(codeOf(run(store().setRole(room.id, alice.id, Role::admin))), Code::conflict);
+  EXPECT_EQ(codeOf(run(store().setRole(room.id, alice.id, Role::member))), Code::conflict);
+  ASSERT_TRUE(run(store().setRole(room.id, alice.id, Role::owner)));  // no change: allowed
+  EXPECT_EQ(run(store().member(room.id, alice.id))->role, Role::owner);
+  EXPECT_EQ(run(store().memberCount(room.id)).value(), 2);
+  // A second owner: either may now step down or leave, but not both.
+  ASSERT_TRUE(run(store().setRole(room.id, bob.id, Role::owner)));
+  ASSERT_TRUE(run(store().setRole(room.id, alice.id, Role::member)));
+  EXPECT_EQ(codeOf(run(store().removeMember(room.id, bob.id))), Code::conflict);
+  ASSERT_TRUE(run(store().setRole(room.id, alice.id, Role::owner)));
+  ASSERT_TRUE(run(store().removeMember(room.id, alice.id)));
+  // The last member leaves whatever their role; the room is then empty.
+  EXPECT_EQ(codeOf(run(store().setRole(room.id, bob.id, Role::admin))), Code::conflict);
+  ASSERT_TRUE(run(store().removeMember(room.id, bob.id)));
+  EXPECT_EQ(run(store().memberCount(room.id)).value(), 0);
+  // Direct rooms have no owner to keep.
+  Room direct = run(store().directRoom(alice.id, bob.id, 1)).value();
+  ASSERT_TRUE(run(store().removeMember(direct.id, alice.id)));
+}
+
+// Two owners leaving at once: exactly one goes (the check is inside the change's transaction).
+TEST_P(StoreContract, TwoOwnersLeavingAtOnceLeaveOne) {
+  User alice = user("alice");
+  User bob = user("bob");
+  User carol = user("carol");
+  for (int round = 0; round < 10; ++round) {
+    Room room = group(alice.id);
+    ASSERT_TRUE(run(store().addMember(room.id, bob.id, Role::owner, 1)));
+    ASSERT_TRUE(run(store().addMember(room.id, carol.id, Role::member, 1)));
+    std::vector<Task<Status>> tasks;
+    tasks.push_back(store().removeMember(room.id, alice.id));
+    tasks.push_back(store().removeMember(room.id, bob.id));
+    auto both = runAll(std::move(tasks));
+    EXPECT_NE(static_cast<bool>(both[0]), static_cast<bool>(both[1])) << round;
+    auto left = run(store().members(room.id)).value();
+    EXPECT_EQ(left.size(), 2u);
+    EXPECT_EQ(std::count_if(left.begin(), left.end(),
+                            [](const Member& m) { return m.role == Role::owner; }),
+              1);
+  }
+}
+
 TEST_P(StoreContract, CoMembersAreThoseSharingARoom) {
   User alice = user("alice");
   User bob = user("bob");
