@@ -58,8 +58,10 @@ std::optional<FileRoute> matchFileRoute(std::string_view method, std::string_vie
       segs[4] != "files") {
     return std::nullopt;
   }
+  // A room segment that is no room id is room 0, which does not exist: answered as any
+  // missing room (never passed on to the JSON routes, whose answers differ).
   auto room = number(segs[3]);
-  if (!room || *room == 0 || *room > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  if (!room || *room > static_cast<std::uint64_t>(INT64_MAX)) room = 0;
   FileRoute r;
   r.room = static_cast<RoomId>(*room);
   const bool read = method == "GET" || method == "HEAD";

@@ -3,7 +3,8 @@
 //   1. matches the path under /api/v1 (unknown path: 404; known path, other method: 405
 //      with Allow; HEAD is answered by the GET route),
 //   2. authenticates the caller unless the route is open (with the cookie CSRF rule),
-//   3. parses the typed path parameters (a bad id answers 404 "no such resource"),
+//   3. parses the typed path parameters (a bad id answers 404 "no such resource"; a bad
+//      room id is room 0, which answers as any missing room),
 //   4. reads the body the route declares (bounded JSON object),
 // and only then calls the handler, which reads its inputs from the Call.
 // docs/api.md lists the same routes; router_test compares the two.
@@ -75,8 +76,10 @@ struct RouteMatch {
 RouteMatch matchRoute(std::span<const Route> table, std::string_view method,
                       const std::vector<std::string>& segs);
 
-// Parses the integer parameters of a matched call into `call.ids`; not_found otherwise.
-Status parseIds(Call& call);
+// Parses the integer parameters of a matched call (of the route `pattern`) into `call.ids`;
+// not_found "no such resource" otherwise, except for a room id, which is then 0 (answered
+// as a missing room by the service).
+Status parseIds(Call& call, std::string_view pattern);
 
 // The whole table in matching order, and its parts by area (routes_*.cpp).
 std::span<const Route> apiRoutes();

@@ -127,7 +127,7 @@ Awaitable<Result<HttpResponse>> Router::dispatch(Call& call, std::string& allow)
     // is read. No Origin at all is a non-browser client (curl, bots), which is allowed.
     co_return makeError(Code::origin_not_allowed, "login or register from a foreign origin");
   }
-  if (auto ids = parseIds(call); !ids) co_return ids.error();
+  if (auto ids = parseIds(call, match.route->pattern); !ids) co_return ids.error();
   if (auto body = readBody(call, match.route->body, ctx_.edge.json_max_depth); !body) {
     co_return body.error();
   }

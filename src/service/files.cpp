@@ -15,6 +15,7 @@
 #include "crypto/random.h"
 #include "crypto/sealer.h"
 #include "crypto/secret_bytes.h"
+#include "service/hidden_room.h"
 
 namespace parley {
 
@@ -347,8 +348,7 @@ Task<Result<FileView>> FilesService::uploadCounted(UploadTicket& ticket, const U
   }
   auto member = co_await store_.member(room, who.id);
   if (!member) {
-    if (member.error().code == Code::not_found)
-      co_return makeError(Code::not_found, "no such room");
+    if (member.error().code == Code::not_found) co_return noSuchRoom();
     co_return member.error();
   }
   auto key = co_await keys_.current(room);

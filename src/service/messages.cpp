@@ -19,7 +19,7 @@ Task<Result<Member>> MessageService::requireMember(RoomId room, UserId user) {
   if (m || m.error().code != Code::not_found) co_return m;
   auto r = co_await store_.roomById(room);
   if (r && r->is_public) co_return makeError(Code::not_member, "not a member of this room");
-  if (r || r.error().code == Code::not_found) co_return makeError(Code::not_found, "no such room");
+  if (r || r.error().code == Code::not_found) co_return noSuchRoom();
   co_return r.error();
 }
 
@@ -403,7 +403,12 @@ Task<Result<Seq>> MessageService::markRead(UserId user, RoomId room, Seq seq) {
 }
 
 Task<Status> MessageService::typing(const User& user, RoomId room) {
-  Millis now = clock_.now();
+  // Membership first, at every call: a refusal is then the same whenever it is asked, so a
+  // room the caller may not see (or has just left) never answers by falling silent where a
+  // missing one answers not_found. The interval bounds fan-out, not reads.
+  auto member = co_await requireMember(room, user.id);
+  if (!member) co_return member.error();
+  const Millis now = clock_.now();
   {
     std::lock_guard lock(typing_mu_);
     if (last_typing_.size() > 100000) last_typing_.clear();  // bounded; worst case one extra frame
@@ -411,8 +416,6 @@ Task<Status> MessageService::typing(const User& user, RoomId room) {
     if (now - last < limits_.typing_interval_ms) co_return Status{};
     last = now;
   }
-  auto member = co_await requireMember(room, user.id);
-  if (!member) co_return member.error();
   auto frame = fmt::format(R"({{"type":"typing","room":{},"user":{{"id":{},"username":"{}"}}}})",
                            room, user.id, user.username);  // usernames need no JSON escaping
   bus_.publish(roomTopic(room), encodeEnvelope({FrameKind::typing, room, 0, user.id}, frame));

@@ -17,6 +17,7 @@
 #include "ports/store.h"
 #include "service/event.h"
 #include "service/files.h"
+#include "service/hidden_room.h"
 #include "service/limits.h"
 #include "service/page_cache.h"
 #include "service/room_keys.h"
@@ -64,8 +65,8 @@ class MessageService {
   Task<Result<PageCache::Body>> historyJson(UserId user, RoomId room, std::optional<Seq> before,
                                             std::optional<Seq> after, std::optional<int> limit);
   Task<Result<Seq>> markRead(UserId user, RoomId room, Seq seq);
-  // Tells the room's other members that `user` is typing; at most once per typing interval
-  // per user and room (extra calls succeed and do nothing).
+  // Tells the room's other members that `user` is typing (membership checked at every call);
+  // at most once per typing interval per user and room (extra calls succeed, do nothing).
   Task<Status> typing(const User& user, RoomId room);
 
   // Timeline events with after < seq < before, ascending, at most `limit`, opened. A bounded
@@ -76,7 +77,8 @@ class MessageService {
   // Opens a stored event (used for room summaries).
   Task<Result<Event>> open(StoredEvent e);
 
-  // not_member for a public room the user is not in, not_found for anything they cannot see.
+  // not_member for a public room the user is not in, noSuchRoom() for anything they cannot
+  // see (a room that does not exist included).
   Task<Result<Member>> requireMember(RoomId room, UserId user);
 
  private:

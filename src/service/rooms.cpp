@@ -137,9 +137,9 @@ Task<Result<Room>> RoomService::groupRoom(RoomId room) {
 
 Task<Result<Room>> RoomService::join(const User& me, RoomId room) {
   auto r = co_await store_.roomById(room);
-  if (!r) co_return r.error();
-  if (r->kind != RoomKind::group || !r->is_public)
-    co_return makeError(Code::not_found, "no such room");
+  if (!r && r.error().code != Code::not_found) co_return r.error();
+  // A private or direct room answers as a missing one: join must not tell them apart.
+  if (!r || r->kind != RoomKind::group || !r->is_public) co_return noSuchRoom();
   auto added = co_await store_.addMember(room, me.id, Role::member, clock_.now());
   if (!added) co_return added.error();
   auto fresh = co_await store_.roomById(room);

@@ -201,7 +201,7 @@ std::optional<Result<AppendResult>> explain(const AppendRequest& r,
     }
     return std::nullopt;
   }
-  if (!facts.boolean(0, 0)) return makeError(Code::not_found, "room not found");
+  if (!facts.boolean(0, 0)) return makeError(Code::not_found, "no such room");
   if (facts.isNull(0, 1)) return makeError(Code::not_found, "no live message at the target seq");
   if (facts.int64(0, 1) != r.sender) {
     return makeError(Code::forbidden, "only its sender may change a message");

@@ -83,8 +83,10 @@ Status validate(Db& db, const AppendRequest& r) {
 }  // namespace
 
 Result<AppendResult> append(Db& db, const AppendRequest& r) {
+  // Worded as MessageService::requireMember words it (noSuchRoom): a missing room and a
+  // private one are refused alike.
   if (!db.prepare("SELECT 1 FROM rooms WHERE id = ?").bind(r.room_id).step()) {
-    return makeError(Code::not_found, "room not found");
+    return makeError(Code::not_found, "no such room");
   }
   if (r.kind == EventKind::message) {
     // Membership is checked in the storing transaction (Store contract), before the retry

@@ -21,8 +21,11 @@ TEST(FilesHttp, MatchesOnlyTheFileRoutes) {
   EXPECT_EQ(thumb->kind, FileRoute::Kind::thumbnail);
   EXPECT_FALSE(matchFileRoute("GET", "/api/v1/rooms/7/files"));
   EXPECT_FALSE(matchFileRoute("POST", "/api/v1/rooms/7/files/abc"));
-  EXPECT_FALSE(matchFileRoute("GET", "/api/v1/rooms/x/files/abc"));
-  EXPECT_FALSE(matchFileRoute("GET", "/api/v1/rooms/0/files/abc"));
+  // Not a room id: room 0, which no room has, so the answer is a missing room's.
+  EXPECT_EQ(matchFileRoute("GET", "/api/v1/rooms/x/files/abc")->room, 0);
+  EXPECT_EQ(matchFileRoute("GET", "/api/v1/rooms/0/files/abc")->room, 0);
+  EXPECT_EQ(matchFileRoute("POST", "/api/v1/rooms/-3/files")->room, 0);
+  EXPECT_EQ(matchFileRoute("GET", "/api/v1/rooms/99999999999999999999/files/a")->room, 0);
   EXPECT_FALSE(matchFileRoute("GET", "/api/v1/rooms/7/messages"));
   EXPECT_FALSE(matchFileRoute("GET", "/api/v1/rooms/7/files/abc/other"));
 }

@@ -224,13 +224,17 @@ TEST_F(RouterTest, WrongMethodIs405WithAllowBeforeAuthentication) {
   EXPECT_EQ(header(r, "Allow"), "POST");
 }
 
+// A room id that cannot name a room is answered as a missing room (and so as a room the
+// caller may not see): docs/api.md, "Rooms you may not see".
 TEST_F(RouterTest, BadIdsAreNotFoundAfterAuthentication) {
+  const std::string missing = as("GET", "/api/v1/rooms/9223372036854775807").body;
+  EXPECT_EQ(missing, R"({"error":{"code":"not_found","message":"no such room"}})");
   for (auto target : {"/api/v1/rooms/abc", "/api/v1/rooms/0", "/api/v1/rooms/-1",
                       "/api/v1/rooms/1x", "/api/v1/rooms/99999999999999999999", "/api/v1/rooms/+1",
                       "/api/v1/rooms/", "/api/v1/rooms/%31%00"}) {
     auto r = as("GET", target);
     EXPECT_EQ(r.status, 404) << target;
-    EXPECT_EQ(r.body, kNoResource) << target;
+    EXPECT_EQ(r.body, missing) << target;
     EXPECT_EQ(call("GET", target).status, 401) << target;
   }
   std::string members = "/api/v1/rooms/" + std::to_string(newRoom()) + "/members/x";

@@ -147,6 +147,45 @@ TEST_F(MessagesTest, EditsAndDeletesShareTheSendRateLimit) {
   ASSERT_TRUE(node.run(node.messages.send(bob, room.id, "b1", "hi", 0)));
 }
 
+// Every refusal about a room the caller may not see is the one about a missing room, to the
+// byte: code and message.
+TEST_F(MessagesTest, HiddenRoomsAnswerAsMissingOnes) {
+  Room secret = node.run(node.rooms.create(alice, "secret", "", false)).value();
+  ASSERT_TRUE(node.run(node.messages.send(alice, secret.id, "a1", "hush", 0)));  // key held
+  Room direct = node.run(node.rooms.direct(alice, "bob")).value();
+  User carol = node.user("carol");
+  const RoomId missing = direct.id + 1000;
+  auto same = [&](auto call, const char* what) {
+    Error want = call(missing);
+    EXPECT_EQ(want.code, Code::not_found) << what;
+    for (RoomId hidden : {secret.id, direct.id, RoomId{0}, RoomId{-4}}) {
+      Error got = call(hidden);
+      EXPECT_EQ(got.code, want.code) << what << " " << hidden;
+      EXPECT_EQ(got.message, want.message) << what << " " << hidden;
+    }
+  };
+  same([&](RoomId r) { return node.run(node.rooms.join(carol, r)).error(); }, "join");
+  same([&](RoomId r) { return node.run(node.rooms.leave(carol, r)).error(); }, "leave");
+  same([&](RoomId r) { return node.run(node.rooms.get(carol, r)).error(); }, "get");
+  same([&](RoomId r) { return node.run(node.rooms.addMember(carol, r, "carol")).error(); }, "add");
+  same([&](RoomId r) { return node.run(node.rooms.removeMember(carol, r, alice.id)).error(); },
+       "remove");
+  same([&](RoomId r) { return node.run(node.rooms.setRole(carol, r, alice.id, "admin")).error(); },
+       "role");
+  same([&](RoomId r) { return node.run(node.messages.send(carol, r, "c1", "hi", 0)).error(); },
+       "send");
+  same([&](RoomId r) { return node.run(node.messages.edit(carol, r, 1, "x")).error(); }, "edit");
+  same([&](RoomId r) { return node.run(node.messages.remove(carol, r, 1)).error(); }, "delete");
+  same([&](RoomId r) { return node.run(node.messages.markRead(carol.id, r, 1)).error(); }, "read");
+  same([&](RoomId r) { return node.run(node.messages.typing(carol, r)).error(); }, "typing");
+  same([&](RoomId r) { return node.run(node.messages.typing(carol, r)).error(); }, "typing again");
+  same(
+      [&](RoomId r) {
+        return node.run(node.messages.history(carol.id, r, std::nullopt, std::nullopt, 10)).error();
+      },
+      "history");
+}
+
 TEST_F(MessagesTest, TextLimitsAreEnforced) {
   EXPECT_EQ(node.run(node.messages.send(alice, room.id, "c", "", 0)).error().code,
             Code::bad_request);
