@@ -189,14 +189,13 @@ ROUTES = [
           lambda w, r, role: f"/rooms/{{room}}/files/{r.file_unattached}", _unattached),
 ]
 
-# Answers that currently differ from the missing-room answer (issue 11, finding 10): `join`
-# says "no such room" for a room the caller may not see and "room not found" for none.
-FINDING_10: set[tuple[str, str, str]] = {
-    ("join", kind, role) for kind in ("private", "direct") for role in OUTSIDERS}
+# Answers that differ from the missing-room answer: none since issue 11, finding 10 (`join`
+# said "no such room" for a room the caller may not see and "room not found" for none).
+FINDING_10: set[tuple[str, str, str]] = set()
 
-# The owner leaving a group room they share: being settled by issue 11, finding 11 (the
-# last owner may not leave); the row joins the table with that fix's documented answer.
-OWNER_LEAVE: Optional[Outcome] = None
+# The owner leaving a group room they share with others: the last owner may not (issue 11,
+# finding 11; api.md, "Owners"), and nothing changes.
+OWNER_LEAVE: Optional[Outcome] = CONFLICT
 
 
 def _cases():
