@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <iostream>
 
 namespace parley::app {
@@ -23,7 +24,7 @@ po::options_description describe() {
     ("redis", po::value<std::string>()->default_value(""), "redis://host:port[/db] for the bus and cache shared by several nodes (default: in-process, one node)")
     ("keyring", po::value<std::string>()->default_value(""), "the master key: a keyring file (default: <data-dir>/keyring.json), or a KMS key, kms+https://ACCESS:SECRET@HOST[:PORT]/KEY_ID[?region=R&ca=PEM] (kms+http:// for plain HTTP); every node of a deployment must use the same keys")
     ("blobs", po::value<std::string>()->default_value(""), "where files are kept: a directory, or s3+https://ACCESS:SECRET@HOST[:PORT]/BUCKET[?region=R&style=path|virtual&part_mib=N&ca=PEM] (s3:// for plain HTTP) (default: <data-dir>/blobs); every node of a deployment must share it")
-    ("max-upload", po::value<std::uint64_t>()->default_value(100ull * 1024 * 1024), "largest file upload, bytes (larger ones get 413 and nothing is kept)")
+    ("max-upload", po::value<long long>()->default_value(100ll * 1024 * 1024), "largest file upload, bytes (larger ones get 413 and nothing is kept)")
     ("upload-ttl", po::value<long>()->default_value(86400), "seconds an upload may stay unattached to a message before it is deleted")
     ("upload-quota-mib", po::value<std::uint64_t>()->default_value(1024), "MiB of unattached uploads one user may hold (0: no limit)")
     ("upload-quota-files", po::value<std::uint64_t>()->default_value(100), "unattached uploads one user may hold (0: no limit)")
@@ -45,9 +46,9 @@ po::options_description describe() {
     ("allowed-origin", po::value<std::vector<std::string>>()->composing(), "extra browser Origin allowed for WebSockets and cookie-authenticated changes (repeatable)")
     ("threads", po::value<int>()->default_value(0), "I/O threads (0: one per core)")
     ("hash-threads", po::value<int>()->default_value(2), "password hashes run at once (argon2id)")
-    ("max-frame", po::value<std::size_t>()->default_value(64 * 1024), "largest WebSocket message, bytes")
-    ("max-body", po::value<std::size_t>()->default_value(64 * 1024), "largest HTTP request body, bytes")
-    ("max-outbound", po::value<std::size_t>()->default_value(4 * 1024 * 1024), "outbound queue per WebSocket, bytes; beyond it the socket is closed with 4008")
+    ("max-frame", po::value<long long>()->default_value(64 * 1024), "largest WebSocket message, bytes")
+    ("max-body", po::value<long long>()->default_value(64 * 1024), "largest HTTP request body, bytes")
+    ("max-outbound", po::value<long long>()->default_value(4 * 1024 * 1024), "outbound queue per WebSocket, bytes; beyond it the socket is closed with 4008")
     ("send-rate", po::value<int>()->default_value(20), "messages per second per user")
     ("resume-max", po::value<int>()->default_value(1000), "events replayed per room on resume before the client is told to resync")
     ("history-cache-mib", po::value<int>()->default_value(64), "MiB of rendered newest history pages kept in this node's memory (0: none)")
@@ -63,6 +64,74 @@ po::options_description describe() {
     ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error");
   // clang-format on
   return d;
+}
+
+// The range each numeric flag accepts. A value outside is refused, never clamped: a typo
+// must not start a node with a limit nobody chose. The bounds are wide; docs/operations.md
+// lists them.
+struct NumericFlag {
+  const char* name;
+  long long lo;
+  long long hi;
+};
+constexpr long long kGiB = 1024ll * 1024 * 1024;
+constexpr NumericFlag kNumericFlags[] = {
+    {"max-upload", 1, 1024 * kGiB},
+    {"upload-ttl", 1, 10ll * 365 * 86400},
+    {"presence-lease-ms", 300, 3'600'000},
+    {"presence-room-limit", 0, 1'000'000'000},
+    {"threads", 0, 1024},
+    {"hash-threads", 1, 256},
+    {"max-frame", 128, kGiB},
+    {"max-body", 128, kGiB},
+    {"max-outbound", 1024, 64 * kGiB},
+    {"send-rate", 1, 100'000'000},
+    {"resume-max", 1, 100'000'000},
+    {"history-cache-mib", 0, 1024 * 1024},
+    {"login-per-ip", 1, 1'000'000'000},
+    {"login-per-account-ip", 1, 1'000'000'000},
+    {"login-per-account-new-network", 1, 1'000'000'000},
+    {"session-idle-days", 1, 36500},
+    {"session-max-age-days", 1, 36500},
+};
+
+long long numberOf(const po::variable_value& v) {
+  if (auto* i = boost::any_cast<int>(&v.value())) return *i;
+  if (auto* l = boost::any_cast<long>(&v.value())) return *l;
+  return boost::any_cast<long long>(v.value());
+}
+
+Status checkNumbers(const po::variables_map& vm) {
+  for (const auto& f : kNumericFlags) {
+    long long v = numberOf(vm[f.name]);
+    if (v < f.lo || v > f.hi) {
+      return makeError(Code::bad_request, "--" + std::string(f.name) + " must be " +
+                                              std::to_string(f.lo) + " to " + std::to_string(f.hi) +
+                                              " (got " + std::to_string(v) + ")");
+    }
+  }
+  std::string level = vm["log-level"].as<std::string>();
+  if (level != "debug" && level != "info" && level != "warn" && level != "error") {
+    return makeError(Code::bad_request, "--log-level must be debug, info, warn or error");
+  }
+  return {};
+}
+
+// "HOST:PORT", "[V6]:PORT": the whole port must be a number 0 to 65535.
+Status parseListen(const std::string& listen, Config& c) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return makeError(Code::bad_request, "--listen must be HOST:PORT");
+  c.listen_host = listen.substr(0, colon);
+  if (c.listen_host.size() > 2 && c.listen_host.front() == '[' && c.listen_host.back() == ']')
+    c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
+  std::string port = listen.substr(colon + 1);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
+    return makeError(Code::bad_request, "--listen port must be 0 to 65535");
+  }
+  c.listen_port = static_cast<std::uint16_t>(value);
+  return {};
 }
 
 // TOML top-level keys become "--key=value" arguments (arrays repeat the flag).
@@ -96,7 +165,7 @@ Result<std::vector<std::string>> tomlArgs(const std::string& file) {
       }
     }
   } catch (const toml::parse_error& e) {
-    return makeError(Code::bad_request, std::string("cannot read config file: ") + e.what());
+    return makeError(Code::bad_request, "--config " + file + ": " + std::string(e.description()));
   }
   return args;
 }
@@ -129,33 +198,20 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
     std::cout << "usage: parley serve [options]\n\n" << desc << "\n";
     return std::optional<Config>();
   }
+  if (auto st = checkNumbers(vm); !st) return st.error();
   Config c;
-  std::string listen = vm["listen"].as<std::string>();
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return makeError(Code::bad_request, "--listen must be HOST:PORT");
-  c.listen_host = listen.substr(0, colon);
-  if (c.listen_host.size() > 2 && c.listen_host.front() == '[')
-    c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
-  try {
-    int port = std::stoi(listen.substr(colon + 1));
-    if (port < 0 || port > 65535) throw std::out_of_range("port");
-    c.listen_port = static_cast<std::uint16_t>(port);
-  } catch (const std::exception&) {
-    return makeError(Code::bad_request, "--listen port must be 0 to 65535");
-  }
+  if (auto st = parseListen(vm["listen"].as<std::string>(), c); !st) return st.error();
   c.data_dir = vm["data-dir"].as<std::string>();
   c.db_url = vm["db"].as<std::string>();
   c.redis_url = vm["redis"].as<std::string>();
   c.migrate = !vm["no-migrate"].as<bool>();
   c.edge.trust_forwarded_for = vm["trust-forwarded-for"].as<bool>();
-  c.presence_lease_ms = std::max(300L, vm["presence-lease-ms"].as<long>());
+  c.presence_lease_ms = vm["presence-lease-ms"].as<long>();
   c.presence_room_limit = vm["presence-room-limit"].as<long>();
-  if (c.presence_room_limit < 0)
-    return makeError(Code::bad_request, "--presence-room-limit must be 0 or more");
   c.keyring = vm["keyring"].as<std::string>();
   c.blobs = vm["blobs"].as<std::string>();
-  c.files.max_upload = vm["max-upload"].as<std::uint64_t>();
-  c.files.upload_ttl_ms = std::max(1L, vm["upload-ttl"].as<long>()) * 1000;
+  c.files.max_upload = static_cast<std::uint64_t>(vm["max-upload"].as<long long>());
+  c.files.upload_ttl_ms = vm["upload-ttl"].as<long>() * 1000;
   c.files.max_unattached_bytes = vm["upload-quota-mib"].as<std::uint64_t>() << 20;
   c.files.max_unattached_files = vm["upload-quota-files"].as<std::uint64_t>();
   c.files.max_bytes_per_day = vm["upload-daily-mib"].as<std::uint64_t>() << 20;
@@ -172,14 +228,14 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   if (vm.count("allowed-origin"))
     c.allowed_origins = vm["allowed-origin"].as<std::vector<std::string>>();
   c.threads = vm["threads"].as<int>();
-  c.hash_threads = std::max(1, vm["hash-threads"].as<int>());
-  c.edge.max_frame = vm["max-frame"].as<std::size_t>();
-  c.edge.max_body = vm["max-body"].as<std::size_t>();
-  c.edge.max_outbound = vm["max-outbound"].as<std::size_t>();
+  c.hash_threads = vm["hash-threads"].as<int>();
+  c.edge.max_frame = static_cast<std::size_t>(vm["max-frame"].as<long long>());
+  c.edge.max_body = static_cast<std::size_t>(vm["max-body"].as<long long>());
+  c.edge.max_outbound = static_cast<std::size_t>(vm["max-outbound"].as<long long>());
   c.limits.send_rate_per_sec = vm["send-rate"].as<int>();
-  c.limits.resume_max_events = std::max(1, vm["resume-max"].as<int>());
+  c.limits.resume_max_events = vm["resume-max"].as<int>();
   c.limits.history_page_cache_bytes =
-      static_cast<std::size_t>(std::max(0, vm["history-cache-mib"].as<int>())) * 1024 * 1024;
+      static_cast<std::size_t>(vm["history-cache-mib"].as<int>()) * 1024 * 1024;
   c.limits.session_idle_ms = vm["session-idle-days"].as<int>() * 24LL * 3600 * 1000;
   c.limits.session_max_age_ms = vm["session-max-age-days"].as<int>() * 24LL * 3600 * 1000;
   c.log_level = vm["log-level"].as<std::string>();

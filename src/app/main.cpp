@@ -32,6 +32,7 @@
 #include "api/server.h"
 #include "api/static_files.h"
 #include "app/config.h"
+#include "app/flag_checks.h"
 #include "core/log.h"
 #include "crypto/password_hasher.h"
 #include "crypto/random.h"
@@ -79,9 +80,10 @@ std::string defaultStaticDir(const char* argv0) {
 }
 
 // A flag or URL that cannot be right: one line naming it, exit 2, and nothing was created.
-int badFlag(const Error& e) {
-  log::error("bad_flag", {{"error", e.message}});
-  std::cerr << "parley serve: " << e.message << "\n";
+int badFlag(const Error& e, std::string_view command = "serve") {
+  std::string line = e.message;
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  std::cerr << "parley " << command << ": " << line << "\n";
   return 2;
 }
 
@@ -139,7 +141,7 @@ Result<KeyProviderPtr> openKeys(const app::Config& cfg) {
 }
 
 Result<BlobStorePtr> openBlobs(const app::Config& cfg) {
-  if (cfg.blobs.rfind("s3://", 0) == 0 || cfg.blobs.rfind("s3+", 0) == 0) {
+  if (app::isS3Url(cfg.blobs)) {
     auto s3cfg = s3::parseS3Url(cfg.blobs);
     if (!s3cfg) return s3cfg.error();
     return s3::makeS3BlobStore(std::move(*s3cfg));
@@ -176,12 +178,8 @@ asio::awaitable<void> auditRetentionLoop(AccountService& accounts) {
   }
 }
 
-bool isPostgres(const std::string& url) {
-  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
-}
-
 Result<StorePtr> openStore(const app::Config& cfg) {
-  if (isPostgres(cfg.db_url)) {
+  if (app::isPostgresUrl(cfg.db_url)) {
     postgres::PostgresOptions opts;
     opts.migrate = cfg.migrate;
     return postgres::openPostgresStore(cfg.db_url, opts);
@@ -198,7 +196,8 @@ Result<StorePtr> openStore(const app::Config& cfg) {
 
 int migrate(const app::Config& cfg) {
   log::init(levelOf(cfg.log_level));
-  if (isPostgres(cfg.db_url)) {
+  if (auto st = app::checkFlags(cfg); !st) return badFlag(st.error(), "migrate");
+  if (app::isPostgresUrl(cfg.db_url)) {
     auto v = postgres::migratePostgres(cfg.db_url);
     if (!v) return fail("migrate", v.error());
     std::cout << "postgresql schema at version " << *v << "\n";
@@ -242,13 +241,13 @@ struct Adapters {
 // Opens every adapter the flags name; 0, or the exit code of a logged failure.
 int openAdapters(const app::Config& cfg, Adapters& a) {
   auto keys = openKeys(cfg);
-  if (!keys) return fail("keyring", keys.error());
+  if (!keys) return fail("--keyring", keys.error());
   a.keys = std::move(*keys);
   auto store = openStore(cfg);
-  if (!store) return fail("store", store.error());
+  if (!store) return fail("--db", store.error());
   a.store = std::move(*store);
   auto blobs = openBlobs(cfg);
-  if (!blobs) return fail("blobs", blobs.error());
+  if (!blobs) return fail("--blobs", blobs.error());
   a.blobs = std::move(*blobs);
   if (cfg.redis_url.empty()) {
     a.bus = memory::makeInprocBus(a.ioc->get_executor());
@@ -256,8 +255,12 @@ int openAdapters(const app::Config& cfg, Adapters& a) {
   } else {
     redis::RedisOptions ro;
     ro.url = cfg.redis_url;
-    a.bus = redis::makeRedisBus(a.ioc->get_executor(), ro);
-    a.cache = redis::makeRedisCache(a.ioc->get_executor(), ro);
+    try {  // checkFlags parsed the URL already: this only keeps a throw from leaving main
+      a.bus = redis::makeRedisBus(a.ioc->get_executor(), ro);
+      a.cache = redis::makeRedisCache(a.ioc->get_executor(), ro);
+    } catch (const ErrorException& e) {
+      return badFlag(makeError(Code::bad_request, std::string("--redis: ") + e.what()));
+    }
   }
   return 0;
 }
@@ -320,13 +323,14 @@ struct Services {
 int prepare(app::Config& cfg, const char* argv0, api::StaticSitePtr& site) {
   log::init(levelOf(cfg.log_level));
   if (cfg.static_dir.empty()) cfg.static_dir = defaultStaticDir(argv0);
+  if (auto st = app::checkFlags(cfg); !st) return badFlag(st.error());
   auto loaded = loadStaticSite(cfg);
   if (!loaded) return badFlag(loaded.error());
   site = std::move(*loaded);
   raiseOpenFileLimit();
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
-  if (ec) return fail("data dir", {Code::internal, ec.message()});
+  if (ec) return fail("--data-dir", {Code::internal, ec.message()});
   ::chmod(cfg.data_dir.c_str(), 0700);
   return 0;
 }
@@ -384,7 +388,7 @@ int serve(app::Config cfg, const char* argv0) {
       s.files,    cfg.limits, cfg.edge,   cfg.allowed_origins, site};
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);
-  if (!url) return fail("listen", url.error());
+  if (!url) return fail("--listen", url.error());
   server.start();
   startBackground(*adapters.ioc, s, cfg);
   log::info("listening",
@@ -410,10 +414,7 @@ int main(int argc, char** argv) {
   }
   if (cmd != "serve" && cmd != "migrate") return usage();
   auto cfg = app::parseServeArgs(argc - 1, argv + 1);
-  if (!cfg) {
-    std::cerr << "parley " << cmd << ": " << cfg.error().message << "\n";
-    return 2;
-  }
+  if (!cfg) return badFlag(cfg.error(), cmd);
   if (!*cfg) return 0;
   if (cmd == "migrate") return migrate(**cfg);
   return serve(std::move(**cfg), argv[0]);

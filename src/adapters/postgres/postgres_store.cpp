@@ -1,5 +1,7 @@
 #include "adapters/postgres/postgres_store.h"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -280,6 +282,23 @@ class PostgresStore final : public Store {
 };
 
 }  // namespace
+
+Status checkPostgresUrl(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options) {
+    PQconninfoFree(options);
+    return {};
+  }
+  std::string why = error ? error : "cannot parse the connection string";
+  PQfreemem(error);
+  while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+  std::replace(why.begin(), why.end(), '\n', ' ');
+  // libpq quotes the part it could not read, which may be the password: never echo it.
+  auto quote = why.find('"');
+  if (quote != std::string::npos) why = why.substr(0, quote) + "(value not shown)";
+  return makeError(Code::bad_request, why);
+}
 
 int postgresSchemaVersion() { return schemaVersion(); }
 

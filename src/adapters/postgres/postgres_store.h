@@ -31,6 +31,10 @@ struct PostgresOptions {
 // Code::internal if its schema is newer than this build's (or older, with !opts.migrate).
 Result<StorePtr> openPostgresStore(const std::string& url, PostgresOptions opts = {});
 
+// Whether libpq can parse `url` (without connecting): Code::bad_request with libpq's reason,
+// on one line, for a malformed URI or key=value string.
+Status checkPostgresUrl(const std::string& url);
+
 // Brings the database's schema up to this build's version and returns that version.
 // Safe to run from several nodes at once.
 Result<int> migratePostgres(const std::string& url);

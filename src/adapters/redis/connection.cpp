@@ -84,7 +84,15 @@ Result<Endpoint> parseRedisUrl(std::string_view url) {
   }
   Endpoint ep;
   ep.host = parsed->host();
-  if (parsed->has_port()) ep.port = parsed->port();
+  if (parsed->has_port()) {
+    std::string_view port = parsed->port();
+    unsigned number = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (ec != std::errc() || end != port.data() + port.size() || number == 0 || number > 65535) {
+      return makeError(Code::bad_request, "redis url: the port must be 1 to 65535");
+    }
+    ep.port = parsed->port();
+  }
   if (parsed->has_userinfo()) {
     ep.user = parsed->user();
     ep.password = parsed->password();
