@@ -93,6 +93,9 @@ constexpr NumericFlag kNumericFlags[] = {
     {"login-per-account-new-network", 1, 1'000'000'000},
     {"session-idle-days", 1, 36500},
     {"session-max-age-days", 1, 36500},
+    {"register-per-ip", 1, 1'000'000'000},
+    {"register-per-minute", 1, 1'000'000'000},
+    {"audit-retention-days", 0, 36500},
 };
 
 long long numberOf(const po::variable_value& v) {

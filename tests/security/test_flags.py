@@ -65,6 +65,7 @@ BAD = [
     ("--presence-room-limit", "-1"), ("--login-per-ip", "0"), ("--login-per-account-ip", "-1"),
     ("--login-per-account-new-network", "0"), ("--session-idle-days", "0"),
     ("--session-max-age-days", "99999999"), ("--log-level", "loud"),
+    ("--register-per-ip", "0"), ("--register-per-minute", "-1"), ("--audit-retention-days", "-1"),
     ("--allowed-origin", "good.example"), ("--allowed-origin", "http://good.example/path"),
     ("--allowed-origin", "http://good example"),
 ]
