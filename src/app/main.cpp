@@ -45,6 +45,8 @@
 #include "service/presence.h"
 #include "service/room_keys.h"
 #include "service/rooms.h"
+#include "service/sealed_bus.h"
+#include "service/shared_secrets.h"
 #include "service/users.h"
 
 namespace asio = boost::asio;
@@ -238,6 +240,22 @@ struct Adapters {
   CachePtr cache;
 };
 
+// The deployment's bus key (made by the first node, kept wrapped in the Store), fetched once
+// at start on a private io_context: the Store and the KeyProvider run their own threads.
+Result<std::string> busKey(Store& store, KeyProvider& keys) {
+  SharedSecrets secrets(store, keys);
+  asio::io_context io;
+  auto key = asio::co_spawn(
+      io,
+      [&secrets]() -> asio::awaitable<Result<std::string>> {
+        std::string name = SharedSecrets::kBusSeal;
+        co_return co_await secrets.get(std::move(name));
+      },
+      asio::use_future);
+  io.run();
+  return key.get();
+}
+
 // Opens every adapter the flags name; 0, or the exit code of a logged failure.
 int openAdapters(const app::Config& cfg, Adapters& a) {
   auto keys = openKeys(cfg);
@@ -252,15 +270,19 @@ int openAdapters(const app::Config& cfg, Adapters& a) {
   if (cfg.redis_url.empty()) {
     a.bus = memory::makeInprocBus(a.ioc->get_executor());
     a.cache = memory::makeMemoryCache();
-  } else {
-    redis::RedisOptions ro;
-    ro.url = cfg.redis_url;
-    try {  // checkFlags parsed the URL already: this only keeps a throw from leaving main
-      a.bus = redis::makeRedisBus(a.ioc->get_executor(), ro);
-      a.cache = redis::makeRedisCache(a.ioc->get_executor(), ro);
-    } catch (const ErrorException& e) {
-      return badFlag(makeError(Code::bad_request, std::string("--redis: ") + e.what()));
-    }
+    return 0;
+  }
+  // What crosses Redis pub/sub is sealed under the deployment's bus key (SealedBus).
+  auto bus_key = busKey(*a.store, *a.keys);
+  if (!bus_key) return fail("bus key", bus_key.error());
+  redis::RedisOptions ro;
+  ro.url = cfg.redis_url;
+  try {  // checkFlags parsed the URL already: this only keeps a throw from leaving main
+    a.bus = std::make_unique<SealedBus>(redis::makeRedisBus(a.ioc->get_executor(), ro),
+                                        std::move(*bus_key));
+    a.cache = redis::makeRedisCache(a.ioc->get_executor(), ro);
+  } catch (const ErrorException& e) {
+    return badFlag(makeError(Code::bad_request, std::string("--redis: ") + e.what()));
   }
   return 0;
 }

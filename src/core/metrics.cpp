@@ -46,6 +46,9 @@ std::string Metrics::render() const {
           events_delivered.value());
   counter(out, "parley_slow_consumers_total", "Connections closed for a full outbound queue.",
           slow_consumers.value());
+  counter(out, "parley_bus_rejected_total",
+          "Payloads from the bus between nodes that did not open under the bus key (dropped).",
+          bus_rejected.value());
   counter(out, "parley_cache_hits_total", "Timeline reads answered by the cache.",
           cache_hits.value());
   counter(out, "parley_cache_misses_total", "Timeline reads that went to the store.",

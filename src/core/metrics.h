@@ -55,6 +55,7 @@ struct Metrics {
   Counter messages_sent;      // messages committed (not counting duplicates)
   Counter events_delivered;   // event frames written to WebSockets
   Counter slow_consumers;     // connections closed for a full outbound queue
+  Counter bus_rejected;       // bus payloads that did not open (forged, moved, altered)
   Counter cache_hits;         // resume/history reads answered by the cache
   Counter cache_misses;
   // History page reads (GET /rooms/{id}/messages), by where the page came from: the node's

@@ -26,6 +26,8 @@ class SharedSecrets {
 
   // The name of the key that binds cached sessions to their tokens (AccountService).
   static constexpr const char* kSessionCacheMac = "session-cache-mac/v1";
+  // The key that seals what crosses the Bus between nodes (SealedBus).
+  static constexpr const char* kBusSeal = "bus-seal/v1";
 
  private:
   Task<Result<std::string>> unwrap(std::string name, std::string wrapped);

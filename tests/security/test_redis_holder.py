@@ -2,10 +2,10 @@
 passes through it, and what a forged write does. One node on PostgreSQL + Redis, as the
 cluster tests run (marked `cluster`: they start their own node on the test services).
 
-Two probes found holes that are not fixed here (reported on issue 11): live frames cross
-Redis pub/sub as the plaintext JSON clients receive, and a frame published by whoever can
-write to Redis is delivered to clients as if a node had sent it. They are xfail(strict),
-so the suite says when they are closed."""
+Two probes found holes beyond issue 11's list, now closed by sealing every bus payload
+under the deployment's bus key (SealedBus): live frames crossed Redis pub/sub as the
+plaintext JSON clients receive, and a frame published by whoever can write to Redis was
+delivered to clients as if a node had sent it."""
 from __future__ import annotations
 
 import json
@@ -115,8 +115,6 @@ def _pair(server):
     return ta, alice, tb, bob, room
 
 
-@pytest.mark.xfail(strict=True, reason="new (issue 11 suite): live frames cross Redis pub/sub "
-                   "as plaintext JSON, so a Redis reader sees every message as it is sent")
 def test_a_redis_reader_sees_no_message_text(node):
     server, redis = node
     ta, _, tb, _, room = _pair(server)
@@ -144,9 +142,6 @@ def test_a_redis_reader_sees_no_message_text(node):
     run(body())
 
 
-@pytest.mark.xfail(strict=True, reason="new (issue 11 suite): a frame published on Redis is "
-                   "delivered to clients as if a node sent it (and takes the seq of the next "
-                   "real event, which connected clients then drop)")
 def test_a_redis_writer_cannot_put_words_in_a_members_mouth(node):
     server, redis = node
     ta, alice, tb, _, room = _pair(server)
@@ -168,6 +163,9 @@ def test_a_redis_writer_cannot_put_words_in_a_members_mouth(node):
         await wb.expect_silence(lambda f: f.get("type") == "event", 1.0, "forged event")
         await wb.close()
     run(body())
+    metrics = server.request("GET", "/metrics").text
+    rejected = [ln for ln in metrics.splitlines() if ln.startswith("parley_bus_rejected_total ")]
+    assert rejected and int(rejected[0].split()[1]) >= 1, "the forged payload was not counted"
 
 
 def test_a_redis_writer_does_not_change_the_record(node):
