@@ -39,7 +39,7 @@ def png_bytes(width: int = 64, height: int = 48) -> bytes:
 
 def start_server(tmp: Path, extra: list[str]) -> tuple[Server, list[str]]:
     args = ["--send-rate", "100000", "--allowed-origin", GOOD_ORIGIN,
-            "--login-per-ip", "100000", "--login-per-account-ip", "100000", *extra]
+            "--login-per-ip", "100000", "--login-per-account-ip", "100000", "--upload-rate", "0", "--upload-quota-files", "0", *extra]
     databases: list[str] = []
     if backends.scaled():
         scaled = backends.scaled_args()
