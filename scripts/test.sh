@@ -28,6 +28,10 @@ ctest --preset debug -j2 --timeout 300
 echo "== fuzz smoke: each parser that takes outside bytes, 15 s (fuzz/README.md)"
 scripts/fuzz.sh 15
 
+# The built client first: the attack suite checks that the static route serves it whole.
+echo "== web client: build"
+scripts/build-web.sh
+
 echo "== integration and attack tests, embedded default, and the multi-node cluster tests"
 /usr/bin/python3 -m pytest tests/integration tests/security -q -p no:cacheprovider
 
@@ -35,8 +39,7 @@ echo "== integration and attack tests again, every server on PostgreSQL + Redis"
 PARLEY_BACKEND=scaled /usr/bin/python3 -m pytest tests/integration tests/security -q -p no:cacheprovider -m "not cluster"
 
 if [ -f web/package.json ]; then
-  echo "== web client: build, lint (prettier, eslint), unit and browser tests"
-  scripts/build-web.sh
+  echo "== web client: lint (prettier, eslint), unit and browser tests"
   . scripts/node-env.sh
   (cd web && npm run --silent lint && npm run --silent test:unit && npm run --silent test:e2e)
 fi

@@ -376,7 +376,6 @@ def test_served_files_are_exactly_the_clients(site):
         site.assert_not_found(name)
 
 
-@pytest.mark.skipif(not (REPO_ROOT / "web" / "dist" / "index.html").exists(), reason="web/dist not built")
 def test_the_built_client_is_served_whole(server_factory):
     dist = REPO_ROOT / "web" / "dist"
     server = server_factory(extra=["--static-dir", str(dist)])
