@@ -4,7 +4,10 @@
 #
 #   eval "$(scripts/services.sh start)"   # exports PARLEY_TEST_PG_URL, PARLEY_TEST_REDIS_URL,
 #                                         # PARLEY_TEST_S3_URL, PARLEY_TEST_KMS_URL (moto
-#                                         # serves S3 and KMS), PARLEY_SERVICES_DIR
+#                                         # serves S3 and KMS), PARLEY_SERVICES_DIR, and
+#                                         # PARLEY_TEST_REDIS_CLUSTER(_URL, _DIR): a Redis
+#                                         # Cluster of 3 masters + 3 replicas
+#                                         # (scripts/services/redis-cluster.sh)
 #   scripts/services.sh stop              # stops what `start` started (by PID), removes the dir
 #
 # PostgreSQL 15 runs as the postgres user when invoked as root (initdb refuses root).
@@ -40,6 +43,7 @@ start() {
     sleep 0.1  # waiting for a daemon we just started; bounded
   done
   "$(dirname "$0")/s3-server.sh" start "$dir"  # prints export PARLEY_TEST_S3_URL=, _KMS_URL=...
+  "$(dirname "$0")/services/redis-cluster.sh" start "$dir"  # PARLEY_TEST_REDIS_CLUSTER...
   echo "export PARLEY_SERVICES_DIR=$dir"
   echo "export PARLEY_TEST_PG_URL=postgresql://parley:parley@127.0.0.1:$pgport/parley"
   echo "export PARLEY_TEST_REDIS_URL=redis://127.0.0.1:$redisport"
@@ -59,6 +63,7 @@ stop() {
   fi
   if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
   "$(dirname "$0")/s3-server.sh" stop "$dir"
+  "$(dirname "$0")/services/redis-cluster.sh" stop "$dir"
   rm -rf "$dir"
 }
 
