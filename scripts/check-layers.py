@@ -22,10 +22,12 @@ ALLOWED: dict[str, set[str]] = {
     "ports": BASE | {"domain", "ports"},
     "crypto": BASE | {"crypto"},
     "media": BASE | {"media"},
-    "service": BASE | {"domain", "ports", "crypto", "media", "service"},
+    "search": BASE | {"crypto", "search"},
+    "service": BASE | {"domain", "ports", "crypto", "media", "search", "service"},
     "api": BASE | {"domain", "ports", "service", "api"},
     "adapters": BASE | {"domain", "ports", "crypto", "media"},  # plus its own folder
-    "app": {"core", "domain", "ports", "crypto", "media", "service", "api", "adapters", "app"},
+    "app": {"core", "domain", "ports", "crypto", "media", "search", "service", "api", "adapters",
+            "app"},
 }
 # Adapter folders that exist to be shared by other adapters (SigV4, TLS, the HTTP pool).
 SHARED_ADAPTERS = {"aws"}

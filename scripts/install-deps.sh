@@ -16,7 +16,7 @@ PKGS=(cmake ninja-build g++ ccache pkg-config git curl
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev libssl-dev
-  libmagic-dev libvips-dev ca-certificates
+  libmagic-dev libvips-dev libicu-dev ca-certificates
   postgresql redis-server redis-tools openssl haproxy clang-14 libclang-rt-14-dev clang-format-14
   python3 python3-pytest python3-websockets python3-venv python3-pil
   nodejs npm chromium)
@@ -25,7 +25,7 @@ if [ "${1:-}" = "--run-only" ]; then
     libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
     libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev libssl-dev
-    libmagic-dev libvips-dev ca-certificates nodejs npm)
+    libmagic-dev libvips-dev libicu-dev ca-certificates nodejs npm)
 fi
 
 if [ "${1:-}" = "--bench" ]; then PKGS+=(ejabberd); fi
