@@ -15,16 +15,16 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS=(cmake ninja-build g++ ccache pkg-config git curl
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
-  libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev libssl-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev librdkafka-dev libssl-dev
   libmagic-dev libvips-dev libicu-dev ca-certificates
-  postgresql redis-server redis-tools openssl haproxy clang-14 libclang-rt-14-dev clang-format-14
+  postgresql redis-server redis-tools maven openjdk-17-jre-headless openssl haproxy clang-14 libclang-rt-14-dev clang-format-14
   python3 python3-pytest python3-websockets python3-venv python3-pil
   nodejs npm chromium)
 if [ "${1:-}" = "--run-only" ]; then
   PKGS=(cmake ninja-build g++ ccache pkg-config
     libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
-    libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev libssl-dev
+    libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev librdkafka-dev libssl-dev
     libmagic-dev libvips-dev libicu-dev ca-certificates nodejs npm)
 fi
 

@@ -4,11 +4,16 @@
 #
 #   eval "$(scripts/services.sh start)"   # exports PARLEY_TEST_PG_URL, PARLEY_TEST_REDIS_URL,
 #                                         # PARLEY_TEST_S3_URL, PARLEY_TEST_KMS_URL (moto
-#                                         # serves S3 and KMS), PARLEY_SERVICES_DIR, and
+#                                         # serves S3 and KMS), PARLEY_SERVICES_DIR,
+#                                         # PARLEY_TEST_KAFKA_URL (and _DIR), and
 #                                         # PARLEY_TEST_REDIS_CLUSTER(_URL, _DIR): a Redis
 #                                         # Cluster of 3 masters + 3 replicas
 #                                         # (scripts/services/redis-cluster.sh)
+#   scripts/services.sh wait              # until the slow starters (Kafka's JVM) answer
 #   scripts/services.sh stop              # stops what `start` started (by PID), removes the dir
+#
+# With PARLEY_SERVICES_BACKGROUND=1, `start` returns while Kafka's JVM is still starting
+# (scripts/test.sh builds meanwhile, then calls `wait`); without it, `start` waits.
 #
 # PostgreSQL 15 runs as the postgres user when invoked as root (initdb refuses root).
 # It runs with fsync=off (fine for tests); PARLEY_SERVICES_DURABLE=1 keeps fsync and
@@ -42,6 +47,8 @@ start() {
     redis-cli -p "$redisport" ping >/dev/null 2>&1 && break
     sleep 0.1  # waiting for a daemon we just started; bounded
   done
+  # First: its JVM starts in the background while the others start.
+  "$(dirname "$0")/services/kafka.sh" start "$dir"  # prints export PARLEY_TEST_KAFKA_URL=...
   "$(dirname "$0")/s3-server.sh" start "$dir"  # prints export PARLEY_TEST_S3_URL=, _KMS_URL=...
   "$(dirname "$0")/services/redis-cluster.sh" start "$dir"  # PARLEY_TEST_REDIS_CLUSTER...
   echo "export PARLEY_SERVICES_DIR=$dir"
@@ -64,11 +71,17 @@ stop() {
   if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
   "$(dirname "$0")/s3-server.sh" stop "$dir"
   "$(dirname "$0")/services/redis-cluster.sh" stop "$dir"
+  "$(dirname "$0")/services/kafka.sh" stop "$dir"
   rm -rf "$dir"
+}
+
+wait_ready() {
+  "$(dirname "$0")/services/kafka.sh" wait "${PARLEY_SERVICES_DIR:?run start first}"
 }
 
 case "${1:-}" in
   start) start ;;
+  wait) wait_ready ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|wait|stop" >&2; exit 2 ;;
 esac

@@ -13,14 +13,16 @@ scripts/check-format.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# PostgreSQL, Redis, moto and Kafka on free loopback ports in a throwaway directory, stopped
+# at exit. Started before the build so that Kafka's JVM starts while the build runs.
+services=$(PARLEY_SERVICES_BACKGROUND=1 scripts/services.sh start)
+eval "$services"
+trap 'scripts/services.sh stop' EXIT
+
 cmake --preset debug >/dev/null
 cmake --build --preset debug
 export PARLEY_BIN="$PWD/build/debug/src/app/parley"
-
-# PostgreSQL and Redis on free loopback ports in a throwaway directory, stopped at exit.
-services=$(scripts/services.sh start)
-eval "$services"
-trap 'scripts/services.sh stop' EXIT
+scripts/services.sh wait
 
 echo "== unit tests (ctest, ASan+UBSan)"
 ctest --preset debug -j2 --timeout 300

@@ -22,6 +22,7 @@ po::options_description describe() {
     ("data-dir", po::value<std::string>()->default_value("./parley-data"), "directory for the SQLite database and the keyring (created 0700)")
     ("db", po::value<std::string>()->default_value(""), "store URL: postgresql://user:pass@host:port/db, or sqlite:PATH (default: SQLite at <data-dir>/parley.db)")
     ("redis", po::value<std::string>()->default_value(""), "redis://host:port[/db] for the bus and cache shared by several nodes (default: in-process, one node)")
+    ("bus", po::value<std::string>()->default_value(""), "what carries live events between nodes: kafka://HOST:PORT[,HOST:PORT...][?topic=parley.events&partitions=N&security.protocol=...] (needs --redis, which keeps the cache, presence, sessions and limits; default: Redis pub/sub when --redis is given, else in-process)")
     ("keyring", po::value<std::string>()->default_value(""), "the master key: a keyring file (default: <data-dir>/keyring.json), or a KMS key, kms+https://ACCESS:SECRET@HOST[:PORT]/KEY_ID[?region=R&ca=PEM] (kms+http:// for plain HTTP); every node of a deployment must use the same keys")
     ("blobs", po::value<std::string>()->default_value(""), "where files are kept: a directory, or s3+https://ACCESS:SECRET@HOST[:PORT]/BUCKET[?region=R&style=path|virtual&part_mib=N&ca=PEM] (s3:// for plain HTTP) (default: <data-dir>/blobs); every node of a deployment must share it")
     ("max-upload", po::value<long long>()->default_value(100ll * 1024 * 1024), "largest file upload, bytes (larger ones get 413 and nothing is kept)")
@@ -207,6 +208,7 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   c.data_dir = vm["data-dir"].as<std::string>();
   c.db_url = vm["db"].as<std::string>();
   c.redis_url = vm["redis"].as<std::string>();
+  c.bus_url = vm["bus"].as<std::string>();
   c.migrate = !vm["no-migrate"].as<bool>();
   c.edge.trust_forwarded_for = vm["trust-forwarded-for"].as<bool>();
   c.presence_lease_ms = vm["presence-lease-ms"].as<long>();

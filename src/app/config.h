@@ -20,6 +20,7 @@ struct Config {
   std::string data_dir = "./parley-data";
   std::string db_url;  // empty: SQLite at <data_dir>/parley.db; else sqlite:PATH or postgresql://
   std::string redis_url;  // empty: in-process bus and cache (one node only)
+  std::string bus_url;    // empty: the bus is Redis pub/sub with --redis, else in-process
   bool migrate = true;    // apply missing schema steps at start
   std::string keyring;    // empty: <data_dir>/keyring.json; a path, or kms+https://...; shared
   std::string blobs;      // empty: a local directory <data_dir>/blobs; else a path or s3://...

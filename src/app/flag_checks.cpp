@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "adapters/kafka/kafka_options.h"
 #include "adapters/kms/kms_config.h"
 #include "adapters/postgres/postgres_store.h"
 #include "adapters/redis/connection.h"
@@ -23,6 +24,14 @@ Status checkUrls(const Config& cfg) {
   if (!cfg.redis_url.empty()) {
     if (auto ep = redis::parseRedisUrl(cfg.redis_url); !ep) {
       return flagError("--redis", ep.error().message);
+    }
+  }
+  if (!cfg.bus_url.empty()) {
+    if (!kafka::isKafkaUrl(cfg.bus_url)) return flagError("--bus", "must be kafka://...");
+    if (auto k = kafka::parseKafkaUrl(cfg.bus_url); !k)
+      return flagError("--bus", k.error().message);
+    if (cfg.redis_url.empty()) {
+      return flagError("--bus", "needs --redis (the cache, sessions and limits nodes share)");
     }
   }
   if (isPostgresUrl(cfg.db_url)) {

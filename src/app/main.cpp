@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "adapters/blobs_local/local_blob_store.h"
+#include "adapters/kafka/kafka_bus.h"
 #include "adapters/keyring/local_keyring.h"
 #include "adapters/kms/kms_config.h"
 #include "adapters/kms/kms_key_provider.h"
@@ -256,6 +257,15 @@ Result<std::string> busKey(Store& store, KeyProvider& keys) {
   return key.get();
 }
 
+// --bus kafka://...: the node keeps the offsets it processed in its data dir, so a restart
+// reads on from them (kafka_bus.h).
+Result<BusPtr> openKafkaBus(const app::Config& cfg, asio::io_context& ioc) {
+  auto opts = kafka::parseKafkaUrl(cfg.bus_url);
+  if (!opts) return opts.error();
+  opts->offsets_file = (std::filesystem::path(cfg.data_dir) / "kafka-offsets").string();
+  return kafka::makeKafkaBus(ioc.get_executor(), std::move(*opts));
+}
+
 // Opens every adapter the flags name; 0, or the exit code of a logged failure.
 int openAdapters(const app::Config& cfg, Adapters& a) {
   auto keys = openKeys(cfg);
@@ -272,18 +282,24 @@ int openAdapters(const app::Config& cfg, Adapters& a) {
     a.cache = memory::makeMemoryCache();
     return 0;
   }
-  // What crosses Redis pub/sub is sealed under the deployment's bus key (SealedBus).
+  // What crosses the bus (Redis pub/sub or Kafka) is sealed under the deployment's bus key.
   auto bus_key = busKey(*a.store, *a.keys);
   if (!bus_key) return fail("bus key", bus_key.error());
   redis::RedisOptions ro;
   ro.url = cfg.redis_url;
   try {  // checkFlags parsed the URL already: this only keeps a throw from leaving main
-    a.bus = std::make_unique<SealedBus>(redis::makeRedisBus(a.ioc->get_executor(), ro),
-                                        std::move(*bus_key));
     a.cache = redis::makeRedisCache(a.ioc->get_executor(), ro);
+    if (cfg.bus_url.empty()) {
+      a.bus = std::make_unique<SealedBus>(redis::makeRedisBus(a.ioc->get_executor(), ro),
+                                          std::move(*bus_key));
+      return 0;
+    }
   } catch (const ErrorException& e) {
     return badFlag(makeError(Code::bad_request, std::string("--redis: ") + e.what()));
   }
+  auto bus = openKafkaBus(cfg, *a.ioc);
+  if (!bus) return badFlag(makeError(Code::bad_request, "--bus: " + bus.error().message));
+  a.bus = std::make_unique<SealedBus>(std::move(*bus), std::move(*bus_key));
   return 0;
 }
 

@@ -49,6 +49,26 @@ std::string Metrics::render() const {
   counter(out, "parley_bus_rejected_total",
           "Payloads from the bus between nodes that did not open under the bus key (dropped).",
           bus_rejected.value());
+  counter(out, "parley_bus_backfills_total",
+          "Times this node backfilled every live room from the store because its bus lost events.",
+          bus_backfills.value());
+  counter(out, "parley_bus_records_total",
+          "Records read from the Kafka bus (every room's, before the filter).",
+          bus_records.value());
+  counter(out, "parley_bus_malformed_total",
+          "Kafka bus records skipped: no usable key, or larger than the record cap.",
+          bus_malformed.value());
+  counter(out, "parley_bus_publish_dropped_total",
+          "Publishes the Kafka bus refused (full queue, too large) or the broker never took.",
+          bus_publish_dropped.value());
+  counter(out, "parley_bus_offset_resets_total",
+          "Kafka partitions whose stored offsets were gone (read on from the end, backfilled).",
+          bus_offset_resets.value());
+  out += fmt::format(
+      "# HELP parley_bus_resumed_partitions Kafka partitions this node read on from the offsets "
+      "it stored before a restart.\n# TYPE parley_bus_resumed_partitions gauge\n"
+      "parley_bus_resumed_partitions {}\n",
+      bus_resumed_partitions.value());
   counter(out, "parley_cache_hits_total", "Timeline reads answered by the cache.",
           cache_hits.value());
   counter(out, "parley_cache_misses_total", "Timeline reads that went to the store.",

@@ -49,14 +49,20 @@ class Histogram {
 };
 
 struct Metrics {
-  Gauge connections;          // open WebSockets
-  Counter connections_total;  // WebSockets accepted
-  Counter http_requests;      // HTTP requests served
-  Counter messages_sent;      // messages committed (not counting duplicates)
-  Counter events_delivered;   // event frames written to WebSockets
-  Counter slow_consumers;     // connections closed for a full outbound queue
-  Counter bus_rejected;       // bus payloads that did not open (forged, moved, altered)
-  Counter cache_hits;         // resume/history reads answered by the cache
+  Gauge connections;             // open WebSockets
+  Counter connections_total;     // WebSockets accepted
+  Counter http_requests;         // HTTP requests served
+  Counter messages_sent;         // messages committed (not counting duplicates)
+  Counter events_delivered;      // event frames written to WebSockets
+  Counter slow_consumers;        // connections closed for a full outbound queue
+  Counter bus_rejected;          // bus payloads that did not open (forged, moved, altered)
+  Counter bus_backfills;         // times every live room was backfilled from the Store (bus loss)
+  Counter bus_records;           // records read from a log bus (Kafka), every room
+  Counter bus_malformed;         // ... skipped: no usable key, or over the size cap
+  Counter bus_publish_dropped;   // publishes the bus refused or never delivered
+  Counter bus_offset_resets;     // a log bus's stored offsets were gone (then backfilled)
+  Gauge bus_resumed_partitions;  // partitions read on from this node's stored offsets
+  Counter cache_hits;            // resume/history reads answered by the cache
   Counter cache_misses;
   // History page reads (GET /rooms/{id}/messages), by where the page came from: the node's
   // rendered newest page (PageCache), the Cache's recent events, or the Store.

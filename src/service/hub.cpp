@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 namespace parley {
 
@@ -241,6 +242,7 @@ void Hub::route(Shard& s, UserId to, const LiveItem& item) {
 }
 
 void Hub::onResubscribed() {
+  metrics().bus_backfills.inc();
   for (std::size_t i = 0; i < shards_.size(); ++i) {
     onShard(i, [](Shard& s) {
       Clients all;

@@ -68,6 +68,11 @@ BAD = [
     ("--register-per-ip", "0"), ("--register-per-minute", "-1"), ("--audit-retention-days", "-1"),
     ("--allowed-origin", "good.example"), ("--allowed-origin", "http://good.example/path"),
     ("--allowed-origin", "http://good example"),
+    ("--bus", "kafka://"), ("--bus", "kafka://127.0.0.1"), ("--bus", "kafka://127.0.0.1:0"),
+    ("--bus", "redis://127.0.0.1:6379"), ("--bus", "kafka://127.0.0.1:9092?partitions=0"),
+    ("--bus", "kafka://127.0.0.1:9092?topic=a/b"), ("--bus", "kafka://127.0.0.1:9092?acks=0"),
+    ("--bus", "kafka://127.0.0.1:9092?security.protocol=ssl&security.protocol=ssl"),
+    ("--bus", "kafka://127.0.0.1:9092"),  # valid, but without --redis
 ]
 
 
@@ -78,7 +83,7 @@ def test_a_bad_flag_exits_2_naming_it(tmp_path, flag, value):
 
 @pytest.mark.parametrize("name,value,flag", [
     ("PARLEY_REDIS", "redis://", "--redis"), ("PARLEY_THREADS", "-1", "--threads"),
-    ("PARLEY_DB", "mysql://x", "--db"),
+    ("PARLEY_DB", "mysql://x", "--db"), ("PARLEY_BUS", "kafka://", "--bus"),
 ])
 def test_a_bad_environment_value_exits_2_naming_the_flag(tmp_path, name, value, flag):
     _assert_refused(_run(tmp_path, env={name: value}), flag)
@@ -170,6 +175,9 @@ def test_the_readmes_layout_still_starts(tmp_path, static):
     ("--keyring", "kms+https://AKID:TopSecretValue@127.0.0.1/key?bogus=1"),
     ("--blobs", "s3+https://AKID:TopSecretValue@127.0.0.1/?bogus=1"),
     ("--blobs", "s3+https://AKID:TopSecretValue@127.0.0.1/bucket?part_mib=x"),
+    ("--bus", "kafka://u:TopSecretValue@127.0.0.1:9092"),
+    ("--bus", "kafka://127.0.0.1:9092?security.protocol=sasl_ssl&sasl.mechanism=PLAIN&"
+              "sasl.username=u&sasl.password=TopSecretValue&bogus=TopSecretValue"),
 ])
 def test_a_bad_url_is_refused_without_echoing_its_secret(tmp_path, flag, value):
     proc = _run(tmp_path, flag, value)
