@@ -7,6 +7,7 @@
 #include "adapters/kafka/kafka_options.h"
 #include "adapters/kms/kms_config.h"
 #include "adapters/postgres/postgres_store.h"
+#include "adapters/redis/cluster_slot.h"
 #include "adapters/redis/connection.h"
 #include "adapters/s3/s3_config.h"
 
@@ -21,7 +22,11 @@ Error flagError(std::string_view flag, const std::string& why) {
 }
 
 Status checkUrls(const Config& cfg) {
-  if (!cfg.redis_url.empty()) {
+  if (redis::isClusterUrl(cfg.redis_url)) {
+    if (auto seeds = redis::parseClusterUrl(cfg.redis_url); !seeds) {
+      return flagError("--redis", seeds.error().message);
+    }
+  } else if (!cfg.redis_url.empty()) {
     if (auto ep = redis::parseRedisUrl(cfg.redis_url); !ep) {
       return flagError("--redis", ep.error().message);
     }

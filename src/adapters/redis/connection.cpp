@@ -379,7 +379,8 @@ asio::awaitable<void> Connection::writeLoop(std::uint64_t generation) {
 }
 
 void Connection::dispatch(Reply reply) {
-  if (isPubSubMessage(reply) || pending_.empty()) {
+  if (isPubSubMessage(reply) || pending_.empty() ||
+      (callbacks_.is_push && callbacks_.is_push(reply))) {
     if (callbacks_.on_push) callbacks_.on_push(std::move(reply));
     return;
   }

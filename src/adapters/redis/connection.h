@@ -70,6 +70,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::function<void()> on_down;
     // Pub/sub messages ("smessage", "message") and replies no request waits for.
     std::function<void(Reply)> on_push;
+    // Optional: true for a reply that is a push although requests are waiting (a Cluster
+    // node's unsolicited "sunsubscribe" on a slot migration looks like a SUNSUBSCRIBE reply;
+    // only the subscriber knows which channels it asked to leave).
+    std::function<bool(const Reply&)> is_push;
   };
 
   Connection(boost::asio::any_io_executor ex, Endpoint endpoint, const RedisOptions& opts,

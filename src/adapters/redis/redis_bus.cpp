@@ -8,6 +8,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "adapters/redis/cluster_bus.h"
+#include "adapters/redis/cluster_slot.h"
 #include "adapters/redis/connection.h"
 #include "core/log.h"
 
@@ -111,8 +113,8 @@ void onSubscriberUp(Connection& conn, const std::shared_ptr<Subscriptions>& subs
 void onSubscriberPush(const std::shared_ptr<Subscriptions>& subs, Reply reply) {
   const auto& el = reply.elements;
   if (reply.type != Reply::Type::array || el.size() != 3 || el[0].str != "smessage") {
-    // E.g. an unsolicited "sunsubscribe" when a Cluster slot moves: not expected from a
-    // single node. Re-subscribing on it is left for the Cluster work.
+    // E.g. an unsolicited "sunsubscribe" when a Cluster slot moves: never sent by a single
+    // node (a cluster is served by cluster_bus.cpp).
     log::warn("redis_unexpected_push", {{"kind", el.empty() ? "" : el[0].str}});
     return;
   }
@@ -237,6 +239,7 @@ class RedisBus final : public Bus {
 }  // namespace
 
 BusPtr makeRedisBus(boost::asio::any_io_executor ex, RedisOptions opts) {
+  if (isClusterUrl(opts.url)) return makeClusterBus(std::move(ex), std::move(opts));
   return std::make_unique<RedisBus>(std::move(ex), std::move(opts));
 }
 

@@ -22,6 +22,7 @@ namespace parley::redis {
 // - After the subscriber connection was lost (or its first attempt failed) and came back,
 //   every topic is subscribed again and, once Redis confirmed them all, `on_resubscribed`
 //   is called on the delivery strand so the node can backfill from the Store.
+// For a redis+cluster:// opts.url the bus is the Cluster one (cluster_bus.h).
 // Throws ErrorException (bad_request) for a malformed opts.url. `ex`'s context must outlive
 // the bus; the bus may be destroyed while deliveries are queued (they do not refer to it).
 BusPtr makeRedisBus(boost::asio::any_io_executor ex, RedisOptions opts);

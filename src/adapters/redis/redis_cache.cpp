@@ -1,6 +1,8 @@
 #include "adapters/redis/redis_cache.h"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <cassert>
 #include <memory>
 #include <mutex>
@@ -10,8 +12,9 @@
 #include <vector>
 
 #include "adapters/redis/cache_scripts.h"
+#include "adapters/redis/cluster_slot.h"
 #include "adapters/redis/codec.h"
-#include "adapters/redis/connection.h"
+#include "adapters/redis/commands.h"
 #include "adapters/redis/script.h"
 #include "core/log.h"
 
@@ -41,23 +44,32 @@ class Poisoned {
     return keys_.contains(key);
   }
 
-  // On the connection's strand, as it comes up: DEL goes out before any other request, so
-  // no read on this connection can see the stale entry.
-  void flush(const std::shared_ptr<Poisoned>& self, Connection& conn) {
-    std::unordered_set<std::string> keys;
+  // As a connection comes up: deletes every remembered key. A key stays remembered (answered
+  // as a miss) until Redis confirmed its DEL, so no read can see the stale entry meanwhile.
+  void flush(const std::shared_ptr<Poisoned>& self, const std::weak_ptr<Commands>& redis,
+             const asio::any_io_executor& ex) {
+    std::vector<std::string> keys;
     {
       std::lock_guard lock(mu_);
-      keys.swap(keys_);
+      keys.assign(keys_.begin(), keys_.end());
     }
-    for (const auto& key : keys) {
-      auto retry = [self, key](Result<Reply> r) {
-        if (!r || r->isError()) self->add(key);
-      };
-      if (!conn.send({"DEL", key}, retry)) add(key);
-    }
+    for (auto& key : keys)
+      asio::co_spawn(ex, deleteKey(self, redis, std::move(key)), asio::detached);
   }
 
  private:
+  static asio::awaitable<void> deleteKey(std::shared_ptr<Poisoned> self,
+                                         std::weak_ptr<Commands> weak, std::string key) {
+    auto redis = weak.lock();
+    if (!redis) co_return;
+    std::string route = key;
+    Args del = {"DEL", key};
+    auto got = co_await redis->request(std::move(route), std::move(del));
+    if (!got || got->isError()) co_return;  // stays remembered; the next connection retries
+    std::lock_guard lock(self->mu_);
+    self->keys_.erase(key);
+  }
+
   std::mutex mu_;
   std::unordered_set<std::string> keys_;  // guarded by mu_
 };
@@ -89,27 +101,22 @@ class RedisCache final : public Cache {
         rate_hit_(scripts::kRateHit),
         charge_(scripts::kCharge),
         lease_(scripts::kLease) {
-    auto endpoint = parseRedisUrl(opts.url);
-    if (!endpoint) throw ErrorException(endpoint.error());
     if (!opts.stats) opts.stats = std::make_shared<RedisStats>();
     stats_ = opts.stats;
-    Connection::Callbacks callbacks;
-    callbacks.on_up = [poisoned = poisoned_](Connection& conn, bool) {
-      poisoned->flush(poisoned, conn);
-    };
-    conn_ =
-        std::make_shared<Connection>(std::move(ex), *endpoint, opts, "cache", std::move(callbacks));
-    conn_->start();
+    redis_ = makeCommands(ex, opts, "cache");
+    redis_->start([poisoned = poisoned_, weak = std::weak_ptr<Commands>(redis_), ex] {
+      poisoned->flush(poisoned, weak, ex);
+    });
   }
 
-  ~RedisCache() override { conn_->stop(); }
+  ~RedisCache() override { redis_->stop(); }
 
   asio::awaitable<std::optional<std::vector<StoredEvent>>> recentEvents(RoomId room, Seq after,
                                                                         int limit) override {
     const std::string key = eventsKey(room);
     if (capacity_ == 0 || poisoned_->contains(key)) co_return miss();
     ScriptCall call{{key}, {std::to_string(after), std::to_string(limit), event_ttl_}};
-    auto got = co_await eval(*conn_, read_, std::move(call));
+    auto got = co_await eval(*redis_, read_, std::move(call));
     if (failed(got) || (got->type != Reply::Type::array && !got->isNil())) {
       co_return error("recent_events", got);
     }
@@ -135,7 +142,7 @@ class RedisCache final : public Cache {
     const std::string key = eventsKey(e.room_id);
     ScriptCall call{{key},
                     {std::to_string(e.seq), encodeEvent(e), std::to_string(capacity_), event_ttl_}};
-    auto got = co_await eval(*conn_, append_, std::move(call));
+    auto got = co_await eval(*redis_, append_, std::move(call));
     if (failed(got)) {
       countError("append_event", got);
       co_await dropKey(key);  // the run may now lack this event
@@ -146,7 +153,7 @@ class RedisCache final : public Cache {
     if (capacity_ == 0) co_return;
     const std::string key = eventsKey(e.room_id);
     ScriptCall call{{key}, {std::to_string(e.seq), encodeEvent(e), event_ttl_}};
-    auto got = co_await eval(*conn_, replace_, std::move(call));
+    auto got = co_await eval(*redis_, replace_, std::move(call));
     if (failed(got)) {
       countError("replace_event", got);
       co_await dropKey(key);  // the run may still hold the old copy
@@ -166,7 +173,7 @@ class RedisCache final : public Cache {
                     {std::to_string(capacity_), event_ttl_, std::to_string(newest[skip].seq)}};
     for (std::size_t i = skip; i < newest.size(); ++i) call.args.push_back(encodeEvent(newest[i]));
     // A failed fill leaves the previous run, which the script kept contiguous.
-    auto got = co_await eval(*conn_, fill_, std::move(call));
+    auto got = co_await eval(*redis_, fill_, std::move(call));
     if (failed(got)) countError("fill", got);
   }
 
@@ -180,10 +187,10 @@ class RedisCache final : public Cache {
     const Millis start = now - offset;
     const Millis end = start + window_ms;
     // The window is in the key, so expiry only collects garbage: generous, for clock skew.
-    ScriptCall call{
-        {prefix_ + "rl:" + std::to_string(window_ms) + ":" + std::to_string(start) + ":" + key},
-        {std::to_string(end - now + std::max<Millis>(window_ms, 60'000))}};
-    auto got = co_await eval(*conn_, rate_hit_, std::move(call));
+    ScriptCall call{{prefix_ + "rl:" + std::to_string(window_ms) + ":" + std::to_string(start) +
+                     ":" + withoutHashTag(key)},
+                    {std::to_string(end - now + std::max<Millis>(window_ms, 60'000))}};
+    auto got = co_await eval(*redis_, rate_hit_, std::move(call));
     if (failed(got) || got->type != Reply::Type::integer) {
       countError("rate_hit", got);
       stats_->rate_fail_open.fetch_add(1, std::memory_order_relaxed);
@@ -201,10 +208,10 @@ class RedisCache final : public Cache {
     if (offset < 0) offset += window_ms;
     const Millis end = now - offset + window_ms;
     ScriptCall call{{prefix_ + "ch:" + std::to_string(window_ms) + ":" +
-                     std::to_string(end - window_ms) + ":" + key},
+                     std::to_string(end - window_ms) + ":" + withoutHashTag(key)},
                     {std::to_string(amount), std::to_string(limit),
                      std::to_string(end - now + std::max<Millis>(window_ms, 60'000))}};
-    auto got = co_await eval(*conn_, charge_, std::move(call));
+    auto got = co_await eval(*redis_, charge_, std::move(call));
     if (failed(got) || got->type != Reply::Type::integer) {
       countError("charge", got);
       stats_->rate_fail_open.fetch_add(1, std::memory_order_relaxed);
@@ -217,8 +224,9 @@ class RedisCache final : public Cache {
   asio::awaitable<std::optional<CachedSession>> session(std::string token_hash) override {
     const std::string key = sessionKey(token_hash);
     if (poisoned_->contains(key)) co_return sessionMiss();
+    std::string route = key;
     Args get = {"GET", key};
-    auto got = co_await conn_->request(std::move(get));
+    auto got = co_await redis_->request(std::move(route), std::move(get));
     if (failed(got) || (got->type != Reply::Type::string && !got->isNil())) {
       countError("session", got);
       co_return sessionMiss();
@@ -240,8 +248,9 @@ class RedisCache final : public Cache {
       co_await dropKey(key);
       co_return;
     }
+    std::string route = key;
     Args set = {"SET", key, encodeSession(s), "PX", std::to_string(ttl_ms)};
-    auto got = co_await conn_->request(std::move(set));
+    auto got = co_await redis_->request(std::move(route), std::move(set));
     if (failed(got)) countError("put_session", got);
   }
 
@@ -259,7 +268,7 @@ class RedisCache final : public Cache {
     const std::string now_s = std::to_string(now);
     for (UserId u : users)
       calls.push_back({{presenceKey(u)}, {until, node, now_s, presence_slack_}});
-    auto got = co_await evalAll(*conn_, lease_, std::move(calls));
+    auto got = co_await evalAll(*redis_, lease_, std::move(calls));
     if (!got) {
       countError("presence_lease", got.error().message);
       co_return;
@@ -270,8 +279,9 @@ class RedisCache final : public Cache {
   }
 
   asio::awaitable<void> presenceRelease(std::string node, UserId user) override {
-    Args zrem = {"ZREM", presenceKey(user), node};
-    auto got = co_await conn_->request(std::move(zrem));
+    std::string route = presenceKey(user);
+    Args zrem = {"ZREM", route, node};
+    auto got = co_await redis_->request(std::move(route), std::move(zrem));
     if (failed(got)) countError("presence_release", got);
   }
 
@@ -279,10 +289,14 @@ class RedisCache final : public Cache {
     std::vector<UserId> online;
     if (users.empty()) co_return online;
     std::vector<Args> batch;
+    std::vector<std::string> keys;
     batch.reserve(users.size());
     const std::string above_now = "(" + std::to_string(now);
-    for (UserId u : users) batch.push_back({"ZCOUNT", presenceKey(u), above_now, "+inf"});
-    auto got = co_await conn_->requestAll(std::move(batch));
+    for (UserId u : users) {
+      keys.push_back(presenceKey(u));
+      batch.push_back({"ZCOUNT", keys.back(), above_now, "+inf"});
+    }
+    auto got = co_await redis_->requestAll(std::move(keys), std::move(batch));
     if (!got) {
       countError("online_among", got.error().message);
       co_return online;
@@ -299,7 +313,9 @@ class RedisCache final : public Cache {
   }
 
  private:
-  std::string eventsKey(RoomId room) const { return prefix_ + "ev:" + std::to_string(room); }
+  // The room's run is one key, and every script on it touches only that key; the room id is
+  // its hash tag so that anything added for a room later lands in the same cluster slot.
+  std::string eventsKey(RoomId room) const { return prefix_ + "ev:{" + std::to_string(room) + "}"; }
   std::string sessionKey(const std::string& token_hash) const {
     return prefix_ + "s:" + hex(token_hash);
   }
@@ -332,8 +348,9 @@ class RedisCache final : public Cache {
 
   // Deletes a key whose cached value may be wrong; remembers it if Redis cannot be told.
   asio::awaitable<void> dropKey(const std::string& key) {
+    std::string route = key;
     Args del = {"DEL", key};
-    auto got = co_await conn_->request(std::move(del));
+    auto got = co_await redis_->request(std::move(route), std::move(del));
     if (failed(got)) {
       countError("drop", got);
       poisoned_->add(key);
@@ -353,7 +370,7 @@ class RedisCache final : public Cache {
   const Script rate_hit_;
   const Script charge_;
   const Script lease_;
-  std::shared_ptr<Connection> conn_;
+  CommandsPtr redis_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
-// The Redis Cache: recent events, rate limits, sessions and presence in a Redis shared by
-// every node. Every key starts with opts.key_prefix; each operation touches one key (so the
-// keys may later be spread over a Redis Cluster).
+// The Redis Cache: recent events, rate limits, sessions and presence in a Redis (or a Redis
+// Cluster: opts.url redis+cluster://) shared by every node. Every key starts with
+// opts.key_prefix; every command and every script touches exactly one key, so each runs in
+// one cluster slot.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -10,8 +11,10 @@
 
 namespace parley::redis {
 
-// Keys: <prefix>ev:<room> (a hash: "f"/"l" = first/last seq of the run, "<seq>" = event),
-// <prefix>rl:<window_ms>:<window_start>:<key>, <prefix>s:<hex token hash>,
+// Keys: <prefix>ev:{<room>} (a hash: "f"/"l" = first/last seq of the run, "<seq>" = event;
+// the room id is its hash tag), <prefix>rl:<window_ms>:<window_start>:<key> and
+// <prefix>ch:... (the caller's key with '{', '}' and '%' percent-encoded, so a caller's
+// text never forms a hash tag), <prefix>s:<hex token hash>,
 // <prefix>p:<user> (a sorted set: node -> lease end, scored with the callers' `now`).
 //
 // Recent events behave as the memory adapter's (appendEvent on an uncached room starts a

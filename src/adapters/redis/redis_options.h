@@ -20,6 +20,12 @@ struct RedisStats {
   std::atomic<std::uint64_t> reconnects{0};        // connections re-established after a loss
   std::atomic<std::uint64_t> request_failures{0};  // requests failed: outage, timeout, queue full
 
+  // Redis Cluster (redis+cluster:// only).
+  std::atomic<std::uint64_t> slot_map_loads{0};     // CLUSTER SLOTS answers installed
+  std::atomic<std::uint64_t> redirects{0};          // MOVED and ASK replies followed
+  std::atomic<std::uint64_t> redirects_refused{0};  // ... to a node the cluster does not announce
+  std::atomic<std::uint64_t> slot_moves_seen{0};    // sunsubscribe pushed on a slot migration
+
   // Bus.
   std::atomic<std::uint64_t> published{0};        // SPUBLISH written
   std::atomic<std::uint64_t> publish_dropped{0};  // publish while disconnected or over the cap
@@ -37,7 +43,8 @@ struct RedisStats {
 };
 
 struct RedisOptions {
-  // redis://[[user]:password@]host[:port][/db]
+  // redis://[[user]:password@]host[:port][/db], or a Redis Cluster's seed nodes:
+  // redis+cluster://[[user]:password@]host:port[,host:port...]
   std::string url = "redis://127.0.0.1:6379";
   // Prepended to every key and to every pub/sub channel, so deployments (and tests) that
   // share one Redis stay apart.

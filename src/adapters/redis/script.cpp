@@ -1,6 +1,7 @@
 #include "adapters/redis/script.h"
 
 #include <boost/uuid/detail/sha1.hpp>
+#include <cassert>
 #include <cstdio>
 #include <utility>
 
@@ -32,34 +33,41 @@ Script::Script(std::string source) : source_(std::move(source)) {
   sha_.assign(buf, 40);
 }
 
-boost::asio::awaitable<Result<std::vector<Reply>>> evalAll(Connection& conn, const Script& script,
+boost::asio::awaitable<Result<std::vector<Reply>>> evalAll(Commands& redis, const Script& script,
                                                            std::vector<ScriptCall> calls) {
   std::vector<Args> batch;
+  std::vector<std::string> keys;
   batch.reserve(calls.size());
-  for (const auto& c : calls) batch.push_back(command("EVALSHA", script.sha(), c));
-  auto got = co_await conn.requestAll(std::move(batch));
+  for (const auto& c : calls) {
+    assert(!c.keys.empty());  // every Parley script names its key (routing needs it)
+    batch.push_back(command("EVALSHA", script.sha(), c));
+    keys.push_back(c.keys.front());
+  }
+  std::vector<std::string> route = keys;  // named local (g++ 12: src/README.md)
+  auto got = co_await redis.requestAll(std::move(route), std::move(batch));
   if (!got) co_return got;
 
   std::vector<std::size_t> retry;
   std::vector<Args> again;
+  std::vector<std::string> again_keys;
   for (std::size_t i = 0; i < got->size(); ++i) {
     if (!isNoScript((*got)[i])) continue;
     retry.push_back(i);
     again.push_back(command("EVAL", script.source(), calls[i]));
+    again_keys.push_back(keys[i]);
   }
   if (retry.empty()) co_return got;
   // A NOSCRIPT reply means the script did not run, so running it now is not a repeat.
-  auto second = co_await conn.requestAll(std::move(again));
+  auto second = co_await redis.requestAll(std::move(again_keys), std::move(again));
   if (!second) co_return second.error();
   for (std::size_t j = 0; j < retry.size(); ++j) (*got)[retry[j]] = std::move((*second)[j]);
   co_return got;
 }
 
-boost::asio::awaitable<Result<Reply>> eval(Connection& conn, const Script& script,
-                                           ScriptCall call) {
+boost::asio::awaitable<Result<Reply>> eval(Commands& redis, const Script& script, ScriptCall call) {
   std::vector<ScriptCall> calls;
   calls.push_back(std::move(call));
-  auto got = co_await evalAll(conn, script, std::move(calls));
+  auto got = co_await evalAll(redis, script, std::move(calls));
   if (!got) co_return got.error();
   co_return std::move(got->front());
 }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/redis/connection.h"
+#include "adapters/redis/commands.h"
 
 namespace parley::redis {
 
@@ -27,10 +27,11 @@ struct ScriptCall {
   std::vector<std::string> args;
 };
 
-// Runs the calls pipelined (one round trip, two after a NOSCRIPT) and returns one reply per
-// call, in order; a script's own error stays a Reply of type error.
-boost::asio::awaitable<Result<std::vector<Reply>>> evalAll(Connection& conn, const Script& script,
+// Runs the calls pipelined (one round trip per node, two after a NOSCRIPT) and returns one
+// reply per call, in order; a script's own error stays a Reply of type error. Every call
+// names at least one key and all of its keys share one slot (the first key routes it).
+boost::asio::awaitable<Result<std::vector<Reply>>> evalAll(Commands& redis, const Script& script,
                                                            std::vector<ScriptCall> calls);
-boost::asio::awaitable<Result<Reply>> eval(Connection& conn, const Script& script, ScriptCall call);
+boost::asio::awaitable<Result<Reply>> eval(Commands& redis, const Script& script, ScriptCall call);
 
 }  // namespace parley::redis

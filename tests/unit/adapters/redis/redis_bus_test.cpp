@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/redis/cluster_slot.h"
+#include "adapters/redis/redis_cluster_admin.h"
 #include "adapters/redis/redis_test_env.h"
 #include "ports/bus_contract.h"
 
@@ -41,7 +43,13 @@ BusUnderTest makeFreshBus(boost::asio::any_io_executor ex) {
   return makeBus(std::move(ex), test::testOptions());
 }
 
+BusUnderTest makeFreshClusterBus(boost::asio::any_io_executor ex) {
+  return makeBus(std::move(ex), test::testOptions(/*cluster=*/true));
+}
+
 INSTANTIATE_TEST_SUITE_P(Redis, BusContract, ::testing::Values(makeFreshBus));
+// The same contract on the Redis Cluster (3 masters, 3 replicas).
+INSTANTIATE_TEST_SUITE_P(RedisCluster, BusContract, ::testing::Values(makeFreshClusterBus));
 
 // Two "nodes" on one Redis, with the executor run by two threads.
 class RedisBusTest : public ::testing::Test {
@@ -170,6 +178,39 @@ TEST(RedisBus, RejectsAMalformedUrl) {
   RedisOptions opts;
   opts.url = "http://127.0.0.1:6379";
   EXPECT_THROW(makeRedisBus(ioc.get_executor(), opts), ErrorException);
+}
+
+// The old owner of a subscribed channel's slot pushes "sunsubscribe" when the slot moves.
+TEST(RedisClusterMigration, BusResubscribesAtTheNewOwnerAndAsksForABackfill) {
+  test::RedisEnv env;
+  test::ClusterAdmin admin(env);
+  boost::asio::io_context ioc;
+  auto work = boost::asio::make_work_guard(ioc);
+  std::thread runner([&] { ioc.run(); });
+  {
+    RedisOptions opts = test::testOptions(/*cluster=*/true);
+    auto stats = opts.stats;
+    BusPtr bus = makeRedisBus(ioc.get_executor(), opts);
+    bus_contract::Recorder rec;
+    rec.attach(*bus);
+    bus->subscribe("room:7");
+    ASSERT_TRUE(eventually([&] {
+      return stats->subscriber_up.load() == 1 && stats->unconfirmed_subscriptions.load() == 0;
+    }));
+    bus_contract::publish(*bus, "room:7", "before");
+    ASSERT_TRUE(rec.waitForBody("room:7", "before"));
+
+    const std::uint16_t slot = keySlot(opts.key_prefix + "room:7");
+    const std::string to = admin.otherMaster(admin.owner(slot));
+    admin.beginMove(slot, to);
+    admin.finishMove(slot, to);
+    ASSERT_TRUE(rec.waitForResubscribed(1)) << "no backfill was asked for";
+    EXPECT_GE(stats->slot_moves_seen.load(), 1u);
+    bus_contract::publish(*bus, "room:7", "after");
+    ASSERT_TRUE(rec.waitForBody("room:7", "after"));
+  }
+  work.reset();
+  runner.join();
 }
 
 }  // namespace

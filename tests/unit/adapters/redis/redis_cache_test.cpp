@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "adapters/redis/cache_scripts.h"
+#include "adapters/redis/cluster_slot.h"
+#include "adapters/redis/redis_cluster_admin.h"
 #include "adapters/redis/redis_test_env.h"
 #include "adapters/redis/script.h"
 #include "ports/cache_contract.h"
@@ -34,7 +36,17 @@ CachePtr makeFreshCache(boost::asio::any_io_executor ex, cache_contract::CachePa
   return makeRedisCache(std::move(ex), std::move(opts));
 }
 
+CachePtr makeFreshClusterCache(boost::asio::any_io_executor ex,
+                               cache_contract::CacheParams params) {
+  RedisOptions opts = test::testOptions(/*cluster=*/true);
+  if (opts.url.empty()) return nullptr;
+  opts.events_per_room = params.events_per_room;
+  return makeRedisCache(std::move(ex), std::move(opts));
+}
+
 INSTANTIATE_TEST_SUITE_P(Redis, CacheContract, ::testing::Values(makeFreshCache));
+// The same contract on the Redis Cluster (3 masters, 3 replicas).
+INSTANTIATE_TEST_SUITE_P(RedisCluster, CacheContract, ::testing::Values(makeFreshClusterCache));
 
 class RedisCacheTest : public ::testing::Test {
  protected:
@@ -42,7 +54,7 @@ class RedisCacheTest : public ::testing::Test {
 
   // The room's hash as Redis holds it must be one contiguous run within capacity.
   void expectRunShape(const RedisOptions& opts, RoomId room, std::size_t capacity) {
-    Reply all = env_.command({"HGETALL", opts.key_prefix + "ev:" + std::to_string(room)});
+    Reply all = env_.command({"HGETALL", opts.key_prefix + "ev:{" + std::to_string(room) + "}"});
     if (all.elements.empty()) return;  // no run: a miss, always fine
     std::map<std::string, std::string> fields;
     for (std::size_t i = 0; i + 1 < all.elements.size(); i += 2) {
@@ -120,7 +132,7 @@ TEST_F(RedisCacheTest, RoomsExpireWhenUnused) {
   opts.event_ttl_ms = 60'000;
   CachePtr c = makeRedisCache(env_.executor(), opts);
   await(c->fill(kRoom, events(1, 2)));
-  const std::string key = opts.key_prefix + "ev:" + std::to_string(kRoom);
+  const std::string key = opts.key_prefix + "ev:{" + std::to_string(kRoom) + "}";
   const long long ttl = env_.command({"PTTL", key}).integer;
   EXPECT_GT(ttl, 0);
   EXPECT_LE(ttl, 60'000);
@@ -172,6 +184,30 @@ TEST_F(RedisCacheTest, AnOutageFailsOpenOrMisses) {
   EXPECT_EQ(opts.stats->rate_fail_open.load(), 1u);
   EXPECT_GE(opts.stats->cache_errors.load(), 6u);
   EXPECT_EQ(opts.stats->cache_hits.load(), 0u);
+}
+
+// A key migrated mid-way answers ASK at its old owner; a slot handed over answers MOVED.
+TEST(RedisClusterMigration, CacheFollowsAskWhileASlotMovesAndMovedAfter) {
+  test::RedisEnv env;
+  test::ClusterAdmin admin(env);
+  RedisOptions opts = test::testOptions(/*cluster=*/true);
+  CachePtr cache = makeRedisCache(env.executor(), opts);
+  const RoomId room = 4242;
+  const std::uint16_t slot = keySlot(std::to_string(room));  // the key's hash tag
+  await(cache->fill(room, events(1, 3, room)));
+  ASSERT_EQ(seqs(*cache, 0, 1000, room), (Seqs{1, 2, 3}));
+
+  const std::string to = admin.otherMaster(admin.owner(slot));
+  admin.beginMove(slot, to);  // the run now lives at `to`; the old owner answers ASK
+  EXPECT_EQ(seqs(*cache, 1, 1000, room), (Seqs{2, 3}));
+  await(cache->appendEvent(event(4, room)));
+  const auto asks = opts.stats->redirects.load();
+  EXPECT_GE(asks, 2u);
+
+  admin.finishMove(slot, to);  // the old owner now answers MOVED
+  EXPECT_EQ(seqs(*cache, 0, 1000, room), (Seqs{1, 2, 3, 4}));
+  EXPECT_EQ(opts.stats->cache_errors.load(), 0u);
+  EXPECT_EQ(opts.stats->redirects_refused.load(), 0u);
 }
 
 }  // namespace

@@ -37,6 +37,19 @@ inline std::string redisUrl() {
   return url;
 }
 
+// The test Redis Cluster's URL (PARLEY_TEST_REDIS_CLUSTER_URL, redis+cluster://seeds, started
+// by scripts/services.sh); empty after failing the current test when unset.
+inline std::string clusterUrl() {
+  const char* url = std::getenv("PARLEY_TEST_REDIS_CLUSTER_URL");
+  if (url == nullptr || *url == '\0') {
+    ADD_FAILURE() << "PARLEY_TEST_REDIS_CLUSTER_URL is not set. Run the Redis tests through "
+                     "scripts/test.sh, or start the services with: eval \"$(scripts/services.sh "
+                     "start)\"";
+    return {};
+  }
+  return url;
+}
+
 // Distinct per process and per call, so concurrent test runs sharing one Redis stay apart.
 inline std::string uniquePrefix() {
   static std::atomic<int> counter{0};
@@ -44,9 +57,9 @@ inline std::string uniquePrefix() {
 }
 
 // Options for one adapter instance on the test Redis, with a fresh prefix and stats.
-inline RedisOptions testOptions() {
+inline RedisOptions testOptions(bool cluster = false) {
   RedisOptions o;
-  o.url = redisUrl();
+  o.url = cluster ? clusterUrl() : redisUrl();
   o.key_prefix = uniquePrefix();
   o.client_name = o.key_prefix;  // unique too; CLIENT SETNAME takes no spaces
   for (char& c : o.client_name) c = c == ':' ? '-' : c;

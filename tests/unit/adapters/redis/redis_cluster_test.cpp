@@ -1,0 +1,110 @@
+// The Redis adapters on a real Redis Cluster (PARLEY_TEST_REDIS_CLUSTER_URL: 3 masters and 3
+// replicas started by scripts/services.sh): the slot function, the cluster URL and the slot
+// map. The Bus and Cache contract suites run on the cluster from redis_bus_test.cpp and
+// redis_cache_test.cpp (gtest wants each parameterised suite instantiated in one file);
+// slot migrations are in redis_cluster_migration_test.cpp.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "adapters/redis/cluster_client.h"
+#include "adapters/redis/cluster_slot.h"
+#include "adapters/redis/redis_test_env.h"
+
+namespace parley::redis {
+namespace {
+
+TEST(ClusterSlot, MatchesRedisForKnownKeys) {
+  // Values from CLUSTER KEYSLOT on Redis 7.0.
+  EXPECT_EQ(keySlot("123456789"), 12739);  // CRC16/XMODEM check value 0x31C3
+  EXPECT_EQ(keySlot("foo"), 12182);
+  EXPECT_EQ(keySlot("bar"), 5061);
+  EXPECT_EQ(keySlot("user1000"), 3443);
+  EXPECT_EQ(keySlot("{user1000}.following"), 3443);  // the tag alone is hashed
+  EXPECT_EQ(keySlot("foo{bar}{zap}"), 5061);         // the first tag counts
+  EXPECT_EQ(keySlot("foo{}{bar}"), 8363);            // an empty tag: the whole key
+  EXPECT_EQ(keySlot("foo{{bar}}zap"), 4015);         // tag "{bar"
+  EXPECT_EQ(keySlot("{}foo"), 9500);
+  EXPECT_EQ(keySlot("a{b}"), 3300);
+  EXPECT_EQ(keySlot(""), 0);
+}
+
+TEST(ClusterSlot, CallersTextNeverFormsAHashTag) {
+  EXPECT_EQ(withoutHashTag("login:ip:1.2.3.4"), "login:ip:1.2.3.4");
+  EXPECT_EQ(withoutHashTag("{x}"), "%7Bx%7D");
+  EXPECT_EQ(withoutHashTag("%7Bx%7D"), "%257Bx%257D");  // injective: no two inputs meet
+  EXPECT_EQ(keySlot("p:rl:" + withoutHashTag("{bar}")), keySlot("p:rl:%7Bbar%7D"));
+  EXPECT_NE(keySlot("p:rl:" + withoutHashTag("{bar}")), keySlot("bar"));
+}
+
+TEST(ClusterUrl, ParsesSeedsAndCredentials) {
+  auto seeds = parseClusterUrl("redis+cluster://u:p%40ss@127.0.0.1:7000,localhost:7001,[::1]:7002");
+  ASSERT_TRUE(seeds) << seeds.error().message;
+  ASSERT_EQ(seeds->size(), 3u);
+  EXPECT_EQ((*seeds)[0].host, "127.0.0.1");
+  EXPECT_EQ((*seeds)[0].port, "7000");
+  EXPECT_EQ((*seeds)[1].host, "localhost");
+  EXPECT_EQ((*seeds)[2].host, "::1");
+  for (const auto& s : *seeds) {
+    EXPECT_EQ(s.user, "u");
+    EXPECT_EQ(s.password, "p@ss");
+  }
+}
+
+TEST(ClusterUrl, RejectsEverythingElse) {
+  for (const char* bad :
+       {"redis://127.0.0.1:7000", "redis+cluster://", "redis+cluster://127.0.0.1",
+        "redis+cluster://127.0.0.1:0", "redis+cluster://127.0.0.1:65536",
+        "redis+cluster://127.0.0.1:70x", "redis+cluster://127.0.0.1:7000,",
+        "redis+cluster://127.0.0.1:7000,,127.0.0.1:7001", "redis+cluster://127.0.0.1:7000/1",
+        "redis+cluster://127.0.0.1:7000?x=1", "redis+cluster://127.0.0.1:7000#f",
+        "redis+cluster://ho st:7000", "redis+cluster://[::1:7000", "redis+cluster://[zz]:7000",
+        "redis+cluster://:7000", "redis+cluster://a%2Fb:7000"}) {
+    EXPECT_FALSE(parseClusterUrl(bad)) << bad;
+  }
+  std::string many = "redis+cluster://";
+  for (int i = 0; i < 65; ++i) many += (i ? ",h:" : "h:") + std::to_string(7000 + i);
+  EXPECT_FALSE(parseClusterUrl(many));
+}
+
+TEST(ClusterSlots, ParsesTheMapAndFillsAMissingIp) {
+  auto node = [](std::string ip, long long port) {
+    Reply n{Reply::Type::array};
+    n.elements.push_back({Reply::Type::string, std::move(ip)});
+    n.elements.push_back({Reply::Type::integer, "", port});
+    n.elements.push_back({Reply::Type::string, "id"});
+    return n;
+  };
+  auto range = [&](long long a, long long b, std::string ip, long long port) {
+    Reply r{Reply::Type::array};
+    r.elements.push_back({Reply::Type::integer, "", a});
+    r.elements.push_back({Reply::Type::integer, "", b});
+    r.elements.push_back(node(std::move(ip), port));
+    r.elements.push_back(node("10.0.0.9", port + 1));
+    return r;
+  };
+  Reply all{Reply::Type::array};
+  all.elements.push_back(range(0, 8191, "10.0.0.1", 7000));
+  all.elements.push_back(range(8192, 16383, "", 7002));
+  auto map = parseClusterSlots(all, "10.0.0.2");
+  ASSERT_TRUE(map);
+  EXPECT_EQ(map->masters, (std::vector<std::string>{"10.0.0.1:7000", "10.0.0.2:7002"}));
+  EXPECT_EQ(map->owner[0], 0);
+  EXPECT_EQ(map->owner[16383], 1);
+  EXPECT_TRUE(map->announced.contains("10.0.0.9:7001"));
+  all.elements.push_back(range(16000, 16384, "10.0.0.3", 1));  // past the last slot
+  EXPECT_FALSE(parseClusterSlots(all, "h"));
+}
+
+TEST(ClusterAddress, RoundTrips) {
+  EXPECT_EQ(addressOf("::1", "7000"), "[::1]:7000");
+  auto ep = endpointOf("[::1]:7000");
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->host, "::1");
+  EXPECT_FALSE(endpointOf("10.0.0.1"));
+  EXPECT_FALSE(endpointOf("10.0.0.1:99999"));
+}
+
+}  // namespace
+}  // namespace parley::redis
