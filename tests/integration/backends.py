@@ -194,3 +194,49 @@ def wait_for_port(port: int, deadline_s: float = 30.0) -> None:
             if time.monotonic() > end:
                 raise
             time.sleep(0.02)  # a refused connect returns at once: pace the retries
+
+
+def kafka_bus_url(partitions: int = 3) -> str:
+    """--bus for a fresh deployment on the test broker: a topic of its own, so deployments
+    sharing the broker stay apart."""
+    import uuid
+    url = os.environ.get("PARLEY_TEST_KAFKA_URL")
+    if not url:
+        pytest.fail("PARLEY_TEST_KAFKA_URL is not set: run through scripts/test.sh", pytrace=False)
+    return f"{url}?topic=parley.it.{uuid.uuid4().hex[:12]}&partitions={partitions}"
+
+
+def _kafka_script() -> str:
+    return os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "services", "kafka.sh")
+
+
+def kill_kafka() -> None:
+    """kill -9 of the test broker (by the PID scripts/services/kafka.sh wrote)."""
+    with open(f"{_services_dir()}/kafka/kafka.pid") as f:
+        pid = int(f.read())
+    os.kill(pid, 9)
+    import time
+    end = time.monotonic() + 30
+    while os.path.exists(f"/proc/{pid}") and _state(pid) != "Z":
+        assert time.monotonic() < end, "the broker outlived kill -9 for 30 s"
+        time.sleep(0.02)  # polling for the process to be gone; bounded
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def kafka_running() -> bool:
+    with open(f"{_services_dir()}/kafka/kafka.pid") as f:
+        pid = int(f.read())
+    return os.path.exists(f"/proc/{pid}") and _state(pid) not in ("Z", "gone")
+
+
+def restart_kafka() -> None:
+    """Starts the test broker again on its ports and log dir; returns once it answers."""
+    subprocess.run([_kafka_script(), "restart", _services_dir()], check=True, timeout=200,
+                   stdout=subprocess.DEVNULL)

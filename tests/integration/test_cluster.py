@@ -22,14 +22,16 @@ pytestmark = pytest.mark.cluster
 
 
 class Cluster:
-    def __init__(self, tmp_path, n: int, extra=()):
+    def __init__(self, tmp_path, n: int, extra=(), bus: str = "redis"):
         self.db = backends.fresh_database()
         self.redis = backends.empty_redis()
         self.keyring = tmp_path / "shared-keyring.json"  # every node must hold the same keys
+        self.bus = bus
+        bus_args = ["--bus", backends.kafka_bus_url()] if bus == "kafka" else []
         self.nodes: list[Server] = []
         for i in range(n):
             args = ["--db", self.db, "--redis", self.redis, "--keyring", str(self.keyring),
-                    "--send-rate", "100000", *extra]
+                    "--send-rate", "100000", *bus_args, *extra]
             s = Server(tmp_path / f"node{i}", tmp_path, args, binary=parley_bin())
             self.nodes.append(s)
             s.start()
@@ -43,12 +45,14 @@ class Cluster:
         return crashed
 
 
-@pytest.fixture
-def cluster_factory(tmp_path):
+# Every multi-node test runs twice: with Redis pub/sub between the nodes, and with Kafka
+# (--bus kafka://...; Redis still keeps the cache, presence, sessions and limits).
+@pytest.fixture(params=["redis", "kafka"])
+def cluster_factory(request, tmp_path):
     made: list[Cluster] = []
 
     def make(n=3, extra=()):
-        c = Cluster(tmp_path, n, extra)
+        c = Cluster(tmp_path, n, extra, bus=request.param)
         made.append(c)
         return c
     yield make
