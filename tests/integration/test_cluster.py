@@ -3,16 +3,23 @@
 Every node is a real `parley serve` with --db and --redis; clients talk to whichever node
 they like, as behind a load balancer. Faults are real: Redis and PostgreSQL restarts and
 kill -9 of a node, each under live traffic.
+
+Every test runs on one Redis with Redis pub/sub between the nodes (`redis`), on one Redis
+with Kafka between them (`kafka`), and on the test Redis Cluster of 3 masters and 3 replicas
+(`redis-cluster`, --redis redis+cluster://seeds). The cluster also takes a kill -9 of the
+master serving a busy room, and a reshard of that room's slots, both under traffic.
 """
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import time
 
 import pytest
 
 import backends
+import redis_cluster
 from parley_client import (
     WS, Server, connect_ready, create_room, history, is_event, is_type, join, login, new_cmid,
     parley_bin, register, register_and_login, run, saw_online,
@@ -22,9 +29,10 @@ pytestmark = pytest.mark.cluster
 
 
 class Cluster:
-    def __init__(self, tmp_path, n: int, extra=(), bus: str = "redis"):
+    def __init__(self, tmp_path, n: int, extra=(), bus: str = "redis", redis: str = "redis"):
+        self.kind = redis
         self.db = backends.fresh_database()
-        self.redis = backends.empty_redis()
+        self.redis = redis_cluster.flush() if redis == "redis-cluster" else backends.empty_redis()
         self.keyring = tmp_path / "shared-keyring.json"  # every node must hold the same keys
         self.bus = bus
         bus_args = ["--bus", backends.kafka_bus_url()] if bus == "kafka" else []
@@ -45,14 +53,15 @@ class Cluster:
         return crashed
 
 
-# Every multi-node test runs twice: with Redis pub/sub between the nodes, and with Kafka
-# (--bus kafka://...; Redis still keeps the cache, presence, sessions and limits).
-@pytest.fixture(params=["redis", "kafka"])
-def cluster_factory(request, tmp_path):
+def _factory(tmp_path, setup: str):
+    """setup: "redis" (one Redis, its pub/sub as the bus), "kafka" (one Redis, --bus kafka://)
+    or "redis-cluster" (the Redis Cluster for cache and bus)."""
     made: list[Cluster] = []
+    bus = "kafka" if setup == "kafka" else "redis"
+    redis = "redis-cluster" if setup == "redis-cluster" else "redis"
 
     def make(n=3, extra=()):
-        c = Cluster(tmp_path, n, extra, bus=request.param)
+        c = Cluster(tmp_path, n, extra, bus=bus, redis=redis)
         made.append(c)
         return c
     yield make
@@ -61,6 +70,25 @@ def cluster_factory(request, tmp_path):
         backends.drop_database(c.db)
     if crashed:
         pytest.fail(f"a node exited on its own: {crashed}", pytrace=False)
+
+
+# Every multi-node test runs three times: with Redis pub/sub between the nodes, with Kafka
+# (--bus kafka://...; Redis still keeps the cache, presence, sessions and limits), and on the
+# Redis Cluster.
+@pytest.fixture(params=["redis", "kafka", "redis-cluster"])
+def cluster_factory(request, tmp_path):
+    yield from _factory(tmp_path, request.param)
+
+
+# Faults of the one Redis (the cluster's own faults are the last two tests).
+@pytest.fixture(params=["redis", "kafka"])
+def single_redis_factory(request, tmp_path):
+    yield from _factory(tmp_path, request.param)
+
+
+@pytest.fixture
+def redis_cluster_factory(tmp_path):
+    yield from _factory(tmp_path, "redis-cluster")
 
 
 def seqs_of(ws: WS, room: int) -> list[int]:
@@ -255,8 +283,8 @@ async def _in_thread(fn):
 
 
 @pytest.mark.timeout_s(120)
-def test_redis_restart_mid_traffic_loses_nothing(cluster_factory):
-    c = cluster_factory(2)
+def test_redis_restart_mid_traffic_loses_nothing(single_redis_factory):
+    c = single_redis_factory(2)
     _traffic_through_a_fault(c, "rf", c.nodes, c.nodes[1], lambda: _in_thread(backends.restart_redis), 110)
 
 
@@ -331,3 +359,74 @@ def test_presence_goes_offline_when_a_node_dies_without_goodbye(cluster_factory)
         await wb.close()
         del wa
     run(body(), timeout=50)
+
+
+def _room_fault_under_traffic(c: Cluster, tag: str, fault_for_room, timeout):
+    """As _traffic_through_a_fault, but the fault knows the room and runs beside the traffic
+    (in a thread), so sends go on while it strikes. Returns the seconds from the fault's start
+    until the reader had caught up."""
+    s, _ = register_and_login(c.nodes[0], f"{tag}s")
+    rid = create_room(c.nodes[0], s, f"{tag}-fault")["id"]
+    r, _ = register_and_login(c.nodes[1], f"{tag}r")
+    join(c.nodes[1], r, rid)
+    fault = fault_for_room(rid)
+    timing = {}
+
+    async def body():
+        reader = await connect_ready(c.nodes[1], r, name=f"reader-{tag}")
+        tasks = []
+
+        async def strike():
+            timing["start"] = time.monotonic()
+            tasks.append(asyncio.get_running_loop().create_task(_in_thread(fault)))
+        acked = await _traffic(c.nodes, s, rid, 200, tag, on_half=strike)
+        await asyncio.gather(*tasks)
+        await _catch_up([reader], rid, max(acked.values()))
+        timing["caught_up"] = time.monotonic() - timing["start"]
+        _check_all(c.nodes[1], r, rid, acked, [])
+        await reader.close()
+    run(body(), timeout=timeout)
+    return timing["caught_up"]
+
+
+@pytest.mark.timeout_s(240)
+def test_cluster_master_of_a_busy_room_killed_mid_traffic_loses_nothing(redis_cluster_factory):
+    c = redis_cluster_factory(2)
+    killed = {}
+
+    def fault_for_room(rid):
+        slot = redis_cluster.keyslot(f"parley:room:{rid}")  # the room's bus channel
+        victim = redis_cluster.owner(slot)
+
+        def kill():
+            redis_cluster.kill_master(victim["port"])
+            killed.update(port=victim["port"], slot=slot, at=time.monotonic())
+            redis_cluster.wait_until(
+                lambda: (redis_cluster.owner(slot) or {}).get("port") not in (None, victim["port"]),
+                "a replica to be promoted", 60)
+            killed["promoted_after"] = time.monotonic() - killed["at"]
+        return kill
+    try:
+        caught_up = _room_fault_under_traffic(c, "mk", fault_for_room, 220)
+        print(f"\nredis-cluster kill -9 of a master: replica promoted after "
+              f"{killed['promoted_after']:.1f} s, reader caught up {caught_up:.1f} s after the kill")
+    finally:
+        if killed:
+            redis_cluster.restart_node(killed["port"])
+
+
+@pytest.mark.timeout_s(240)
+def test_cluster_reshard_of_a_busy_rooms_slots_mid_traffic_loses_nothing(redis_cluster_factory):
+    c = redis_cluster_factory(2)
+
+    def fault_for_room(rid):
+        def reshard():
+            for slot in sorted(redis_cluster.room_slots(rid)):
+                src = redis_cluster.owner(slot)
+                dst = next(n for n in redis_cluster.nodes() if "master" in n["flags"] and
+                           "fail" not in n["flags"] and n["port"] != src["port"])
+                redis_cluster.move_slot(slot, dst["port"])
+        return reshard
+    caught_up = _room_fault_under_traffic(c, "rs", fault_for_room, 220)
+    print(f"\nredis-cluster reshard of a busy room's slots: reader caught up {caught_up:.1f} s "
+          f"after the move began")

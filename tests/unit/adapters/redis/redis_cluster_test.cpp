@@ -4,8 +4,14 @@
 // redis_cache_test.cpp (gtest wants each parameterised suite instantiated in one file);
 // slot migrations are in redis_cluster_migration_test.cpp.
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "adapters/redis/cluster_client.h"
@@ -104,6 +110,93 @@ TEST(ClusterAddress, RoundTrips) {
   EXPECT_EQ(ep->host, "::1");
   EXPECT_FALSE(endpointOf("10.0.0.1"));
   EXPECT_FALSE(endpointOf("10.0.0.1:99999"));
+}
+
+// A lying cluster node on loopback: it announces itself as the owner of every slot, then
+// answers every other command with MOVED to `moved_to`, a node it never announced.
+class LyingNode {
+ public:
+  explicit LyingNode(std::string moved_to)
+      : moved_to_(std::move(moved_to)),
+        acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}),
+        thread_([this] { serve(); }) {}
+  ~LyingNode() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    if (socket_) socket_->close(ignored);
+    thread_.join();
+  }
+  std::string port() const { return std::to_string(acceptor_.local_endpoint().port()); }
+  int movedSent() const { return moved_.load(); }
+
+ private:
+  void serve() {
+    boost::system::error_code ec;
+    socket_ = std::make_unique<boost::asio::ip::tcp::socket>(ioc_);
+    acceptor_.accept(*socket_, ec);
+    if (ec) return;
+    redisReader* reader = redisReaderCreate();
+    char buf[4096];
+    for (;;) {
+      const std::size_t n = socket_->read_some(boost::asio::buffer(buf), ec);
+      if (ec || redisReaderFeed(reader, buf, n) != REDIS_OK) break;
+      void* raw = nullptr;
+      while (redisReaderGetReply(reader, &raw) == REDIS_OK && raw != nullptr) {
+        auto* cmd = static_cast<redisReply*>(raw);
+        const std::string verb = cmd->elements > 0 ? cmd->element[0]->str : "";
+        freeReplyObject(raw);
+        boost::asio::write(*socket_, boost::asio::buffer(answer(verb)), ec);
+      }
+    }
+    redisReaderFree(reader);
+  }
+  std::string answer(const std::string& verb) {
+    if (verb == "AUTH") return "+OK\r\n";
+    if (verb == "CLUSTER") {
+      const std::string p = port();
+      return "*1\r\n*3\r\n:0\r\n:16383\r\n*3\r\n$9\r\n127.0.0.1\r\n:" + p + "\r\n$2\r\nid\r\n";
+    }
+    ++moved_;
+    return "-MOVED 1 " + moved_to_ + "\r\n";
+  }
+
+  const std::string moved_to_;
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::unique_ptr<boost::asio::ip::tcp::socket> socket_;
+  std::atomic<int> moved_{0};
+  std::thread thread_;
+};
+
+// The attacker is a cluster node (or whoever forges its replies): a MOVED to an address the
+// cluster never announced is not followed, so no key, value or password goes there.
+TEST(ClusterClientAttack, ARedirectToAnUnannouncedNodeIsRefused) {
+  boost::asio::io_context trap_ioc;
+  boost::asio::ip::tcp::acceptor trap(trap_ioc, {boost::asio::ip::make_address("127.0.0.2"), 0});
+  trap.non_blocking(true);
+  const std::string trap_address = "127.0.0.2:" + std::to_string(trap.local_endpoint().port());
+  LyingNode liar(trap_address);
+  test::RedisEnv env;
+  Endpoint seed;
+  seed.host = "127.0.0.1";
+  seed.port = liar.port();
+  seed.password = "the-cluster-password";
+  RedisOptions opts;
+  opts.stats = std::make_shared<RedisStats>();
+  auto client =
+      std::make_shared<ClusterClient>(env.executor(), std::vector<Endpoint>{seed}, opts, "victim");
+  client->start({});
+  auto got = test::await(client->request("k", {"SET", "k", "secret value"}));
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, Code::unavailable);
+  EXPECT_GE(liar.movedSent(), 1);
+  EXPECT_GE(opts.stats->redirects_refused.load(), 1u);
+  EXPECT_EQ(opts.stats->redirects.load(), 0u);
+  boost::asio::ip::tcp::socket probe(trap_ioc);
+  boost::system::error_code ec;
+  trap.accept(probe, ec);
+  EXPECT_EQ(ec, boost::asio::error::would_block) << "the client connected to " << trap_address;
+  client->stop();
 }
 
 }  // namespace
