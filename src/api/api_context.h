@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "ports/store.h"
 #include "service/accounts.h"
 #include "service/files.h"
 #include "service/hub.h"
@@ -36,7 +35,6 @@ struct ApiContext {
   MessageService& messages;
   PresenceService& presence;
   Hub& hub;
-  Store& store;
   FilesService& files;
   const ServiceLimits& limits;
   EdgeLimits edge;

@@ -600,8 +600,7 @@ asio::awaitable<HttpResponse> Server::answer(Connection& c, const std::string& c
   }
   if (path == "/healthz") co_return plain(200, "ok\n");
   if (path == "/readyz") {
-    auto probe = co_await ctx_.store.roomById(0);
-    bool ready = probe || probe.error().code == Code::not_found;
+    bool ready = co_await ctx_.rooms.storeReady();
     co_return plain(ready ? 200 : 503, ready ? "ready\n" : "store unavailable\n");
   }
   if (path == "/metrics") {

@@ -421,9 +421,8 @@ int serve(app::Config cfg, const char* argv0) {
   if (int rc = openAdapters(cfg, adapters); rc != 0) return rc;
   const int threads = threadCount(cfg);
   Services s(cfg, adapters, threads);
-  api::ApiContext ctx{
-      s.accounts, s.rooms,    s.messages, s.presence,          s.hub, *adapters.store,
-      s.files,    cfg.limits, cfg.edge,   cfg.allowed_origins, site};
+  api::ApiContext ctx{s.accounts, s.rooms,    s.messages, s.presence,          s.hub,
+                      s.files,    cfg.limits, cfg.edge,   cfg.allowed_origins, site};
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);
   if (!url) return fail("--listen", url.error());

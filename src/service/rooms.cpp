@@ -97,6 +97,15 @@ Task<Result<std::vector<Room>>> RoomService::publicRooms() {
   co_return co_await store_.publicRooms(200);
 }
 
+Task<Result<std::vector<RoomSummary>>> RoomService::roomsOf(UserId user) {
+  co_return co_await store_.roomsOf(user);
+}
+
+Task<bool> RoomService::storeReady() {
+  auto probe = co_await store_.roomById(0);
+  co_return probe || probe.error().code == Code::not_found;
+}
+
 Task<Result<RoomService::Detail>> RoomService::get(const User& me, RoomId room, UserId after,
                                                    int limit) {
   auto member = co_await messages_.requireMember(room, me.id);

@@ -40,6 +40,11 @@ class RoomService {
   Task<Result<std::vector<Listed>>> list(const User& me);
   Task<Result<Room>> create(const User& me, std::string name, std::string topic, bool is_public);
   Task<Result<std::vector<Room>>> publicRooms();
+  // Every room `user` is a member of, with its last seq: what a WebSocket hello attaches to
+  // and replays from.
+  Task<Result<std::vector<RoomSummary>>> roomsOf(UserId user);
+  // Whether the Store answers (for /readyz): false only if it fails.
+  Task<bool> storeReady();
 
   struct Detail {
     Room room;

@@ -154,7 +154,6 @@ class RouterTest : public ::testing::Test {
                  node.messages,
                  node.presence,
                  node.hub,
-                 *node.store,
                  node.files,
                  node.limits,
                  {},
