@@ -75,7 +75,13 @@ def kms_url() -> str:
 
 
 def scaled_args() -> list[str]:
-    return ["--db", fresh_database(), "--redis", empty_redis(), "--blobs", fresh_bucket(),
+    # PARLEY_SCALED_REDIS=cluster puts the scaled servers on the test Redis Cluster instead.
+    if os.environ.get("PARLEY_SCALED_REDIS") == "cluster":
+        import redis_cluster
+        redis = redis_cluster.flush()
+    else:
+        redis = empty_redis()
+    return ["--db", fresh_database(), "--redis", redis, "--blobs", fresh_bucket(),
             "--keyring", kms_url()]
 
 

@@ -208,6 +208,7 @@ asio::awaitable<bool> ClusterClient::refresh() {
     if (!map || map->masters.empty()) continue;
     std::lock_guard lock(mu_);
     last_load_ = steady_clock::now();
+    unavailable_logged_ = false;
     if (map_->version > 0 && map->owner == map_->owner && map->masters == map_->masters &&
         map->announced == map_->announced)
       co_return true;  // unchanged: the version says "nothing moved" to whoever watches it
@@ -216,7 +217,12 @@ asio::awaitable<bool> ClusterClient::refresh() {
     stats_->slot_map_loads.fetch_add(1, std::memory_order_relaxed);
     co_return true;
   }
-  log::warn("redis_cluster_map_unavailable", {{"client", name_}});
+  bool first = false;
+  {
+    std::lock_guard lock(mu_);
+    first = !std::exchange(unavailable_logged_, true);
+  }
+  if (first) log::warn("redis_cluster_map_unavailable", {{"client", name_}});
   co_return false;
 }
 

@@ -92,6 +92,7 @@ class ClusterClient final : public Commands, public std::enable_shared_from_this
   std::function<void()> on_up_;                               // guarded by mu_
   std::chrono::steady_clock::time_point last_load_{};         // guarded by mu_
   bool stopped_ = false;                                      // guarded by mu_
+  bool unavailable_logged_ = false;  // guarded by mu_: one log line per outage, not per try
 };
 
 }  // namespace parley::redis

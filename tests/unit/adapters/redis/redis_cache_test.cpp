@@ -210,5 +210,28 @@ TEST(RedisClusterMigration, CacheFollowsAskWhileASlotMovesAndMovedAfter) {
   EXPECT_EQ(opts.stats->redirects_refused.load(), 0u);
 }
 
+// Rooms whose runs share a slot (ids picked to collide, as an attacker who could choose
+// room ids would) live side by side on one master: neither sees, drops or shortens the
+// other's run, and a caller's key holding a hash tag lands elsewhere.
+TEST(RedisClusterCache, RoomsSharingASlotStayApart) {
+  test::RedisEnv env;
+  RedisOptions opts = test::testOptions(/*cluster=*/true);
+  CachePtr cache = makeRedisCache(env.executor(), opts);
+  const RoomId a = 1;
+  RoomId b = 2;
+  while (keySlot(std::to_string(b)) != keySlot(std::to_string(a))) ++b;
+  await(cache->fill(a, events(1, 5, a)));
+  await(cache->fill(b, events(1, 2, b)));
+  await(cache->appendEvent(event(3, b)));
+  await(cache->appendEvent(event(7, a)));  // a gap in a: only a's run is dropped
+  EXPECT_EQ(seqs(*cache, 0, 1000, b), (Seqs{1, 2, 3}));
+  EXPECT_FALSE(seqs(*cache, 0, 1000, a));
+  await(cache->fill(a, events(1, 7, a)));
+  EXPECT_EQ(seqs(*cache, 5, 1000, a), (Seqs{6, 7}));
+  EXPECT_TRUE(await(cache->hit("{" + std::to_string(a) + "}", 1, 60'000, 0)).allowed);
+  EXPECT_EQ(seqs(*cache, 0, 1000, b), (Seqs{1, 2, 3}));
+  EXPECT_EQ(opts.stats->cache_errors.load(), 0u);
+}
+
 }  // namespace
 }  // namespace parley::redis
