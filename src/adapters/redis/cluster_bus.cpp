@@ -286,8 +286,8 @@ asio::awaitable<void> watch(std::shared_ptr<Shared> s) {
     const std::uint64_t version = s->client->slotMap()->version;
     placeShards(s, dirty || (placed_version != 0 && version != placed_version));
     placed_version = version;
-    bool down = false;
-    for (auto& shard : s->allShards()) down = down || !shard->up.load();
+    // Only current masters count: a dead ex-master may stay down for good.
+    const bool down = s->stats->subscriber_up.load() == 0;
     s->wake.expires_after(dirty || down || version == 0 ? std::chrono::milliseconds(kBusyRound)
                                                         : std::chrono::milliseconds(kCalmRound));
     auto [ec] = co_await s->wake.async_wait(kAwait);
