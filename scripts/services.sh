@@ -8,7 +8,9 @@
 #                                         # PARLEY_TEST_KAFKA_URL (and _DIR), and
 #                                         # PARLEY_TEST_REDIS_CLUSTER(_URL, _DIR): a Redis
 #                                         # Cluster of 3 masters + 3 replicas
-#                                         # (scripts/services/redis-cluster.sh)
+#                                         # (scripts/services/redis-cluster.sh), and
+#                                         # PARLEY_TEST_VAULT_URL, _TOKEN, _ROOT_TOKEN
+#                                         # (OpenBao: scripts/services/openbao.sh)
 #   scripts/services.sh wait              # until the slow starters (Kafka's JVM) answer
 #   scripts/services.sh stop              # stops what `start` started (by PID), removes the dir
 #
@@ -51,6 +53,7 @@ start() {
   "$(dirname "$0")/services/kafka.sh" start "$dir"  # prints export PARLEY_TEST_KAFKA_URL=...
   "$(dirname "$0")/s3-server.sh" start "$dir"  # prints export PARLEY_TEST_S3_URL=, _KMS_URL=...
   "$(dirname "$0")/services/redis-cluster.sh" start "$dir"  # PARLEY_TEST_REDIS_CLUSTER...
+  "$(dirname "$0")/services/openbao.sh" start "$dir"  # prints export PARLEY_TEST_VAULT_URL=...
   echo "export PARLEY_SERVICES_DIR=$dir"
   echo "export PARLEY_TEST_PG_URL=postgresql://parley:parley@127.0.0.1:$pgport/parley"
   echo "export PARLEY_TEST_REDIS_URL=redis://127.0.0.1:$redisport"
@@ -72,6 +75,7 @@ stop() {
   "$(dirname "$0")/s3-server.sh" stop "$dir"
   "$(dirname "$0")/services/redis-cluster.sh" stop "$dir"
   "$(dirname "$0")/services/kafka.sh" stop "$dir"
+  "$(dirname "$0")/services/openbao.sh" stop "$dir"
   rm -rf "$dir"
 }
 

@@ -23,7 +23,8 @@ po::options_description describe() {
     ("db", po::value<std::string>()->default_value(""), "store URL: postgresql://user:pass@host:port/db, or sqlite:PATH (default: SQLite at <data-dir>/parley.db)")
     ("redis", po::value<std::string>()->default_value(""), "redis://host:port[/db], or redis+cluster://host:port[,host:port...] (Redis Cluster seed nodes), for the bus and cache shared by several nodes (default: in-process, one node)")
     ("bus", po::value<std::string>()->default_value(""), "what carries live events between nodes: kafka://HOST:PORT[,HOST:PORT...][?topic=parley.events&partitions=N&security.protocol=...] (needs --redis, which keeps the cache, presence, sessions and limits; default: Redis pub/sub when --redis is given, else in-process)")
-    ("keyring", po::value<std::string>()->default_value(""), "the master key: a keyring file (default: <data-dir>/keyring.json), or a KMS key, kms+https://ACCESS:SECRET@HOST[:PORT]/KEY_ID[?region=R&ca=PEM] (kms+http:// for plain HTTP); every node of a deployment must use the same keys")
+    ("keyring", po::value<std::string>()->default_value(""), "the master key: a keyring file (default: <data-dir>/keyring.json), a KMS key, kms+https://ACCESS:SECRET@HOST[:PORT]/KEY_ID[?region=R&ca=PEM] (kms+http:// for plain HTTP), or a Vault/OpenBao Transit key, vault+https://HOST[:PORT]/MOUNT/keys/NAME (see --vault-token-file); every node of a deployment must use the same keys")
+    ("vault-token-file", po::value<std::string>()->default_value(""), "with --keyring vault+https://HOST[:PORT]/MOUNT/keys/NAME[?ca=PEM&namespace=NS] (vault+http:// for plain HTTP): a file holding the Vault token (else the environment variable PARLEY_VAULT_TOKEN; never in the URL)")
     ("blobs", po::value<std::string>()->default_value(""), "where files are kept: a directory, or s3+https://ACCESS:SECRET@HOST[:PORT]/BUCKET[?region=R&style=path|virtual&part_mib=N&ca=PEM] (s3:// for plain HTTP) (default: <data-dir>/blobs); every node of a deployment must share it")
     ("max-upload", po::value<long long>()->default_value(100ll * 1024 * 1024), "largest file upload, bytes (larger ones get 413 and nothing is kept)")
     ("upload-ttl", po::value<long>()->default_value(86400), "seconds an upload may stay unattached to a message before it is deleted")
@@ -214,6 +215,7 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   c.presence_lease_ms = vm["presence-lease-ms"].as<long>();
   c.presence_room_limit = vm["presence-room-limit"].as<long>();
   c.keyring = vm["keyring"].as<std::string>();
+  c.vault_token_file = vm["vault-token-file"].as<std::string>();
   c.blobs = vm["blobs"].as<std::string>();
   c.files.max_upload = static_cast<std::uint64_t>(vm["max-upload"].as<long long>());
   c.files.upload_ttl_ms = vm["upload-ttl"].as<long>() * 1000;

@@ -10,6 +10,8 @@
 #include "adapters/redis/cluster_slot.h"
 #include "adapters/redis/connection.h"
 #include "adapters/s3/s3_config.h"
+#include "adapters/vault/vault_config.h"
+#include "app/key_setup.h"
 
 namespace parley::app {
 
@@ -47,10 +49,7 @@ Status checkUrls(const Config& cfg) {
              (cfg.db_url.rfind("sqlite:", 0) != 0 || cfg.db_url.size() == 7)) {
     return flagError("--db", "must be postgresql://... or sqlite:PATH");
   }
-  if (kms::isKmsUrl(cfg.keyring)) {
-    if (auto k = kms::parseKmsUrl(cfg.keyring); !k)
-      return flagError("--keyring", k.error().message);
-  }
+  if (auto st = checkKeyFlags(cfg); !st) return st;
   if (isS3Url(cfg.blobs)) {
     if (auto s = s3::parseS3Url(cfg.blobs); !s) return flagError("--blobs", s.error().message);
   }
@@ -89,7 +88,7 @@ Status checkLocalPaths(const Config& cfg) {
                                statics.string() + " (nor equal to it): it would be served");
   };
   if (auto st = refuse("--data-dir", cfg.data_dir); !st) return st;
-  if (!cfg.keyring.empty() && !kms::isKmsUrl(cfg.keyring)) {
+  if (!cfg.keyring.empty() && !kms::isKmsUrl(cfg.keyring) && !vault::isVaultUrl(cfg.keyring)) {
     if (auto st = refuse("--keyring", cfg.keyring); !st) return st;
   }
   if (cfg.db_url.rfind("sqlite:", 0) == 0) {

@@ -20,9 +20,6 @@
 
 #include "adapters/blobs_local/local_blob_store.h"
 #include "adapters/kafka/kafka_bus.h"
-#include "adapters/keyring/local_keyring.h"
-#include "adapters/kms/kms_config.h"
-#include "adapters/kms/kms_key_provider.h"
 #include "adapters/memory/inproc_bus.h"
 #include "adapters/memory/memory_cache.h"
 #include "adapters/postgres/postgres_store.h"
@@ -34,6 +31,7 @@
 #include "api/static_files.h"
 #include "app/config.h"
 #include "app/flag_checks.h"
+#include "app/key_setup.h"
 #include "core/log.h"
 #include "crypto/password_hasher.h"
 #include "crypto/random.h"
@@ -105,42 +103,6 @@ int fail(const std::string& what, const Error& e) {
   log::error("startup_failed", {{"step", what}, {"error", e.message}});
   std::cerr << "parley: " << what << ": " << e.message << "\n";
   return 1;
-}
-
-// --keyring: a kms+https:// (or kms+http://) URL, else the local keyring file. A KMS is
-// tried once at start (wrap and unwrap a throwaway key): a refusal (credentials, key id,
-// permissions, certificate) stops the node now rather than at the first message; a KMS that
-// cannot be reached only gets a warning, since it may come back.
-Result<KeyProviderPtr> openKeys(const app::Config& cfg) {
-  if (!kms::isKmsUrl(cfg.keyring)) {
-    return keyring::openLocalKeyring(cfg.keyring.empty()
-                                         ? std::filesystem::path(cfg.data_dir) / "keyring.json"
-                                         : std::filesystem::path(cfg.keyring));
-  }
-  auto kcfg = kms::parseKmsUrl(cfg.keyring);
-  if (!kcfg) return kcfg.error();
-  log::info("key_provider", {{"kind", "kms"}, {"url", kms::redactedKmsUrl(cfg.keyring)}});
-  KeyProviderPtr keys = kms::makeKmsKeyProvider(std::move(*kcfg));
-  asio::io_context io;
-  auto check = asio::co_spawn(
-      io,
-      [&keys]() -> asio::awaitable<Status> {
-        std::string probe = crypto::randomBytes(32);
-        std::string context = "parley/startup-check";
-        auto wrapped = co_await keys->wrap(probe, context);
-        if (!wrapped) co_return wrapped.error();
-        std::string blob = *wrapped;
-        auto back = co_await keys->unwrap(blob, context);
-        if (!back) co_return back.error();
-        if (*back != probe) co_return makeError(Code::internal, "kms: unwrap gave another key");
-        co_return Status{};
-      },
-      asio::use_future);
-  io.run();
-  Status st = check.get();
-  if (!st && st.error().code != Code::unavailable) return st.error();
-  if (!st) log::warn("key_provider_unreachable", {{"error", st.error().message}});
-  return keys;
 }
 
 Result<BlobStorePtr> openBlobs(const app::Config& cfg) {
@@ -268,7 +230,7 @@ Result<BusPtr> openKafkaBus(const app::Config& cfg, asio::io_context& ioc) {
 
 // Opens every adapter the flags name; 0, or the exit code of a logged failure.
 int openAdapters(const app::Config& cfg, Adapters& a) {
-  auto keys = openKeys(cfg);
+  auto keys = app::openKeys(cfg);
   if (!keys) return fail("--keyring", keys.error());
   a.keys = std::move(*keys);
   auto store = openStore(cfg);

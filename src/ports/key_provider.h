@@ -1,6 +1,7 @@
 // KeyProvider: wraps and unwraps per-room data keys under a master key the operator
-// controls: a local keyring file (adapters/keyring) or AWS KMS (adapters/kms). Parley never
-// stores an unwrapped key; services cache unwrapped keys in memory only (RoomKeys, bounded).
+// controls: a local keyring file (adapters/keyring), AWS KMS (adapters/kms) or Vault / OpenBao
+// Transit (adapters/vault). Parley never stores an unwrapped key; services cache unwrapped keys
+// in memory only (RoomKeys, bounded).
 //
 // Contract: thread-safe; `context` (e.g. "room:42:v1") is bound into the wrapping so a
 // wrapped key cannot be moved to another room. unwrap fails with Code::internal when the

@@ -101,6 +101,11 @@ Task<Outcome> exchangeOn(Stream& stream, beast::tcp_stream& tcp, const HttpReque
   parser.body_limit(limits.max_body);
   parser.skip(request.method == "HEAD");
   auto [rerr, rn] = co_await http::async_read(stream, buffer, parser, kAwait);
+  if (rerr == http::error::body_limit || rerr == http::error::header_limit) {
+    // The same peer would send as much again: no retry helps (a broken or hostile server).
+    co_return Outcome{makeError(Code::internal, "http read: the answer is over the size limit"),
+                      false, false};
+  }
   if (rerr) co_return Outcome{failed("read", rerr), false, !parser.got_some()};
   tcp.expires_never();
 

@@ -79,9 +79,10 @@ class HttpClient {
 
   // Any HTTP status is a successful exchange. Errors:
   //   Code::unavailable — the host cannot be resolved or reached, the deadline passes, the
-  //     TLS handshake or the connection breaks, the response is malformed or over max_body;
+  //     TLS handshake or the connection breaks, the response is malformed;
   //   Code::internal — the server's certificate is refused (untrusted, expired, wrong
-  //     name: a configuration error no retry fixes), or the trust store did not load.
+  //     name: a configuration error no retry fixes), the trust store did not load, or the
+  //     response's body is over max_body or its header over 8 KiB (no retry would shrink it).
   // `request` must stay valid until the exchange completes.
   boost::asio::awaitable<Result<HttpResponse>> exchange(const HttpRequest& request,
                                                         HttpLimits limits);

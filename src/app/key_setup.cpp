@@ -1,0 +1,135 @@
+#include "app/key_setup.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "adapters/keyring/local_keyring.h"
+#include "adapters/kms/kms_config.h"
+#include "adapters/kms/kms_key_provider.h"
+#include "adapters/vault/vault_config.h"
+#include "adapters/vault/vault_key_provider.h"
+#include "core/log.h"
+#include "crypto/random.h"
+
+namespace parley::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+Error flagError(std::string_view flag, const std::string& why) {
+  return makeError(Code::bad_request, std::string(flag) + ": " + why);
+}
+
+Result<std::string> readTokenFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return flagError("--vault-token-file", "cannot read " + path);
+  std::string raw(4097, '\0');
+  in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+  raw.resize(static_cast<std::size_t>(in.gcount()));
+  auto token = vault::checkToken(raw);
+  if (!token) return flagError("--vault-token-file", path + ": " + token.error().message);
+  return token;
+}
+
+// Wraps and unwraps a throwaway key; with `check_binding`, also makes sure the blob does not
+// open under another context.
+Status tryProvider(KeyProvider& keys, bool check_binding) {
+  asio::io_context io;
+  auto check = asio::co_spawn(
+      io,
+      [&keys, check_binding]() -> asio::awaitable<Status> {
+        std::string probe = crypto::randomBytes(32);
+        std::string context = "parley/startup-check";
+        auto wrapped = co_await keys.wrap(probe, context);
+        if (!wrapped) co_return wrapped.error();
+        std::string blob = *wrapped;
+        auto back = co_await keys.unwrap(blob, context);
+        if (!back) co_return back.error();
+        if (*back != probe) co_return makeError(Code::internal, "unwrap gave another key");
+        if (!check_binding) co_return Status{};
+        std::string other = "parley/startup-check-other";
+        auto moved = co_await keys.unwrap(blob, other);
+        if (moved) {
+          co_return makeError(Code::internal,
+                              "vault: the Transit key ignores the context: create it with "
+                              "derived=true (docs/operations.md)");
+        }
+        if (moved.error().code == Code::unavailable) co_return moved.error();
+        co_return Status{};
+      },
+      asio::use_future);
+  io.run();
+  return check.get();
+}
+
+Result<KeyProviderPtr> tried(KeyProviderPtr keys, bool check_binding) {
+  Status st = tryProvider(*keys, check_binding);
+  if (!st && st.error().code != Code::unavailable) return st.error();
+  if (!st) log::warn("key_provider_unreachable", {{"error", st.error().message}});
+  return keys;
+}
+
+}  // namespace
+
+Result<std::string> vaultToken(const Config& cfg) {
+  const char* env = std::getenv("PARLEY_VAULT_TOKEN");
+  const bool from_env = env != nullptr && *env != '\0';
+  if (from_env && !cfg.vault_token_file.empty()) {
+    return flagError("--vault-token-file", "PARLEY_VAULT_TOKEN is set too: give one of them");
+  }
+  if (!cfg.vault_token_file.empty()) return readTokenFile(cfg.vault_token_file);
+  if (!from_env) {
+    return flagError("--keyring",
+                     "a vault+ keyring needs a token: set PARLEY_VAULT_TOKEN or "
+                     "--vault-token-file");
+  }
+  auto token = vault::checkToken(env);
+  if (!token) return flagError("PARLEY_VAULT_TOKEN", token.error().message);
+  return token;
+}
+
+Status checkKeyFlags(const Config& cfg) {
+  if (kms::isKmsUrl(cfg.keyring)) {
+    if (auto k = kms::parseKmsUrl(cfg.keyring); !k) {
+      return flagError("--keyring", k.error().message);
+    }
+  }
+  if (!vault::isVaultUrl(cfg.keyring)) {
+    if (cfg.vault_token_file.empty()) return {};
+    return flagError("--vault-token-file", "only with --keyring vault+https://...");
+  }
+  if (auto v = vault::parseVaultUrl(cfg.keyring); !v) {
+    return flagError("--keyring", v.error().message);
+  }
+  if (auto t = vaultToken(cfg); !t) return t.error();
+  return {};
+}
+
+Result<KeyProviderPtr> openKeys(const Config& cfg) {
+  if (kms::isKmsUrl(cfg.keyring)) {
+    auto kcfg = kms::parseKmsUrl(cfg.keyring);
+    if (!kcfg) return kcfg.error();
+    log::info("key_provider", {{"kind", "kms"}, {"url", kms::redactedKmsUrl(cfg.keyring)}});
+    return tried(kms::makeKmsKeyProvider(std::move(*kcfg)), false);
+  }
+  if (vault::isVaultUrl(cfg.keyring)) {
+    auto vcfg = vault::parseVaultUrl(cfg.keyring);
+    if (!vcfg) return vcfg.error();
+    auto token = vaultToken(cfg);
+    if (!token) return token.error();
+    vcfg->token = std::move(*token);
+    // The URL holds no credential (parseVaultUrl refuses one), so it is logged as given.
+    log::info("key_provider", {{"kind", "vault"}, {"url", cfg.keyring}});
+    return tried(vault::makeVaultKeyProvider(std::move(*vcfg)), true);
+  }
+  return keyring::openLocalKeyring(cfg.keyring.empty()
+                                       ? std::filesystem::path(cfg.data_dir) / "keyring.json"
+                                       : std::filesystem::path(cfg.keyring));
+}
+
+}  // namespace parley::app

@@ -1,0 +1,129 @@
+"""The Vault Transit key provider (--keyring vault+http://...) against a real OpenBao 2.7.2 dev
+server (PARLEY_TEST_VAULT_URL, started by scripts/services.sh through
+scripts/services/openbao.sh) with a token whose policy allows only encrypt and decrypt on the
+key: room keys are wrapped there, a node with another master key cannot read the rooms, a
+wrong token or a key that ignores the context stops the node at start with one line (exit
+1), a token in the URL is a bad flag (exit 2), and the token is never in the logs."""
+import json
+import os
+import urllib.request
+
+import pytest
+
+from parley_client import Server, create_room, history, post_message, register_and_login, unique
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: run the suite through scripts/test.sh, which starts "
+                    "the OpenBao test server", pytrace=False)
+    return value
+
+
+def _token_file(tmp_path, token: str):
+    path = tmp_path / "vault-token"
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def _logs(s: Server) -> bytes:
+    return s.stderr_bytes() + "\n".join(s.stdout_lines).encode()
+
+
+def _plain_lines(err: bytes) -> list:
+    """The lines of stderr that are not JSON log records: what an operator reads."""
+    return [ln for ln in err.decode("utf-8", "replace").splitlines()
+            if ln.strip() and not ln.startswith("{")]
+
+
+@pytest.mark.timeout_s(60)
+def test_room_keys_are_wrapped_by_vault_and_need_it(tmp_path, monkeypatch):
+    url, token = _env("PARLEY_TEST_VAULT_URL"), _env("PARLEY_TEST_VAULT_TOKEN")
+    monkeypatch.setenv("PARLEY_VAULT_TOKEN", token)
+    s = Server(tmp_path / "data", tmp_path, ["--keyring", url, "--send-rate", "1000"])
+    s.start()
+    try:
+        tok, _ = register_and_login(s, "vaultuser")
+        room = create_room(s, tok, "vault-room")
+        canary = f"vault-canary-{unique('c')}"
+        post_message(s, tok, room["id"], canary)
+        assert s.stop() == 0
+        assert not list((tmp_path / "data").glob("keyring*")), "a keyring file was written"
+
+        # The same data with a local keyring instead: the room's key does not open.
+        s.args = ["--send-rate", "1000"]
+        s.start()
+        st, js = s.api("GET", f"/rooms/{room['id']}/messages", token=tok)
+        assert st == 500 and js["error"]["code"] == "internal", (st, js)
+        assert canary not in str(js)
+        s.stop()
+
+        # Back on Vault, the token from a file this time: readable again.
+        monkeypatch.delenv("PARLEY_VAULT_TOKEN")
+        s.args = ["--keyring", url, "--vault-token-file", str(_token_file(tmp_path, token)),
+                  "--send-rate", "1000"]
+        s.start()
+        texts = [m["text"] for m in history(s, tok, room["id"])["messages"]]
+        assert texts == [canary]
+    finally:
+        s.stop()
+    assert token.encode() not in _logs(s), "the Vault token is in the logs"
+
+
+@pytest.mark.timeout_s(30)
+def test_a_wrong_vault_token_stops_the_node_at_start(tmp_path):
+    url = _env("PARLEY_TEST_VAULT_URL")
+    wrong = "s.WrongToken" + unique("t").replace("-", "")
+    s = Server(tmp_path / "data", tmp_path,
+               ["--keyring", url, "--vault-token-file", str(_token_file(tmp_path, wrong))])
+    with pytest.raises(RuntimeError, match=r"(exited with|exit) 1\)? before listening"):
+        s.start()
+    err = s.stderr_bytes()
+    assert _plain_lines(err) == ["parley: --keyring: vault encrypt: HTTP 403: permission denied"], \
+        err[-2000:]
+    assert wrong.encode() not in _logs(s), "the Vault token is in the logs"
+
+
+@pytest.mark.timeout_s(30)
+def test_a_key_that_ignores_the_context_stops_the_node(tmp_path):
+    # Transit ignores `context` on a key created without derived=true: the node refuses it
+    # rather than wrap room keys bound to nothing.
+    url, root = _env("PARLEY_TEST_VAULT_URL"), _env("PARLEY_TEST_VAULT_ROOT_TOKEN")
+    name = "plain-" + unique("k")
+    req = urllib.request.Request(f"{_env('PARLEY_TEST_VAULT_ADDR')}/v1/transit/keys/{name}",
+                                 data=json.dumps({"type": "aes256-gcm96"}).encode(),
+                                 headers={"X-Vault-Token": root}, method="POST")
+    urllib.request.urlopen(req, timeout=10).close()
+    s = Server(tmp_path / "data", tmp_path,
+               ["--keyring", url.replace("/keys/parley", f"/keys/{name}"),
+                "--vault-token-file", str(_token_file(tmp_path, root))])
+    with pytest.raises(RuntimeError, match=r"(exited with|exit) 1\)? before listening"):
+        s.start()
+    lines = _plain_lines(s.stderr_bytes())
+    assert len(lines) == 1 and "derived=true" in lines[0], lines
+    assert root.encode() not in _logs(s)
+
+
+@pytest.mark.timeout_s(30)
+@pytest.mark.parametrize("keyring", [
+    "vault+http://s.TopSecretVaultToken@127.0.0.1:8200/transit/keys/parley",
+    "vault+http://user:TopSecretVaultToken@127.0.0.1:8200/transit/keys/parley",
+])
+def test_a_token_in_the_url_is_a_bad_flag_and_not_echoed(tmp_path, keyring):
+    s = Server(tmp_path / "data", tmp_path, ["--keyring", keyring])
+    with pytest.raises(RuntimeError, match=r"(exited with|exit) 2\)? before listening"):
+        s.start()
+    err = s.stderr_bytes()
+    assert b"no credentials in the URL" in err, err[-2000:]
+    assert b"TopSecretVaultToken" not in err
+
+
+@pytest.mark.timeout_s(30)
+def test_a_vault_keyring_without_a_token_is_a_bad_flag(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARLEY_VAULT_TOKEN", raising=False)
+    s = Server(tmp_path / "data", tmp_path, ["--keyring", _env("PARLEY_TEST_VAULT_URL")])
+    with pytest.raises(RuntimeError, match=r"(exited with|exit) 2\)? before listening"):
+        s.start()
+    assert b"needs a token" in s.stderr_bytes()
