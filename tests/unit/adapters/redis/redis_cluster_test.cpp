@@ -10,10 +10,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "adapters/redis/cache_scripts.h"
 #include "adapters/redis/cluster_client.h"
 #include "adapters/redis/cluster_slot.h"
 #include "adapters/redis/redis_test_env.h"
@@ -110,6 +112,23 @@ TEST(ClusterAddress, RoundTrips) {
   EXPECT_EQ(ep->host, "::1");
   EXPECT_FALSE(endpointOf("10.0.0.1"));
   EXPECT_FALSE(endpointOf("10.0.0.1:99999"));
+}
+
+// Every script touches only KEYS[1] (one slot, so never CROSSSLOT on a cluster); a script
+// that reached for a second key would have to share the first key's hash tag.
+TEST(ClusterScripts, EveryScriptTouchesOneKey) {
+  const std::regex key_ref(R"(KEYS\[(\d+)\])");
+  for (const char* source : {scripts::kAppend, scripts::kRead, scripts::kReplace, scripts::kFill,
+                             scripts::kRateHit, scripts::kCharge, scripts::kLease}) {
+    const std::string text = source;
+    int refs = 0;
+    for (std::sregex_iterator it(text.begin(), text.end(), key_ref), end; it != end; ++it) {
+      EXPECT_EQ((*it)[1].str(), "1") << text;
+      ++refs;
+    }
+    EXPECT_GT(refs, 0) << text;
+    EXPECT_EQ(text.find("redis.call('KEYS'"), std::string::npos) << text;
+  }
 }
 
 // A lying cluster node on loopback: it announces itself as the owner of every slot, then
