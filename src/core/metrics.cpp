@@ -69,6 +69,18 @@ std::string Metrics::render() const {
       "it stored before a restart.\n# TYPE parley_bus_resumed_partitions gauge\n"
       "parley_bus_resumed_partitions {}\n",
       bus_resumed_partitions.value());
+  counter(out, "parley_redis_cluster_redirects_total",
+          "MOVED and ASK replies the Redis Cluster client followed.",
+          redis_cluster_redirects.value());
+  counter(out, "parley_redis_cluster_redirects_refused_total",
+          "MOVED and ASK replies naming a node the cluster never announced (not followed).",
+          redis_cluster_redirects_refused.value());
+  counter(out, "parley_redis_cluster_map_loads_total",
+          "Redis Cluster slot maps loaded that differed from the previous one.",
+          redis_cluster_map_loads.value());
+  counter(out, "parley_redis_cluster_slot_moves_total",
+          "Sharded subscriptions a Redis Cluster node ended because their slot moved.",
+          redis_cluster_slot_moves.value());
   counter(out, "parley_cache_hits_total", "Timeline reads answered by the cache.",
           cache_hits.value());
   counter(out, "parley_cache_misses_total", "Timeline reads that went to the store.",

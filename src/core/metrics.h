@@ -62,7 +62,11 @@ struct Metrics {
   Counter bus_publish_dropped;   // publishes the bus refused or never delivered
   Counter bus_offset_resets;     // a log bus's stored offsets were gone (then backfilled)
   Gauge bus_resumed_partitions;  // partitions read on from this node's stored offsets
-  Counter cache_hits;            // resume/history reads answered by the cache
+  Counter redis_cluster_redirects;          // MOVED/ASK followed by the Redis Cluster client
+  Counter redis_cluster_redirects_refused;  // ... not followed: the node was never announced
+  Counter redis_cluster_map_loads;   // slot maps (CLUSTER SLOTS) that changed and were installed
+  Counter redis_cluster_slot_moves;  // sunsubscribe pushed on a slot migration
+  Counter cache_hits;                // resume/history reads answered by the cache
   Counter cache_misses;
   // History page reads (GET /rooms/{id}/messages), by where the page came from: the node's
   // rendered newest page (PageCache), the Cache's recent events, or the Store.

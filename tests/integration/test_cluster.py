@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import time
 
@@ -361,6 +362,12 @@ def test_presence_goes_offline_when_a_node_dies_without_goodbye(cluster_factory)
     run(body(), timeout=50)
 
 
+def _metric(node, name: str) -> int:
+    m = re.search(rf"^{name} (\d+)$", node.request("GET", "/metrics").text, re.M)
+    assert m, f"{name} is not in /metrics"
+    return int(m.group(1))
+
+
 def _room_fault_under_traffic(c: Cluster, tag: str, fault_for_room, timeout):
     """As _traffic_through_a_fault, but the fault knows the room and runs beside the traffic
     (in a thread), so sends go on while it strikes. Returns the seconds from the fault's start
@@ -428,5 +435,8 @@ def test_cluster_reshard_of_a_busy_rooms_slots_mid_traffic_loses_nothing(redis_c
                 redis_cluster.move_slot(slot, dst["port"])
         return reshard
     caught_up = _room_fault_under_traffic(c, "rs", fault_for_room, 220)
+    # The reader's node was told its room's slot moved (sunsubscribe) and followed it.
+    assert _metric(c.nodes[1], "parley_redis_cluster_slot_moves_total") >= 1
+    assert _metric(c.nodes[1], "parley_redis_cluster_redirects_refused_total") == 0
     print(f"\nredis-cluster reshard of a busy room's slots: reader caught up {caught_up:.1f} s "
           f"after the move began")

@@ -17,6 +17,7 @@
 
 #include "adapters/redis/cluster_client.h"
 #include "core/log.h"
+#include "core/metrics.h"
 
 namespace parley::redis {
 namespace {
@@ -182,6 +183,7 @@ void onShardPush(Shared& s, const std::shared_ptr<Shard>& shard, Reply reply) {
   std::string topic = el[1].str.substr(prefix.size());
   if (el[0].str == "sunsubscribe") {  // the slot moved away: resubscribe at its new owner
     s.stats->slot_moves_seen.fetch_add(1, std::memory_order_relaxed);
+    metrics().redis_cluster_slot_moves.inc();
     shard->sent.erase(topic);
     s.kick(true);
     return;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 namespace parley::redis {
 namespace {
@@ -215,6 +216,7 @@ asio::awaitable<bool> ClusterClient::refresh() {
     map->version = map_->version + 1;
     map_ = std::make_shared<const SlotMap>(std::move(*map));
     stats_->slot_map_loads.fetch_add(1, std::memory_order_relaxed);
+    metrics().redis_cluster_map_loads.inc();
     co_return true;
   }
   bool first = false;
@@ -232,6 +234,7 @@ asio::awaitable<bool> ClusterClient::followable(const std::string& address) {
   (void)reloaded;
   if (announced(address)) co_return true;
   stats_->redirects_refused.fetch_add(1, std::memory_order_relaxed);
+  metrics().redis_cluster_redirects_refused.inc();
   log::error("redis_cluster_redirect_refused", {{"client", name_}, {"to", address}});
   co_return false;
 }
@@ -283,6 +286,7 @@ asio::awaitable<Result<Reply>> ClusterClient::request(std::string key, Args args
     auto ok = co_await followable(redirect->address);
     if (!ok) co_return unavailable("redirect to a node the cluster does not announce");
     stats_->redirects.fetch_add(1, std::memory_order_relaxed);
+    metrics().redis_cluster_redirects.inc();
     address = redirect->address;
     asking = !redirect->moved;
   }
