@@ -66,16 +66,9 @@ std::string typeOf(const json::object& f) { return std::string(f.at("type").as_s
 class WsProtocolTest : public ::testing::Test {
  protected:
   TestNode node;
-  ApiContext ctx{node.accounts,
-                 node.rooms,
-                 node.messages,
-                 node.presence,
-                 node.hub,
-                 node.files,
-                 node.limits,
-                 EdgeLimits{},
-                 {},
-                 nullptr};
+  ApiContext ctx{
+      node.accounts, node.rooms, node.messages, node.presence, node.hub, node.files, node.limits,
+      EdgeLimits{},  {},         nullptr};
   User alice = node.user("alice");
   std::string token = login("alice");
   Room room = node.run(node.rooms.create(alice, "general", "", true)).value();
