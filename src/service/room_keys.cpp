@@ -2,9 +2,20 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <vector>
+
 #include "crypto/sealer.h"
 
 namespace parley {
+
+namespace asio = boost::asio;
 
 std::string RoomKeys::context(RoomId room, std::uint32_t version) {
   return fmt::format("parley/room-key/v1|{}|{}", room, version);
@@ -57,18 +68,121 @@ void RoomKeys::rememberLocked(Slot slot, const std::string& key) {
   while (cache_.size() > options_.max_cached) eraseLocked(cache_.find(lru_.back()));
 }
 
-Task<Result<DataKey>> RoomKeys::unwrap(const RoomKeyRecord& rec) {
-  // Named, not a temporary in the co_await (g++ 12: src/README.md).
-  std::string ctx = context(rec.room_id, rec.version);
+namespace {
+
+// A caller waiting for another caller's unwrap, resumed on its own executor (kept busy
+// meanwhile, so that its io_context does not run out of work while it waits).
+struct Waiter {
+  asio::any_io_executor home;
+  asio::any_completion_handler<void(Result<std::string>)> resume;
+};
+
+template <class Handler>
+Waiter waiterOf(Handler&& handler) {
+  asio::any_io_executor home = asio::prefer(asio::get_associated_executor(handler),
+                                            asio::execution::outstanding_work.tracked);
+  return {std::move(home), std::forward<Handler>(handler)};
+}
+
+// Resumes `w` with `key` on its own executor, never inside the caller's stack.
+void resume(Waiter w, Result<std::string> key) {
+  auto home = w.home;
+  asio::post(home, [r = std::move(w.resume), k = std::move(key)]() mutable {
+    std::move(r)(std::move(k));
+  });
+}
+
+}  // namespace
+
+struct RoomKeys::Flight {
+  std::optional<Result<std::string>> answer;  // GUARDED_BY(RoomKeys::mu_); set once
+  std::vector<Waiter> waiters;                // GUARDED_BY(RoomKeys::mu_)
+  bool landed = false;                        // touched by the leader only
+};
+
+std::size_t RoomKeys::waitingOnUnwrap() const {
+  std::lock_guard lock(mu_);
+  return waiting_;
+}
+
+Task<Result<std::string>> RoomKeys::join(FlightPtr flight) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(Result<std::string>)>(
+      [this, flight = std::move(flight)](auto handler) {
+        std::unique_lock lock(mu_);
+        if (flight->answer) {
+          Result<std::string> key = *flight->answer;
+          lock.unlock();
+          resume(waiterOf(std::move(handler)), std::move(key));
+          return;
+        }
+        ++waiting_;
+        flight->waiters.push_back(waiterOf(std::move(handler)));
+      },
+      asio::use_awaitable);
+}
+
+void RoomKeys::land(Slot slot, const FlightPtr& flight, const Result<std::string>& key) {
+  std::vector<Waiter> waiters;
   {
     std::lock_guard lock(mu_);
-    ++unwrap_calls_;
+    if (key) rememberLocked(slot, *key);
+    flight->answer = key;
+    waiters = std::move(flight->waiters);
+    waiting_ -= waiters.size();
+    if (auto it = flights_.find(slot); it != flights_.end() && it->second == flight) {
+      flights_.erase(it);
+    }
   }
-  auto key = co_await keys_.unwrap(rec.wrapped, std::move(ctx));
+  flight->landed = true;
+  for (auto& w : waiters) resume(std::move(w), key);
+}
+
+Task<Result<std::string>> RoomKeys::lead(const RoomKeyRecord& rec, FlightPtr flight) {
+  const Slot slot{rec.room_id, rec.version};
+  // If this frame is destroyed before the answer (shutdown), the waiters still get one, and
+  // the slot does not stay claimed by a flight that will never land.
+  struct Abandoned {
+    RoomKeys& self;
+    Slot slot;
+    const FlightPtr& flight;
+    ~Abandoned() {
+      if (!flight->landed) {
+        self.land(slot, flight, makeError(Code::unavailable, "room key unwrap abandoned"));
+      }
+    }
+  } guard{*this, slot, flight};
+  // Named, not temporaries in the co_await (g++ 12: src/README.md).
+  std::string ctx = context(rec.room_id, rec.version);
+  std::string wrapped = rec.wrapped;
+  Result<std::string> key = co_await keys_.unwrap(std::move(wrapped), std::move(ctx));
+  land(slot, flight, key);
+  co_return key;
+}
+
+Task<Result<DataKey>> RoomKeys::unwrap(const RoomKeyRecord& rec) {
+  const Slot slot{rec.room_id, rec.version};
+  FlightPtr flight;
+  bool leader = false;
+  {
+    std::lock_guard lock(mu_);
+    // Another caller's unwrap may have landed while this one read the Store.
+    if (auto key = lookupLocked(slot)) co_return DataKey{rec.version, std::move(*key)};
+    FlightPtr& in_progress = flights_[slot];
+    if (!in_progress) {
+      in_progress = std::make_shared<Flight>();
+      leader = true;
+      ++unwrap_calls_;
+    }
+    flight = in_progress;
+  }
+  if (leader) {
+    Result<std::string> key = co_await lead(rec, std::move(flight));
+    if (!key) co_return key.error();
+    co_return DataKey{rec.version, std::move(*key)};
+  }
+  Result<std::string> key = co_await join(std::move(flight));
   if (!key) co_return key.error();
-  std::lock_guard lock(mu_);
-  rememberLocked({rec.room_id, rec.version}, *key);
-  co_return DataKey{rec.version, *key};
+  co_return DataKey{rec.version, std::move(*key)};
 }
 
 Task<Result<DataKey>> RoomKeys::current(RoomId room) {

@@ -7,6 +7,11 @@
 // message; and a master key disabled or destroyed in the KMS stops every node from opening
 // its rooms within max_age (or at their next restart).
 //
+// Single-flight: concurrent readers of a key that is not cached share one unwrap: the first
+// calls the KeyProvider, the others wait for its answer (success or error) and are resumed on
+// their own executors; nothing of a failed unwrap is cached. After a restart a busy room thus
+// costs the KMS one call, not one per waiting request.
+//
 // Thread-safe. A key that cannot be unwrapped is an error, never a reason to make a new
 // one (that would orphan the room's history).
 #pragma once
@@ -15,6 +20,7 @@
 #include <cstdint>
 #include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -47,9 +53,11 @@ class RoomKeys {
   // The key of `version`, to open content sealed earlier.
   Task<Result<DataKey>> byVersion(RoomId room, std::uint32_t version);
 
-  // How many keys are cached now, and how many unwraps reached the KeyProvider so far.
+  // How many keys are cached now, how many unwraps reached the KeyProvider so far, and how
+  // many callers are waiting for an unwrap another one started.
   std::size_t cachedKeys() const;
   std::uint64_t unwrapCalls() const;
+  std::size_t waitingOnUnwrap() const;
 
  private:
   using Slot = std::pair<RoomId, std::uint32_t>;
@@ -60,7 +68,16 @@ class RoomKeys {
     std::list<Slot>::iterator lru;
   };
 
+  struct Flight;  // one unwrap in progress, and who waits for it (room_keys.cpp)
+  using FlightPtr = std::shared_ptr<Flight>;
+
   Task<Result<DataKey>> unwrap(const RoomKeyRecord& rec);
+  // Calls the KeyProvider for `rec`, then hands the answer to every waiter of `flight`.
+  Task<Result<std::string>> lead(const RoomKeyRecord& rec, FlightPtr flight);
+  // Resumes the caller, on its own executor, with the answer of `flight`.
+  Task<Result<std::string>> join(FlightPtr flight);
+  // Settles `flight` with `key` (caching it on success) and resumes its waiters.
+  void land(Slot slot, const FlightPtr& flight, const Result<std::string>& key);
   static std::string context(RoomId room, std::uint32_t version);
   // Under mu_: the cached key of `slot` if present and young enough (it becomes the most
   // recently used); an expired one is dropped.
@@ -77,6 +94,8 @@ class RoomKeys {
   std::list<Slot> lru_;                              // GUARDED_BY(mu_); front: most recent
   std::map<RoomId, std::uint32_t> current_version_;  // GUARDED_BY(mu_); rooms in cache_ only
   std::uint64_t unwrap_calls_ = 0;                   // GUARDED_BY(mu_)
+  std::map<Slot, FlightPtr> flights_;                // GUARDED_BY(mu_); unwraps in progress
+  std::size_t waiting_ = 0;                          // GUARDED_BY(mu_)
 };
 
 }  // namespace parley
