@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-15}
 shift || true
 targets=("$@")
-if [ "${#targets[@]}" -eq 0 ]; then targets=(envelope json_input keyring s3_xml s3_url kms_wire kms_url files_http ws_frame); fi
+if [ "${#targets[@]}" -eq 0 ]; then targets=(envelope json_input keyring s3_xml s3_url kms_wire kms_url vault_wire vault_url files_http ws_frame); fi
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz

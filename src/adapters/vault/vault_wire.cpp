@@ -90,14 +90,17 @@ std::string errorText(std::string_view body) {
   if (ec || !v.is_object()) return out;
   const json::value* errors = v.as_object().if_contains("errors");
   if (errors == nullptr || !errors->is_array()) return out;
+  constexpr std::size_t kMax = 300;
   for (const auto& e : errors->as_array()) {
     if (!e.is_string()) continue;
     if (!out.empty()) out += "; ";
     for (char ch : e.as_string()) {
-      if (out.size() >= 300) return out;
+      if (out.size() >= kMax) break;
       out += (ch >= ' ' && ch <= '~') ? ch : ' ';  // Vault nests "\n\t* " in some errors
     }
+    if (out.size() >= kMax) break;
   }
+  if (out.size() > kMax) out.resize(kMax);  // the "; " after an error that ended at the bound
   return out;
 }
 

@@ -127,6 +127,9 @@ TEST(VaultWire, ErrorTextIsPrintableAndBounded) {
   EXPECT_EQ(errorText(R"({"errors":["a","b"]})"), "a; b");
   EXPECT_EQ(errorText("<html>"), "");
   EXPECT_EQ(errorText(R"({"errors":[")" + std::string(5000, 'x') + R"("]})").size(), 300u);
+  // Found by fuzz_vault_wire: an error ending at the bound, then an empty one.
+  EXPECT_EQ(errorText(R"({"errors":[")" + std::string(299, 'x') + R"(",""]})").size(), 300u);
+  EXPECT_EQ(errorText(R"({"errors":[")" + std::string(300, 'x') + R"(","y"]})").size(), 300u);
   EXPECT_TRUE(retryable(500) && retryable(503) && retryable(429));
   EXPECT_FALSE(retryable(400) || retryable(403) || retryable(404) || retryable(412));
 }
