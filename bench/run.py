@@ -58,12 +58,14 @@ class Services:
                              capture_output=True, text=True, timeout=120).stdout
         self.env = dict(re.findall(r"export (\w+)=(\S+)", out))
 
-    def pids(self) -> list[int]:
-        """PostgreSQL's postmaster and the Redis server: parley-bench sums each one's process
-        tree (backends, WAL writer, checkpointer...) over the traffic window (--db-pid)."""
+    def pids(self, kafka: bool = False) -> list[int]:
+        """PostgreSQL's postmaster and the Redis server (and with `kafka`, the Kafka broker's
+        JVM): parley-bench sums each one's process tree (backends, WAL writer,
+        checkpointer...) over the traffic window (--db-pid)."""
         d = Path(self.env["PARLEY_SERVICES_DIR"])
         out = []
-        for f in (d / "pg/postmaster.pid", d / "redis.pid"):
+        files = [d / "pg/postmaster.pid", d / "redis.pid"] + ([d / "kafka/kafka.pid"] if kafka else [])
+        for f in files:
             try:
                 out.append(int(f.read_text().split()[0]))
             except (OSError, ValueError, IndexError):
@@ -212,6 +214,9 @@ def _one_run(a, server, services, rate, extra, tmp: Path, idx: int,
         server_args = ["--db", db, "--redis", redis, "--keyring", a.keyring or str(keyring)]
     if parley:
         server_args += a.server_arg
+        if a.bus == "kafka" and a.backend == "scaled":  # a topic of its own for each run
+            server_args += ["--bus", f"{services.env['PARLEY_TEST_KAFKA_URL']}?topic=bench."
+                            f"{uuid.uuid4().hex[:12]}&partitions=6"]
     if template and parley:
         extra = [*extra, "--setup-file", str(template["setup"])]
     procs = []
@@ -241,7 +246,7 @@ def _one_run(a, server, services, rate, extra, tmp: Path, idx: int,
         # PostgreSQL and Redis serve this run (ejabberd's Mnesia and SQLite run inside the
         # server process and are counted with it).
         if server == "socketio" or (parley and a.backend == "scaled"):
-            for pid in services.pids():
+            for pid in services.pids(kafka=a.bus == "kafka" and parley):
                 cmd += ["--db-pid", str(pid)]
         if rate is not None:
             cmd += ["--rate", str(rate)]
@@ -352,6 +357,9 @@ def main() -> int:
     ap.add_argument("--keyring", default="",
                     help="--backend scaled: every Parley node's --keyring, e.g. a kms+http:// URL "
                          "(default: a keyring file per run)")
+    ap.add_argument("--bus", choices=["redis", "kafka"], default="redis",
+                    help="with --backend scaled: what carries events between Parley nodes "
+                    "(kafka: the services' broker, a fresh topic per run; its CPU counts as db)")
     ap.add_argument("--nodes", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--rates", default="", help="comma-separated rates to step through")
@@ -383,7 +391,8 @@ def main() -> int:
     # The socket.io peer always stores in PostgreSQL and shares rooms over Redis.
     need_services = a.backend == "scaled" or "socketio" in servers
     services = Services() if need_services else None
-    summary = {"scenario": a.scenario, "servers": servers, "backend": a.backend, "nodes": a.nodes,
+    summary = {"scenario": a.scenario, "servers": servers, "backend": a.backend, "bus": a.bus,
+               "nodes": a.nodes,
                "parley": a.parley, "baseline": a.baseline,
                "bench_args": a.extra, "by_server": {x: {"steps": []} for x in servers}}
     try:

@@ -28,7 +28,7 @@ free_port() {
 fetch() {
   [ -f "$LIB/.complete" ] && return 0
   mkdir -p "$CACHE"
-  mvn -q -B -f "$ROOT/scripts/services/kafka-pom.xml" -Dmaven.repo.local="$CACHE/repo" \
+  mvn -q -B -Dstyle.color=never -f "$ROOT/scripts/services/kafka-pom.xml" -Dmaven.repo.local="$CACHE/repo" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB" >&2
   touch "$LIB/.complete"
 }

@@ -85,6 +85,8 @@ Status checkClient(const std::map<std::string, std::string>& c) {
   if (sasl && (mech.empty() || get("sasl.username").empty() || !c.contains("sasl.password")))
     return bad("SASL needs sasl.mechanism, sasl.username and sasl.password");
   const bool tls = proto == "ssl" || proto == "sasl_ssl";
+  if (mech == "PLAIN" && !tls)
+    return bad("sasl.mechanism=PLAIN sends the password: only with sasl_ssl");
   for (const auto& [k, v] : c) {
     if (k.starts_with("ssl.") && !tls) return bad(k + " goes with security.protocol=ssl|sasl_ssl");
   }

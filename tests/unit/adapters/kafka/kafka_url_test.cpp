@@ -61,6 +61,8 @@ TEST(KafkaUrl, RefusesWhatIsNotExactlyRight) {
            "kafka://host:9092?security.protocol=sasl_ssl&sasl.mechanism=GSSAPI&"
            "sasl.username=u&sasl.password=p",
            "kafka://host:9092?ssl.ca.location=/ca.pem",
+           "kafka://host:9092?security.protocol=sasl_plaintext&sasl.mechanism=PLAIN&"
+           "sasl.username=u&sasl.password=p",
        }) {
     auto o = parseKafkaUrl(bad);
     EXPECT_FALSE(o) << bad;
