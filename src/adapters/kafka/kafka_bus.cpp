@@ -21,6 +21,17 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxKeyBytes = 256;  // Bus topics are "room:<id>", "user:<id>"
 constexpr int kQueryTimeoutMs = 5'000;
+// Records made this long before the bus started are read (their offsets count) but not
+// delivered: every client of this node connected after it started and got its state from
+// the Store, so an old typing or presence frame would only mislead it. The margin covers
+// clock skew between nodes (record timestamps are the producing node's clock).
+constexpr std::int64_t kStaleMarginMs = 5'000;
+
+std::int64_t wallMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // What the bus, its poller and queued deliveries share. Deliveries hold it, not the bus.
 struct Shared {
@@ -137,6 +148,8 @@ class KafkaBus final : public Bus {
   std::condition_variable stop_cv_;
   bool stop_ = false;  // guarded by stop_mu_
 
+  const std::int64_t started_ms_ = wallMillis();
+
   // Poller thread only.
   Offsets positions_;  // partition -> next offset to read
   bool positions_dirty_ = false;
@@ -228,6 +241,12 @@ void KafkaBus::handle(const rd_kafka_message_t& m) {
   if (m.key == nullptr || m.key_len == 0 || m.key_len > kMaxKeyBytes ||
       m.len > opts_.max_record_bytes) {
     count(stats.malformed, metrics().bus_malformed);
+    return;
+  }
+  rd_kafka_timestamp_type_t ts_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  const std::int64_t made_ms = rd_kafka_message_timestamp(&m, &ts_type);
+  if (made_ms >= 0 && made_ms < started_ms_ - kStaleMarginMs) {
+    stats.before_start.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   std::string topic(static_cast<const char*>(m.key), m.key_len);

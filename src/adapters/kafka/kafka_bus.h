@@ -20,7 +20,9 @@ namespace parley::kafka {
 //   order. subscribe/unsubscribe only change that filter, so they take effect at once.
 // - After a broker outage the reader goes on from where it was: nothing is lost, so no
 //   backfill. A node started with opts.offsets_file reads on from the offsets it processed
-//   before it stopped; without them it starts at the end. When the offsets it needs are gone
+//   before it stopped (records made more than 5 s before it started are read but not
+//   delivered: its clients got their state from the Store when they connected); without
+//   them it starts at the end. When the offsets it needs are gone
 //   (retention, a recreated topic) it starts at the end and calls `on_resubscribed` on the
 //   delivery strand, so the node backfills from the Store.
 // - At most opts.max_in_flight payloads wait for the handler; then the poller stops reading

@@ -27,8 +27,9 @@ struct KafkaStats {
   std::atomic<std::uint64_t> consumed{0};           // records read, every room
   std::atomic<std::uint64_t> delivered{0};          // ... for a subscribed topic, to the handler
   std::atomic<std::uint64_t> malformed{0};          // records without a usable key, or too large
-  std::atomic<std::uint64_t> offset_resets{0};      // stored offsets gone (retention)
-  std::atomic<std::uint64_t> resubscribed{0};       // times on_resubscribed was called
+  std::atomic<std::uint64_t> before_start{0};   // made before this bus started: read, not delivered
+  std::atomic<std::uint64_t> offset_resets{0};  // stored offsets gone (retention)
+  std::atomic<std::uint64_t> resubscribed{0};   // times on_resubscribed was called
 };
 
 struct KafkaOptions {

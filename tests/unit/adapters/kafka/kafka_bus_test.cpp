@@ -142,6 +142,38 @@ TEST_F(KafkaBusTest, ARestartedNodeReadsOnFromItsStoredOffsets) {
   EXPECT_EQ(stats->offset_resets.load(), 0u);
 }
 
+// What was made long before the node started is read (its offsets move on) but not handed
+// to the node: its clients got their state from the Store when they connected, and an old
+// typing or presence frame would mislead them.
+TEST_F(KafkaBusTest, RecordsMadeLongBeforeTheStartAreReadButNotDelivered) {
+  const std::string topic = test::uniqueTopic();
+  const std::string file = tempFile();
+  KafkaOptions first = test::testOptions(topic, 1);
+  first.offsets_file = file;
+  Recorder* rec = nullptr;
+  newBus(first, &rec);
+  settle();
+  buses_.pop_back();  // stops; its offsets are saved
+
+  test::RawProducer writer(first);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  ASSERT_EQ(writer.write(topic, "room:1", "a minute old", now - 60'000),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_EQ(writer.write(topic, "room:1", "just now", now), RD_KAFKA_RESP_ERR_NO_ERROR);
+  KafkaOptions again = test::testOptions(topic, 1);
+  again.offsets_file = file;
+  auto stats = again.stats;
+  Recorder* rec2 = nullptr;
+  Bus& node = newBus(again, &rec2);
+  node.subscribe("room:1");
+  ASSERT_TRUE(rec2->waitForBody("room:1", "just now"));
+  EXPECT_EQ(rec2->bodies("room:1"), (std::vector<std::string>{"just now"}));
+  EXPECT_EQ(stats->before_start.load(), 1u);
+  EXPECT_EQ(stats->consumed.load(), 2u);
+}
+
 // Stored offsets that the topic no longer holds (retention, a topic made anew): the node
 // reads on from the end and backfills from the Store, once per partition it lost.
 TEST_F(KafkaBusTest, OffsetsThatAreGoneFallBackToAStoreBackfill) {

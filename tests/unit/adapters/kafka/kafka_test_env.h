@@ -79,12 +79,13 @@ class RawProducer {
   }
   // Waits for the broker's answer; returns its error code.
   rd_kafka_resp_err_t write(const std::string& topic, const std::string& key,
-                            const std::string& value) {
+                            const std::string& value, std::int64_t timestamp_ms = 0) {
     last_ = RD_KAFKA_RESP_ERR_NO_ERROR;
     rd_kafka_resp_err_t e = rd_kafka_producev(
         h_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+        RD_KAFKA_V_END);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return e;
     if (rd_kafka_flush(h_, 10'000) != RD_KAFKA_RESP_ERR_NO_ERROR)
       return RD_KAFKA_RESP_ERR__TIMED_OUT;
