@@ -14,7 +14,9 @@
 #   scripts/services/kafka.sh stop DIR     # stops the JVM by its PID
 #   scripts/services/kafka.sh fetch        # only fills the jar cache
 #
-# Tests share the broker and stay apart by topic name.
+# Tests share the broker and stay apart by topic name. Cost to a fresh `.ci/run` (measured
+# 2026-12-07 on the loaded 2-core VM): jars 17 s (first run only), format 3 s, start 6-12 s
+# hidden behind the build, RSS 340 MB; the Kafka tests themselves about 100 s.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
