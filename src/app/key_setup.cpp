@@ -132,4 +132,26 @@ Result<KeyProviderPtr> openKeys(const Config& cfg) {
                                        : std::filesystem::path(cfg.keyring));
 }
 
+std::function<bool(const std::string&)> alreadyNewest(const Config& cfg, KeyProvider& keys) {
+  if (!vault::isVaultUrl(cfg.keyring)) return nullptr;
+  asio::io_context io;
+  auto probe = asio::co_spawn(
+      io,
+      [&keys]() -> asio::awaitable<Result<std::string>> {
+        std::string key = crypto::randomBytes(32);
+        std::string context = "parley/rewrap-probe";
+        co_return co_await keys.wrap(std::move(key), std::move(context));
+      },
+      asio::use_future);
+  io.run();
+  auto blob = probe.get();
+  if (!blob) return nullptr;  // the rewrap itself will report the failure
+  auto newest = vault::wrappedKeyVersion(*blob);
+  if (!newest) return nullptr;
+  return [n = *newest](const std::string& wrapped) {
+    auto v = vault::wrappedKeyVersion(wrapped);
+    return v && *v >= n;
+  };
+}
+
 }  // namespace parley::app

@@ -2,6 +2,9 @@
 // file (the default), AWS KMS (kms+https://) or Vault / OpenBao Transit (vault+https://).
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "app/config.h"
 #include "core/error.h"
 #include "ports/key_provider.h"
@@ -25,5 +28,11 @@ Status checkKeyFlags(const Config& cfg);
 // policy, key, certificate, a key that ignores the context) is returned, and the node stops
 // (exit 1); a service that cannot be reached only logs key_provider_unreachable.
 Result<KeyProviderPtr> openKeys(const Config& cfg);
+
+// For `parley keys rewrap`: a test that a wrapped blob is already under the provider's newest
+// master key version, so it needs no re-wrapping; null when the provider cannot tell (the
+// keyring file, KMS: then every blob is re-wrapped). Vault: one wrap of a throwaway key
+// shows the newest version N, and blobs of `vault:vN:` (or newer) pass.
+std::function<bool(const std::string&)> alreadyNewest(const Config& cfg, KeyProvider& keys);
 
 }  // namespace parley::app

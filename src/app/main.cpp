@@ -39,6 +39,7 @@
 #include "service/accounts.h"
 #include "service/files.h"
 #include "service/hub.h"
+#include "service/key_rewrap.h"
 #include "service/media_inspector.h"
 #include "service/messages.h"
 #include "service/presence.h"
@@ -58,6 +59,8 @@ int usage() {
                "commands:\n"
                "  serve     run the chat server (see parley serve --help)\n"
                "  migrate   bring the database schema (--db) up to this build's version\n"
+               "  keys rewrap  re-wrap every stored data key under the newest master key\n"
+               "            version (takes the serve options: --keyring, --db, ...)\n"
                "  version   print the version\n";
   return 2;
 }
@@ -400,6 +403,32 @@ int serve(app::Config cfg, const char* argv0) {
 
 }  // namespace
 
+// parley keys rewrap [serve options]: re-wraps every stored data key under the newest master
+// key version (service/key_rewrap.h, docs/operations.md). Exit 0 when done, 1 on a failure
+// (run it again: it resumes), 2 on bad flags.
+int keysRewrap(const app::Config& cfg) {
+  log::init(levelOf(cfg.log_level));
+  if (auto st = app::checkFlags(cfg); !st) return badFlag(st.error(), "keys rewrap");
+  auto keys = app::openKeys(cfg);
+  if (!keys) return fail("--keyring", keys.error());
+  auto store = openStore(cfg);
+  if (!store) return fail("--db", store.error());
+  RewrapOptions o;
+  o.skip = app::alreadyNewest(cfg, **keys);
+  o.progress = [](RoomId room, std::uint32_t version, const RewrapReport& r) {
+    std::cout << "rewrapped " << r.rewrapped << ", skipped " << r.skipped << ", through room "
+              << room << " key v" << version << "\n";
+  };
+  asio::io_context io;
+  auto done = asio::co_spawn(io, rewrapAll(**store, **keys, std::move(o)), asio::use_future);
+  io.run();
+  auto report = done.get();
+  if (!report) return fail("keys rewrap", report.error());
+  std::cout << "done: rewrapped " << report->rewrapped << ", already newest " << report->skipped
+            << ", changed meanwhile " << report->changed << "\n";
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
   std::string cmd = argv[1];
@@ -410,6 +439,12 @@ int main(int argc, char** argv) {
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     usage();
     return 0;
+  }
+  if (cmd == "keys") {
+    if (argc < 3 || std::string(argv[2]) != "rewrap") return usage();
+    auto cfg = app::parseServeArgs(argc - 2, argv + 2);
+    if (!cfg) return badFlag(cfg.error(), "keys rewrap");
+    return *cfg ? keysRewrap(**cfg) : 0;
   }
   if (cmd != "serve" && cmd != "migrate") return usage();
   auto cfg = app::parseServeArgs(argc - 1, argv + 1);

@@ -187,6 +187,14 @@ class Store {
   virtual Task<Result<RoomKeyRecord>> latestRoomKey(RoomId room) = 0;  // not_found if none
   // conflict if (room, version) exists already (another node won the race: re-read).
   virtual Task<Status> putRoomKey(RoomKeyRecord k) = 0;
+  // Stored room keys in (room, version) order, after (room, version), at most `limit`: for
+  // walking every key in pages (parley keys rewrap), resumable from the last one seen.
+  virtual Task<Result<std::vector<RoomKeyRecord>>> roomKeysAfter(RoomId room, std::uint32_t version,
+                                                                 int limit) = 0;
+  // Replaces the blob of (k.room_id, k.version) with k.wrapped if it is still `expected`:
+  // the same data key re-wrapped under a newer master key version. conflict if the stored
+  // blob is not `expected` (or the key is gone): re-read it.
+  virtual Task<Status> rewrapRoomKey(RoomKeyRecord k, std::string expected) = 0;
 
   // --- files (attachments) ---
   // conflict if a file with this id exists; not_found if the room or uploader does not.
@@ -220,8 +228,12 @@ class Store {
   // not_found if `name` has none yet.
   virtual Task<Result<std::string>> wrappedSecret(std::string name) = 0;
   // Stores the first wrapped secret of `name`; conflict if it has one (another node won
-  // the race: read that one). A stored secret is never replaced.
+  // the race: read that one). A stored secret is never replaced, only re-wrapped.
   virtual Task<Status> putWrappedSecret(std::string name, std::string wrapped) = 0;
+  // Replaces the wrapped form of `name` if it is still `expected` (the same secret re-wrapped:
+  // parley keys rewrap); conflict otherwise.
+  virtual Task<Status> rewrapSecret(std::string name, std::string wrapped,
+                                    std::string expected) = 0;
 
   // --- audit ---
   // Stores `e` as a new row (count 1, last_at = at).

@@ -59,6 +59,9 @@ class RoomKeys {
   std::uint64_t unwrapCalls() const;
   std::size_t waitingOnUnwrap() const;
 
+  // What the wrap of (room, version) is bound to: "parley/room-key/v1|ROOM|VERSION".
+  static std::string context(RoomId room, std::uint32_t version);
+
  private:
   using Slot = std::pair<RoomId, std::uint32_t>;
   using SteadyTime = std::chrono::steady_clock::time_point;
@@ -78,7 +81,6 @@ class RoomKeys {
   Task<Result<std::string>> join(FlightPtr flight);
   // Settles `flight` with `key` (caching it on success) and resumes its waiters.
   void land(Slot slot, const FlightPtr& flight, const Result<std::string>& key);
-  static std::string context(RoomId room, std::uint32_t version);
   // Under mu_: the cached key of `slot` if present and young enough (it becomes the most
   // recently used); an expired one is dropped.
   std::optional<std::string> lookupLocked(Slot slot);

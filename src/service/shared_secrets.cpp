@@ -4,14 +4,6 @@
 
 namespace parley {
 
-namespace {
-
-// Bound into the wrap, so a wrapped secret cannot be passed off as another one (or as a
-// room key).
-std::string contextOf(const std::string& name) { return "parley/secret/v1|" + name; }
-
-}  // namespace
-
 Task<Result<std::string>> SharedSecrets::unwrap(std::string name, std::string wrapped) {
   std::string ctx = contextOf(name);
   auto secret = co_await keys_.unwrap(std::move(wrapped), std::move(ctx));
@@ -45,5 +37,9 @@ Task<Result<std::string>> SharedSecrets::get(std::string name) {
   std::lock_guard lock(mu_);
   co_return known_.try_emplace(name, std::move(fresh)).first->second;
 }
+
+// Bound into the wrap, so a wrapped secret cannot be passed off as another one (or as a
+// room key).
+std::string SharedSecrets::contextOf(const std::string& name) { return "parley/secret/v1|" + name; }
 
 }  // namespace parley

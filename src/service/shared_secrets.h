@@ -28,6 +28,10 @@ class SharedSecrets {
   static constexpr const char* kSessionCacheMac = "session-cache-mac/v1";
   // The key that seals what crosses the Bus between nodes (SealedBus).
   static constexpr const char* kBusSeal = "bus-seal/v1";
+  // Every name above (what `parley keys rewrap` re-wraps).
+  static constexpr const char* kAllNames[] = {kSessionCacheMac, kBusSeal};
+  // What the wrap of `name` is bound to: "parley/secret/v1|NAME".
+  static std::string contextOf(const std::string& name);
 
  private:
   Task<Result<std::string>> unwrap(std::string name, std::string wrapped);

@@ -6,12 +6,16 @@ wrong token or a key that ignores the context stops the node at start with one l
 1), a token in the URL is a bad flag (exit 2), and the token is never in the logs."""
 import json
 import os
+import re
 import sqlite3
+import subprocess
 import urllib.request
 
 import pytest
 
-from parley_client import Server, create_room, history, post_message, register_and_login, unique
+import backends
+from parley_client import (Server, create_room, history, parley_bin, post_message,
+                           register_and_login, unique)
 
 
 def _env(name: str) -> str:
@@ -190,3 +194,54 @@ def test_after_rotation_old_room_keys_open_and_new_ones_use_the_new_version(tmp_
         assert texts == ["sealed under v2"]
     finally:
         s.stop()
+
+
+def _rewrap(args: list) -> subprocess.CompletedProcess:
+    return subprocess.run([str(parley_bin()), "keys", "rewrap", *args], capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.timeout_s(120)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_rewrap_lets_the_operator_retire_old_key_versions(tmp_path, backend):
+    # Rotate, re-wrap every stored key with `parley keys rewrap` while the node runs, raise
+    # min_decryption_version: everything still opens. On both Store backends.
+    name = "rw-" + unique("k")
+    _admin("POST", f"transit/keys/{name}", {"derived": True})
+    url = _env("PARLEY_TEST_VAULT_URL").replace("/keys/parley", f"/keys/{name}")
+    token_file = _token_file(tmp_path, _env("PARLEY_TEST_VAULT_ROOT_TOKEN"))
+    db = backends.fresh_database() if backend == "postgresql" else ""
+    common = ["--data-dir", str(tmp_path / "data"), "--keyring", url,
+              "--vault-token-file", str(token_file)] + (["--db", db] if db else [])
+    s = Server(tmp_path / "data", tmp_path, common[2:] + ["--send-rate", "1000"])
+    s.start()
+    try:
+        tok, _ = register_and_login(s, "rwuser")
+        rooms = [create_room(s, tok, f"rw-{i}") for i in range(3)]
+        for i, room in enumerate(rooms):
+            post_message(s, tok, room["id"], f"sealed under v1 #{i}")
+        _admin("POST", f"transit/keys/{name}/rotate", {})
+
+        done = _rewrap(common)  # online: the node keeps running
+        assert done.returncode == 0, done.stderr[-2000:]
+        # The 3 room keys and the shared secrets (the session-cache key) the node made.
+        m = re.search(r"done: rewrapped (\d+), already newest 0, changed meanwhile 0", done.stdout)
+        assert m and int(m.group(1)) >= 4, done.stdout
+        again = _rewrap(common)  # resumable: a second run finds nothing left to do
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert f"done: rewrapped 0, already newest {m.group(1)}," in again.stdout, again.stdout
+        if backend == "sqlite":
+            assert set(_wrapped_versions(tmp_path / "data").values()) == {2}
+        s.stop()
+
+        _admin("POST", f"transit/keys/{name}/config", {"min_decryption_version": 2})
+        s.start()
+        for i, room in enumerate(rooms):
+            texts = [m["text"] for m in history(s, tok, room["id"])["messages"]]
+            assert texts == [f"sealed under v1 #{i}"]
+    finally:
+        s.stop()
+        if db:
+            backends.drop_database(db)
+    assert _env("PARLEY_TEST_VAULT_ROOT_TOKEN").encode() not in _logs(s) + \
+        (done.stdout + done.stderr).encode()

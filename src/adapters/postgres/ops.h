@@ -38,6 +38,8 @@ Task<Result<KnownLogin>> knownLogin(PgConn& c, UserId user, const std::string& n
 // secrets.cpp
 Task<Result<std::string>> wrappedSecret(PgConn& c, const std::string& name);
 Task<Status> putWrappedSecret(PgConn& c, const std::string& name, const std::string& wrapped);
+Task<Status> rewrapSecret(PgConn& c, const std::string& name, const std::string& wrapped,
+                          const std::string& expected);
 
 // audit.cpp
 Task<Status> recordAudit(PgConn& c, const AuditEvent& e);
@@ -54,6 +56,9 @@ Task<Result<std::vector<RoomSummary>>> roomsOf(PgConn& c, UserId user);
 Task<Result<RoomKeyRecord>> roomKey(PgConn& c, RoomId room, std::uint32_t version);
 Task<Result<RoomKeyRecord>> latestRoomKey(PgConn& c, RoomId room);
 Task<Status> putRoomKey(PgConn& c, const RoomKeyRecord& k);
+Task<Result<std::vector<RoomKeyRecord>>> roomKeysAfter(PgConn& c, RoomId room,
+                                                       std::uint32_t version, int limit);
+Task<Status> rewrapRoomKey(PgConn& c, const RoomKeyRecord& k, const std::string& expected);
 
 // members.cpp
 Task<Result<Member>> member(PgConn& c, RoomId room, UserId user);

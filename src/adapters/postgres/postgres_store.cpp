@@ -114,6 +114,10 @@ class PostgresStore final : public Store {
     return call<Result<std::string>>(
         [n = std::move(name)](PgConn& c) { return ops::wrappedSecret(c, n); });
   }
+  Task<Status> rewrapSecret(std::string name, std::string wrapped, std::string expected) override {
+    return call<Status>([n = std::move(name), w = std::move(wrapped), e = std::move(expected)](
+                            PgConn& c) { return ops::rewrapSecret(c, n, w, e); });
+  }
   Task<Status> putWrappedSecret(std::string name, std::string wrapped) override {
     return call<Status>([n = std::move(name), w = std::move(wrapped)](PgConn& c) {
       return ops::putWrappedSecret(c, n, w);
@@ -238,6 +242,16 @@ class PostgresStore final : public Store {
   }
   Task<Status> putRoomKey(RoomKeyRecord k) override {
     return call<Status>([k = std::move(k)](PgConn& c) { return ops::putRoomKey(c, k); });
+  }
+  Task<Result<std::vector<RoomKeyRecord>>> roomKeysAfter(RoomId room, std::uint32_t version,
+                                                         int limit) override {
+    return call<Result<std::vector<RoomKeyRecord>>>(
+        [=](PgConn& c) { return ops::roomKeysAfter(c, room, version, limit); });
+  }
+  Task<Status> rewrapRoomKey(RoomKeyRecord k, std::string expected) override {
+    return call<Status>([k = std::move(k), e = std::move(expected)](PgConn& c) {
+      return ops::rewrapRoomKey(c, k, e);
+    });
   }
 
  private:

@@ -161,4 +161,30 @@ Task<Status> putRoomKey(PgConn& c, const RoomKeyRecord& k) {
   co_return r.error();
 }
 
+Task<Result<std::vector<RoomKeyRecord>>> roomKeysAfter(PgConn& c, RoomId room,
+                                                       std::uint32_t version, int limit) {
+  const Params p(room, static_cast<std::int64_t>(version), static_cast<std::int64_t>(limit));
+  auto r = co_await c.query(
+      "SELECT room_id, version, wrapped FROM room_keys WHERE (room_id, version) > ($1, $2) "
+      "ORDER BY room_id, version LIMIT $3",
+      p);
+  if (!r) co_return r.error();
+  std::vector<RoomKeyRecord> out;
+  for (int i = 0; i < r->rows(); ++i) {
+    out.push_back({r->int64(i, 0), static_cast<std::uint32_t>(r->int64(i, 1)), r->text(i, 2)});
+  }
+  co_return out;
+}
+
+Task<Status> rewrapRoomKey(PgConn& c, const RoomKeyRecord& k, const std::string& expected) {
+  const Params p(k.room_id, k.version, Bytes{k.wrapped}, Bytes{expected});
+  auto r = co_await c.query(
+      "UPDATE room_keys SET wrapped = $3 WHERE room_id = $1 AND version = $2 AND wrapped = $4 "
+      "RETURNING version",
+      p);
+  if (!r) co_return r.error();
+  if (r->rows() == 0) co_return makeError(Code::conflict, "room key changed");
+  co_return Status{};
+}
+
 }  // namespace parley::postgres::ops

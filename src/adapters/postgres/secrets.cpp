@@ -18,4 +18,14 @@ Task<Status> putWrappedSecret(PgConn& c, const std::string& name, const std::str
   co_return r.error();
 }
 
+Task<Status> rewrapSecret(PgConn& c, const std::string& name, const std::string& wrapped,
+                          const std::string& expected) {
+  const Params p(name, Bytes{wrapped}, Bytes{expected});
+  auto r = co_await c.query(
+      "UPDATE wrapped_secrets SET wrapped = $2 WHERE name = $1 AND wrapped = $3 RETURNING name", p);
+  if (!r) co_return r.error();
+  if (r->rows() == 0) co_return makeError(Code::conflict, "secret changed");
+  co_return Status{};
+}
+
 }  // namespace parley::postgres::ops

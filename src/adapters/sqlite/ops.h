@@ -35,6 +35,8 @@ Result<std::vector<RoomSummary>> roomsOf(Db& db, UserId user);
 Result<RoomKeyRecord> roomKey(Db& db, RoomId room, std::uint32_t version);
 Result<RoomKeyRecord> latestRoomKey(Db& db, RoomId room);
 Status putRoomKey(Db& db, const RoomKeyRecord& k);
+std::vector<RoomKeyRecord> roomKeysAfter(Db& db, RoomId room, std::uint32_t version, int limit);
+Status rewrapRoomKey(Db& db, const RoomKeyRecord& k, const std::string& expected);
 
 // members.cpp
 Result<Member> member(Db& db, RoomId room, UserId user);
@@ -58,6 +60,8 @@ Result<KnownLogin> knownLogin(Db& db, UserId user, const std::string& network,
 // secrets.cpp
 Result<std::string> wrappedSecret(Db& db, const std::string& name);
 Status putWrappedSecret(Db& db, const std::string& name, const std::string& wrapped);
+Status rewrapSecret(Db& db, const std::string& name, const std::string& wrapped,
+                    const std::string& expected);
 
 // audit.cpp
 Status recordAudit(Db& db, const AuditEvent& e);

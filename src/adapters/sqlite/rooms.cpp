@@ -127,4 +127,24 @@ Status putRoomKey(Db& db, const RoomKeyRecord& k) {
   return {};
 }
 
+std::vector<RoomKeyRecord> roomKeysAfter(Db& db, RoomId room, std::uint32_t version, int limit) {
+  Stmt st = db.prepare(
+      "SELECT room_id, version, wrapped FROM room_keys WHERE (room_id, version) > (?, ?) "
+      "ORDER BY room_id, version LIMIT ?");
+  st.bind(room, version, limit);
+  std::vector<RoomKeyRecord> out;
+  while (st.step()) {
+    out.push_back({st.int64(0), static_cast<std::uint32_t>(st.int64(1)), st.blob(2)});
+  }
+  return out;
+}
+
+Status rewrapRoomKey(Db& db, const RoomKeyRecord& k, const std::string& expected) {
+  db.prepare("UPDATE room_keys SET wrapped = ? WHERE room_id = ? AND version = ? AND wrapped = ?")
+      .bind(Blob{k.wrapped}, k.room_id, k.version, Blob{expected})
+      .run();
+  if (db.changes() == 0) return makeError(Code::conflict, "room key changed");
+  return {};
+}
+
 }  // namespace parley::sqlite::ops

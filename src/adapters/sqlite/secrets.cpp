@@ -21,4 +21,13 @@ Status putWrappedSecret(Db& db, const std::string& name, const std::string& wrap
   return {};
 }
 
+Status rewrapSecret(Db& db, const std::string& name, const std::string& wrapped,
+                    const std::string& expected) {
+  db.prepare("UPDATE wrapped_secrets SET wrapped = ? WHERE name = ? AND wrapped = ?")
+      .bind(Blob{wrapped}, name, Blob{expected})
+      .run();
+  if (db.changes() == 0) return makeError(Code::conflict, "secret changed");
+  return {};
+}
+
 }  // namespace parley::sqlite::ops

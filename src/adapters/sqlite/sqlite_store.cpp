@@ -71,6 +71,10 @@ class SqliteStore final : public Store {
     return read<Result<std::string>>(
         [n = std::move(name)](Db& db) { return ops::wrappedSecret(db, n); });
   }
+  Task<Status> rewrapSecret(std::string name, std::string wrapped, std::string expected) override {
+    return write<Status>([n = std::move(name), w = std::move(wrapped), e = std::move(expected)](
+                             Db& db) { return ops::rewrapSecret(db, n, w, e); });
+  }
   Task<Status> putWrappedSecret(std::string name, std::string wrapped) override {
     return write<Status>([n = std::move(name), w = std::move(wrapped)](Db& db) {
       return ops::putWrappedSecret(db, n, w);
@@ -187,6 +191,16 @@ class SqliteStore final : public Store {
   }
   Task<Status> putRoomKey(RoomKeyRecord k) override {
     return write<Status>([k = std::move(k)](Db& db) { return ops::putRoomKey(db, k); });
+  }
+  Task<Result<std::vector<RoomKeyRecord>>> roomKeysAfter(RoomId room, std::uint32_t version,
+                                                         int limit) override {
+    return read<Result<std::vector<RoomKeyRecord>>>(
+        [=](Db& db) { return ops::roomKeysAfter(db, room, version, limit); });
+  }
+  Task<Status> rewrapRoomKey(RoomKeyRecord k, std::string expected) override {
+    return write<Status>([k = std::move(k), e = std::move(expected)](Db& db) {
+      return ops::rewrapRoomKey(db, k, e);
+    });
   }
 
  private:

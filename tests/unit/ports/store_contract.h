@@ -268,6 +268,47 @@ TEST_P(StoreContract, RoomKeysAreStoredPerVersion) {
   EXPECT_EQ(codeOf(run(store().roomKey(room.id, 3))), Code::not_found);
 }
 
+TEST_P(StoreContract, RoomKeysCanBeWalkedAndRewrappedIfUnchanged) {
+  User alice = user("alice");
+  Room a = group(alice.id);
+  Room b = group(alice.id);
+  ASSERT_TRUE(run(store().putRoomKey({a.id, 1, "a1"})));
+  ASSERT_TRUE(run(store().putRoomKey({a.id, 2, "a2"})));
+  ASSERT_TRUE(run(store().putRoomKey({b.id, 1, std::string("b\0one", 5)})));
+  // Pages of one, each resuming after the last key seen, in (room, version) order.
+  std::vector<RoomKeyRecord> seen;
+  RoomId room = 0;
+  std::uint32_t version = 0;
+  for (int page = 0; page < 10; ++page) {
+    auto got = run(store().roomKeysAfter(room, version, 1));
+    ASSERT_TRUE(got) << errorOf(got);
+    if (got->empty()) break;
+    ASSERT_EQ(got->size(), 1u);
+    seen.push_back(got->front());
+    room = got->front().room_id;
+    version = got->front().version;
+  }
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].room_id, a.id);
+  EXPECT_EQ(seen[0].version, 1u);
+  EXPECT_EQ(seen[1].version, 2u);
+  EXPECT_EQ(seen[2].room_id, b.id);
+  EXPECT_EQ(seen[2].wrapped, std::string("b\0one", 5));
+
+  EXPECT_EQ(codeOf(run(store().rewrapRoomKey({a.id, 1, "a1-new"}, "not-a1"))), Code::conflict);
+  EXPECT_EQ(run(store().roomKey(a.id, 1))->wrapped, "a1");
+  ASSERT_TRUE(run(store().rewrapRoomKey({a.id, 1, "a1-new"}, "a1")));
+  EXPECT_EQ(run(store().roomKey(a.id, 1))->wrapped, "a1-new");
+  EXPECT_EQ(run(store().roomKey(a.id, 2))->wrapped, "a2");
+  EXPECT_EQ(codeOf(run(store().rewrapRoomKey({a.id, 9, "x"}, "a1"))), Code::conflict);
+
+  ASSERT_TRUE(run(store().putWrappedSecret("s", "old")));
+  EXPECT_EQ(codeOf(run(store().rewrapSecret("s", "new", "other"))), Code::conflict);
+  ASSERT_TRUE(run(store().rewrapSecret("s", "new", "old")));
+  EXPECT_EQ(run(store().wrappedSecret("s")).value(), "new");
+  EXPECT_EQ(codeOf(run(store().rewrapSecret("none", "new", "old"))), Code::conflict);
+}
+
 TEST_P(StoreContract, DirectRoomIsTheSameForBothOrders) {
   User a = user("a");
   User b = user("b");
