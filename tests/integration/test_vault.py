@@ -185,7 +185,7 @@ def test_after_rotation_old_room_keys_open_and_new_ones_use_the_new_version(tmp_
         assert versions[old_room["id"]] == 1 and versions[new_room["id"]] == 2, versions
 
         # min_decryption_version 2 retires v1: the old room's key no longer opens (what
-        # `parley keys rewrap`, not built yet, would prevent), the new room's still does.
+        # `parley keys rewrap` first prevents: the next test), the new room's still does.
         _admin("POST", f"transit/keys/{name}/config", {"min_decryption_version": 2})
         s.start()
         st, js = s.api("GET", f"/rooms/{old_room['id']}/messages", token=tok)
