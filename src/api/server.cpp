@@ -1,31 +1,19 @@
 #include "api/server.h"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <boost/json/serialize.hpp>
-#include <optional>
 #include <stdexcept>
 #include <tuple>
 
-#include "api/json_input.h"
+#include "api/http_io.h"
 #include "api/static_files.h"
 #include "api/websocket_session.h"
 #include "core/log.h"
-#include "core/metrics.h"
-#include "service/codec.h"
 
 namespace parley::api {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using asio::ip::tcp;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using namespace http_io;
 
 Server::Server(asio::io_context& ioc, ApiContext& ctx)
     : ioc_(ioc), ctx_(ctx), router_(ctx), acceptor_(ioc) {}
@@ -79,30 +67,6 @@ asio::awaitable<void> Server::acceptLoop() {
 }
 
 namespace {
-
-// A response to HEAD carries the Content-Length of the GET but no body.
-template <class Body>
-void finish(http::response<Body>& res, bool keep_alive, bool head) {
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  if (head) {
-    auto length = res.payload_size();
-    res.body() = {};
-    res.content_length(length);
-  }
-}
-
-http::response<http::string_body> toBeast(HttpResponse&& r, unsigned version, bool keep_alive,
-                                          bool head = false) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "parley");
-  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-  res.set("X-Content-Type-Options", "nosniff");
-  for (auto& [k, v] : r.headers) res.insert(k, v);
-  res.body() = std::move(r.body);
-  finish(res, keep_alive, head);
-  return res;
-}
 
 // The path of an origin-form target, without its query.
 std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
@@ -158,56 +122,6 @@ std::string clientAddress(const http::request_header<Fields>& req, const std::st
   return ec ? peer : addr.to_string();
 }
 
-HttpResponse errorResponse(const Error& e) {
-  metrics().countError(e.code);
-  HttpResponse r;
-  r.status = httpStatus(e.code);
-  r.body = errorBody(e);
-  if (e.retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(e.retry_after_s));
-  return r;
-}
-
-// The request as the router sees it; the one way an HttpRequest is built. Its body, if
-// any, is read separately and moved in by the caller.
-template <class Fields>
-HttpRequest routerRequest(const http::request_header<Fields>& req, const std::string& client_ip) {
-  return HttpRequest{std::string(req.method_string()),
-                     std::string(req.target()),
-                     std::string(req[http::field::authorization]),
-                     std::string(req[http::field::cookie]),
-                     std::string(req[http::field::origin]),
-                     std::string(req[http::field::host]),
-                     {},
-                     client_ip};
-}
-
-template <class Stream>
-asio::awaitable<bool> writeResponse(Stream& stream, HttpResponse&& out, unsigned version,
-                                    bool keep_alive) {
-  auto res = toBeast(std::move(out), version, keep_alive);
-  auto [ec, n] = co_await http::async_write(stream, res, kTuple);
-  co_return !ec && keep_alive;
-}
-
-// Answers an upload that will not be read to its end, then closes the connection gently:
-// the client may still be sending, and closing with unread bytes would reset the
-// connection before it reads the answer. Reads (and drops) a bounded amount meanwhile.
-template <class Stream>
-asio::awaitable<bool> refuseUpload(Stream& stream, HttpResponse&& out, unsigned version) {
-  co_await writeResponse(stream, std::move(out), version, false);
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  std::string sink(64 * 1024, '\0');
-  std::size_t dropped = 0;
-  stream.expires_after(std::chrono::seconds(5));
-  while (dropped < 16 * 1024 * 1024) {
-    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
-    if (ec) break;
-    dropped += n;
-  }
-  co_return false;
-}
-
 // Bytes that are not a valid HTTP/1.1 request, as opposed to a client that went away or
 // stalled (then there is nobody to answer).
 bool malformed(const beast::error_code& ec) {
@@ -235,241 +149,7 @@ asio::awaitable<void> refuseMalformed(Stream& stream, std::string why) {
   co_await refuseUpload(stream, std::move(out), 11);
 }
 
-// An upload's body, read from the socket piece by piece into a fixed buffer: the file is
-// never held whole. Read errors abort the upload (the client went away or stalled).
-//
-// The body must keep a minimum average rate (FileLimits::min_upload_rate after
-// upload_grace_ms, docs/api.md): the bytes that have arrived buy time, so the next byte is
-// due by start + grace + received / rate, and never more than 30 s after the last read. A
-// trickle is cut at that deadline, however regularly its bytes come.
-template <class Stream, class Buffer>
-class RequestBodySource final : public BlobSource {
- public:
-  RequestBodySource(Stream& stream, Buffer& buffer, http::request_parser<http::buffer_body>& p,
-                    const FileLimits& limits)
-      : stream_(stream),
-        buffer_(buffer),
-        parser_(p),
-        piece_(kPieceBytes, '\0'),
-        limits_(limits),
-        start_(std::chrono::steady_clock::now()) {}
-
-  asio::awaitable<Result<std::string>> next() override {
-    while (!parser_.is_done()) {
-      parser_.get().body().data = piece_.data();
-      parser_.get().body().size = piece_.size();
-      stream_.expires_at(deadline());
-      auto [ec, n] = co_await http::async_read_some(stream_, buffer_, parser_, kTuple);
-      if (ec == beast::error::timeout) {
-        too_slow_ = true;
-        metrics().uploads_too_slow.inc();
-        co_return makeError(Code::bad_request, "the upload was too slow: at least " +
-                                                   std::to_string(limits_.min_upload_rate) +
-                                                   " bytes/s are needed");
-      }
-      if (ec && ec != http::error::need_buffer) {
-        co_return makeError(Code::bad_request, "the upload was cut short: " + ec.message());
-      }
-      const std::size_t got = piece_.size() - parser_.get().body().size;
-      received_ += got;
-      if (got > 0) co_return std::string(piece_.data(), got);
-    }
-    co_return std::string();
-  }
-
-  // Cut for arriving below the minimum rate: the connection is closed without draining.
-  bool tooSlow() const { return too_slow_; }
-
- private:
-  std::chrono::steady_clock::time_point deadline() const {
-    using namespace std::chrono;
-    const auto idle = steady_clock::now() + seconds(30);
-    if (limits_.min_upload_rate == 0) return idle;
-    const auto earned = microseconds(static_cast<std::int64_t>(
-        static_cast<double>(received_) * 1e6 / static_cast<double>(limits_.min_upload_rate)));
-    return std::min(idle, start_ + milliseconds(limits_.upload_grace_ms) + earned);
-  }
-
-  static constexpr std::size_t kPieceBytes = 256 * 1024;
-  Stream& stream_;
-  Buffer& buffer_;
-  http::request_parser<http::buffer_body>& parser_;
-  std::string piece_;
-  const FileLimits& limits_;
-  const std::chrono::steady_clock::time_point start_;
-  std::uint64_t received_ = 0;
-  bool too_slow_ = false;
-};
-
-// The header of a download: 200, or 206 with Content-Range for one satisfiable range.
-template <class Headers>
-http::response<http::buffer_body> downloadHeader(Headers&& headers, unsigned version,
-                                                 bool keep_alive, const RangeRequest& range,
-                                                 std::uint64_t size) {
-  const bool partial = range.kind == RangeRequest::Kind::partial;
-  const std::uint64_t offset = partial ? range.offset : 0;
-  const std::uint64_t length = partial ? range.length : size;
-  http::response<http::buffer_body> res{partial ? http::status::partial_content : http::status::ok,
-                                        version};
-  res.set(http::field::server, "parley");
-  res.set("X-Content-Type-Options", "nosniff");
-  for (auto& [k, v] : headers) res.set(k, v);
-  if (partial) {
-    res.set(http::field::content_range, "bytes " + std::to_string(offset) + "-" +
-                                            std::to_string(offset + length - 1) + "/" +
-                                            std::to_string(size));
-  }
-  res.content_length(length);
-  res.keep_alive(keep_alive);
-  return res;
-}
-
-// A download's body after its header (`sr` serializes `res`): `first`, then every further
-// piece of `reader`.
-// False when the response could not be finished (the connection is then closed).
-template <class Stream>
-asio::awaitable<bool> writePieces(Stream& stream, http::response<http::buffer_body>& res,
-                                  http::response_serializer<http::buffer_body>& sr,
-                                  FileReader& reader, std::string first) {
-  auto& body = res.body();
-  std::string piece = std::move(first);
-  while (!piece.empty()) {
-    body.data = piece.data();
-    body.size = piece.size();
-    body.more = true;
-    stream.expires_after(std::chrono::seconds(30));
-    auto [ec, n] = co_await http::async_write(stream, sr, kTuple);
-    if (ec && ec != http::error::need_buffer) co_return false;
-    metrics().download_bytes.inc(piece.size());
-    auto next = co_await reader.next();
-    if (!next) {
-      // Headers are out: all that is left is to cut the response short.
-      beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream.socket().close(ignored);
-      co_return false;
-    }
-    piece = std::move(*next);
-  }
-  body.data = nullptr;
-  body.size = 0;
-  body.more = false;
-  auto [ec, n] = co_await http::async_write(stream, sr, kTuple);
-  co_return !ec;
-}
-
 }  // namespace
-
-template <class Stream, class Buffer, class HeaderParser>
-asio::awaitable<bool> Server::uploadFile(Stream& stream, Buffer& buffer, HeaderParser& head,
-                                         const FileRoute& route, const std::string& client_ip) {
-  metrics().http_requests.inc();
-  const auto& header = head.get();
-  const unsigned version = header.version();
-  HttpRequest r = routerRequest(header, client_ip);
-  // Refusals before the body is read close the connection: the unread body cannot be
-  // told from the next request.
-  auto auth = co_await router_.authenticateRequest(r);
-  if (!auth) co_return co_await refuseUpload(stream, errorResponse(auth.error()), version);
-  auto name = uploadName(r.target);
-  if (!name) co_return co_await refuseUpload(stream, errorResponse(name.error()), version);
-  if (head.content_length() && *head.content_length() > ctx_.files.limits().max_upload) {
-    metrics().upload_failures.inc();
-    Error big{Code::payload_too_large, "the file is larger than the upload limit"};
-    co_return co_await refuseUpload(stream, errorResponse(big), version);
-  }
-  // Quotas, the upload rate and the in-flight caps, before a byte of the body is read.
-  std::optional<std::uint64_t> declared;
-  if (head.content_length()) declared = *head.content_length();
-  auto ticket = co_await ctx_.files.admit(auth->user.id, declared);
-  if (!ticket) co_return co_await refuseUpload(stream, errorResponse(ticket.error()), version);
-  if (beast::iequals(header[http::field::expect], "100-continue")) {
-    http::response<http::empty_body> go_on{http::status::continue_, version};
-    auto [ec, n] = co_await http::async_write(stream, go_on, kTuple);
-    if (ec) co_return false;
-  }
-  http::request_parser<http::buffer_body> body_parser(std::move(head));
-  body_parser.body_limit(boost::none);  // the service counts bytes against --max-upload
-  RequestBodySource<Stream, Buffer> source(stream, buffer, body_parser, ctx_.files.limits());
-  std::string file_name = std::move(*name);
-  auto file =
-      co_await ctx_.files.upload(*ticket, auth->user, route.room, std::move(file_name), source);
-  ticket->release();  // the upload is over: its place is free before the client hears so
-  const bool complete = body_parser.is_done();
-  HttpResponse out;
-  if (file) {
-    out.status = 201;
-    out.body = boost::json::serialize(boost::json::object{{"file", codec::file(*file)}});
-  } else {
-    out = errorResponse(file.error());
-  }
-  // The stream closed the socket at the deadline: a client this slow is not answered.
-  if (source.tooSlow()) co_return false;
-  // The last read's deadline may have passed while the file was stored: the answer gets
-  // its own.
-  stream.expires_after(std::chrono::seconds(30));
-  if (!complete) co_return co_await refuseUpload(stream, std::move(out), version);
-  const bool keep_alive = body_parser.get().keep_alive() && !stopping_;
-  co_return co_await writeResponse(stream, std::move(out), version, keep_alive);
-}
-
-template <class Stream, class Request>
-asio::awaitable<bool> Server::serveFile(Stream& stream, const Request& req, const FileRoute& route,
-                                        const std::string& client_ip) {
-  metrics().http_requests.inc();
-  const unsigned version = req.version();
-  const bool keep_alive = req.keep_alive() && !stopping_;
-  HttpRequest r = routerRequest(req, client_ip);
-  auto auth = co_await router_.authenticateRequest(r);
-  if (!auth)
-    co_return co_await writeResponse(stream, errorResponse(auth.error()), version, keep_alive);
-  std::string id = route.id;
-  auto opened = co_await ctx_.files.open(auth->user.id, route.room, std::move(id),
-                                         route.kind == FileRoute::Kind::thumbnail);
-  if (!opened) {
-    co_return co_await writeResponse(stream, errorResponse(opened.error()), version, keep_alive);
-  }
-  const std::uint64_t size = opened->size;
-  const RangeRequest range = parseRange(req[http::field::range], size);
-  auto headers = fileHeaders(*opened, wantsDownload(r.target));
-  if (range.kind == RangeRequest::Kind::unsatisfiable) {
-    HttpResponse refusal = errorResponse({Code::bad_request, "range not satisfiable"});
-    refusal.status = 416;
-    refusal.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
-    co_return co_await writeResponse(stream, std::move(refusal), version, keep_alive);
-  }
-  const bool partial = range.kind == RangeRequest::Kind::partial;
-  const std::uint64_t offset = partial ? range.offset : 0;
-  const std::uint64_t length = partial ? range.length : size;
-
-  // The first piece is opened before any byte is sent, so a damaged file is answered with
-  // a clean 500 rather than a cut response.
-  FileReader reader = ctx_.files.reader(std::move(*opened), offset, length);
-  std::string piece;
-  if (req.method() != http::verb::head) {
-    auto first = co_await reader.next();
-    if (!first)
-      co_return co_await writeResponse(stream, errorResponse(first.error()), version, keep_alive);
-    piece = std::move(*first);
-  }
-  auto res = downloadHeader(std::move(headers), version, keep_alive, range, size);
-  metrics().downloads.inc();
-  http::response_serializer<http::buffer_body> sr(res);
-  stream.expires_after(std::chrono::seconds(30));
-  if (auto [ec, n] = co_await http::async_write_header(stream, sr, kTuple); ec) co_return false;
-  if (req.method() == http::verb::head) co_return keep_alive;
-  bool written = co_await writePieces(stream, res, sr, reader, std::move(piece));
-  co_return written&& keep_alive;
-}
-
-struct Server::Connection {
-  beast::tcp_stream stream;
-  beast::flat_buffer buffer;
-  std::string remote_ip;  // the peer; the client's own address is clientAddress()
-  std::size_t shard;      // the Hub shard whose executor runs this connection
-  std::optional<http::request_parser<http::empty_body>> head;  // the request being read
-  http::request<http::string_body> req;                        // once read whole
-};
 
 asio::awaitable<void> Server::session(tcp::socket socket, std::size_t shard) {
   beast::error_code ignored;
@@ -514,7 +194,7 @@ asio::awaitable<Server::Next> Server::dispatch(Connection& c) {
   auto file_route = matchFileRoute(header.method_string(), pathOf(header.target()));
   bool kept = false;
   if (file_route && file_route->kind == FileRoute::Kind::upload) {
-    kept = co_await uploadFile(c.stream, c.buffer, *c.head, *file_route, client_ip);
+    kept = co_await uploadFile(c, *file_route, client_ip);
     co_return kept ? Next::keep : Next::close;
   }
   bool read = co_await readBody(c);
@@ -525,7 +205,7 @@ asio::awaitable<Server::Next> Server::dispatch(Connection& c) {
   }
   const bool head = c.req.method() == http::verb::head;
   if (file_route) {
-    kept = co_await serveFile(c.stream, c.req, *file_route, client_ip);
+    kept = co_await serveFile(c, *file_route, client_ip);
   } else if (auto* file = staticFile(ctx_, c.req.method(), pathOf(c.req.target()))) {
     const bool keep_alive = c.req.keep_alive() && !stopping_;
     auto res = staticResponse(*file, c.req.version(), keep_alive, head);

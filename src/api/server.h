@@ -45,11 +45,10 @@ class Server {
   boost::asio::awaitable<HttpResponse> answer(Connection& c, const std::string& client_ip);
   // The streamed file routes (files_http.h); each returns whether the connection may be
   // kept for another request.
-  template <class Stream, class Buffer, class HeaderParser>
-  boost::asio::awaitable<bool> uploadFile(Stream& stream, Buffer& buffer, HeaderParser& head,
-                                          const FileRoute& route, const std::string& client_ip);
-  template <class Stream, class Request>
-  boost::asio::awaitable<bool> serveFile(Stream& stream, const Request& req, const FileRoute& route,
+  // (file_transfer.cpp)
+  boost::asio::awaitable<bool> uploadFile(Connection& c, const FileRoute& route,
+                                          const std::string& client_ip);
+  boost::asio::awaitable<bool> serveFile(Connection& c, const FileRoute& route,
                                          const std::string& client_ip);
 
   boost::asio::io_context& ioc_;
