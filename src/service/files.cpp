@@ -16,6 +16,7 @@
 #include "crypto/sealer.h"
 #include "crypto/secret_bytes.h"
 #include "service/hidden_room.h"
+#include "service/sealing_source.h"
 
 namespace parley {
 
@@ -92,132 +93,6 @@ Error integrityFailure(const OpenedFile& f) {
       {{"file", f.view.record.id}, {"room", f.view.record.room_id}, {"thumbnail", f.thumbnail}});
   return makeError(Code::internal, "integrity");
 }
-
-// Pulls the request body, counts it against the limit, keeps what inspection needs, and
-// hands the BlobStore sealed chunks. Never returns an empty piece before the end.
-class SealingSource final : public BlobSource {
- public:
-  SealingSource(BlobSource& body, UploadTicket& ticket, crypto::ChunkSealer& sealer,
-                const FileLimits& limits, const FileInspector& inspector,
-                std::atomic<std::uint64_t>& image_budget)
-      : body_(body),
-        ticket_(ticket),
-        sealer_(sealer),
-        limits_(limits),
-        inspector_(inspector),
-        image_budget_(image_budget) {}
-
-  Task<Result<std::string>> next() override {
-    if (done_) co_return std::string();
-    for (;;) {
-      auto piece = co_await body_.next();
-      if (!piece) {
-        failure_ = piece.error();
-        co_return piece.error();
-      }
-      if (piece->empty()) {
-        done_ = true;
-        co_return sealer_.finish();
-      }
-      total_ += piece->size();
-      if (total_ > limits_.max_upload) {
-        crypto::wipe(*piece);
-        failure_ = makeError(Code::payload_too_large, "the file is larger than the upload limit");
-        co_return *failure_;
-      }
-      // A body of unknown length is counted against the quotas as it arrives.
-      if (auto within = co_await ticket_.received(total_); !within) {
-        crypto::wipe(*piece);
-        failure_ = within.error();
-        co_return *failure_;
-      }
-      keep(*piece);
-      std::string sealed = sealer_.update(*piece);
-      crypto::wipe(*piece);
-      if (!sealed.empty()) co_return sealed;
-    }
-  }
-
-  const std::optional<Error>& failure() const { return failure_; }
-  std::uint64_t total() const { return total_; }
-
-  // The detected type, once the whole body has been read.
-  std::string mime() {
-    decide();
-    return mime_;
-  }
-  // The whole image, when it is one worth a thumbnail and not too large.
-  std::optional<std::string> takeImage() {
-    decide();
-    if (!keep_all_ || dropped_) return std::nullopt;
-    return std::move(kept_);
-  }
-
-  // The kept image (moved out by takeImage) stays counted until the upload is over.
-  ~SealingSource() override {
-    crypto::wipe(kept_);
-    image_budget_.fetch_sub(reserved_);
-  }
-
- private:
-  void keep(std::string_view piece) {
-    if (dropped_) return;
-    if (decided_ && !keep_all_) return;
-    if (kept_.size() + piece.size() > limits_.max_thumbnail_input || !reserve(piece.size())) {
-      // Too large to thumbnail, or no room in the shared budget: keep only what sniffing
-      // needs.
-      if (!decided_)
-        kept_.append(piece.substr(
-            0, inspector_.sniff_bytes - std::min(inspector_.sniff_bytes, kept_.size())));
-      decide();
-      if (keep_all_) {
-        dropped_ = true;
-        crypto::wipe(kept_);
-        image_budget_.fetch_sub(reserved_);
-        reserved_ = 0;
-      }
-      return;
-    }
-    kept_.append(piece);
-    if (!decided_ && kept_.size() >= inspector_.sniff_bytes) decide();
-  }
-
-  // Counts `n` more kept bytes against the budget all uploads share; false if they don't fit.
-  bool reserve(std::size_t n) {
-    std::uint64_t used = image_budget_.load();
-    do {
-      if (used + n > limits_.thumbnail_memory) return false;
-    } while (!image_budget_.compare_exchange_weak(used, used + n));
-    reserved_ += n;
-    return true;
-  }
-
-  void decide() {
-    if (decided_) return;
-    decided_ = true;
-    std::string_view head(kept_);
-    head = head.substr(0, inspector_.sniff_bytes);
-    mime_ = inspector_.detect_mime ? inspector_.detect_mime(head) : "application/octet-stream";
-    keep_all_ = inspector_.thumbnailable && inspector_.thumbnail && inspector_.thumbnailable(mime_);
-    if (!keep_all_) kept_.resize(std::min(kept_.size(), inspector_.sniff_bytes));
-  }
-
-  BlobSource& body_;
-  UploadTicket& ticket_;
-  crypto::ChunkSealer& sealer_;
-  const FileLimits& limits_;
-  const FileInspector& inspector_;
-  std::atomic<std::uint64_t>& image_budget_;
-  std::uint64_t reserved_ = 0;  // bytes of kept_ counted in image_budget_
-  std::uint64_t total_ = 0;
-  bool done_ = false;
-  std::optional<Error> failure_;
-  std::string kept_;
-  bool decided_ = false;
-  bool keep_all_ = false;
-  bool dropped_ = false;
-  std::string mime_ = "application/octet-stream";
-};
 
 std::string sealWhole(std::string_view key, const crypto::FileSealContext& ctx,
                       std::string_view plain) {
