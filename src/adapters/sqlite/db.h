@@ -63,6 +63,13 @@ class Stmt {
     return *this;
   }
 
+  // Binds one argument to parameter `i` (1-based).
+  template <class T>
+  Stmt& bindAt(int i, const T& v) {
+    bindOne(i, v);
+    return *this;
+  }
+
   // Advances; true when a row is available.
   bool step();
   // Runs to completion, ignoring rows.
