@@ -14,6 +14,7 @@
 #include "service/messages.h"
 #include "service/presence.h"
 #include "service/rooms.h"
+#include "service/search.h"
 
 namespace parley::api {
 
@@ -40,6 +41,7 @@ struct ApiContext {
   EdgeLimits edge;
   std::vector<std::string> allowed_origins;       // exact "scheme://host[:port]" strings
   std::shared_ptr<const StaticSite> static_site;  // the built web client; null: none
+  SearchService* search = nullptr;                // null: search answers unavailable
 };
 
 }  // namespace parley::api

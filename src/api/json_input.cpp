@@ -75,8 +75,9 @@ Result<std::int64_t> reqInt(const json::object& o, std::string_view key) {
 }
 
 std::string errorBody(const Error& e) {
-  return json::serialize(
-      json::object{{"error", json::object{{"code", codeName(e.code)}, {"message", e.message}}}});
+  json::object inner{{"code", codeName(e.code)}, {"message", e.message}};
+  if (e.at >= 0) inner["at"] = e.at;
+  return json::serialize(json::object{{"error", std::move(inner)}});
 }
 
 std::string errorFrame(const Error& e, const json::value* req) {

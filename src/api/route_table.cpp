@@ -132,7 +132,7 @@ std::optional<std::string> Call::queryParam(std::string_view key) const {
 std::span<const Route> apiRoutes() {
   static const std::vector<Route> all = [] {
     std::vector<Route> v;
-    for (auto part : {accountRoutes(), roomRoutes(), messageRoutes()}) {
+    for (auto part : {accountRoutes(), roomRoutes(), messageRoutes(), searchRoutes()}) {
       v.insert(v.end(), part.begin(), part.end());
     }
     return v;

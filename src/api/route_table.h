@@ -86,6 +86,7 @@ std::span<const Route> apiRoutes();
 std::span<const Route> accountRoutes();
 std::span<const Route> roomRoutes();
 std::span<const Route> messageRoutes();
+std::span<const Route> searchRoutes();
 
 // For handlers.
 HttpResponse jsonResponse(int status, const boost::json::object& body);

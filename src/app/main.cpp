@@ -26,6 +26,7 @@
 #include "adapters/redis/redis_bus.h"
 #include "adapters/redis/redis_cache.h"
 #include "adapters/s3/s3_blob_store.h"
+#include "adapters/sqlite/sqlite_search_index.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "api/server.h"
 #include "api/static_files.h"
@@ -162,6 +163,14 @@ Result<StorePtr> openStore(const app::Config& cfg) {
   return sqlite::openSqliteStore(file);
 }
 
+// The search index: a SQLite file beside the store's (the embedded default; with PostgreSQL
+// too, for now, one per node). An OpenSearch adapter will be chosen here by --search.
+Result<SearchIndexPtr> openSearch(const app::Config& cfg) {
+  std::filesystem::path file = std::filesystem::path(cfg.data_dir) / "search.db";
+  if (cfg.db_url.rfind("sqlite:", 0) == 0) file = cfg.db_url.substr(7) + "-search";
+  return sqlite::openSqliteSearchIndex(file);
+}
+
 int migrate(const app::Config& cfg) {
   log::init(levelOf(cfg.log_level));
   if (auto st = app::checkFlags(cfg); !st) return badFlag(st.error(), "migrate");
@@ -201,6 +210,7 @@ struct Adapters {
   std::unique_ptr<asio::io_context> ioc = std::make_unique<asio::io_context>();
   KeyProviderPtr keys;
   StorePtr store;
+  SearchIndexPtr search;  // after the store: goes first
   BlobStorePtr blobs;
   BusPtr bus;
   CachePtr cache;
@@ -239,6 +249,9 @@ int openAdapters(const app::Config& cfg, Adapters& a) {
   auto store = openStore(cfg);
   if (!store) return fail("--db", store.error());
   a.store = std::move(*store);
+  auto search = openSearch(cfg);
+  if (!search) return fail("search index", search.error());
+  a.search = std::move(*search);
   auto blobs = openBlobs(cfg);
   if (!blobs) return fail("--blobs", blobs.error());
   a.blobs = std::move(*blobs);
@@ -296,6 +309,9 @@ struct Services {
         secrets(*a.store, *a.keys),
         files(*a.store, *a.blobs, room_keys, *a.cache, clock, cfg.files, mediaInspector(cfg.image)),
         messages(*a.store, *a.cache, *a.bus, room_keys, users, files, clock, cfg.limits),
+        indexer(*a.store, *a.search, room_keys),
+        search(*a.store, *a.cache, *a.search, indexer, room_keys, users, clock,
+               SearchOptions{.rate_per_sec = cfg.limits.search_rate_per_sec}),
         accounts(*a.store, *a.cache, *a.bus, hasher, users, secrets, clock, cfg.limits),
         hub(*a.bus, makeShards(*a.ioc, threads)),
         presence(*a.store, *a.cache, *a.bus, hub, users, clock, crypto::newEventId(),
@@ -304,6 +320,9 @@ struct Services {
     a.bus->setHandler(
         [this](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
         [this] { hub.onResubscribed(); });
+    messages.onAppend([this, ex = a.ioc->get_executor()](RoomId room, Seq seq) {
+      indexer.notify(ex, room, seq);
+    });
   }
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;
@@ -315,6 +334,8 @@ struct Services {
   SharedSecrets secrets;
   FilesService files;
   MessageService messages;
+  SearchIndexer indexer;
+  SearchService search;
   AccountService accounts;
   Hub hub;
   PresenceService presence;
@@ -386,8 +407,8 @@ int serve(app::Config cfg, const char* argv0) {
   if (int rc = openAdapters(cfg, adapters); rc != 0) return rc;
   const int threads = threadCount(cfg);
   Services s(cfg, adapters, threads);
-  api::ApiContext ctx{s.accounts, s.rooms,    s.messages, s.presence,          s.hub,
-                      s.files,    cfg.limits, cfg.edge,   cfg.allowed_origins, site};
+  api::ApiContext ctx{s.accounts, s.rooms,  s.messages,          s.presence, s.hub,    s.files,
+                      cfg.limits, cfg.edge, cfg.allowed_origins, site,       &s.search};
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);
   if (!url) return fail("--listen", url.error());

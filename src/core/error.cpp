@@ -6,6 +6,8 @@ std::string_view codeName(Code c) noexcept {
   switch (c) {
     case Code::bad_request:
       return "bad_request";
+    case Code::bad_query:
+      return "bad_query";
     case Code::invalid_username:
       return "invalid_username";
     case Code::weak_password:
@@ -45,6 +47,7 @@ std::string_view codeName(Code c) noexcept {
 int httpStatus(Code c) noexcept {
   switch (c) {
     case Code::bad_request:
+    case Code::bad_query:
     case Code::invalid_username:
     case Code::weak_password:
     case Code::invalid_file:

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/system/result.hpp>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@ namespace parley {
 
 enum class Code {
   bad_request,         // 400: malformed JSON, missing or invalid field
+  bad_query,           // 400: a search query that does not parse (Error::at says where)
   invalid_username,    // 400
   weak_password,       // 400
   invalid_file,        // 400: a file id that is not an unattached upload of the sender in the room
@@ -40,6 +42,7 @@ struct Error {
   Code code;
   std::string message;
   int retry_after_s = 0;  // rate_limited: when to try again (the Retry-After header)
+  std::int64_t at = -1;   // bad_query: the byte offset in the query of what is wrong
 };
 
 inline Error makeError(Code c, std::string message) { return Error{c, std::move(message)}; }

@@ -139,6 +139,13 @@ std::string Metrics::render() const {
   counter(out, "parley_file_integrity_failures_total",
           "Stored file chunks that failed authentication (never served).",
           file_integrity_failures.value());
+  counter(out, "parley_searches_total", "Search requests answered.", searches.value());
+  counter(out, "parley_search_indexed_events_total",
+          "Timeline events the search indexer has processed.", search_indexed_events.value());
+  out += fmt::format(
+      "# HELP parley_search_index_lag_events Events written on this node not yet in the search "
+      "index.\n# TYPE parley_search_index_lag_events gauge\nparley_search_index_lag_events {}\n",
+      search_index_lag.value());
   out +=
       "# HELP parley_errors_total Errors answered, by code.\n# TYPE parley_errors_total counter\n";
   for (std::size_t i = 0; i < errors_.size(); ++i) {

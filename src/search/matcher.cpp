@@ -64,6 +64,7 @@ KeyedQuery keyQuery(const TermKeys& keys, const AnalyzedQuery& q) {
   if (q.required.file) out.all_of.push_back({{keys.flag("file")}, {}});
   if (q.required.image) out.all_of.push_back({{keys.flag("image")}, {}});
   if (q.required.link) out.all_of.push_back({{keys.flag("link")}, {}});
+  if (out.all_of.empty()) out.all_of.push_back({{keys.flag("message")}, {}});  // filters alone
   return out;
 }
 

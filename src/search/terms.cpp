@@ -40,6 +40,7 @@ std::vector<Token> documentTokens(const TermKeys& keys, const std::vector<Word>&
     if (n < 2 || fuzzy_words++ >= kMaxFuzzyWords) continue;
     for (const auto& v : deletionVariants(w, autoFuzziness(n))) out.push_back(keys.variant(v));
   }
+  out.push_back(keys.flag("message"));  // what a query of filters alone looks up
   if (flags.file) out.push_back(keys.flag("file"));
   if (flags.image) out.push_back(keys.flag("image"));
   if (flags.link) out.push_back(keys.flag("link"));

@@ -6,7 +6,7 @@
 //
 // Kinds: a whole word (w), each prefix of a word up to kMaxPrefixCodePoints (p: prefix*
 // queries and suggestions), each deletion variant of a word within its AUTO fuzziness (f:
-// fuzzy matching), and what a message has (o: file, image, link).
+// fuzzy matching), and what a message is or has (o: message, file, image, link).
 //
 // Thread-safe (immutable after construction).
 #pragma once

@@ -112,6 +112,7 @@ Task<Result<std::vector<Event>>> MessageService::openAll(std::vector<StoredEvent
 void MessageService::publish(const Event& e) {
   Envelope env{FrameKind::event, e.meta.room_id, e.meta.seq, e.meta.sender};
   bus_.publish(roomTopic(e.meta.room_id), encodeEnvelope(env, codec::eventFrame(e)));
+  if (on_append_) on_append_(e.meta.room_id, e.meta.seq);
 }
 
 Task<Result<MessageService::Sent>> MessageService::send(const User& sender, RoomId room,

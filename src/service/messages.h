@@ -6,6 +6,7 @@
 // (invariant 6) except `timeline`, whose callers (LiveFeed) have checked it.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -77,6 +78,11 @@ class MessageService {
   // Opens a stored event (used for room summaries).
   Task<Result<Event>> open(StoredEvent e);
 
+  // Called after every timeline write this node makes (send, edit, delete) with the room and
+  // the new event's seq, on the writing coroutine's thread; must not block. Set once, before
+  // serving (the search indexer).
+  void onAppend(std::function<void(RoomId, Seq)> f) { on_append_ = std::move(f); }
+
   // not_member for a public room the user is not in, noSuchRoom() for anything they cannot
   // see (a room that does not exist included).
   Task<Result<Member>> requireMember(RoomId room, UserId user);
@@ -104,6 +110,7 @@ class MessageService {
   std::mutex typing_mu_;
   std::unordered_map<std::string, Millis> last_typing_;  // GUARDED_BY(typing_mu_)
   PageCache pages_;
+  std::function<void(RoomId, Seq)> on_append_;
 
  public:
   // This node's rendered newest pages (tests look at it).
