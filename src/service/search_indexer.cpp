@@ -21,16 +21,6 @@ Task<Result<search::TermKeys>> SearchIndexer::termKeys(RoomId room) {
   co_return search::TermKeys(key->key, room);
 }
 
-bool SearchIndexer::claim(RoomId room) {
-  std::lock_guard lock(mu_);
-  return running_.insert(room).second;
-}
-
-void SearchIndexer::release(RoomId room) {
-  std::lock_guard lock(mu_);
-  running_.erase(room);
-}
-
 std::int64_t SearchIndexer::lag() const {
   std::lock_guard lock(mu_);
   return lagLocked();
@@ -70,8 +60,6 @@ Task<Result<IndexedMessage>> SearchIndexer::indexed(const search::TermKeys& keys
 }
 
 Task<Result<Seq>> SearchIndexer::indexBatch(RoomId room, Seq from, Seq upto) {
-  auto keys = co_await termKeys(room);
-  if (!keys) co_return keys.error().code == Code::not_found ? Result<Seq>(from) : keys.error();
   EventQuery q{.room_id = room, .after = from, .before = upto + 1, .limit = kBatchEvents};
   auto events = co_await store_.events(q);
   if (!events) co_return events.error();
@@ -84,10 +72,16 @@ Task<Result<Seq>> SearchIndexer::indexBatch(RoomId room, Seq from, Seq upto) {
       if (target) changed[e.target] = std::move(*target);
     }
   }
+  std::optional<search::TermKeys> keys;  // looked up once a message needs them
   for (auto& [seq, e] : changed) {
     if (e.deleted || e.sealed_body.empty() || e.kind != EventKind::message) {
       batch.remove.push_back(seq);
       continue;
+    }
+    if (!keys) {
+      auto made = co_await termKeys(room);
+      if (!made) co_return made.error();
+      keys.emplace(std::move(*made));
     }
     auto m = co_await indexed(*keys, e);
     if (!m) co_return m.error();
@@ -101,7 +95,6 @@ Task<Result<Seq>> SearchIndexer::indexBatch(RoomId room, Seq from, Seq upto) {
 }
 
 Task<Status> SearchIndexer::catchUp(RoomId room, Seq upto, std::size_t max_events) {
-  if (!claim(room)) co_return Status{};
   Status result;
   std::size_t done = 0;
   auto from = co_await index_.watermark(room);
@@ -120,34 +113,37 @@ Task<Status> SearchIndexer::catchUp(RoomId room, Seq upto, std::size_t max_event
   if (!from) result = from.error();
   {
     std::lock_guard lock(mu_);
-    if (from) indexed_to_[room] = *from;
+    if (from && wanted_.count(room)) indexed_to_[room] = *from;
     if (auto w = wanted_.find(room); w != wanted_.end() && from && *from >= w->second) {
       wanted_.erase(w);
       indexed_to_.erase(room);
     }
     publishLagLocked();
   }
-  release(room);
   co_return result;
 }
 
+// Runs while the room has writes not yet indexed; the one background run of the room on this
+// node (running_), which ends under the same lock that notify checks.
 Task<void> SearchIndexer::background(RoomId room) {
   while (true) {
     Seq want = 0;
     {
       std::lock_guard lock(mu_);
       auto w = wanted_.find(room);
-      if (w == wanted_.end()) co_return;
+      if (w == wanted_.end()) {
+        running_.erase(room);
+        co_return;
+      }
       want = w->second;
     }
     auto ok = co_await catchUp(room, want, kBackgroundEventsPerRun);
     if (!ok) {
       log::warn("search_index_failed", {{"room", room}, {"error", ok.error().message}});
-      co_return;  // the next write or search of the room tries again
+      std::lock_guard lock(mu_);
+      running_.erase(room);  // the next write or search of the room tries again
+      co_return;
     }
-    std::lock_guard lock(mu_);
-    auto w = wanted_.find(room);
-    if (w == wanted_.end() || w->second <= want || running_.count(room)) co_return;
   }
 }
 
@@ -157,9 +153,13 @@ void SearchIndexer::notify(boost::asio::any_io_executor executor, RoomId room, S
     auto& w = wanted_[room];
     w = std::max(w, seq);
     publishLagLocked();
+    if (!running_.insert(room).second) return;  // its run picks this up
   }
-  boost::asio::co_spawn(executor, background(room), [room](std::exception_ptr e) {
-    if (e) log::error("search_index_crashed", {{"room", room}});
+  boost::asio::co_spawn(executor, background(room), [this, room](std::exception_ptr e) {
+    if (!e) return;
+    log::error("search_index_crashed", {{"room", room}});
+    std::lock_guard lock(mu_);
+    running_.erase(room);
   });
 }
 

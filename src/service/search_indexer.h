@@ -5,8 +5,10 @@
 // the postings, so a crash or an index outage only delays results.
 //
 // Work is triggered by every timeline write on this node (`notify`, in the background) and
-// by searches (`catchUp` of the rooms searched, bounded, before the query). One catch-up
-// per room runs at a time on a node; between nodes the watermark's compare-and-set decides.
+// by searches (`catchUp` of the rooms searched, bounded, before the query, so a search sees
+// the writes made before it). Catch-ups of one room may run at once, here or on other nodes:
+// the watermark's compare-and-set lets one batch of a range in, and the others start again
+// from where it ended.
 //
 // Thread-safe.
 #pragma once
@@ -14,6 +16,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "ports/search_index.h"
@@ -28,8 +31,8 @@ class SearchIndexer {
   SearchIndexer(Store& store, SearchIndex& index, RoomKeys& keys)
       : store_(store), index_(index), keys_(keys) {}
 
-  // Indexes `room` up to `upto`, at most `max_events` timeline events; returns once done (or
-  // at once if another catch-up of the room runs on this node).
+  // Indexes `room` up to `upto` (at most about `max_events` timeline events); returns once
+  // done.
   Task<Status> catchUp(RoomId room, Seq upto, std::size_t max_events);
   // A timeline write at `seq` of `room`: indexes it in the background on `executor`.
   void notify(boost::asio::any_io_executor executor, RoomId room, Seq seq);
@@ -47,14 +50,12 @@ class SearchIndexer {
   Task<void> background(RoomId room);
   std::int64_t lagLocked() const;
   void publishLagLocked();  // moves the /metrics gauge by this indexer's change
-  bool claim(RoomId room);
-  void release(RoomId room);
 
   Store& store_;
   SearchIndex& index_;
   RoomKeys& keys_;
   mutable std::mutex mu_;
-  std::set<RoomId> running_;          // GUARDED_BY(mu_)
+  std::set<RoomId> running_;          // GUARDED_BY(mu_): rooms with a background run
   std::map<RoomId, Seq> wanted_;      // GUARDED_BY(mu_): rooms written, to the seq written
   std::map<RoomId, Seq> indexed_to_;  // GUARDED_BY(mu_): for the lag of the rooms in wanted_
   std::int64_t published_lag_ = 0;    // GUARDED_BY(mu_)
