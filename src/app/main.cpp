@@ -22,6 +22,7 @@
 #include "adapters/kafka/kafka_bus.h"
 #include "adapters/memory/inproc_bus.h"
 #include "adapters/memory/memory_cache.h"
+#include "adapters/postgres/postgres_search_index.h"
 #include "adapters/postgres/postgres_store.h"
 #include "adapters/redis/redis_bus.h"
 #include "adapters/redis/redis_cache.h"
@@ -163,9 +164,11 @@ Result<StorePtr> openStore(const app::Config& cfg) {
   return sqlite::openSqliteStore(file);
 }
 
-// The search index: a SQLite file beside the store's (the embedded default; with PostgreSQL
-// too, for now, one per node). An OpenSearch adapter will be chosen here by --search.
+// The search index beside the store: in the PostgreSQL database (its tables come with the
+// store's migrations, so it opens after the store), else a SQLite file next to the store's.
+// An OpenSearch adapter will be chosen here by a --search flag.
 Result<SearchIndexPtr> openSearch(const app::Config& cfg) {
+  if (app::isPostgresUrl(cfg.db_url)) return postgres::openPostgresSearchIndex(cfg.db_url);
   std::filesystem::path file = std::filesystem::path(cfg.data_dir) / "search.db";
   if (cfg.db_url.rfind("sqlite:", 0) == 0) file = cfg.db_url.substr(7) + "-search";
   return sqlite::openSqliteSearchIndex(file);

@@ -190,6 +190,24 @@ UPDATE audit_events SET last_at = at;
 CREATE UNIQUE INDEX audit_events_agg ON audit_events(user_id, agg_key, agg_bucket);
 CREATE INDEX audit_events_at ON audit_events(at);
 )sql",
+    // 8: the search index (SearchIndex port): keyed tokens only, a GIN index over each
+    // message's token array, and each room's watermark.
+    R"sql(
+CREATE TABLE search_watermarks (
+  room_id bigint PRIMARY KEY,
+  seq     bigint NOT NULL
+);
+CREATE TABLE search_messages (
+  room_id bigint  NOT NULL,
+  seq     bigint  NOT NULL,
+  sender  bigint  NOT NULL,
+  at      bigint  NOT NULL,
+  reply   boolean NOT NULL,
+  tokens  bigint[] NOT NULL,
+  PRIMARY KEY (room_id, seq)
+);
+CREATE INDEX search_messages_tokens ON search_messages USING GIN (tokens);
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.
