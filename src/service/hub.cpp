@@ -154,6 +154,47 @@ void Hub::onShard(std::size_t shard, std::function<void(Shard&)> fn) {
   boost::asio::post(s.ex, [&s, fn = std::move(fn)] { fn(s); });
 }
 
+namespace {
+
+BusRoute toUser(std::string_view topic, BusRoute::Before before,
+                BusRoute::Deliver deliver = BusRoute::Deliver::push) {
+  constexpr std::string_view kPrefix = "user:";
+  if (topic.substr(0, kPrefix.size()) != kPrefix) return {};
+  UserId user = 0;
+  std::from_chars(topic.data() + kPrefix.size(), topic.data() + topic.size(), user);
+  if (user == 0) return {};  // no connection has user 0: nobody to reach
+  return {BusRoute::To::user, user, before, deliver};
+}
+
+}  // namespace
+
+BusRoute classifyBusPayload(std::string_view topic, FrameKind kind) {
+  using To = BusRoute::To;
+  using Before = BusRoute::Before;
+  using Deliver = BusRoute::Deliver;
+  switch (kind) {
+    case FrameKind::event:
+    case FrameKind::member:
+    case FrameKind::read:
+      return {To::room};
+    case FrameKind::typing:
+      return {To::room, 0, Before::nothing, Deliver::push_to_others};
+    case FrameKind::member_gone:
+      return {To::room, 0, Before::subject_leaves};
+    case FrameKind::room_added:
+      return toUser(topic, Before::user_joins);
+    case FrameKind::room_removed:
+      return toUser(topic, Before::user_leaves);
+    case FrameKind::presence:
+      return toUser(topic, Before::nothing);
+    case FrameKind::revoke:
+      return toUser(topic, Before::nothing, Deliver::revoke);
+    case FrameKind::direct:
+      return {};
+  }
+  return {};  // a kind byte no node sends
+}
+
 void Hub::onBusMessage(const std::string& topic, Bus::Payload payload) {
   auto item = decodeEnvelope(std::move(payload));
   if (!item) {
@@ -164,80 +205,71 @@ void Hub::onBusMessage(const std::string& topic, Bus::Payload payload) {
   if (env.kind == FrameKind::presence && presence_observer_) {
     presence_observer_(env.user, env.seq == 1);
   }
-  UserId to = 0;
-  switch (env.kind) {
-    case FrameKind::event:
-    case FrameKind::member:
-    case FrameKind::member_gone:
-    case FrameKind::read:
-    case FrameKind::typing:
-      break;
-    case FrameKind::room_added:
-    case FrameKind::room_removed:
-    case FrameKind::presence:
-    case FrameKind::revoke:
-      if (topic.rfind("user:", 0) != 0) return;
-      std::from_chars(topic.data() + 5, topic.data() + topic.size(), to);
-      break;
-    case FrameKind::direct:
-      return;
-  }
-  // Only the shards with receivers get the payload.
-  std::vector<std::size_t> targets;
-  {
-    std::lock_guard lock(mu_);
-    const auto& map = to ? user_counts_ : room_counts_;
-    auto it = map.find(to ? to : env.room);
-    if (it == map.end()) return;
-    for (std::size_t i = 0; i < it->second.size(); ++i) {
-      if (it->second[i]) targets.push_back(i);
-    }
-  }
-  for (std::size_t i : targets) {
-    onShard(i, [this, to, item = *item](Shard& s) { route(s, to, item); });
+  const BusRoute r = classifyBusPayload(topic, env.kind);
+  if (r.to == BusRoute::To::nobody) return;
+  for (std::size_t i : shardsWith(r, env.room)) {
+    onShard(i, [this, r, item = *item](Shard& s) { route(s, r, item); });
   }
 }
 
-// On shard `s`: membership changes first, then the push to every receiver.
-void Hub::route(Shard& s, UserId to, const LiveItem& item) {
-  const Envelope& env = item.env;
-  const Clients* receivers = nullptr;
-  switch (env.kind) {
-    case FrameKind::member_gone:
+// Only the shards with receivers get the payload.
+std::vector<std::size_t> Hub::shardsWith(const BusRoute& r, RoomId room) const {
+  std::vector<std::size_t> targets;
+  std::lock_guard lock(mu_);
+  const bool to_user = r.to == BusRoute::To::user;
+  const auto& map = to_user ? user_counts_ : room_counts_;
+  auto it = map.find(to_user ? r.user : room);
+  if (it == map.end()) return targets;
+  for (std::size_t i = 0; i < it->second.size(); ++i) {
+    if (it->second[i]) targets.push_back(i);
+  }
+  return targets;
+}
+
+void Hub::applyBefore(Shard& s, const BusRoute& r, const Envelope& env) {
+  switch (r.before) {
+    case BusRoute::Before::nothing:
+      break;
+    case BusRoute::Before::subject_leaves:
       leaveRoom(s, env.user, env.room);
-      [[fallthrough]];
-    case FrameKind::event:
-    case FrameKind::member:
-    case FrameKind::read:
-    case FrameKind::typing: {
-      auto it = s.rooms.find(env.room);
-      if (it != s.rooms.end()) receivers = &it->second;
       break;
-    }
-    default: {
-      if (env.kind == FrameKind::room_added) {
-        if (auto u = s.users.find(to); u != s.users.end()) {
-          for (auto& c : u->second) joinRoom(s, c, env.room);
-        }
-      } else if (env.kind == FrameKind::room_removed) {
-        leaveRoom(s, to, env.room);
+    case BusRoute::Before::user_joins:
+      if (auto u = s.users.find(r.user); u != s.users.end()) {
+        for (auto& c : u->second) joinRoom(s, c, env.room);
       }
-      auto u = s.users.find(to);
-      if (u != s.users.end()) receivers = &u->second;
       break;
-    }
+    case BusRoute::Before::user_leaves:
+      leaveRoom(s, r.user, env.room);
+      break;
+  }
+}
+
+// On shard `s`: the membership change first, then the push to every receiver.
+void Hub::route(Shard& s, const BusRoute& r, const LiveItem& item) {
+  const Envelope& env = item.env;
+  applyBefore(s, r, env);
+  const Clients* receivers = nullptr;
+  if (r.to == BusRoute::To::room) {
+    if (auto it = s.rooms.find(env.room); it != s.rooms.end()) receivers = &it->second;
+  } else if (auto it = s.users.find(r.user); it != s.users.end()) {
+    receivers = &it->second;
   }
   if (!receivers) return;
   // A push may end in a revoke or close, but never in attach or detach: those run later on
   // this shard, so the set cannot change while it is walked. Index-based all the same.
   for (std::size_t i = 0; i < receivers->size(); ++i) {
     Client& c = *(*receivers)[i];
-    if (env.kind == FrameKind::typing && c.userId() == env.user) continue;
-    if (env.kind == FrameKind::revoke) {
-      if (env.seq == 0 || c.sessionId() == env.seq) c.revoke();
-      continue;
+    switch (r.deliver) {
+      case BusRoute::Deliver::push:
+        c.push(item);
+        break;
+      case BusRoute::Deliver::push_to_others:
+        if (c.userId() != env.user) c.push(item);
+        break;
+      case BusRoute::Deliver::revoke:
+        if (env.seq == 0 || c.sessionId() == env.seq) c.revoke();
+        break;
     }
-    c.push(item);
   }
 }
 

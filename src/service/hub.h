@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -28,6 +29,25 @@
 #include "service/envelope.h"
 
 namespace parley {
+
+// What the Hub does with one bus payload, decided once from its kind and topic: who receives
+// it, which membership change comes before the push, and how each receiver takes it.
+struct BusRoute {
+  enum class To { nobody, room, user };  // nobody: dropped
+  enum class Before { nothing, subject_leaves, user_joins, user_leaves };
+  enum class Deliver { push, push_to_others, revoke };
+  To to = To::nobody;
+  UserId user = 0;                  // To::user: the user named by the topic
+  Before before = Before::nothing;  // subject: the envelope's user; user: `user` above
+  Deliver deliver = Deliver::push;  // to others: not to the envelope's user (typing)
+
+  bool operator==(const BusRoute&) const = default;
+};
+
+// Room kinds go to the envelope's room whatever the topic; user kinds only arrive on
+// `user:<id>` and go to that user's connections; a direct reply, an unknown kind or a user
+// kind on another topic goes nowhere.
+BusRoute classifyBusPayload(std::string_view topic, FrameKind kind);
 
 class Hub {
  public:
@@ -78,7 +98,9 @@ class Hub {
   // Connections per room or user on each shard; decides subscriptions and where to post.
   using Counts = std::vector<std::uint32_t>;
 
-  void route(Shard& s, UserId to, const LiveItem& item);
+  std::vector<std::size_t> shardsWith(const BusRoute& r, RoomId room) const;  // takes mu_
+  void route(Shard& s, const BusRoute& r, const LiveItem& item);
+  void applyBefore(Shard& s, const BusRoute& r, const Envelope& env);
   void joinRoom(Shard& s, const ClientPtr& c, RoomId room);
   void leaveRoom(Shard& s, UserId user, RoomId room);
   void countRoom(std::size_t shard, RoomId room, int delta);  // takes mu_

@@ -1,5 +1,6 @@
-// The Hub's routing of bus payloads: who receives each kind, which membership change comes
-// first, and what is dropped. Inline (no shards), over a Bus that only records subscriptions.
+// The Hub's routing of bus payloads: the classifier of kinds and topics, then who receives
+// each kind, which membership change comes first, and what is dropped. Inline (no shards),
+// over a Bus that only records subscriptions.
 #include "service/hub.h"
 
 #include <gtest/gtest.h>
@@ -61,6 +62,44 @@ class HubTest : public ::testing::Test {
   }
   static std::vector<FrameKind> kinds(std::initializer_list<FrameKind> k) { return k; }
 };
+
+TEST(BusRouteTest, ClassifiesEveryKindOnce) {
+  using To = BusRoute::To;
+  using Before = BusRoute::Before;
+  using Deliver = BusRoute::Deliver;
+  const std::string room = roomTopic(5);
+  const std::string user = userTopic(42);
+  // Room kinds: the envelope's room, whatever the topic.
+  for (const std::string& topic : {room, user}) {
+    EXPECT_EQ(classifyBusPayload(topic, FrameKind::event), BusRoute{To::room});
+    EXPECT_EQ(classifyBusPayload(topic, FrameKind::member), BusRoute{To::room});
+    EXPECT_EQ(classifyBusPayload(topic, FrameKind::read), BusRoute{To::room});
+    EXPECT_EQ(classifyBusPayload(topic, FrameKind::typing),
+              (BusRoute{To::room, 0, Before::nothing, Deliver::push_to_others}));
+    EXPECT_EQ(classifyBusPayload(topic, FrameKind::member_gone),
+              (BusRoute{To::room, 0, Before::subject_leaves}));
+  }
+  // User kinds: the topic's user.
+  EXPECT_EQ(classifyBusPayload(user, FrameKind::room_added),
+            (BusRoute{To::user, 42, Before::user_joins}));
+  EXPECT_EQ(classifyBusPayload(user, FrameKind::room_removed),
+            (BusRoute{To::user, 42, Before::user_leaves}));
+  EXPECT_EQ(classifyBusPayload(user, FrameKind::presence), (BusRoute{To::user, 42}));
+  EXPECT_EQ(classifyBusPayload(user, FrameKind::revoke),
+            (BusRoute{To::user, 42, Before::nothing, Deliver::revoke}));
+  // Nobody: a user kind off a user topic, a direct reply, a kind no node sends.
+  const BusRoute nobody{};
+  for (FrameKind k :
+       {FrameKind::room_added, FrameKind::room_removed, FrameKind::presence, FrameKind::revoke}) {
+    EXPECT_EQ(classifyBusPayload(room, k), nobody);
+    EXPECT_EQ(classifyBusPayload("user:", k), nobody);
+    EXPECT_EQ(classifyBusPayload("user:x", k), nobody);
+    EXPECT_EQ(classifyBusPayload("", k), nobody);
+  }
+  EXPECT_EQ(classifyBusPayload(user, FrameKind::direct), nobody);
+  EXPECT_EQ(classifyBusPayload(room, FrameKind::direct), nobody);
+  EXPECT_EQ(classifyBusPayload(room, static_cast<FrameKind>('Z')), nobody);
+}
 
 TEST_F(HubTest, RoomFramesReachTheRoomsConnectionsOnly) {
   for (FrameKind k : {FrameKind::event, FrameKind::member, FrameKind::read}) {
