@@ -52,27 +52,46 @@ json::object file(const FileView& f) {
 
 namespace {
 
+const json::string* stringAt(const json::object& o, const char* key) {
+  const json::value* x = o.if_contains(key);
+  return x ? x->if_string() : nullptr;
+}
+
+std::optional<std::int64_t> intAt(const json::object& o, const char* key) {
+  const json::value* x = o.if_contains(key);
+  if (x && x->is_int64()) return x->get_int64();
+  if (x && x->is_uint64()) return static_cast<std::int64_t>(x->get_uint64());
+  return std::nullopt;
+}
+
+// The optional parts: the image's size and whether a thumbnail exists (its size is the row's
+// business, so only 1 or 0 here).
+void readImage(const json::object& o, FileRecord& r) {
+  if (const json::value* img = o.if_contains("image"); img && img->is_object()) {
+    const json::object& io = img->get_object();
+    if (auto w = io.if_contains("width"); w && w->is_int64()) {
+      r.image_width = static_cast<int>(w->get_int64());
+    }
+    if (auto h = io.if_contains("height"); h && h->is_int64()) {
+      r.image_height = static_cast<int>(h->get_int64());
+    }
+  }
+  if (const json::value* t = o.if_contains("thumbnail"); t && t->is_bool() && t->get_bool()) {
+    r.thumb_size = 1;
+  }
+}
+
 Result<FileView> fileFrom(const json::value& v) {
-  const json::object* o = v.if_object();
   auto bad = [] { return makeError(Code::internal, "a stored file object does not parse"); };
+  const json::object* o = v.if_object();
   if (!o) return bad();
-  auto str = [&](const char* k) -> const json::string* {
-    const json::value* x = o->if_contains(k);
-    return x ? x->if_string() : nullptr;
-  };
-  auto num = [&](const char* k) -> std::optional<std::int64_t> {
-    const json::value* x = o->if_contains(k);
-    if (x && x->is_int64()) return x->get_int64();
-    if (x && x->is_uint64()) return static_cast<std::int64_t>(x->get_uint64());
-    return std::nullopt;
-  };
-  const json::string* id = str("id");
-  const json::string* name = str("name");
-  const json::string* mime = str("mime");
-  auto room = num("room");
-  auto size = num("size");
-  auto uploader = num("uploader");
-  auto created = num("created_at");
+  const json::string* id = stringAt(*o, "id");
+  const json::string* name = stringAt(*o, "name");
+  const json::string* mime = stringAt(*o, "mime");
+  auto room = intAt(*o, "room");
+  auto size = intAt(*o, "size");
+  auto uploader = intAt(*o, "uploader");
+  auto created = intAt(*o, "created_at");
   if (!id || !name || !mime || !room || !size || !uploader || !created) return bad();
   FileView f;
   f.record.id = std::string(*id);
@@ -82,19 +101,7 @@ Result<FileView> fileFrom(const json::value& v) {
   f.record.uploader = *uploader;
   f.record.created_at = *created;
   f.name = std::string(*name);
-  if (const json::value* img = o->if_contains("image"); img && img->is_object()) {
-    const json::object& io = img->get_object();
-    if (auto w = io.if_contains("width"); w && w->is_int64()) {
-      f.record.image_width = static_cast<int>(w->get_int64());
-    }
-    if (auto h = io.if_contains("height"); h && h->is_int64()) {
-      f.record.image_height = static_cast<int>(h->get_int64());
-    }
-  }
-  // The object says only whether a thumbnail exists; its size is the row's business.
-  if (const json::value* t = o->if_contains("thumbnail"); t && t->is_bool() && t->get_bool()) {
-    f.record.thumb_size = 1;
-  }
+  readImage(*o, f.record);
   return f;
 }
 
