@@ -226,31 +226,28 @@ Task<Result<std::vector<PgResult>>> PgConn::pipeline(const std::vector<Statement
   co_return r;
 }
 
-Task<Result<std::vector<PgResult>>> PgConn::run(const std::vector<Ref>& statements) {
-  std::vector<std::string> prepares;
+Task<bool> PgConn::sendPipeline(const std::vector<Ref>& statements,
+                                std::vector<std::string>& prepares) {
   bool sent = !broken_ && PQenterPipelineMode(conn_) == 1;
   sent = sent && sendPrepares(statements, prepares);
   for (const Ref& s : statements) sent = sent && send(s.sql, *s.params);
   sent = sent && PQpipelineSync(conn_) == 1;
-  if (sent) sent = co_await flush();
-  if (!sent) {
-    broken_ = true;
-    co_return connectionError(conn_, "cannot send the pipeline");
-  }
-  std::optional<Error> error;
-  if (!prepares.empty()) error = co_await readPrepares(prepares);
-  if (broken_) co_return connectionError(conn_, "connection lost");
-  std::vector<PgResult> results;
-  // Each statement yields its result then nullptr; after the first error the rest yield
-  // PGRES_PIPELINE_ABORTED; the Sync's result ends the pipeline.
+  if (!sent) co_return false;
+  const bool flushed = co_await flush();
+  co_return flushed;
+}
+
+// Each statement yields its result then nullptr; after the first error the rest yield
+// PGRES_PIPELINE_ABORTED; the Sync's result ends the pipeline.
+Task<void> PgConn::readResults(std::vector<PgResult>& results, std::optional<Error>& error) {
   for (;;) {
     PGresult* r = co_await nextResult();
-    if (broken_) co_return connectionError(conn_, "connection lost");
+    if (broken_) co_return;
     if (!r) continue;
     const ExecStatusType status = PQresultStatus(r);
     if (status == PGRES_PIPELINE_SYNC) {
       PQclear(r);
-      break;
+      co_return;
     }
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
       results.emplace_back(r);
@@ -259,6 +256,21 @@ Task<Result<std::vector<PgResult>>> PgConn::run(const std::vector<Ref>& statemen
       PQclear(r);
     }
   }
+}
+
+Task<Result<std::vector<PgResult>>> PgConn::run(const std::vector<Ref>& statements) {
+  std::vector<std::string> prepares;
+  const bool sent = co_await sendPipeline(statements, prepares);
+  if (!sent) {
+    broken_ = true;
+    co_return connectionError(conn_, "cannot send the pipeline");
+  }
+  std::optional<Error> error;
+  if (!prepares.empty()) error = co_await readPrepares(prepares);
+  if (broken_) co_return connectionError(conn_, "connection lost");
+  std::vector<PgResult> results;
+  co_await readResults(results, error);
+  if (broken_) co_return connectionError(conn_, "connection lost");
   if (PQexitPipelineMode(conn_) != 1) broken_ = true;
   if (error) co_return *error;
   if (results.size() != statements.size()) {

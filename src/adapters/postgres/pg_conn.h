@@ -83,6 +83,12 @@ class PgConn {
   };
   // pipeline() over borrowed statements (query() runs a pipeline of one).
   Task<Result<std::vector<PgResult>>> run(const std::vector<Ref>& statements);
+  // Enters pipeline mode and sends the Parses (recorded in `prepares`), the statements and
+  // the Sync. False on a send failure.
+  Task<bool> sendPipeline(const std::vector<Ref>& statements, std::vector<std::string>& prepares);
+  // Reads the statements' results up to the Sync: the successful ones into `results`, the
+  // first failure into `error` (if none is there yet). Returns early if the connection broke.
+  Task<void> readResults(std::vector<PgResult>& results, std::optional<Error>& error);
   bool send(const char* sql, const Params& params);
   // Queues a Parse for each statement not yet prepared here and records the SQL texts
   // queued in `queued`. False on a send failure.
