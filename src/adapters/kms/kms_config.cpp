@@ -2,6 +2,7 @@
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
+#include <optional>
 
 #include "adapters/aws/endpoint_url.h"
 #include "adapters/aws/tls_context.h"
@@ -21,6 +22,21 @@ bool validKeyId(std::string_view id) {
     if (c <= ' ' || c > '~') return false;
   }
   return true;
+}
+
+// One ?key=value of the URL into `c`; `c.tls` is already known.
+std::optional<Error> readParam(const std::string& key, const std::string& value, KmsConfig& c) {
+  if (key == "region") {
+    if (value.empty()) return bad("region is empty");
+    c.region = value;
+  } else if (key == "ca") {
+    if (!c.tls) return bad("ca= needs kms+https://");
+    if (value.empty()) return bad("ca is empty");
+    c.ca_file = value;
+  } else {
+    return bad("unknown parameter " + key);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -52,18 +68,7 @@ Result<KmsConfig> parseKmsUrl(std::string_view text) {
   c.key_id = path;
   if (u.has_fragment()) return bad("no #fragment allowed");
   for (auto param : u.params()) {
-    const std::string key = param.key;
-    const std::string value = param.value;
-    if (key == "region") {
-      if (value.empty()) return bad("region is empty");
-      c.region = value;
-    } else if (key == "ca") {
-      if (!c.tls) return bad("ca= needs kms+https://");
-      if (value.empty()) return bad("ca is empty");
-      c.ca_file = value;
-    } else {
-      return bad("unknown parameter " + key);
-    }
+    if (auto e = readParam(param.key, param.value, c)) return *e;
   }
   if (!c.ca_file.empty()) {
     Status ca = aws::checkCaFile(c.ca_file);
