@@ -2,6 +2,8 @@
 
 namespace parley {
 
+// One case per Code, so the compiler (-Wswitch) names any code added without a name here;
+// lizard counts each case as a branch, but there is nothing to split.
 std::string_view codeName(Code c) noexcept {
   switch (c) {
     case Code::bad_request:
@@ -44,6 +46,7 @@ std::string_view codeName(Code c) noexcept {
   return "internal";
 }
 
+// One switch over Code for the same reason as codeName: -Wswitch catches a new code.
 int httpStatus(Code c) noexcept {
   switch (c) {
     case Code::bad_request:

@@ -27,125 +27,146 @@ std::string Histogram::render(std::string_view name) const {
 }
 
 namespace {
+
 void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t v) {
   out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, v);
 }
-}  // namespace
 
-std::string Metrics::render() const {
-  std::string out;
-  out += fmt::format(
-      "# HELP parley_connections Open WebSocket connections.\n"
-      "# TYPE parley_connections gauge\nparley_connections {}\n",
-      connections.value());
+void gauge(std::string& out, std::string_view name, std::string_view help, std::int64_t v) {
+  out += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", name, help, v);
+}
+
+// The sections of render(), in the order of the struct.
+
+void renderLive(std::string& out, const Metrics& m) {
+  gauge(out, "parley_connections", "Open WebSocket connections.", m.connections.value());
   counter(out, "parley_connections_total", "WebSocket connections accepted.",
-          connections_total.value());
-  counter(out, "parley_http_requests_total", "HTTP requests served.", http_requests.value());
-  counter(out, "parley_messages_total", "Messages committed.", messages_sent.value());
+          m.connections_total.value());
+  counter(out, "parley_http_requests_total", "HTTP requests served.", m.http_requests.value());
+  counter(out, "parley_messages_total", "Messages committed.", m.messages_sent.value());
   counter(out, "parley_events_delivered_total", "Event frames written to WebSockets.",
-          events_delivered.value());
+          m.events_delivered.value());
   counter(out, "parley_slow_consumers_total", "Connections closed for a full outbound queue.",
-          slow_consumers.value());
+          m.slow_consumers.value());
   counter(out, "parley_bus_rejected_total",
           "Payloads from the bus between nodes that did not open under the bus key (dropped).",
-          bus_rejected.value());
+          m.bus_rejected.value());
+  counter(out, "parley_cache_hits_total", "Timeline reads answered by the cache.",
+          m.cache_hits.value());
+  counter(out, "parley_cache_misses_total", "Timeline reads that went to the store.",
+          m.cache_misses.value());
+}
+
+void renderBus(std::string& out, const Metrics& m) {
   counter(out, "parley_bus_backfills_total",
           "Times this node backfilled every live room from the store because its bus lost events.",
-          bus_backfills.value());
+          m.bus_backfills.value());
   counter(out, "parley_bus_records_total",
           "Records read from the Kafka bus (every room's, before the filter).",
-          bus_records.value());
+          m.bus_records.value());
   counter(out, "parley_bus_malformed_total",
           "Kafka bus records skipped: no usable key, or larger than the record cap.",
-          bus_malformed.value());
+          m.bus_malformed.value());
   counter(out, "parley_bus_publish_dropped_total",
           "Publishes the Kafka bus refused (full queue, too large) or the broker never took.",
-          bus_publish_dropped.value());
+          m.bus_publish_dropped.value());
   counter(out, "parley_bus_offset_resets_total",
           "Kafka partitions whose stored offsets were gone (read on from the end, backfilled).",
-          bus_offset_resets.value());
-  out += fmt::format(
-      "# HELP parley_bus_resumed_partitions Kafka partitions this node read on from the offsets "
-      "it stored before a restart.\n# TYPE parley_bus_resumed_partitions gauge\n"
-      "parley_bus_resumed_partitions {}\n",
-      bus_resumed_partitions.value());
+          m.bus_offset_resets.value());
+  gauge(out, "parley_bus_resumed_partitions",
+        "Kafka partitions this node read on from the offsets it stored before a restart.",
+        m.bus_resumed_partitions.value());
   counter(out, "parley_redis_cluster_redirects_total",
           "MOVED and ASK replies the Redis Cluster client followed.",
-          redis_cluster_redirects.value());
+          m.redis_cluster_redirects.value());
   counter(out, "parley_redis_cluster_redirects_refused_total",
           "MOVED and ASK replies naming a node the cluster never announced (not followed).",
-          redis_cluster_redirects_refused.value());
+          m.redis_cluster_redirects_refused.value());
   counter(out, "parley_redis_cluster_map_loads_total",
           "Redis Cluster slot maps loaded that differed from the previous one.",
-          redis_cluster_map_loads.value());
+          m.redis_cluster_map_loads.value());
   counter(out, "parley_redis_cluster_slot_moves_total",
           "Sharded subscriptions a Redis Cluster node ended because their slot moved.",
-          redis_cluster_slot_moves.value());
-  counter(out, "parley_cache_hits_total", "Timeline reads answered by the cache.",
-          cache_hits.value());
-  counter(out, "parley_cache_misses_total", "Timeline reads that went to the store.",
-          cache_misses.value());
+          m.redis_cluster_slot_moves.value());
+}
+
+void renderHistory(std::string& out, const Metrics& m) {
   out +=
       "# HELP parley_history_reads_total History page reads, by where the page came from "
       "(page: this node's rendered newest page; cache: the cache's recent events; store: the "
       "store).\n# TYPE parley_history_reads_total counter\n";
-  out +=
-      fmt::format("parley_history_reads_total{{source=\"page\"}} {}\n", history_page_hits.value());
+  out += fmt::format("parley_history_reads_total{{source=\"page\"}} {}\n",
+                     m.history_page_hits.value());
   out += fmt::format("parley_history_reads_total{{source=\"cache\"}} {}\n",
-                     history_cache_hits.value());
+                     m.history_cache_hits.value());
   out += fmt::format("parley_history_reads_total{{source=\"store\"}} {}\n",
-                     history_store_reads.value());
-  out += fmt::format(
-      "# HELP parley_history_page_cache_bytes Bytes of rendered history pages this node holds.\n"
-      "# TYPE parley_history_page_cache_bytes gauge\nparley_history_page_cache_bytes {}\n",
-      history_page_bytes.value());
-  counter(out, "parley_logins_total", "Successful logins.", logins.value());
-  counter(out, "parley_logins_failed_total", "Failed logins.", logins_failed.value());
+                     m.history_store_reads.value());
+  gauge(out, "parley_history_page_cache_bytes", "Bytes of rendered history pages this node holds.",
+        m.history_page_bytes.value());
+}
+
+void renderAccounts(std::string& out, const Metrics& m) {
+  counter(out, "parley_logins_total", "Successful logins.", m.logins.value());
+  counter(out, "parley_logins_failed_total", "Failed logins.", m.logins_failed.value());
   counter(out, "parley_logins_locked_total", "Logins refused by a login limit.",
-          logins_locked.value());
+          m.logins_locked.value());
   counter(out, "parley_logins_new_network_total", "Logins from a network not seen before.",
-          logins_new_network.value());
+          m.logins_new_network.value());
   counter(out, "parley_registrations_limited_total",
-          "Registrations refused by a registration limit.", registrations_limited.value());
+          "Registrations refused by a registration limit.", m.registrations_limited.value());
   counter(out, "parley_session_cache_rejected_total",
           "Cached sessions refused because their MAC did not verify.",
-          session_cache_rejected.value());
-  counter(out, "parley_uploads_total", "Files stored.", uploads.value());
+          m.session_cache_rejected.value());
+}
+
+void renderFiles(std::string& out, const Metrics& m) {
+  counter(out, "parley_uploads_total", "Files stored.", m.uploads.value());
   counter(out, "parley_upload_bytes_total", "Plaintext bytes of the files stored.",
-          upload_bytes.value());
+          m.upload_bytes.value());
   counter(out, "parley_upload_failures_total",
-          "Uploads refused or failed after their body started.", upload_failures.value());
+          "Uploads refused or failed after their body started.", m.upload_failures.value());
   counter(out, "parley_downloads_total", "File and thumbnail responses started.",
-          downloads.value());
+          m.downloads.value());
   counter(out, "parley_download_bytes_total", "Plaintext bytes of files served.",
-          download_bytes.value());
+          m.download_bytes.value());
   counter(out, "parley_thumbnails_refused_total",
           "Images that got no thumbnail (too many pixels, too large, not decodable).",
-          thumbnails_refused.value());
+          m.thumbnails_refused.value());
   counter(out, "parley_thumbnails_late_total",
           "Images whose thumbnail was not made within the upload's wait, or whose uploader "
           "had too many thumbnails queued.",
-          thumbnails_late.value());
-  out += fmt::format(
-      "# HELP parley_thumbnail_jobs_queued Thumbnail jobs waiting for a worker.\n"
-      "# TYPE parley_thumbnail_jobs_queued gauge\nparley_thumbnail_jobs_queued {}\n",
-      thumbnail_jobs_queued.value());
+          m.thumbnails_late.value());
+  gauge(out, "parley_thumbnail_jobs_queued", "Thumbnail jobs waiting for a worker.",
+        m.thumbnail_jobs_queued.value());
   counter(out, "parley_uploads_refused_total",
           "Uploads refused before their body by a quota, the upload rate or an in-flight cap.",
-          uploads_refused.value());
+          m.uploads_refused.value());
   counter(out, "parley_uploads_too_slow_total",
           "Upload bodies cut for arriving below the minimum transfer rate.",
-          uploads_too_slow.value());
+          m.uploads_too_slow.value());
   counter(out, "parley_file_integrity_failures_total",
           "Stored file chunks that failed authentication (never served).",
-          file_integrity_failures.value());
-  counter(out, "parley_searches_total", "Search requests answered.", searches.value());
+          m.file_integrity_failures.value());
+}
+
+void renderSearch(std::string& out, const Metrics& m) {
+  counter(out, "parley_searches_total", "Search requests answered.", m.searches.value());
   counter(out, "parley_search_indexed_events_total",
-          "Timeline events the search indexer has processed.", search_indexed_events.value());
-  out += fmt::format(
-      "# HELP parley_search_index_lag_events Events written on this node not yet in the search "
-      "index.\n# TYPE parley_search_index_lag_events gauge\nparley_search_index_lag_events {}\n",
-      search_index_lag.value());
+          "Timeline events the search indexer has processed.", m.search_indexed_events.value());
+  gauge(out, "parley_search_index_lag_events",
+        "Events written on this node not yet in the search index.", m.search_index_lag.value());
+}
+
+}  // namespace
+
+std::string Metrics::render() const {
+  std::string out;
+  renderLive(out, *this);
+  renderBus(out, *this);
+  renderHistory(out, *this);
+  renderAccounts(out, *this);
+  renderFiles(out, *this);
+  renderSearch(out, *this);
   out +=
       "# HELP parley_errors_total Errors answered, by code.\n# TYPE parley_errors_total counter\n";
   for (std::size_t i = 0; i < errors_.size(); ++i) {

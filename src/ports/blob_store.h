@@ -100,6 +100,12 @@ inline constexpr std::uint64_t kMaxBlobReadBytes = 64ull * 1024 * 1024;
 // Short enough to be one file name on every local file system (255 bytes).
 inline constexpr std::size_t kMaxBlobKeyBytes = 200;
 
+// A character of a key segment: [A-Za-z0-9._-].
+inline bool isBlobKeyChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
 // The key grammar above.
 inline bool isValidBlobKey(std::string_view key) {
   if (key.empty() || key.size() > kMaxBlobKeyBytes) return false;
@@ -109,12 +115,9 @@ inline bool isValidBlobKey(std::string_view key) {
       const std::string_view seg = key.substr(seg_start, i - seg_start);
       if (seg.empty() || seg == "." || seg == "..") return false;
       seg_start = i + 1;
-      continue;
+    } else if (!isBlobKeyChar(key[i])) {
+      return false;
     }
-    const char c = key[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
   }
   return true;
 }
