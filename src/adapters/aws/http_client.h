@@ -56,7 +56,7 @@ struct HttpResponse {
 
 struct HttpLimits {
   std::chrono::milliseconds timeout{30000};  // for one exchange, connecting included
-  std::size_t max_body = 64 * 1024 * 1024;
+  std::size_t max_body = std::size_t{64} * 1024 * 1024;
 };
 
 struct HttpClientOptions {

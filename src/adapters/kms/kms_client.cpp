@@ -18,7 +18,8 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxAnswerBytes = 64 * 1024;  // KMS answers are a few hundred bytes
+constexpr std::size_t kMaxAnswerBytes =
+    std::size_t{64} * 1024;  // KMS answers are a few hundred bytes
 
 // "YYYYMMDDTHHMMSSZ" of now (UTC).
 std::string amzDateNow() {

@@ -13,8 +13,7 @@ namespace {
 
 class InprocBus final : public Bus {
  public:
-  explicit InprocBus(boost::asio::any_io_executor ex)
-      : strand_(boost::asio::make_strand(std::move(ex))) {}
+  explicit InprocBus(boost::asio::any_io_executor ex) : strand_(boost::asio::make_strand(ex)) {}
 
   // `on_resubscribed` is dropped: an in-process subscription cannot be interrupted, so
   // there is never anything to backfill and it is never called.

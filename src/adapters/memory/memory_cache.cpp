@@ -28,7 +28,8 @@ class RecentEvents {
     if (after >= run->last()) return out;  // nothing newer; tested first so after + 1 is safe
     if (after + 1 < run->first()) return std::nullopt;  // seqs after+1 .. first-1 are not held
     const auto count = std::min<std::size_t>(limit > 0 ? limit : 0, run->last() - after);
-    const auto begin = run->events.begin() + (after + 1 - run->first());
+    // Below events.size(): first() <= after + 1 <= last() was checked above.
+    const auto begin = run->events.begin() + static_cast<std::ptrdiff_t>(after + 1 - run->first());
     out.assign(begin, begin + count);
     return out;
   }
