@@ -80,12 +80,4 @@ std::string errorBody(const Error& e) {
   return json::serialize(json::object{{"error", std::move(inner)}});
 }
 
-std::string errorFrame(const Error& e, const json::value* req) {
-  json::object f{{"type", "error"}, {"code", codeName(e.code)}, {"message", e.message}};
-  // What Retry-After says over HTTP: seconds until the limit lets the next one through.
-  if (e.code == Code::rate_limited) f["retry_after"] = std::max(1, e.retry_after_s);
-  if (req) f["req"] = *req;
-  return json::serialize(f);
-}
-
 }  // namespace parley::api

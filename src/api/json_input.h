@@ -26,7 +26,5 @@ Result<std::int64_t> reqInt(const boost::json::object& o, std::string_view key);
 
 // The error body of docs/api.md: {"error": {"code", "message"}}.
 std::string errorBody(const Error& e);
-// The error frame of docs/protocol.md.
-std::string errorFrame(const Error& e, const boost::json::value* req);
 
 }  // namespace parley::api

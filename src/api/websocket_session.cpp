@@ -70,7 +70,8 @@ class WebSocketSession final : public Hub::Client,
   std::size_t shard() const override { return shard_; }
   void push(const LiveItem& item) override;
   void revoke() override { closeNow(kCloseUnauthorized); }
-  void backfillAll() override { push(LiveItem{{FrameKind::direct, -1, 0, 0}, nullptr, 0}); }
+  // An item without a payload: catch every room up from the Store (WsProtocol::deliver).
+  void backfillAll() override { push(LiveItem{}); }
 
   // Closable
   void requestClose(int code) override;

@@ -8,7 +8,7 @@
 #include "api/json_input.h"
 #include "api/router.h"
 #include "core/metrics.h"
-#include "service/codec.h"
+#include "service/frames.h"
 
 namespace parley::api {
 
@@ -82,12 +82,12 @@ Task<Result<LiveFeed::Frames>> WsProtocol::deliver(LiveItem item) {
 
 void WsProtocol::replyError(const Error& e, const json::value* req) {
   metrics().countError(e.code);
-  conn_.reply(errorFrame(e, req));
+  conn_.reply(frames::error(e, req));
 }
 
 Task<void> WsProtocol::refuseHello(const Error& e, int code) {
   LiveFeed::Frames frames;
-  frames.push_back(directItem(errorFrame(e, nullptr)));
+  frames.push_back(directItem(frames::error(e, nullptr)));
   co_await conn_.send(std::move(frames));
   conn_.close(code, true);
 }
@@ -145,15 +145,8 @@ Task<bool> WsProtocol::replay(const json::object& frame, const std::vector<RoomS
   feed_ = std::make_unique<LiveFeed>(ctx_.messages, auth_.user.id, ctx_.limits.resume_max_events);
   bool first = conn_.attach(ids);
 
-  json::array listed;
-  for (auto& s : rooms)
-    listed.push_back(json::object{{"id", s.room.id}, {"last_seq", s.room.last_seq}});
-  json::object ready{{"type", "ready"},
-                     {"user", codec::user(auth_.user.id, auth_.user.username)},
-                     {"session_id", auth_.session.id},
-                     {"rooms", std::move(listed)}};
   LiveFeed::Frames head;
-  head.push_back(directItem(json::serialize(ready)));
+  head.push_back(directItem(frames::ready(auth_.user, auth_.session.id, rooms)));
   if (!co_await conn_.send(std::move(head))) co_return false;
 
   const json::object* resume = nullptr;
@@ -181,7 +174,7 @@ Task<bool> WsProtocol::replay(const json::object& frame, const std::vector<RoomS
   std::string online = co_await ctx_.presence.snapshot(auth_.user.id);
   LiveFeed::Frames tail;
   tail.push_back(directItem(std::move(online)));
-  tail.push_back(directItem(R"({"type":"caught_up"})"));
+  tail.push_back(directItem(frames::caughtUp()));
   bool sent = co_await conn_.send(std::move(tail));
   co_return sent&& phase_ == Phase::replaying;
 }
@@ -194,11 +187,7 @@ Task<void> WsProtocol::command(const std::string& text) {
   const json::value* req = frame->if_contains("req");
   auto type = reqString(*frame, "type");
   if (!type) co_return replyError(type.error(), req);
-  if (*type == "ping") {
-    json::object pong{{"type", "pong"}};
-    if (req) pong["req"] = *req;
-    co_return conn_.reply(json::serialize(pong));
-  }
+  if (*type == "ping") co_return conn_.reply(frames::pong(req));
   auto room = reqInt(*frame, "room");
   if (!room) co_return replyError(room.error(), req);
   if (*type == "send") co_return co_await send(*frame, *room, req);
@@ -209,9 +198,7 @@ Task<void> WsProtocol::command(const std::string& text) {
   }
   auto result = co_await change(*frame, *type, *room);
   if (!result) co_return replyError(result.error(), req);
-  json::object a{{"type", "ack"}, {"room", *room}, {"seq", *result}};
-  if (req) a["req"] = *req;
-  conn_.reply(json::serialize(a));
+  conn_.reply(frames::ack(req, *room, *result));
 }
 
 Task<void> WsProtocol::send(const json::object& frame, std::int64_t room, const json::value* req) {
@@ -222,11 +209,8 @@ Task<void> WsProtocol::send(const json::object& frame, std::int64_t room, const 
       co_await ctx_.messages.send(auth_.user, room, cmd->client_msg_id, std::move(cmd->text),
                                   cmd->reply_to, std::move(cmd->files));
   if (!sent) co_return replyError(sent.error(), req);
-  json::object a{{"type", "ack"}, {"room", room}, {"seq", sent->event.meta.seq}};
-  if (req) a["req"] = *req;
-  a["client_msg_id"] = cmd->client_msg_id;
-  a["duplicate"] = sent->duplicate;
-  conn_.reply(json::serialize(a));
+  conn_.reply(
+      frames::sendAck(req, room, sent->event.meta.seq, cmd->client_msg_id, sent->duplicate));
   metrics().send_to_ack.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }

@@ -6,6 +6,7 @@
 #include "core/metrics.h"
 #include "crypto/tokens.h"
 #include "service/envelope.h"
+#include "service/frames.h"
 #include "service/session_mac.h"
 
 namespace parley {
@@ -307,8 +308,8 @@ Task<Result<AuthContext>> AccountService::authenticate(std::string_view token, s
 }
 
 void AccountService::publishRevoke(UserId user, SessionId session) {
-  Envelope env{FrameKind::revoke, 0, session, user};
-  bus_.publish(userTopic(user), encodeEnvelope(env, R"({"type":"session_revoked"})"));
+  bus_.publish(userTopic(user),
+               encodeEnvelope(Envelope::revoke(user, session), frames::sessionRevoked()));
 }
 
 Task<Status> AccountService::logout(const AuthContext& ctx) {

@@ -228,15 +228,6 @@ void appendEvent(std::string& out, const Event& e) {
   out.append("]}");
 }
 
-std::string eventFrame(const Event& e) {
-  std::string out;
-  out.reserve(200 + e.text.size() + e.meta.client_msg_id.size());
-  out.append(R"({"type":"event","event":)");
-  appendEvent(out, e);
-  out.push_back('}');
-  return out;
-}
-
 std::string eventsPage(const std::vector<Event>& events, bool has_more) {
   std::size_t size = 40;
   for (const Event& e : events) size += 220 + e.text.size() + e.meta.client_msg_id.size();

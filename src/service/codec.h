@@ -1,5 +1,5 @@
-// JSON shapes of Parley's objects and frames, as documented in docs/api.md and
-// docs/protocol.md. The one place that decides how a domain value looks on the wire.
+// JSON shapes of Parley's objects, as documented in docs/api.md: the one place that decides
+// how a domain value looks on the wire. The frames that carry them: service/frames.h.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -21,9 +21,6 @@ boost::json::object file(const FileView& f);
 // The inverse of file() for a list of them (as kept in sealed message bodies); a missing
 // value is no files. Code::internal for anything file() would not have made.
 Result<std::vector<FileView>> filesFrom(const boost::json::value* list);
-
-// Frames (docs/protocol.md), serialised.
-std::string eventFrame(const Event& e);
 
 // `{"messages":[event...],"has_more":B}`, the history page (docs/api.md).
 std::string eventsPage(const std::vector<Event>& events, bool has_more);

@@ -203,7 +203,7 @@ void Hub::onBusMessage(const std::string& topic, Bus::Payload payload) {
   }
   const Envelope& env = item->env;
   if (env.kind == FrameKind::presence && presence_observer_) {
-    presence_observer_(env.user, env.seq == 1);
+    presence_observer_(env.user, env.online);
   }
   const BusRoute r = classifyBusPayload(topic, env.kind);
   if (r.to == BusRoute::To::nobody) return;
@@ -267,7 +267,7 @@ void Hub::route(Shard& s, const BusRoute& r, const LiveItem& item) {
         if (c.userId() != env.user) c.push(item);
         break;
       case BusRoute::Deliver::revoke:
-        if (env.seq == 0 || c.sessionId() == env.seq) c.revoke();
+        if (env.session == 0 || c.sessionId() == env.session) c.revoke();
         break;
     }
   }

@@ -1,8 +1,6 @@
 #include "service/live_feed.h"
 
-#include <fmt/format.h>
-
-#include "service/codec.h"
+#include "service/frames.h"
 
 namespace parley {
 
@@ -11,8 +9,7 @@ Task<Status> LiveFeed::fill(RoomId room, Seq before, Frames& out) {
   Seq& have = delivered_[room];
   while (before == kSeqMax || have + 1 < before) {
     if (before != kSeqMax && before - have - 1 > max_replay_) {
-      out.push_back(directItem(
-          fmt::format(R"({{"type":"resync","room":{},"last_seq":{}}})", room, before - 1)));
+      out.push_back(directItem(frames::resync(room, before - 1)));
       have = before - 1;
       break;
     }
@@ -21,8 +18,7 @@ Task<Status> LiveFeed::fill(RoomId room, Seq before, Frames& out) {
     if (events->empty()) break;
     if (static_cast<int>(events->size()) > max_replay_) {
       Seq last = events->back().meta.seq;
-      out.push_back(
-          directItem(fmt::format(R"({{"type":"resync","room":{},"last_seq":{}}})", room, last)));
+      out.push_back(directItem(frames::resync(room, last)));
       have = last;
       if (before == kSeqMax) break;  // later events arrive live, or fill again from here
       continue;
@@ -30,8 +26,8 @@ Task<Status> LiveFeed::fill(RoomId room, Seq before, Frames& out) {
     for (auto& e : *events) {
       if (e.meta.seq <= have) continue;
       have = e.meta.seq;
-      LiveItem item = directItem(codec::eventFrame(e));
-      item.env = Envelope{FrameKind::event, room, e.meta.seq, e.meta.sender};
+      LiveItem item = directItem(frames::event(e));
+      item.env = Envelope::event(room, e.meta.seq, e.meta.sender);
       out.push_back(std::move(item));
     }
     if (before == kSeqMax) break;
@@ -43,8 +39,7 @@ Task<Result<LiveFeed::Frames>> LiveFeed::start(RoomId room, Seq have, Seq last_s
   Frames out;
   delivered_[room] = have;
   if (last_seq - have > max_replay_) {
-    out.push_back(
-        directItem(fmt::format(R"({{"type":"resync","room":{},"last_seq":{}}})", room, last_seq)));
+    out.push_back(directItem(frames::resync(room, last_seq)));
     delivered_[room] = last_seq;
     co_return out;
   }

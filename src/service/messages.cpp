@@ -10,6 +10,7 @@
 #include "crypto/sealer.h"
 #include "service/codec.h"
 #include "service/envelope.h"
+#include "service/frames.h"
 #include "service/message_body.h"
 
 namespace parley {
@@ -110,8 +111,8 @@ Task<Result<std::vector<Event>>> MessageService::openAll(std::vector<StoredEvent
 }
 
 void MessageService::publish(const Event& e) {
-  Envelope env{FrameKind::event, e.meta.room_id, e.meta.seq, e.meta.sender};
-  bus_.publish(roomTopic(e.meta.room_id), encodeEnvelope(env, codec::eventFrame(e)));
+  Envelope env = Envelope::event(e.meta.room_id, e.meta.seq, e.meta.sender);
+  bus_.publish(roomTopic(e.meta.room_id), encodeEnvelope(env, frames::event(e)));
   if (on_append_) on_append_(e.meta.room_id, e.meta.seq);
 }
 
@@ -396,9 +397,8 @@ Task<Result<Seq>> MessageService::markRead(UserId user, RoomId room, Seq seq) {
   if (!member) co_return member.error();
   auto marker = co_await store_.setReadMarker(room, user, seq);
   if (marker && *marker != member->last_read_seq) {
-    auto frame =
-        fmt::format(R"({{"type":"read","room":{},"user":{},"seq":{}}})", room, user, *marker);
-    bus_.publish(roomTopic(room), encodeEnvelope({FrameKind::read, room, *marker, user}, frame));
+    bus_.publish(roomTopic(room), encodeEnvelope(Envelope::read(room, user, *marker),
+                                                 frames::read(room, user, *marker)));
   }
   co_return marker;
 }
@@ -417,9 +417,8 @@ Task<Status> MessageService::typing(const User& user, RoomId room) {
     if (now - last < limits_.typing_interval_ms) co_return Status{};
     last = now;
   }
-  auto frame = fmt::format(R"({{"type":"typing","room":{},"user":{{"id":{},"username":"{}"}}}})",
-                           room, user.id, user.username);  // usernames need no JSON escaping
-  bus_.publish(roomTopic(room), encodeEnvelope({FrameKind::typing, room, 0, user.id}, frame));
+  bus_.publish(roomTopic(room), encodeEnvelope(Envelope::typing(room, user.id),
+                                               frames::typing(room, user.id, user.username)));
   co_return Status{};
 }
 

@@ -9,6 +9,7 @@
 
 #include "service/codec.h"
 #include "service/envelope.h"
+#include "service/frames.h"
 
 namespace parley {
 
@@ -37,14 +38,12 @@ PresenceService::PresenceService(Store& store, Cache& cache, Bus& bus, Hub& hub,
 }
 
 std::string PresenceService::frame(UserId user, const std::string& username, bool online) const {
-  return json::serialize(json::object{
-      {"type", "presence"}, {"user", codec::user(user, username)}, {"online", online}});
+  return frames::presence(user, username, online);
 }
 
 Task<void> PresenceService::announce(UserId user, bool online, const std::vector<UserId>& to) {
   std::string name = co_await users_.name(user);
-  auto payload =
-      encodeEnvelope({FrameKind::presence, 0, online ? 1 : 0, user}, frame(user, name, online));
+  auto payload = encodeEnvelope(Envelope::presence(user, online), frame(user, name, online));
   for (UserId u : to) {
     if (u != user) bus_.publish(userTopic(u), payload);
   }
@@ -83,8 +82,7 @@ Task<std::string> PresenceService::snapshot(UserId user) {
       listed.push_back(codec::user(other, name));
     }
   }
-  co_return json::serialize(
-      json::object{{"type", "presence_snapshot"}, {"online", std::move(listed)}});
+  co_return frames::presenceSnapshot(std::move(listed));
 }
 
 Task<std::vector<UserId>> PresenceService::onlineAmong(std::vector<UserId> users) {
@@ -141,7 +139,7 @@ Task<void> PresenceService::heartbeat() {
     auto co = co_await store_.coMembers(gone, room_limit_);
     if (!co) continue;
     std::string name = co_await users_.name(gone);
-    auto payload = encodeEnvelope({FrameKind::presence, 0, 0, gone}, frame(gone, name, false));
+    auto payload = encodeEnvelope(Envelope::presence(gone, false), frame(gone, name, false));
     for (UserId u : *co) hub_.onBusMessage(userTopic(u), payload);  // local delivery only
   }
 }

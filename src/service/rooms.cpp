@@ -6,6 +6,7 @@
 
 #include "service/codec.h"
 #include "service/envelope.h"
+#include "service/frames.h"
 
 namespace parley {
 
@@ -26,33 +27,19 @@ Status ownerKept(Status changed) {
 
 void RoomService::publishJoined(const Room& room, UserId user, const std::string& username,
                                 Role role, const User* peer) {
-  json::object m{{"type", "member"},
-                 {"room", room.id},
-                 {"user", codec::user(user, username)},
-                 {"action", "joined"},
-                 {"role", toString(role)}};
   bus_.publish(roomTopic(room.id),
-               encodeEnvelope({FrameKind::member, room.id, 0, user}, json::serialize(m)));
-  json::object added_room = codec::room(room);
-  added_room["role"] = toString(role);
-  if (peer) added_room["peer"] = codec::user(peer->id, peer->username);
-  json::object added{{"type", "room_added"}, {"room", std::move(added_room)}};
-  bus_.publish(userTopic(user),
-               encodeEnvelope({FrameKind::room_added, room.id, room.last_seq, user},
-                              json::serialize(added)));
+               encodeEnvelope(Envelope::member(room.id, user),
+                              frames::memberJoined(room.id, user, username, role)));
+  bus_.publish(userTopic(user), encodeEnvelope(Envelope::roomAdded(room.id, room.last_seq, user),
+                                               frames::roomAdded(room, role, peer)));
 }
 
 void RoomService::publishGone(RoomId room, UserId user, const std::string& username,
                               std::string_view action) {
-  json::object m{{"type", "member"},
-                 {"room", room},
-                 {"user", codec::user(user, username)},
-                 {"action", action}};
-  bus_.publish(roomTopic(room),
-               encodeEnvelope({FrameKind::member_gone, room, 0, user}, json::serialize(m)));
-  json::object removed{{"type", "room_removed"}, {"room", room}};
+  bus_.publish(roomTopic(room), encodeEnvelope(Envelope::memberGone(room, user),
+                                               frames::memberGone(room, user, username, action)));
   bus_.publish(userTopic(user),
-               encodeEnvelope({FrameKind::room_removed, room, 0, user}, json::serialize(removed)));
+               encodeEnvelope(Envelope::roomRemoved(room, user), frames::roomRemoved(room)));
 }
 
 Task<Result<std::vector<RoomService::Listed>>> RoomService::list(const User& me) {
@@ -231,13 +218,9 @@ Task<Result<Member>> RoomService::setRole(const User& me, RoomId room, UserId us
   if (!set) co_return set.error();
   auto m = co_await store_.member(room, user);
   if (!m) co_return m.error();
-  json::object frame{{"type", "member"},
-                     {"room", room},
-                     {"user", codec::user(user, m->username)},
-                     {"action", "role"},
-                     {"role", toString(m->role)}};
   bus_.publish(roomTopic(room),
-               encodeEnvelope({FrameKind::member, room, 0, user}, json::serialize(frame)));
+               encodeEnvelope(Envelope::member(room, user),
+                              frames::memberRole(room, user, m->username, m->role)));
   co_return m;
 }
 

@@ -13,7 +13,7 @@ LiveItem frame(std::size_t n, char c = 'x') { return directItem(std::string(n, c
 
 LiveItem event(RoomId room, Seq seq, std::size_t n) {
   LiveItem item = frame(n, 'e');
-  item.env = Envelope{FrameKind::event, room, seq, 1};
+  item.env = Envelope::event(room, seq, 1);
   return item;
 }
 

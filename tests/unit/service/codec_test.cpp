@@ -7,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 #include <random>
 
+#include "service/frames.h"
+
 namespace parley {
 namespace {
 
@@ -91,8 +93,8 @@ TEST(CodecTest, EventWithFilesMatchesBoostJson) {
 TEST(CodecTest, FramesAndPagesWrapTheEvents) {
   Event a = sample("hello", "alice", "1");
   Event b = sample("w\u00f6rld \U0001F600", "bob", "2");
-  EXPECT_EQ(codec::eventFrame(a), boost::json::serialize(boost::json::object{
-                                      {"type", "event"}, {"event", codec::event(a)}}));
+  EXPECT_EQ(frames::event(a), boost::json::serialize(boost::json::object{
+                                  {"type", "event"}, {"event", codec::event(a)}}));
   boost::json::array arr{codec::event(a), codec::event(b)};
   EXPECT_EQ(codec::eventsPage({a, b}, true),
             boost::json::serialize(boost::json::object{{"messages", arr}, {"has_more", true}}));

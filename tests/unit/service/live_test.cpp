@@ -63,7 +63,7 @@ class LiveTest : public ::testing::Test {
 };
 
 TEST(Envelope, RoundTripsAndRejectsGarbage) {
-  auto p = encodeEnvelope({FrameKind::event, 7, 42, 3}, R"({"type":"event"})");
+  auto p = encodeEnvelope(Envelope::event(7, 42, 3), R"({"type":"event"})");
   auto item = decodeEnvelope(p);
   ASSERT_TRUE(item);
   EXPECT_EQ(item->env.kind, FrameKind::event);
@@ -195,7 +195,7 @@ TEST_F(LiveTest, TypingIsNotEchoedAndRevocationTargetsOneSession) {
   node.run(node.messages.typing(alice, room.id)).value();
   EXPECT_TRUE(a->envelopes().empty());
   EXPECT_EQ(b1->envelopes().size(), 1u);
-  node.bus->publish(userTopic(bob.id), encodeEnvelope({FrameKind::revoke, 0, 3, bob.id}, "{}"));
+  node.bus->publish(userTopic(bob.id), encodeEnvelope(Envelope::revoke(bob.id, 3), "{}"));
   node.ioc.restart();
   node.ioc.run();
   EXPECT_FALSE(b1->revoked);
@@ -211,13 +211,13 @@ TEST_F(LiveTest, FeedReplaysInOrderDropsDuplicatesAndFillsGaps) {
   // A wake-up for seq 5 when 4 was lost: 4 is fetched first.
   auto e5 = node.run(node.store->eventAt(room.id, 5)).value();
   LiveItem item =
-      decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 5, alice.id}, "{}")).value();
+      decodeEnvelope(encodeEnvelope(Envelope::event(room.id, 5, alice.id), "{}")).value();
   auto frames = node.run(feed.process(item)).value();
   EXPECT_EQ(seqsOf(frames), (std::vector<Seq>{4, 5}));
   // The same wake-up again, and an old one: nothing.
   EXPECT_TRUE(node.run(feed.process(item)).value().empty());
   LiveItem old =
-      decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 2, alice.id}, "{}")).value();
+      decodeEnvelope(encodeEnvelope(Envelope::event(room.id, 2, alice.id), "{}")).value();
   EXPECT_TRUE(node.run(feed.process(old)).value().empty());
   (void)e5;
 }
@@ -231,7 +231,7 @@ TEST_F(LiveTest, FeedSaysResyncWhenTooFarBehind) {
   // After a resync, live delivery continues from the room's end.
   send(alice, "6");
   LiveItem item =
-      decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 6, alice.id}, "{}")).value();
+      decodeEnvelope(encodeEnvelope(Envelope::event(room.id, 6, alice.id), "{}")).value();
   EXPECT_EQ(seqsOf(node.run(feed.process(item)).value()), std::vector<Seq>{6});
 }
 
@@ -258,7 +258,7 @@ TEST_F(LiveTest, FeedIgnoresRoomsItDoesNotTrack) {
   send(alice, "1");
   LiveFeed feed(node.messages, bob.id, 100);
   LiveItem item =
-      decodeEnvelope(encodeEnvelope({FrameKind::event, room.id, 1, alice.id}, "{}")).value();
+      decodeEnvelope(encodeEnvelope(Envelope::event(room.id, 1, alice.id), "{}")).value();
   EXPECT_TRUE(node.run(feed.process(item)).value().empty());
 }
 

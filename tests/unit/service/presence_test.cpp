@@ -24,7 +24,7 @@ class PresenceClient : public Hub::Client {
   void push(const LiveItem& item) override {
     if (item.env.kind != FrameKind::presence) return;
     std::lock_guard lock(mu_);
-    about.push_back({item.env.user, item.env.seq == 1});
+    about.push_back({item.env.user, item.env.online});
   }
   void revoke() override {}
   void backfillAll() override {}
