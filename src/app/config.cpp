@@ -177,11 +177,10 @@ Result<std::vector<std::string>> tomlArgs(const std::string& file) {
   return args;
 }
 
-}  // namespace
-
-Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) {
-  auto desc = describe();
-  po::variables_map vm;
+// The options from the command line, then PARLEY_* variables, then --config's file (the
+// first source to give an option wins). A malformed option: bad_request.
+Status readOptions(int argc, const char* const* argv, const po::options_description& desc,
+                   po::variables_map& vm) {
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
     po::store(po::parse_environment(desc,
@@ -201,24 +200,41 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   } catch (const po::error& e) {
     return makeError(Code::bad_request, e.what());
   }
-  if (vm.count("help")) {
-    std::cout << "usage: parley serve [options]\n\n" << desc << "\n";
-    return std::optional<Config>();
-  }
-  if (auto st = checkNumbers(vm); !st) return st.error();
-  Config c;
-  if (auto st = parseListen(vm["listen"].as<std::string>(), c); !st) return st.error();
+  return Status{};
+}
+
+// Where the data lives and what the node talks to: storage, bus, keys, presence.
+void readBackends(const po::variables_map& vm, Config& c) {
   c.data_dir = vm["data-dir"].as<std::string>();
   c.db_url = vm["db"].as<std::string>();
   c.redis_url = vm["redis"].as<std::string>();
   c.bus_url = vm["bus"].as<std::string>();
   c.migrate = !vm["no-migrate"].as<bool>();
-  c.edge.trust_forwarded_for = vm["trust-forwarded-for"].as<bool>();
   c.presence_lease_ms = vm["presence-lease-ms"].as<long>();
   c.presence_room_limit = vm["presence-room-limit"].as<long>();
   c.keyring = vm["keyring"].as<std::string>();
   c.vault_token_file = vm["vault-token-file"].as<std::string>();
   c.blobs = vm["blobs"].as<std::string>();
+}
+
+// The listener and the limits of what clients send and are sent.
+Status readEdge(const po::variables_map& vm, Config& c) {
+  if (auto st = parseListen(vm["listen"].as<std::string>(), c); !st) return st.error();
+  c.edge.trust_forwarded_for = vm["trust-forwarded-for"].as<bool>();
+  c.static_dir = vm["static-dir"].as<std::string>();
+  if (vm.count("allowed-origin"))
+    c.allowed_origins = vm["allowed-origin"].as<std::vector<std::string>>();
+  c.threads = vm["threads"].as<int>();
+  c.hash_threads = vm["hash-threads"].as<int>();
+  c.edge.max_frame = static_cast<std::size_t>(vm["max-frame"].as<long long>());
+  c.edge.max_body = static_cast<std::size_t>(vm["max-body"].as<long long>());
+  c.edge.max_outbound = static_cast<std::size_t>(vm["max-outbound"].as<long long>());
+  c.log_level = vm["log-level"].as<std::string>();
+  return Status{};
+}
+
+// Uploads, their quotas, and thumbnails.
+void readFiles(const po::variables_map& vm, Config& c) {
   c.files.max_upload = static_cast<std::uint64_t>(vm["max-upload"].as<long long>());
   c.files.upload_ttl_ms = vm["upload-ttl"].as<long>() * 1000;
   c.files.max_unattached_bytes = vm["upload-quota-mib"].as<std::uint64_t>() << 20;
@@ -233,14 +249,10 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   c.files.thumbnail_wait_ms = std::max(0L, vm["thumbnail-wait-ms"].as<long>());
   c.image.max_decoded_bytes = vm["thumbnail-max-decoded-mib"].as<std::uint64_t>() << 20;
   c.image.max_interlaced_bytes = vm["thumbnail-max-interlaced-mib"].as<std::uint64_t>() << 20;
-  c.static_dir = vm["static-dir"].as<std::string>();
-  if (vm.count("allowed-origin"))
-    c.allowed_origins = vm["allowed-origin"].as<std::vector<std::string>>();
-  c.threads = vm["threads"].as<int>();
-  c.hash_threads = vm["hash-threads"].as<int>();
-  c.edge.max_frame = static_cast<std::size_t>(vm["max-frame"].as<long long>());
-  c.edge.max_body = static_cast<std::size_t>(vm["max-body"].as<long long>());
-  c.edge.max_outbound = static_cast<std::size_t>(vm["max-outbound"].as<long long>());
+}
+
+// Rates, sessions, logins, registrations and the audit trail.
+Status readLimits(const po::variables_map& vm, Config& c) {
   c.limits.send_rate_per_sec = vm["send-rate"].as<int>();
   c.limits.search_rate_per_sec = vm["search-rate"].as<int>();
   c.limits.resume_max_events = vm["resume-max"].as<int>();
@@ -248,7 +260,6 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
       static_cast<std::size_t>(vm["history-cache-mib"].as<int>()) * 1024 * 1024;
   c.limits.session_idle_ms = vm["session-idle-days"].as<int>() * 24LL * 3600 * 1000;
   c.limits.session_max_age_ms = vm["session-max-age-days"].as<int>() * 24LL * 3600 * 1000;
-  c.log_level = vm["log-level"].as<std::string>();
   if (vm.count("admin")) c.limits.admin_usernames = vm["admin"].as<std::vector<std::string>>();
   c.limits.login_per_ip_per_minute = vm["login-per-ip"].as<int>();
   c.limits.login_per_account_ip_per_15min = vm["login-per-account-ip"].as<int>();
@@ -259,6 +270,25 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
     return makeError(Code::bad_request, "--audit-retention-days must be 0 or more");
   c.limits.audit_retention_ms = vm["audit-retention-days"].as<int>() * 24LL * 3600 * 1000;
   c.limits.register_per_minute = vm["register-per-minute"].as<int>();
+  return Status{};
+}
+
+}  // namespace
+
+Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) {
+  auto desc = describe();
+  po::variables_map vm;
+  if (auto st = readOptions(argc, argv, desc, vm); !st) return st.error();
+  if (vm.count("help")) {
+    std::cout << "usage: parley serve [options]\n\n" << desc << "\n";
+    return std::optional<Config>();
+  }
+  if (auto st = checkNumbers(vm); !st) return st.error();
+  Config c;
+  readBackends(vm, c);
+  if (auto st = readEdge(vm, c); !st) return st.error();
+  readFiles(vm, c);
+  if (auto st = readLimits(vm, c); !st) return st.error();
   return std::optional<Config>(std::move(c));
 }
 

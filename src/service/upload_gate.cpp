@@ -83,51 +83,74 @@ Task<void> UploadTicket::settle(bool kept) {
 UploadGate::UploadGate(Store& store, Cache& cache, const Clock& clock, const FileLimits& limits)
     : store_(store), cache_(cache), clock_(clock), limits_(limits) {}
 
+// admit's steps, in order: a place in flight, the upload rate, the unattached quotas (files
+// and bytes, counting the other uploads in flight), then the day's bytes.
 Task<Result<UploadTicket>> UploadGate::admit(UserId who, std::optional<std::uint64_t> declared) {
-  UploadTicket t;
-  {
-    std::lock_guard lock(mu_);
-    if (limits_.max_in_flight > 0 && total_in_flight_ >= limits_.max_in_flight) {
-      co_return tooMany(Code::busy, "too many uploads in flight on this server", 1);
-    }
-    auto it = in_flight_.find(who);
-    if (it != in_flight_.end() && limits_.max_in_flight_per_user > 0 &&
-        it->second.count >= limits_.max_in_flight_per_user) {
-      co_return tooMany(Code::rate_limited,
-                        fmt::format("at most {} uploads in flight", limits_.max_in_flight_per_user),
-                        1);
-    }
-    ++in_flight_[who].count;
-    ++total_in_flight_;
-    t.gate_ = this;
-    t.user_ = who;
-  }
+  auto t = takeSlot(who);
+  if (!t) co_return t.error();
   // From here on `t` holds the slot: every refusal below gives it back by destruction.
-  if (limits_.uploads_per_minute > 0) {
-    std::string key = "uploads:" + std::to_string(who);
-    auto rate =
-        co_await cache_.hit(std::move(key), limits_.uploads_per_minute, kMinuteMs, clock_.now());
-    if (!rate.allowed) {
-      co_return tooMany(Code::rate_limited,
-                        fmt::format("at most {} uploads a minute", limits_.uploads_per_minute),
-                        seconds(rate.retry_after_ms));
-    }
+  auto rate = co_await checkRate(who);
+  if (!rate) co_return rate.error();
+  auto room = co_await checkUnattached(*t, declared);
+  if (!room) co_return room.error();
+  // A body of unknown length is charged as it arrives (UploadTicket::received); its first
+  // byte now, so that a day's quota used up is refused before the body.
+  const std::uint64_t ahead = declared ? *declared : 1;
+  reserveMore(*t, ahead);
+  auto day = co_await chargeDay(*t, ahead);
+  if (!day) co_return day.error();
+  co_return std::move(*t);
+}
+
+Result<UploadTicket> UploadGate::takeSlot(UserId who) {
+  std::lock_guard lock(mu_);
+  if (limits_.max_in_flight > 0 && total_in_flight_ >= limits_.max_in_flight) {
+    return tooMany(Code::busy, "too many uploads in flight on this server", 1);
   }
-  auto usage = co_await store_.unattachedUsage(who);
+  auto it = in_flight_.find(who);
+  if (it != in_flight_.end() && limits_.max_in_flight_per_user > 0 &&
+      it->second.count >= limits_.max_in_flight_per_user) {
+    return tooMany(Code::rate_limited,
+                   fmt::format("at most {} uploads in flight", limits_.max_in_flight_per_user), 1);
+  }
+  ++in_flight_[who].count;
+  ++total_in_flight_;
+  UploadTicket t;
+  t.gate_ = this;
+  t.user_ = who;
+  return t;
+}
+
+Task<Status> UploadGate::checkRate(UserId who) {
+  if (limits_.uploads_per_minute <= 0) co_return Status{};
+  std::string key = "uploads:" + std::to_string(who);
+  auto rate =
+      co_await cache_.hit(std::move(key), limits_.uploads_per_minute, kMinuteMs, clock_.now());
+  if (!rate.allowed) {
+    co_return tooMany(Code::rate_limited,
+                      fmt::format("at most {} uploads a minute", limits_.uploads_per_minute),
+                      seconds(rate.retry_after_ms));
+  }
+  co_return Status{};
+}
+
+// Sets t.allowed_ to what the unattached bytes quota leaves (--max-upload itself is the
+// caller's to check, before admission and as the body streams).
+Task<Status> UploadGate::checkUnattached(UploadTicket& t, std::optional<std::uint64_t> declared) {
+  auto usage = co_await store_.unattachedUsage(t.user_);
   if (!usage) co_return makeError(Code::unavailable, "the store is unavailable");
   std::uint64_t in_flight_bytes = 0;
   int in_flight_count = 0;
   {
     std::lock_guard lock(mu_);
-    in_flight_bytes = in_flight_[who].bytes;
-    in_flight_count = in_flight_[who].count - 1;  // the others, not this one
+    in_flight_bytes = in_flight_[t.user_].bytes;
+    in_flight_count = in_flight_[t.user_].count - 1;  // the others, not this one
   }
   if (limits_.max_unattached_files > 0 &&
       usage->count + in_flight_count >= limits_.max_unattached_files) {
     co_return quota(fmt::format("at most {} unattached uploads; attach some to messages first",
                                 limits_.max_unattached_files));
   }
-  // --max-upload itself is the caller's to check (before admission, and as the body streams).
   t.allowed_ = UINT64_MAX;
   if (limits_.max_unattached_bytes > 0) {
     const std::uint64_t used = usage->bytes + in_flight_bytes;
@@ -139,12 +162,7 @@ Task<Result<UploadTicket>> UploadGate::admit(UserId who, std::optional<std::uint
     co_return quota(
         fmt::format("unattached uploads would pass {}", mib(limits_.max_unattached_bytes)));
   }
-  // A body of unknown length is charged as it arrives (UploadTicket::received); its first
-  // byte now, so that a day's quota used up is refused before the body.
-  const std::uint64_t ahead = declared ? *declared : 1;
-  reserveMore(t, ahead);
-  if (auto day = co_await chargeDay(t, ahead); !day) co_return day.error();
-  co_return std::move(t);
+  co_return Status{};
 }
 
 Task<Status> UploadGate::chargeDay(UploadTicket& t, std::uint64_t upto) {

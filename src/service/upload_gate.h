@@ -79,6 +79,9 @@ class UploadGate {
     int count = 0;
     std::uint64_t bytes = 0;
   };
+  Result<UploadTicket> takeSlot(UserId who);
+  Task<Status> checkRate(UserId who);
+  Task<Status> checkUnattached(UploadTicket& t, std::optional<std::uint64_t> declared);
   Task<Status> chargeDay(UploadTicket& t, std::uint64_t upto);
   void release(UploadTicket& t);
   void reserveMore(UploadTicket& t, std::uint64_t bytes);
