@@ -116,43 +116,30 @@ void MessageService::publish(const Event& e) {
   if (on_append_) on_append_(e.meta.room_id, e.meta.seq);
 }
 
+Status MessageService::checkSend(const std::string& client_msg_id, const std::string& text,
+                                 Seq reply_to, bool has_files) const {
+  if (client_msg_id.empty() || client_msg_id.size() > limits_.max_client_msg_id) {
+    return makeError(Code::bad_request, "client_msg_id must be 1 to 64 characters");
+  }
+  if (!has_files || !text.empty()) {
+    if (auto ok = checkText(text); !ok) return ok.error();
+  }
+  if (reply_to < 0) return makeError(Code::bad_request, "reply_to must be a seq");
+  return Status{};
+}
+
 Task<Result<MessageService::Sent>> MessageService::send(const User& sender, RoomId room,
                                                         std::string client_msg_id, std::string text,
                                                         Seq reply_to,
                                                         std::vector<std::string> file_ids) {
-  if (client_msg_id.empty() || client_msg_id.size() > limits_.max_client_msg_id) {
-    co_return makeError(Code::bad_request, "client_msg_id must be 1 to 64 characters");
+  if (auto ok = checkSend(client_msg_id, text, reply_to, !file_ids.empty()); !ok) {
+    co_return ok.error();
   }
-  if (file_ids.empty() || !text.empty()) {
-    if (auto ok = checkText(text); !ok) co_return ok.error();
-  }
-  if (reply_to < 0) co_return makeError(Code::bad_request, "reply_to must be a seq");
-  if (auto allowed = co_await chargeWrite(sender.id); !allowed) co_return allowed.error();
-  // Membership (invariant 6) is checked by the Store inside the storing transaction, so a
-  // plain send makes two round trips before its ack (rate limit, append) instead of three.
-  // Before the append only what stores nothing may run for a sender who may not be a
-  // member: the rate-limit hit (the sender's own counter) and sealing under a key this
-  // node already holds. A send that needs more (a room key to read or create, files to
-  // look up) checks membership first, so that a non-member never makes a key be created.
-  std::optional<DataKey> key = file_ids.empty() ? keys_.cachedCurrent(room) : std::nullopt;
-  if (!key) {
-    auto member = co_await requireMember(room, sender.id);
-    if (!member) co_return member.error();
-  }
-  // Files named are looked up to put their objects in the sealed body. One that is not
-  // the sender's unattached upload here is left to the Store, which refuses the append
-  // with invalid_file, or finds it a retry whose files were attached by the original.
+  auto allowed = co_await chargeWrite(sender.id);
+  if (!allowed) co_return allowed.error();
   MessageBody body{std::move(text), {}};
-  if (!file_ids.empty()) {
-    auto files = co_await files_.forMessage(sender.id, room, file_ids);
-    if (!files) co_return files.error();
-    if (*files) body.files = std::move(**files);
-  }
-  if (!key) {
-    auto fetched = co_await keys_.current(room);
-    if (!fetched) co_return fetched.error();
-    key = std::move(*fetched);
-  }
+  auto key = co_await sendingKey(sender, room, file_ids, body);
+  if (!key) co_return key.error();
 
   AppendRequest req;
   req.room_id = room;
@@ -173,19 +160,53 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
     // so (ids are random; room, uploader and attachment are fixed once set).
     log::error("send_attached_unchecked_files", {{"room", room}});
   }
+  auto sent = co_await afterAppend(sender, std::move(*appended), std::move(body));
+  co_return sent;
+}
 
-  if (appended->duplicate) {
-    auto original = co_await open(std::move(appended->event));
+// Membership (invariant 6) is checked by the Store inside the storing transaction, so a
+// plain send makes two round trips before its ack (rate limit, append) instead of three.
+// Before the append only what stores nothing may run for a sender who may not be a member:
+// the rate-limit hit (the sender's own counter) and sealing under a key this node already
+// holds. A send that needs more (a room key to read or create, files to look up) checks
+// membership first, so that a non-member never makes a key be created.
+Task<Result<DataKey>> MessageService::sendingKey(const User& sender, RoomId room,
+                                                 const std::vector<std::string>& file_ids,
+                                                 MessageBody& body) {
+  std::optional<DataKey> key = file_ids.empty() ? keys_.cachedCurrent(room) : std::nullopt;
+  if (key) co_return std::move(*key);
+  auto member = co_await requireMember(room, sender.id);
+  if (!member) co_return member.error();
+  // Files named are looked up to put their objects in the sealed body. One that is not
+  // the sender's unattached upload here is left to the Store, which refuses the append
+  // with invalid_file, or finds it a retry whose files were attached by the original.
+  if (!file_ids.empty()) {
+    auto files = co_await files_.forMessage(sender.id, room, file_ids);
+    if (!files) co_return files.error();
+    if (*files) body.files = std::move(**files);
+  }
+  auto fetched = co_await keys_.current(room);
+  if (!fetched) co_return fetched.error();
+  co_return std::move(*fetched);
+}
+
+// A retry answers with the original; a new message goes to the cache, then the bus.
+Task<Result<MessageService::Sent>> MessageService::afterAppend(const User& sender,
+                                                               AppendResult appended,
+                                                               MessageBody body) {
+  if (appended.duplicate) {
+    auto original = co_await open(std::move(appended.event));
     if (!original) co_return original.error();
     co_return Sent{std::move(*original), true};
   }
+  const RoomId room = appended.event.room_id;
   pages_.dropRoom(room);
   // Awaited before the publish: a receiver that sees a gap fills it from the cache, which
   // should hold the event by then. Spawning the append after the ack (it then ran after
   // the publish) was measured and lowered S2 on SQLite, most likely because gap fills
   // went to the Store (docs/benchmarks.md, "Durable sends, third session").
-  co_await cache_.appendEvent(appended->event);
-  Event e{std::move(appended->event), std::move(body.text), sender.username, std::move(body.files)};
+  co_await cache_.appendEvent(appended.event);
+  Event e{std::move(appended.event), std::move(body.text), sender.username, std::move(body.files)};
   e.meta.sealed_body.clear();
   publish(e);
   metrics().messages_sent.inc();

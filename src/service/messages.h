@@ -20,6 +20,7 @@
 #include "service/files.h"
 #include "service/hidden_room.h"
 #include "service/limits.h"
+#include "service/message_body.h"
 #include "service/page_cache.h"
 #include "service/room_keys.h"
 #include "service/users.h"
@@ -95,6 +96,13 @@ class MessageService {
                               int n, Seq last_seq);
   Task<std::optional<Page>> newestFromCache(RoomId room, int n, Seq last_seq);
   Status checkText(const std::string& text) const;
+  // send's steps: what it must carry, the key to seal under (and the files' objects for the
+  // body), and what follows the append.
+  Status checkSend(const std::string& client_msg_id, const std::string& text, Seq reply_to,
+                   bool has_files) const;
+  Task<Result<DataKey>> sendingKey(const User& sender, RoomId room,
+                                   const std::vector<std::string>& file_ids, MessageBody& body);
+  Task<Result<Sent>> afterAppend(const User& sender, AppendResult appended, MessageBody body);
   // rate_limited (with retry_after_s) when `sender` is over --send-rate.
   Task<Status> chargeWrite(UserId sender);
   void publish(const Event& e);
