@@ -59,6 +59,18 @@ std::string lowerAscii(std::string s) {
   return s;
 }
 
+// The operators other than words: has:, is:reply, before:/after:/on:, from:.
+bool passesFilters(const search::ParsedQuery& p, const StoredEvent& e, const MessageBody& body,
+                   bool image, const std::vector<UserId>& senders) {
+  if (p.has_file && body.files.empty()) return false;
+  if (p.has_image && !image) return false;
+  if (p.has_link && !search::hasLink(body.text)) return false;
+  if (p.is_reply && e.reply_to == 0) return false;
+  if (p.since && e.created_at < *p.since) return false;
+  if (p.until && e.created_at >= *p.until) return false;
+  return p.from.empty() || std::count(senders.begin(), senders.end(), e.sender) > 0;
+}
+
 }  // namespace
 
 struct SearchService::Plan {
@@ -160,12 +172,7 @@ Task<Result<std::optional<SearchHit>>> SearchService::check(const Plan& plan, co
     words.insert(words.end(), more.begin(), more.end());
     image = image || f.record.mime.starts_with("image/");
   }
-  const auto& p = plan.parsed;
-  const bool filters =
-      (!p.has_file || !body->files.empty()) && (!p.has_image || image) &&
-      (!p.has_link || search::hasLink(body->text)) && (!p.is_reply || e->reply_to != 0) &&
-      (!p.since || e->created_at >= *p.since) && (!p.until || e->created_at < *p.until) &&
-      (p.from.empty() || std::count(plan.senders.begin(), plan.senders.end(), e->sender) > 0);
+  const bool filters = passesFilters(plan.parsed, *e, *body, image, plan.senders);
   auto verdict = search::verify(plan.analyzed, words);
   if (!filters || !verdict.match) co_return Out{};
   std::vector<std::size_t> marked;
