@@ -67,6 +67,8 @@ def test_fuzzy_matches_rank_below_exact_ones(server, users):
     a, _ = users("alice")
     room = create_room(server, a, "typos")["id"]
     w = word("m")
+    while w[3] == w[4]:  # swapping two equal letters would make no typo at all
+        w = word("m")
     typo = w[:3] + w[4] + w[3] + w[5:]  # two letters swapped: one edit
     exact = post_message(server, a, room, f"about {w} today")
     fuzzy = post_message(server, a, room, f"about {typo} tomorrow")
