@@ -8,6 +8,7 @@ import { newClientMsgId, summary } from "../format";
 import { UploadQueue, type UploadSource } from "../uploads";
 import { UploadTray } from "./attachments";
 import type { ChatContext } from "./context";
+import { EmojiPicker } from "./emoji-picker";
 
 export interface ComposerHooks {
   /** a message went out: the timeline follows it to the bottom */
@@ -37,6 +38,7 @@ export class Composer {
     "aria-label": "Attach files",
     title: "Attach files (or drop them here, or paste an image)",
   });
+  private emoji = new EmojiPicker((e) => this.insert(e));
   /** the files being attached to the next message, per room (kept when switching rooms) */
   private queues = new Map<number, UploadQueue>();
   private replyTo = 0;
@@ -52,13 +54,15 @@ export class Composer {
     { class: "composer" },
     this.fileInput,
     this.attachBtn,
+    this.emoji.button,
+    this.emoji.popup,
     h("label", { for: "composer-input", class: "visually-hidden", text: "Message" }),
     this.input,
     this.sendBtn,
     h("p", {
       id: "composer-hint",
       class: "visually-hidden",
-      text: "Enter to send, Shift+Enter for a new line",
+      text: "Enter to send, Shift+Enter for a new line; Markdown and :emoji: shortcodes work",
     }),
   );
 
@@ -87,6 +91,15 @@ export class Composer {
 
   focus(): void {
     this.input.focus();
+  }
+
+  /** Put text at the cursor (an emoji from the picker), as if typed. */
+  private insert(text: string): void {
+    const t = this.input;
+    const start = t.selectionStart ?? t.value.length;
+    t.setRangeText(text, start, t.selectionEnd ?? start, "end");
+    t.focus();
+    t.dispatchEvent(new Event("input"));
   }
 
   /** A room was opened: no reply, and that room's upload queue in the tray. */

@@ -2,8 +2,9 @@
 // actions, or the form that edits it), a send of mine not yet acknowledged, the divider.
 // Built whole each time; what the buttons do is the timeline's (MessageActions).
 
-import { append, h, richText } from "../dom";
+import { append, h } from "../dom";
 import { fmtTime, summary } from "../format";
+import { renderMarkdown } from "../markdown";
 import type { Message, PendingSend } from "../state";
 import type { User } from "../types";
 import { attachmentsEl, pendingFilesEl } from "./attachments";
@@ -78,13 +79,22 @@ export function messageEl(
     return el;
   }
   if (m.text || m.edited_at || m.files.length === 0) {
-    const text = h("p", { class: "text" });
-    text.appendChild(richText(m.text));
-    if (m.edited_at) append(text, " ", h("span", { class: "edited", text: "(edited)" }));
-    el.appendChild(text);
+    el.appendChild(textEl(m.text, !!m.edited_at));
   }
   if (m.files.length > 0) el.appendChild(attachmentsEl(m.files));
   el.appendChild(actionsEl(m, mine, act));
+  return el;
+}
+
+/** The text as rich text (markdown.ts), "(edited)" at the end of its last paragraph. */
+function textEl(text: string, edited: boolean): HTMLElement {
+  const el = h("div", { class: "text md" });
+  el.appendChild(renderMarkdown(text));
+  if (edited) {
+    const last = el.lastElementChild;
+    const into = last && last.tagName === "P" ? last : el;
+    append(into, " ", h("span", { class: "edited", text: "(edited)" }));
+  }
   return el;
 }
 
@@ -191,9 +201,7 @@ export function pendingEl(
   );
   if (p.reply_to) el.appendChild(replyRef(parent, p.reply_to, act));
   if (p.text || p.files.length === 0) {
-    const text = h("p", { class: "text" });
-    text.appendChild(richText(p.text));
-    el.appendChild(text);
+    el.appendChild(textEl(p.text, false));
   }
   if (p.files.length > 0) el.appendChild(pendingFilesEl(p.files));
   if (failed) {
