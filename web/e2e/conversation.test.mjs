@@ -11,9 +11,11 @@ import {
   launchBrowser,
   openRoom,
   openUser,
+  roomButton,
   sendMessage,
   startServer,
   uniqueName,
+  until,
   webDir,
 } from "./harness.mjs";
 
@@ -118,5 +120,51 @@ test("Markdown renders on the other side, and an XSS vector stays inert", async 
   assert.match(await last.textContent(), /<script>alert\(2\)<\/script>/);
   assert.equal(alerts, 0);
   await snap(b.page, "markdown-desktop");
+  noProblems(a, b);
+});
+
+test("a draft survives a room switch and a reload and is never sent elsewhere", async () => {
+  const a = await user("drA", { viewport: DESKTOP });
+  const b = await user("drB", { viewport: DESKTOP });
+  await groupRoom(a, "first", [b]);
+  await groupRoom(a, "second", [b]);
+  await roomButton(a.page, "second").waitFor();
+  await openRoom(a.page, "first");
+  const input = a.page.locator("#composer-input");
+  await input.pressSequentially("half a thought for first");
+
+  // Another room: an empty box, and what is sent there is only what is typed there.
+  await openRoom(a.page, "second");
+  assert.equal(await input.inputValue(), "");
+  await sendMessage(a.page, "hello second");
+  await a.page.locator(".msg .text", { hasText: "hello second" }).waitFor();
+
+  await openRoom(a.page, "first");
+  assert.equal(await input.inputValue(), "half a thought for first");
+
+  // A reload keeps it, in its room only.
+  await a.page.reload();
+  await a.page.locator("#room-title", { hasText: "first" }).waitFor();
+  await until(async () => (await input.inputValue()) === "half a thought for first", {
+    message: "draft back after reload",
+  });
+  await openRoom(a.page, "second");
+  assert.equal(await input.inputValue(), "");
+  await openRoom(a.page, "first");
+  await input.press("Enter");
+  await a.page.locator(".msg .text", { hasText: "half a thought for first" }).waitFor();
+  assert.equal(await input.inputValue(), "");
+
+  // Bob sees each message in its own room, and nothing stray.
+  await openRoom(b.page, "second");
+  await b.page.locator(".msg .text", { hasText: "hello second" }).waitFor();
+  assert.equal(await b.page.locator(".msg .text", { hasText: "half a thought" }).count(), 0);
+  await openRoom(b.page, "first");
+  await b.page.locator(".msg .text", { hasText: "half a thought for first" }).waitFor();
+  assert.equal(await b.page.locator(".msg .text", { hasText: "hello second" }).count(), 0);
+  // After sending, the draft is gone: a reload shows an empty box.
+  await a.page.reload();
+  await a.page.locator("#room-title", { hasText: "first" }).waitFor();
+  assert.equal(await input.inputValue(), "");
   noProblems(a, b);
 });

@@ -248,6 +248,7 @@ export class ChatApp implements ChatContext {
   }
 
   async logout(): Promise<void> {
+    this.composer.drafts.clearAll();
     try {
       await api.logout();
     } catch {

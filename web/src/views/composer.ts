@@ -4,6 +4,7 @@
 
 import { uploadFile } from "../api";
 import { append, clear, h } from "../dom";
+import { Drafts, browserStore } from "../drafts";
 import { newClientMsgId, summary } from "../format";
 import { UploadQueue, type UploadSource } from "../uploads";
 import { UploadTray } from "./attachments";
@@ -42,6 +43,9 @@ export class Composer {
   /** the files being attached to the next message, per room (kept when switching rooms) */
   private queues = new Map<number, UploadQueue>();
   private replyTo = 0;
+  /** the room whose draft the text box holds (null: none) */
+  private room: number | null = null;
+  readonly drafts: Drafts;
   readonly replyBar = h("div", { class: "reply-bar", hidden: true });
   readonly tray = new UploadTray();
   readonly dropHint = h(
@@ -70,6 +74,7 @@ export class Composer {
     private readonly ctx: ChatContext,
     private readonly hooks: ComposerHooks,
   ) {
+    this.drafts = new Drafts(browserStore(), ctx.me.id);
     this.input.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
@@ -80,6 +85,7 @@ export class Composer {
     });
     this.input.addEventListener("input", () => {
       autosize(this.input);
+      if (this.room !== null) this.drafts.set(this.room, this.input.value);
       const active = this.ctx.active;
       if (active !== null && this.input.value.trim()) this.ctx.conn.typing(active);
     });
@@ -102,15 +108,29 @@ export class Composer {
     t.dispatchEvent(new Event("input"));
   }
 
-  /** A room was opened: no reply, and that room's upload queue in the tray. */
+  /**
+   * A room was opened: no reply, that room's draft in the text box (what was typed in the
+   * room before stays that room's draft) and its upload queue in the tray.
+   */
   switchTo(roomId: number): void {
+    this.keepDraft();
+    this.room = roomId;
+    this.input.value = this.drafts.get(roomId);
+    autosize(this.input);
     this.replyTo = 0;
     this.tray.show(this.queues.get(roomId) ?? null);
   }
 
   /** No room is open. */
   hide(): void {
+    this.keepDraft();
+    this.room = null;
+    this.input.value = "";
     this.tray.show(null);
+  }
+
+  private keepDraft(): void {
+    if (this.room !== null) this.drafts.set(this.room, this.input.value);
   }
 
   /** Stop the uploads of rooms that are gone (left, or taken away). */
@@ -162,8 +182,8 @@ export class Composer {
   }
 
   private submit(): void {
-    const active = this.ctx.active;
-    if (active === null) return;
+    const active = this.room;
+    if (active === null || active !== this.ctx.active) return;
     const text = this.input.value;
     const queue = this.queues.get(active);
     if (!text.trim() && !queue?.items.length) return;
@@ -181,6 +201,7 @@ export class Composer {
     queue?.clearSent();
     this.tray.setNote("");
     this.input.value = "";
+    this.drafts.set(active, "");
     autosize(this.input);
     this.setReply(0);
     this.hooks.sent();
