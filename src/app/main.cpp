@@ -31,6 +31,7 @@
 #include "adapters/sqlite/sqlite_store.h"
 #include "api/server.h"
 #include "api/static_files.h"
+#include "app/backup_cmd.h"
 #include "app/config.h"
 #include "app/flag_checks.h"
 #include "app/key_setup.h"
@@ -63,6 +64,8 @@ int usage() {
                "  migrate   bring the database schema (--db) up to this build's version\n"
                "  keys rewrap  re-wrap every stored data key under the newest master key\n"
                "            version (takes the serve options: --keyring, --db, ...)\n"
+               "  backup DIR   copy the data (database, blobs, keyring) into a new DIR, live\n"
+               "  restore DIR  put a backup into a new or empty --data-dir\n"
                "  version   print the version\n";
   return 2;
 }
@@ -470,6 +473,8 @@ int main(int argc, char** argv) {
     if (!cfg) return badFlag(cfg.error(), "keys rewrap");
     return *cfg ? keysRewrap(**cfg) : 0;
   }
+  if (cmd == "backup") return app::backupCommand(argc - 1, argv + 1);
+  if (cmd == "restore") return app::restoreCommand(argc - 1, argv + 1);
   if (cmd != "serve" && cmd != "migrate") return usage();
   auto cfg = app::parseServeArgs(argc - 1, argv + 1);
   if (!cfg) return badFlag(cfg.error(), cmd);

@@ -318,6 +318,8 @@ int postgresSchemaVersion() { return schemaVersion(); }
 
 Result<int> migratePostgres(const std::string& url) { return migrate(url); }
 
+Result<int> postgresStoredSchemaVersion(const std::string& url) { return currentVersion(url); }
+
 Result<StorePtr> openPostgresStore(const std::string& url, PostgresOptions opts) {
   auto version = opts.migrate ? migrate(url) : currentVersion(url);
   if (!version) return version.error();

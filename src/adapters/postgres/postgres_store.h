@@ -42,4 +42,8 @@ Result<int> migratePostgres(const std::string& url);
 // The schema version this build writes (recorded in the `schema_migrations` table).
 int postgresSchemaVersion();
 
+// The database's recorded schema version (0 when it has none), changing nothing (`parley
+// backup` checks it). Code::unavailable if unreachable, Code::internal if newer than this build.
+Result<int> postgresStoredSchemaVersion(const std::string& url);
+
 }  // namespace parley::postgres
