@@ -264,7 +264,8 @@ test("edit, delete and reply", { timeout: 60000 }, async () => {
     has: a.page.locator(".text", { hasText: "frist post" }),
   });
   await aMsg.hover();
-  await aMsg.getByRole("button", { name: "Edit message" }).click();
+  await aMsg.getByRole("button", { name: "More actions" }).click();
+  await aMsg.getByRole("menuitem", { name: "Edit message" }).click();
   const edit = a.page.getByLabel("Edit message", { exact: true });
   await edit.fill("first post");
   await edit.press("Enter");
@@ -275,8 +276,10 @@ test("edit, delete and reply", { timeout: 60000 }, async () => {
   const bFirst = b.page.locator(".msg", {
     has: b.page.locator(".text", { hasText: "first post" }),
   });
-  assert.equal(await bFirst.getByRole("button", { name: "Edit message" }).count(), 0);
   await bFirst.hover();
+  await bFirst.getByRole("button", { name: "More actions" }).click();
+  assert.equal(await bFirst.getByRole("menuitem", { name: "Edit message" }).count(), 0);
+  await b.page.keyboard.press("Escape");
   await bFirst.getByRole("button", { name: /Reply to/ }).click();
   await b.page.locator(".reply-bar", { hasText: "first post" }).waitFor();
   await sendMessage(b.page, "agreed");
@@ -288,7 +291,12 @@ test("edit, delete and reply", { timeout: 60000 }, async () => {
     has: a.page.locator(".text", { hasText: "first post" }),
   });
   await aFirst.hover();
-  await aFirst.getByRole("button", { name: "Delete message" }).click();
+  await aFirst.getByRole("button", { name: "More actions" }).click();
+  await aFirst.getByRole("menuitem", { name: "Delete message" }).click();
+  await a.page
+    .getByRole("dialog", { name: "Delete this message?" })
+    .getByRole("button", { name: "Delete" })
+    .click();
   await b.page.locator(".msg.deleted .tombstone").waitFor();
   await b.page.locator(".reply-ref", { hasText: "Message deleted" }).waitFor();
   assert.equal(await b.page.locator(".msg .text", { hasText: "first post" }).count(), 0);
@@ -455,6 +463,10 @@ test(
     await sendMessage(b.page, "hi all");
     await roomButton(a.page, "lobby").locator(".room-preview", { hasText: "hi all" }).waitFor();
     await b.page.getByRole("button", { name: "Leave" }).click();
+    await b.page
+      .getByRole("dialog", { name: /^Leave/ })
+      .getByRole("button", { name: "Leave" })
+      .click();
     await roomButton(b.page, "lobby").waitFor({ state: "detached" });
     noProblems(a, b);
   },

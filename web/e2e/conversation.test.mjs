@@ -168,3 +168,177 @@ test("a draft survives a room switch and a reload and is never sent elsewhere", 
   assert.equal(await input.inputValue(), "");
   noProblems(a, b);
 });
+
+test("messages group under one header with an avatar; Up edits my last; Ctrl+K", async () => {
+  const a = await user("grpA", { viewport: DESKTOP });
+  const b = await user("grpB", { viewport: DESKTOP });
+  await groupRoom(a, "grouping", [b]);
+  await groupRoom(a, "elsewhere", [b]);
+  await openRoom(a.page, "grouping");
+  await openRoom(b.page, "grouping");
+  await sendMessage(a.page, "one");
+  await sendMessage(a.page, "two");
+  await sendMessage(a.page, "three **bold**");
+  await b.page.locator(".msg .text", { hasText: "three" }).waitFor();
+  await sendMessage(b.page, "reply from b");
+  await b.page.locator(".msg:not(.pending) .text", { hasText: "reply from b" }).waitFor();
+  await a.page.locator(".msg .text", { hasText: "reply from b" }).waitFor();
+
+  // Three from A: one header and avatar, two grouped; then B's own header.
+  const rows = b.page.locator(".items .msg");
+  assert.deepEqual(
+    await rows.evaluateAll((els) =>
+      els.map((e) => [e.classList.contains("grouped"), !!e.querySelector(".avatar")]),
+    ),
+    [
+      [false, true],
+      [true, false],
+      [true, false],
+      [false, true],
+    ],
+  );
+  const avatar = rows.first().locator(".avatar");
+  // initials: the first letters of the name's parts ("grpA3_k2x1" → "GK")
+  const expect = a.username
+    .split("_")
+    .map((p) => p[0].toUpperCase())
+    .join("");
+  assert.equal(await avatar.textContent(), expect);
+  // one person, one colour; two people, their own colours (ids differ)
+  const colourOf = (row) => row.locator(".avatar").getAttribute("data-c");
+  assert.match(await colourOf(rows.first()), /^[0-9]$/);
+
+  // Up in the empty composer edits my last message.
+  const input = a.page.locator("#composer-input");
+  await input.focus();
+  await input.press("ArrowUp");
+  const edit = a.page.getByLabel("Edit message", { exact: true });
+  assert.equal(await edit.inputValue(), "three **bold**");
+  await edit.fill("three **bolder**");
+  await edit.press("Enter");
+  await b.page.locator(".msg .text strong", { hasText: "bolder" }).waitFor();
+
+  // The list is one tab stop; arrows move between messages.
+  await b.page.locator(".timeline").focus();
+  await b.page.keyboard.press("ArrowUp");
+  const focused = () => b.page.evaluate(() => document.activeElement?.textContent ?? "");
+  assert.match(await focused(), /reply from b/);
+  await b.page.keyboard.press("ArrowUp");
+  assert.match(await focused(), /bolder/);
+  await b.page.keyboard.press("Home");
+  assert.match(await focused(), /one/);
+  const tabbable = await b.page.evaluate(
+    () =>
+      [...document.querySelectorAll(".items button, .items a")].filter((e) => e.tabIndex >= 0)
+        .length,
+  );
+  assert.equal(tabbable, 0);
+
+  await b.page.locator(".msg", { hasText: "bolder" }).hover();
+  await snap(b.page, "grouping-desktop");
+  await b.page.locator(".msg", { hasText: "reply from b" }).hover();
+  await b.page
+    .locator(".msg", { hasText: "reply from b" })
+    .getByRole("button", { name: "More actions" })
+    .click();
+  await snap(b.page, "menu-desktop");
+  await b.page.keyboard.press("Escape");
+
+  // Ctrl+K: type part of a name, Enter opens it.
+  await a.page.keyboard.press("Control+k");
+  await a.page.getByRole("combobox", { name: "Room name" }).fill("elsew");
+  await snap(a.page, "switcher-desktop");
+  await a.page.keyboard.press("Enter");
+  await a.page.locator("#room-title", { hasText: "elsewhere" }).waitFor();
+  noProblems(a, b);
+});
+
+test("on a phone, Back from a room returns to the room list, not out of Parley", async () => {
+  const a = await user("phA", { viewport: PHONE });
+  await apiCall(a.context, server.url, "POST", "/api/v1/rooms", {
+    name: "solo",
+    topic: "just me",
+    public: false,
+  });
+  await roomButton(a.page, "solo").waitFor();
+  const start = a.page.url();
+  await openRoom(a.page, "solo");
+  await a.page.locator(".room-header .presence", { hasText: "1 member," }).waitFor();
+  await sendMessage(a.page, "a note to self with `code` and a long line that wraps on a phone");
+  await sendMessage(a.page, "second note");
+  await a.page.locator(".msg:not(.pending) .text", { hasText: "second note" }).waitFor();
+  await snap(a.page, "room-phone");
+  assert.equal(await a.page.locator(".sidebar").isVisible(), false);
+
+  await a.page.goBack();
+  await a.page.locator(".sidebar").waitFor({ state: "visible" });
+  assert.equal(await a.page.locator(".room").isVisible(), false);
+  assert.equal(a.page.url(), start);
+  await snap(a.page, "list-phone");
+
+  // Forward and the header's Back button do the same.
+  await openRoom(a.page, "solo");
+  await a.page.getByRole("button", { name: "Back to rooms" }).click();
+  await a.page.locator(".sidebar").waitFor({ state: "visible" });
+  assert.equal(a.page.url(), start);
+
+  // Leaving asks first; Cancel keeps the room.
+  await openRoom(a.page, "solo");
+  await a.page.getByRole("button", { name: "Leave" }).click();
+  const dlg = a.page.getByRole("dialog", { name: /^Leave/ });
+  await snap(a.page, "leave-confirm-phone");
+  await dlg.getByRole("button", { name: "Cancel" }).click();
+  await a.page.locator("#room-title", { hasText: "solo" }).waitFor();
+  noProblems(a);
+});
+
+test("a message in another room raises a desktop notification; title, favicon count", async () => {
+  const a = await user("ntA", { viewport: DESKTOP });
+  const b = await user("ntB", { viewport: DESKTOP });
+  await groupRoom(a, "alpha", [b]);
+  await groupRoom(a, "beta", [b]);
+  // B allows notifications; what the page shows is recorded as it is made.
+  await b.context.grantPermissions(["notifications"], { origin: server.url });
+  await b.context.addInitScript(() => {
+    const Real = window.Notification;
+    window.__notes = [];
+    class Recorded extends Real {
+      constructor(title, opts) {
+        window.__notes.push({ title, body: opts?.body ?? "" });
+        super(title, opts);
+      }
+    }
+    Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
+    Recorded.requestPermission = (...args) => Real.requestPermission(...args);
+    window.Notification = Recorded;
+  });
+  await b.page.reload();
+  await roomButton(b.page, "beta").waitFor();
+  await openRoom(b.page, "alpha");
+  const bell = b.page.getByRole("button", { name: "Desktop notifications" });
+  assert.equal(await bell.getAttribute("aria-pressed"), "true");
+
+  await openRoom(a.page, "beta");
+  await sendMessage(a.page, "ping from **beta**");
+  const notes = await until(
+    async () => {
+      const n = await b.page.evaluate(() => window.__notes);
+      return n.length > 0 && n;
+    },
+    { message: "a notification" },
+  );
+  assert.equal(notes[0].title, `${a.username} in # beta`);
+  assert.equal(notes[0].body, "ping from **beta**");
+  await until(async () => (await b.page.title()) === "(1) Parley", { message: "title count" });
+  assert.equal(await b.page.locator('link[rel="icon"]').getAttribute("data-badge"), "1");
+  assert.match(await b.page.locator('link[rel="icon"]').getAttribute("href"), /^data:image\/png/);
+
+  // The bell turns them off: the next message raises none.
+  await bell.click();
+  assert.equal(await bell.getAttribute("aria-pressed"), "false");
+  await sendMessage(a.page, "second ping");
+  await until(async () => (await b.page.title()) === "(2) Parley", { message: "title count 2" });
+  assert.equal((await b.page.evaluate(() => window.__notes)).length, 1);
+  await snap(b.page, "notify-desktop");
+  noProblems(a, b);
+});

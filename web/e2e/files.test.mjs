@@ -161,7 +161,12 @@ test(
       has: a.page.locator(".text", { hasText: "look at this" }),
     });
     await aMsg.hover();
-    await aMsg.getByRole("button", { name: "Delete message" }).click();
+    await aMsg.getByRole("button", { name: "More actions" }).click();
+    await aMsg.getByRole("menuitem", { name: "Delete message" }).click();
+    await a.page
+      .getByRole("dialog", { name: "Delete this message?" })
+      .getByRole("button", { name: "Delete" })
+      .click();
     await b.page.locator(".msg.deleted .tombstone").waitFor();
     assert.equal(await b.page.locator(".items .att-image, .items .att-file").count(), 0);
     await until(async () => (await b.context.request.get(fileUrl)).status() === 404, {

@@ -5,9 +5,11 @@
 import { ApiError, api } from "./api";
 import { Connection, type SocketLike } from "./client";
 import { append, clear, h } from "./dom";
-import { errText } from "./format";
+import { errText, excerpt, roomLabel } from "./format";
+import { Notifier, bellIcon } from "./notifier";
+import { notifyWorthy, type NotifyLevel } from "./notify-rules";
 import { ChatState } from "./state";
-import type { User } from "./types";
+import type { ChatEvent, User } from "./types";
 import { Composer } from "./views/composer";
 import type { ChatContext } from "./views/context";
 import {
@@ -17,8 +19,10 @@ import {
   publicRoomsDialog,
   sessionsDialog,
 } from "./views/dialogs";
+import { confirmDialog } from "./views/popup";
 import { RoomHeader } from "./views/room-header";
 import { RoomList } from "./views/room-list";
+import { roomSwitcher } from "./views/switcher";
 import { Timeline } from "./views/timeline";
 
 export const SESSION_ENDED = "Your session has ended. Please sign in again.";
@@ -29,6 +33,13 @@ export class ChatApp implements ChatContext {
   private current: number | null = null;
   private unsubs: (() => void)[] = [];
   private typingTimer: ReturnType<typeof setInterval>;
+  private readonly notifier = new Notifier();
+  private bell = h("button", {
+    type: "button",
+    class: "bell",
+    "aria-label": "Desktop notifications",
+    "aria-pressed": "false",
+  });
 
   private banner = h("div", {
     class: "banner",
@@ -66,7 +77,7 @@ export class ChatApp implements ChatContext {
       directMessage: () => directDialog(this),
     });
     this.header = new RoomHeader(this, {
-      back: () => this.close(),
+      back: () => this.back(),
       members: (id) => membersDialog(this, id),
       leave: (id) => void this.leave(id),
     });
@@ -75,9 +86,13 @@ export class ChatApp implements ChatContext {
       focusComposer: () => this.composer.focus(),
       render: () => this.render(),
     });
-    this.composer = new Composer(this, { sent: () => (this.timeline.stickToBottom = true) });
+    this.composer = new Composer(this, {
+      sent: () => (this.timeline.stickToBottom = true),
+      editLast: () => this.timeline.editLast(),
+    });
     this.conn.onUnauthorized = () => onEnd(SESSION_ENDED);
     this.conn.onCaughtUp = () => this.timeline.maybeMarkRead();
+    this.conn.onNewEvent = (ev, live) => live && this.maybeNotify(ev);
     this.layout();
     this.unsubs.push(this.st.subscribe(() => this.render()));
     this.unsubs.push(this.conn.onStatus(() => this.renderBanner()));
@@ -96,16 +111,65 @@ export class ChatApp implements ChatContext {
     for (const u of this.unsubs) u();
   }
 
+  /** A desktop notification and sound for a new message, when the room's level wants it. */
+  private maybeNotify(ev: ChatEvent): void {
+    if (ev.kind !== "message" || ev.deleted) return;
+    const r = this.st.room(ev.room);
+    if (!r) return;
+    const looking =
+      document.visibilityState === "visible" && document.hasFocus() && this.current === ev.room;
+    if (!notifyWorthy(ev, this.me, this.levelOf(ev.room), looking)) return;
+    const where = r.info.kind === "direct" ? "" : ` in ${roomLabel(r, this.me.id)}`;
+    const body = excerpt(ev.text, 140) || "sent files";
+    this.notifier.notify(`${ev.sender_name}${where}`, body, `room-${ev.room}`, () =>
+      this.open(ev.room),
+    );
+  }
+
+  /** A room's notification level: the server's, where it has them, else every message. */
+  private levelOf(roomId: number): NotifyLevel {
+    const info = this.st.room(roomId)?.info as { notify?: NotifyLevel; muted?: boolean };
+    if (info?.muted) return "none";
+    return info?.notify ?? "all";
+  }
+
+  /** The bell: ask for permission on the first press (a gesture), then switch on and off. */
+  private async pressBell(): Promise<void> {
+    const on = await this.notifier.toggle();
+    if (!on && this.notifier.permission() === "denied") {
+      this.flash("Notifications are blocked for this site in the browser's settings.");
+    }
+    this.renderBell();
+  }
+
+  private renderBell(): void {
+    const on = this.notifier.enabled;
+    this.bell.replaceChildren(bellIcon(on));
+    this.bell.title = on ? "Desktop notifications are on" : "Turn on desktop notifications";
+    this.bell.setAttribute("aria-pressed", String(on));
+  }
+
   private listenToWindow(): void {
     const onOffline = () => this.conn.goOffline();
     const onOnline = () => this.conn.goOnline();
     const onVisible = () => this.timeline.maybeMarkRead();
     const onHash = () => this.openFromHash();
+    const unlock = () => this.notifier.unlockSound();
+    window.addEventListener("pointerdown", unlock, { once: true });
+    window.addEventListener("keydown", unlock, { once: true });
+    const onKey = (ev: KeyboardEvent) => {
+      if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && ev.key.toLowerCase() === "k") {
+        ev.preventDefault();
+        roomSwitcher(this);
+      }
+    };
+    window.addEventListener("keydown", onKey);
     window.addEventListener("offline", onOffline);
     window.addEventListener("online", onOnline);
     document.addEventListener("visibilitychange", onVisible);
     window.addEventListener("hashchange", onHash);
     this.unsubs.push(() => {
+      window.removeEventListener("keydown", onKey);
       window.removeEventListener("offline", onOffline);
       window.removeEventListener("online", onOnline);
       document.removeEventListener("visibilitychange", onVisible);
@@ -125,9 +189,25 @@ export class ChatApp implements ChatContext {
     this.openFromHash();
   }
 
+  /**
+   * #/room/N opens room N, #/room/N/SEQ opens it at message SEQ (a copied link), and no room
+   * in the hash (Back from a room on a phone) closes the room.
+   */
   private openFromHash(): void {
-    const m = /^#\/room\/(\d+)$/.exec(location.hash);
-    if (m) this.open(Number(m[1]), false);
+    const m = /^#\/room\/(\d+)(?:\/(\d+))?$/.exec(location.hash);
+    if (!m) {
+      if (this.current !== null) this.close(false);
+      return;
+    }
+    this.open(Number(m[1]), false);
+    const seq = Number(m[2] ?? 0);
+    if (seq > 0 && this.current === Number(m[1])) this.showSeq(seq);
+  }
+
+  /** Scroll to seq once the room's history shows it (a few tries while it loads). */
+  private showSeq(seq: number, tries = 20): void {
+    if (this.timeline.jumpTo(seq) || tries === 0) return;
+    setTimeout(() => this.showSeq(seq, tries - 1), 150);
   }
 
   private layout(): void {
@@ -145,6 +225,7 @@ export class ChatApp implements ChatContext {
       h(
         "nav",
         { class: "account", "aria-label": "Account" },
+        this.bell,
         h("button", { type: "button", text: "Devices", onclick: () => sessionsDialog(this) }),
         h("button", { type: "button", text: "Log out", onclick: () => this.logout() }),
       ),
@@ -164,12 +245,14 @@ export class ChatApp implements ChatContext {
     const main = h("main", { class: "main" }, this.empty, this.roomView);
     append(this.root, this.banner, top, h("div", { class: "shell" }, this.rooms.el, main));
     this.roomView.hidden = true;
+    this.bell.addEventListener("click", () => void this.pressBell());
+    this.renderBell();
     this.renderBanner();
   }
 
-  flash(text: string): void {
+  flash(text: string, kind: "error" | "info" = "error"): void {
     this.banner.hidden = false;
-    this.banner.dataset.kind = "error";
+    this.banner.dataset.kind = kind;
     this.banner.textContent = text;
     setTimeout(() => this.renderBanner(), 5000);
   }
@@ -198,7 +281,13 @@ export class ChatApp implements ChatContext {
       this.timeline.reset(r);
       this.composer.switchTo(id);
       this.st.typingNames(id, Date.now());
-      if (location.hash !== `#/room/${id}`) history.replaceState(null, "", `#/room/${id}`);
+      // Opening a room from the list is a step Back undoes (on a phone: back to the list);
+      // moving from room to room is not.
+      const url = `#/room/${id}`;
+      if (location.hash !== url) {
+        if (history.state?.parleyRoom) history.replaceState({ parleyRoom: id }, "", url);
+        else history.pushState({ parleyRoom: id }, "", url);
+      }
     }
     document.body.classList.add("show-room");
     this.roomView.hidden = false;
@@ -208,13 +297,20 @@ export class ChatApp implements ChatContext {
     void this.loadMembers(id);
   }
 
-  private close(): void {
+  /** The header's Back: undo the step that opened the room, else just close it. */
+  private back(): void {
+    if (history.state?.parleyRoom) history.back();
+    else this.close();
+  }
+
+  /** Show no room; rewrite the URL unless it already names none (after Back). */
+  private close(rewrite = true): void {
     this.current = null;
     this.composer.hide();
     document.body.classList.remove("show-room");
     this.roomView.hidden = true;
     this.empty.hidden = false;
-    history.replaceState(null, "", location.pathname);
+    if (rewrite) history.replaceState(null, "", location.pathname);
     this.render();
     this.rooms.focusFirst();
   }
@@ -238,6 +334,14 @@ export class ChatApp implements ChatContext {
   }
 
   private async leave(id: number): Promise<void> {
+    const r = this.st.room(id);
+    const sure = await confirmDialog(
+      `Leave ${r ? roomLabel(r, this.me.id) : "this room"}?`,
+      "You stop getting its messages. To come back, someone must invite you, or you join it " +
+        "again if it is public.",
+      "Leave",
+    );
+    if (!sure) return;
     try {
       await api.leave(id);
       this.st.removeRoom(id);
@@ -258,9 +362,23 @@ export class ChatApp implements ChatContext {
     this.onEnd("You have logged out.");
   }
 
+  /** The tab's title and favicon count what the rooms' levels say is worth counting. */
+  private renderBadge(): void {
+    let count = 0;
+    let mentions = 0;
+    for (const r of this.st.roomList()) {
+      const level = this.levelOf(r.info.id);
+      const m = (r.info as { mentions?: number }).mentions ?? 0;
+      mentions += level === "none" ? 0 : m;
+      count += level === "all" ? r.unread : level === "mentions" ? m : 0;
+    }
+    this.notifier.badge(count, mentions);
+  }
+
   private render(): void {
     this.composer.dropGoneRooms();
     this.rooms.render();
+    this.renderBadge();
     this.renderBanner();
     if (this.current === null) return;
     const r = this.st.room(this.current);

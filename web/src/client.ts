@@ -4,7 +4,7 @@
 // No DOM here: the socket, timers and the room-list fetch are injected (see test/).
 
 import type { ChatState } from "./state";
-import type { FileInfo, Room, ServerFrame } from "./types";
+import type { ChatEvent, FileInfo, Room, ServerFrame } from "./types";
 
 export interface SocketLike {
   send(data: string): void;
@@ -51,6 +51,8 @@ export class Connection {
   private statusListeners = new Set<(s: ConnStatus) => void>();
   onUnauthorized: () => void = () => {};
   onCaughtUp: () => void = () => {};
+  /** a timeline event the state had not seen; live: it came while in step, not in catch-up */
+  onNewEvent: (ev: ChatEvent, live: boolean) => void = () => {};
 
   private readonly st: ChatState;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
@@ -250,7 +252,7 @@ export class Connection {
         this.onCaughtUp();
         break;
       case "event":
-        this.st.applyEvent(f.event);
+        if (this.st.applyEvent(f.event)) this.onNewEvent(f.event, this.status === "live");
         break;
       case "ack": {
         const req = this.reqs.get(f.req as number);

@@ -70,8 +70,9 @@ export interface Keyed<K> {
 /**
  * The children of one parent element kept in step with a list of keyed entries: an element
  * is built only for a new key or a changed signature, moved only when out of place, and
- * removed when its key is gone. Focus inside a rebuilt element moves to its first textarea
- * or button, so a keyboard user does not lose their place when a row changes under them.
+ * removed when its key is gone. Focus on a rebuilt element stays on it, and focus inside it
+ * moves to its first textarea or button, so a keyboard user does not lose their place when
+ * a row changes under them.
  */
 export class KeyedList<K> {
   private els = new Map<K, { el: HTMLElement; sig: string }>();
@@ -100,8 +101,10 @@ export class KeyedList<K> {
         const el = make();
         if (e) {
           const hadFocus = e.el.contains(document.activeElement);
+          const wasFocused = e.el === document.activeElement;
           e.el.replaceWith(el);
-          if (hadFocus) el.querySelector<HTMLElement>("textarea, button")?.focus();
+          if (wasFocused) el.focus();
+          else if (hadFocus) el.querySelector<HTMLElement>("textarea, button")?.focus();
         }
         e = { el, sig };
         this.els.set(key, e);

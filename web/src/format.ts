@@ -52,6 +52,16 @@ export function fmtTime(ms: number): string {
     : d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
+/** The time of day without AM/PM ("3:07"), for the narrow gutter of a grouped message. */
+export function fmtShortTime(ms: number): string {
+  return new Intl.DateTimeFormat([], { hour: "numeric", minute: "2-digit" })
+    .formatToParts(new Date(ms))
+    .filter((p) => p.type !== "dayPeriod")
+    .map((p) => p.value)
+    .join("")
+    .trim();
+}
+
 /** The other person in a direct room: from the room list, else from the member list. */
 export function peerOf(r: RoomState, meId: number): User | undefined {
   if (r.info.kind !== "direct") return undefined;
@@ -83,4 +93,26 @@ export function excerpt(text: string, n = 80): string {
 /** A message in one line: its text, or for a message of files only, what it carries. */
 export function summary(m: Message, n = 80): string {
   return excerpt(m.text, n) || filesSummary(m.files);
+}
+
+/** Up to two initials for an avatar: "alice" → "A", "bob_smith" → "BS". */
+export function initials(name: string): string {
+  const parts = name.split(/[\s._-]+/).filter(Boolean);
+  const first = [...(parts[0] ?? "?")][0] ?? "?";
+  const second = parts.length > 1 ? ([...parts[1]][0] ?? "") : "";
+  return (first + second).toUpperCase();
+}
+
+/** Which of the ten avatar colours (styles: .avatar[data-c]) a user gets, fixed by the id. */
+export function avatarColour(userId: number): number {
+  // Knuth's multiplicative hash spreads consecutive ids over the colours.
+  return (Math.imul(userId, 2654435761) >>> 0) % 10;
+}
+
+/** Messages within this long of the one before, from the same sender, share its header. */
+export const GROUP_WINDOW_MS = 5 * 60 * 1000;
+
+/** Member counts in words: "1 member", "3 members". */
+export function plural(n: number, one: string, many = one + "s"): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -14,6 +14,8 @@ import { EmojiPicker } from "./emoji-picker";
 export interface ComposerHooks {
   /** a message went out: the timeline follows it to the bottom */
   sent(): void;
+  /** Up in the empty text box: edit my last message (false: there is none) */
+  editLast(): boolean;
 }
 
 export class Composer {
@@ -81,6 +83,8 @@ export class Composer {
         this.submit();
       } else if (ev.key === "Escape" && this.replyTo) {
         this.setReply(0);
+      } else if (ev.key === "ArrowUp" && this.input.value === "" && this.hooks.editLast()) {
+        ev.preventDefault();
       }
     });
     this.input.addEventListener("input", () => {
@@ -116,7 +120,8 @@ export class Composer {
     this.keepDraft();
     this.room = roomId;
     this.input.value = this.drafts.get(roomId);
-    autosize(this.input);
+    // the room may be shown only after this (the first open): size the box once it is
+    requestAnimationFrame(() => autosize(this.input));
     this.replyTo = 0;
     this.tray.show(this.queues.get(roomId) ?? null);
   }
@@ -258,7 +263,10 @@ export class Composer {
   }
 }
 
+/** Grow the box with its text (up to 200px); an empty or not yet shown box keeps its CSS size. */
 function autosize(t: HTMLTextAreaElement): void {
+  t.style.height = "";
+  if (!t.value || !t.isConnected || t.offsetParent === null) return;
   t.style.height = "auto";
   t.style.height = Math.min(t.scrollHeight, 200) + "px";
 }

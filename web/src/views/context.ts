@@ -14,8 +14,8 @@ export interface ChatContext {
   readonly active: number | null;
   /** open a room (moving focus to the composer unless focus is false) */
   open(id: number, focus?: boolean): void;
-  /** an error for a few seconds in the banner */
-  flash(text: string): void;
+  /** a note for a few seconds in the banner (an error unless kind is "info") */
+  flash(text: string, kind?: "error" | "info"): void;
   /** fetch a room's details and members into the state (errors leave them unknown) */
   loadMembers(id: number): Promise<void>;
   /** fetch the room list again (errors keep what is there) */

@@ -3,11 +3,12 @@
 // Built whole each time; what the buttons do is the timeline's (MessageActions).
 
 import { append, h } from "../dom";
-import { fmtTime, summary } from "../format";
+import { avatarColour, fmtShortTime, fmtTime, initials, summary } from "../format";
 import { renderMarkdown } from "../markdown";
 import type { Message, PendingSend } from "../state";
 import type { User } from "../types";
 import { attachmentsEl, pendingFilesEl } from "./attachments";
+import { showMenu, type MenuItem } from "./popup";
 
 export interface MessageActions {
   readonly me: User;
@@ -18,6 +19,8 @@ export interface MessageActions {
   reply(seq: number): void;
   edit(seq: number): void;
   remove(m: Message): void;
+  /** put a link to the message on the clipboard */
+  copyLink(m: Message): void;
   saveEdit(m: Message, text: string): void;
   cancelEdit(): void;
   retry(clientMsgId: string): void;
@@ -44,44 +47,65 @@ function replyRef(parent: Message | undefined, seq: number, act: MessageActions)
   );
 }
 
+/** A round avatar with the sender's initials, its colour fixed by the user id. */
+export function avatarEl(userId: number, name: string): HTMLElement {
+  return h("span", {
+    class: "avatar",
+    "data-c": avatarColour(userId),
+    "aria-hidden": "true",
+    text: initials(name),
+  });
+}
+
+/** The head of a message: avatar, name and time; a grouped message shows only the time. */
+function headEl(senderId: number, name: string, at: Node, grouped: boolean): HTMLElement[] {
+  if (grouped) return [h("span", { class: "gutter" }, at)];
+  return [
+    avatarEl(senderId, name),
+    h("header", { class: "msg-head" }, h("span", { class: "sender", text: name }), at),
+  ];
+}
+
+/**
+ * One message. grouped: it follows a message of the same sender closely, so it shares that
+ * message's avatar and name (its time shows in the gutter on hover).
+ */
 export function messageEl(
   m: Message,
   parent: Message | undefined,
   act: MessageActions,
+  grouped = false,
 ): HTMLElement {
   const mine = m.sender === act.me.id;
   const el = h("article", {
-    class: "msg" + (mine ? " mine" : "") + (m.deleted ? " deleted" : ""),
+    class:
+      "msg" + (mine ? " mine" : "") + (m.deleted ? " deleted" : "") + (grouped ? " grouped" : ""),
     "data-seq": m.seq,
     "data-sender": m.sender_name,
     "aria-label": `${m.sender_name}, ${fmtTime(m.created_at)}`,
+    tabindex: -1,
   });
-  append(
-    el,
-    h(
-      "header",
-      { class: "msg-head" },
-      h("span", { class: "sender", text: m.sender_name }),
-      h("time", {
-        dateTime: new Date(m.created_at).toISOString(),
-        text: fmtTime(m.created_at),
-      }),
-    ),
-  );
-  if (m.reply_to) el.appendChild(replyRef(parent, m.reply_to, act));
+  const time = h("time", {
+    dateTime: new Date(m.created_at).toISOString(),
+    title: new Date(m.created_at).toLocaleString(),
+    text: grouped ? fmtShortTime(m.created_at) : fmtTime(m.created_at),
+  });
+  const body = h("div", { class: "msg-body" });
+  append(el, ...headEl(m.sender, m.sender_name, time, grouped), body);
+  if (m.reply_to) body.appendChild(replyRef(parent, m.reply_to, act));
   if (m.deleted) {
-    el.appendChild(h("p", { class: "text tombstone", text: "This message was deleted." }));
+    body.appendChild(h("p", { class: "text tombstone", text: "This message was deleted." }));
     return el;
   }
   if (act.isEditing(m.seq)) {
-    el.appendChild(editForm(m, act));
-    if (m.files.length > 0) el.appendChild(attachmentsEl(m.files));
+    body.appendChild(editForm(m, act));
+    if (m.files.length > 0) body.appendChild(attachmentsEl(m.files));
     return el;
   }
   if (m.text || m.edited_at || m.files.length === 0) {
-    el.appendChild(textEl(m.text, !!m.edited_at));
+    body.appendChild(textEl(m.text, !!m.edited_at));
   }
-  if (m.files.length > 0) el.appendChild(attachmentsEl(m.files));
+  if (m.files.length > 0) body.appendChild(attachmentsEl(m.files));
   el.appendChild(actionsEl(m, mine, act));
   return el;
 }
@@ -98,39 +122,42 @@ function textEl(text: string, edited: boolean): HTMLElement {
   return el;
 }
 
-/** Reply, and for a message of mine Edit and Delete (shown on hover or focus). */
+/**
+ * The toolbar shown on hover or focus (always, small, on phones): Reply, and "⋯" with the
+ * rest (Edit and Delete for a message of mine, Copy link).
+ */
 function actionsEl(m: Message, mine: boolean, act: MessageActions): HTMLElement {
-  const actions = h("div", { class: "msg-actions" });
-  append(
-    actions,
+  const more = h("button", {
+    type: "button",
+    class: "act-more icon",
+    "aria-label": "More actions",
+    "aria-haspopup": "menu",
+    "aria-expanded": "false",
+    title: "More",
+    text: "⋯",
+  });
+  const items: MenuItem[] = [
+    { label: "Reply", name: `Reply to ${m.sender_name}`, run: () => act.reply(m.seq) },
+  ];
+  if (mine) items.push({ label: "Edit", name: "Edit message", run: () => act.edit(m.seq) });
+  items.push({ label: "Copy link", run: () => act.copyLink(m) });
+  if (mine) {
+    items.push({ label: "Delete", name: "Delete message", danger: true, run: () => act.remove(m) });
+  }
+  more.addEventListener("click", () => showMenu(more, items));
+  return h(
+    "div",
+    { class: "msg-actions" },
     h("button", {
       type: "button",
-      class: "act-reply",
-      text: "Reply",
+      class: "act-reply icon",
+      text: "↩",
+      title: "Reply",
       "aria-label": `Reply to ${m.sender_name}`,
       onclick: () => act.reply(m.seq),
     }),
+    more,
   );
-  if (mine) {
-    append(
-      actions,
-      h("button", {
-        type: "button",
-        class: "act-edit",
-        text: "Edit",
-        "aria-label": "Edit message",
-        onclick: () => act.edit(m.seq),
-      }),
-      h("button", {
-        type: "button",
-        class: "act-delete",
-        text: "Delete",
-        "aria-label": "Delete message",
-        onclick: () => act.remove(m),
-      }),
-    );
-  }
-  return actions;
 }
 
 /** A message of mine being edited: Enter saves, Escape cancels. */
@@ -189,24 +216,19 @@ export function pendingEl(
     "data-status": p.status,
     "data-client-id": p.client_msg_id,
     "aria-label": `${me.username}, ${failed ? "not sent" : "sending"}`,
+    tabindex: -1,
   });
-  append(
-    el,
-    h(
-      "header",
-      { class: "msg-head" },
-      h("span", { class: "sender", text: me.username }),
-      h("span", { class: "state", text: failed ? "Not sent" : "Sending…" }),
-    ),
-  );
-  if (p.reply_to) el.appendChild(replyRef(parent, p.reply_to, act));
+  const state = h("span", { class: "state", text: failed ? "Not sent" : "Sending…" });
+  const body = h("div", { class: "msg-body" });
+  append(el, ...headEl(me.id, me.username, state, false), body);
+  if (p.reply_to) body.appendChild(replyRef(parent, p.reply_to, act));
   if (p.text || p.files.length === 0) {
-    el.appendChild(textEl(p.text, false));
+    body.appendChild(textEl(p.text, false));
   }
-  if (p.files.length > 0) el.appendChild(pendingFilesEl(p.files));
+  if (p.files.length > 0) body.appendChild(pendingFilesEl(p.files));
   if (failed) {
     append(
-      el,
+      body,
       h("p", { class: "form-error", role: "alert", text: p.error ?? "Failed" }),
       h(
         "div",

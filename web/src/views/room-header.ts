@@ -2,7 +2,7 @@
 // Members and Leave buttons.
 
 import { append, clear, h } from "../dom";
-import { peerOf, roomLabel } from "../format";
+import { peerOf, plural, roomLabel } from "../format";
 import type { RoomState } from "../state";
 import type { ChatContext } from "./context";
 
@@ -62,7 +62,7 @@ export class RoomHeader {
       this.presence.hidden = !r.members;
       this.presence.dataset.online = String(n > 0);
       this.presence.textContent = r.members
-        ? `${r.memberCount ?? r.members.size} members, ${n + 1} online`
+        ? `${plural(r.memberCount ?? r.members.size, "member")}, ${n + 1} online`
         : "";
     }
     const sig = `${r.info.id}:${r.info.kind}`;

@@ -39,12 +39,9 @@ export class RoomList {
     );
   }
 
-  /** The rooms as they are now; the page title carries the total of unread messages. */
+  /** The rooms as they are now (the shell puts the unread count in the tab's title). */
   render(): void {
-    const list = this.ctx.st.roomList();
-    this.rows.update(list.map((r) => this.entry(r)));
-    const total = list.reduce((n, r) => n + r.unread, 0);
-    document.title = total > 0 ? `(${total}) Parley` : "Parley";
+    this.rows.update(this.ctx.st.roomList().map((r) => this.entry(r)));
   }
 
   focusFirst(): void {

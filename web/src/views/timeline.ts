@@ -4,10 +4,11 @@
 
 import { api } from "../api";
 import { KeyedList, append, clear, h, type Keyed } from "../dom";
-import { errText, roomName } from "../format";
+import { GROUP_WINDOW_MS, errText, roomName } from "../format";
 import type { Message, RoomState } from "../state";
 import type { ChatContext } from "./context";
 import { dividerEl, messageEl, pendingEl, type MessageActions } from "./message";
+import { confirmDialog } from "./popup";
 
 export interface TimelineHooks {
   /** reply to a message (0: none) from the composer */
@@ -15,6 +16,17 @@ export interface TimelineHooks {
   focusComposer(): void;
   /** render the whole chat screen again */
   render(): void;
+}
+
+/**
+ * The list is one tab stop (its rows are reached with the arrow keys): a row's buttons and
+ * links leave the tab order, except in the form that edits a message.
+ */
+function oneTabStop(row: HTMLElement): HTMLElement {
+  for (const c of row.querySelectorAll<HTMLElement>("button, a[href]")) {
+    if (!c.closest(".edit-form")) c.tabIndex = -1;
+  }
+  return row;
 }
 
 export class Timeline {
@@ -57,6 +69,7 @@ export class Timeline {
         hooks.render();
       },
       remove: (m) => void this.deleteMessage(m),
+      copyLink: (m) => void this.copyLink(m),
       saveEdit: (m, text) => void this.saveEdit(m, text),
       cancelEdit: () => {
         this.editing = 0;
@@ -67,6 +80,7 @@ export class Timeline {
       discard: (id) => ctx.st.discardPending(id),
     };
     this.el.addEventListener("scroll", () => this.onScroll(), { passive: true });
+    this.el.addEventListener("keydown", (ev) => this.onKey(ev));
   }
 
   /** Show room r from the start: unread messages wait below a divider after my marker. */
@@ -232,13 +246,21 @@ export class Timeline {
     const byseq = r.messages;
     const entries: Keyed<string>[] = [];
     let dividerPlaced = false;
+    let prev: Message | null = null;
     for (const it of this.ctx.st.timeline(r.info.id)) {
       if (it.kind === "message") {
         const m = it.message;
         if (!dividerPlaced && m.seq > this.dividerAfter && m.sender !== me.id) {
           dividerPlaced = true;
+          prev = null;
           entries.push({ key: "divider", sig: "d", make: dividerEl });
         }
+        const grouped =
+          prev !== null &&
+          prev.sender === m.sender &&
+          m.created_at - prev.created_at < GROUP_WINDOW_MS &&
+          new Date(m.created_at).toDateString() === new Date(prev.created_at).toDateString();
+        prev = m;
         const parent = m.reply_to ? byseq.get(m.reply_to) : undefined;
         const sig = JSON.stringify([
           m.text,
@@ -248,29 +270,92 @@ export class Timeline {
           parent?.text,
           parent?.deleted,
           m.files.map((f) => f.id),
+          grouped,
         ]);
-        entries.push({ key: "m" + m.seq, sig, make: () => messageEl(m, parent, this.actions) });
+        entries.push({
+          key: "m" + m.seq,
+          sig,
+          make: () => oneTabStop(messageEl(m, parent, this.actions, grouped)),
+        });
       } else {
+        prev = null;
         const p = it.pending;
         const sig = JSON.stringify([p.status, p.error, p.text]);
         const parent = p.reply_to ? byseq.get(p.reply_to) : undefined;
         entries.push({
           key: "p" + p.client_msg_id,
           sig,
-          make: () => pendingEl(p, parent, this.actions),
+          make: () => oneTabStop(pendingEl(p, parent, this.actions)),
         });
       }
     }
     return entries;
   }
 
-  /** Bring the message with seq into view and flash it (a click on a reply's quote). */
-  private jumpTo(seq: number): void {
+  /** Bring the message with seq into view and flash it (a reply's quote, a message link). */
+  jumpTo(seq: number): boolean {
     const el = this.msgEls.get("m" + seq);
-    if (el) {
-      el.scrollIntoView({ block: "center" });
-      el.classList.add("flash");
-      setTimeout(() => el.classList.remove("flash"), 1200);
+    if (!el) return false;
+    el.scrollIntoView({ block: "center" });
+    el.classList.add("flash");
+    setTimeout(() => el.classList.remove("flash"), 1200);
+    return true;
+  }
+
+  /** Edit my newest message that can be (Up in an empty composer); false when there is none. */
+  editLast(): boolean {
+    const active = this.ctx.active;
+    if (active === null) return false;
+    let last: Message | null = null;
+    for (const it of this.ctx.st.timeline(active)) {
+      if (it.kind === "message" && it.message.sender === this.ctx.me.id && !it.message.deleted) {
+        last = it.message;
+      }
+    }
+    if (!last) return false;
+    this.editing = last.seq;
+    this.hooks.render();
+    this.jumpTo(last.seq);
+    return true;
+  }
+
+  /**
+   * The list is one tab stop: Up and Down (Home, End) move between messages, Left and Right
+   * between the controls of the focused one; Tab leaves the list.
+   */
+  private onKey(ev: KeyboardEvent): void {
+    const t = ev.target as HTMLElement;
+    if (t.closest("textarea, input, .menu")) return;
+    const rows = [...this.items.querySelectorAll<HTMLElement>(".msg[tabindex]")];
+    if (rows.length === 0) return;
+    const row = t.closest<HTMLElement>(".msg");
+    const i = row ? rows.indexOf(row) : -1;
+    let next: HTMLElement | undefined;
+    if (ev.key === "ArrowDown")
+      next = rows[i < 0 ? rows.length - 1 : Math.min(i + 1, rows.length - 1)];
+    else if (ev.key === "ArrowUp") next = rows[i < 0 ? rows.length - 1 : Math.max(i - 1, 0)];
+    else if (ev.key === "Home") next = rows[0];
+    else if (ev.key === "End") next = rows[rows.length - 1];
+    else if ((ev.key === "ArrowRight" || ev.key === "ArrowLeft") && row) {
+      const controls = [row, ...row.querySelectorAll<HTMLElement>("button, a[href]")];
+      const j = controls.indexOf(t);
+      const step = ev.key === "ArrowRight" ? 1 : controls.length - 1;
+      next = controls[(Math.max(j, 0) + step) % controls.length];
+    }
+    if (!next) return;
+    ev.preventDefault();
+    next.focus();
+    next.scrollIntoView({ block: "nearest" });
+  }
+
+  /** Copy a link to the message (#/room/N/SEQ, which opens the room at it). */
+  private async copyLink(m: Message): Promise<void> {
+    const url = `${location.origin}${location.pathname}#/room/${m.room}/${m.seq}`;
+    try {
+      await navigator.clipboard.writeText(url);
+      this.ctx.flash("Link copied.", "info");
+    } catch {
+      this.ctx.flash(`Could not copy; the link is ${url}`);
     }
   }
 
@@ -291,6 +376,12 @@ export class Timeline {
   }
 
   private async deleteMessage(m: Message): Promise<void> {
+    const sure = await confirmDialog(
+      "Delete this message?",
+      "It is removed for everyone in the room, with its files. This cannot be undone.",
+      "Delete",
+    );
+    if (!sure) return;
     try {
       await api.remove(m.room, m.seq);
     } catch (e) {
