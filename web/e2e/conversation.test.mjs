@@ -119,6 +119,13 @@ test("Markdown renders on the other side, and an XSS vector stays inert", async 
   assert.deepEqual(found, []);
   assert.match(await last.textContent(), /<script>alert\(2\)<\/script>/);
   assert.equal(alerts, 0);
+
+  // A mention of B is highlighted at B, in a highlighted row; one of someone else is not.
+  await sendMessage(a.page, `@${b.username} have a look, and @nobody too`);
+  const row = b.page.locator(".msg.mentions-me", { hasText: "have a look" });
+  await row.waitFor();
+  assert.equal(await row.locator(".mention-me").textContent(), `@${b.username}`);
+  assert.equal(await row.locator(".mention:not(.mention-me)").textContent(), "@nobody");
   await snap(b.page, "markdown-desktop");
   noProblems(a, b);
 });
@@ -339,6 +346,71 @@ test("a message in another room raises a desktop notification; title, favicon co
   await sendMessage(a.page, "second ping");
   await until(async () => (await b.page.title()) === "(2) Parley", { message: "title count 2" });
   assert.equal((await b.page.evaluate(() => window.__notes)).length, 1);
+
+  // A mention of B gets its own badge on the room.
+  await sendMessage(a.page, `@${b.username} are you there?`);
+  await roomButton(b.page, "beta").locator(".mention-badge").waitFor();
+  assert.equal(
+    await roomButton(b.page, "beta").locator(".mention-badge").getAttribute("aria-label"),
+    "1 mention of you",
+  );
   await snap(b.page, "notify-desktop");
+  noProblems(a, b);
+});
+
+/** Whether this server has reactions (its history pages carry my_reactions). */
+async function hasReactions(u, roomId) {
+  const r = await u.context.request.get(`/api/v1/rooms/${roomId}/messages?limit=1`);
+  return "my_reactions" in (await r.json());
+}
+
+test("a reaction appears live on the other side; a second click takes it back", async (t) => {
+  const a = await user("rxA", { viewport: DESKTOP });
+  const b = await user("rxB", { viewport: DESKTOP });
+  const room = await groupRoom(a, "reacts", [b]);
+  if (!(await hasReactions(a, room.id))) {
+    t.skip("this server has no reactions yet");
+    return;
+  }
+  await openRoom(a.page, "reacts");
+  await openRoom(b.page, "reacts");
+  await sendMessage(a.page, "react to me");
+  const bMsg = b.page.locator(".msg", { hasText: "react to me" });
+  await bMsg.waitFor();
+
+  // B reacts through the toolbar's picker; A sees it live.
+  await bMsg.hover();
+  await bMsg.getByRole("button", { name: "Add reaction" }).click();
+  await b.page.getByRole("menuitem", { name: "tada" }).click();
+  const aChip = a.page.locator(".msg", { hasText: "react to me" }).locator(".reaction");
+  await aChip.filter({ hasText: "🎉" }).waitFor();
+  assert.equal(await aChip.locator(".reaction-count").textContent(), "1");
+  assert.equal(await aChip.getAttribute("aria-pressed"), "false");
+  const bChip = bMsg.locator(".reaction", { hasText: "🎉" });
+  await until(async () => (await bChip.getAttribute("aria-pressed")) === "true", {
+    message: "B's own reaction pressed",
+  });
+
+  // A joins in by clicking the chip: 2, pressed for A, live for B.
+  await aChip.click();
+  await until(async () => (await bChip.locator(".reaction-count").textContent()) === "2", {
+    message: "count 2 at B",
+  });
+  assert.equal(await aChip.getAttribute("aria-pressed"), "true");
+  await snap(b.page, "reactions-desktop");
+
+  // B takes it back; after a reload, history says the same.
+  await bChip.click();
+  await until(async () => (await aChip.locator(".reaction-count").textContent()) === "1", {
+    message: "count back to 1 at A",
+  });
+  await b.page.reload();
+  await b.page.locator(".msg", { hasText: "react to me" }).waitFor();
+  const chip = b.page.locator(".msg", { hasText: "react to me" }).locator(".reaction");
+  assert.equal(await chip.getAttribute("aria-pressed"), "false");
+  await a.page.reload();
+  const aAgain = a.page.locator(".msg", { hasText: "react to me" }).locator(".reaction");
+  await aAgain.waitFor();
+  assert.equal(await aAgain.getAttribute("aria-pressed"), "true");
   noProblems(a, b);
 });

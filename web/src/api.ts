@@ -1,7 +1,16 @@
 // REST calls, same-origin: the HttpOnly parley_session cookie rides along, and the browser
 // adds the Origin header to every POST/PATCH/DELETE itself. The token is never read or kept.
 
-import type { ChatEvent, FileInfo, Member, Room, RoomDetails, Session, User } from "./types";
+import type {
+  ChatEvent,
+  FileInfo,
+  Member,
+  Reaction,
+  Room,
+  RoomDetails,
+  Session,
+  User,
+} from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -119,8 +128,14 @@ export const api = {
     const q = new URLSearchParams();
     if (opts.before) q.set("before", String(opts.before));
     q.set("limit", String(opts.limit ?? 50));
-    return call<{ messages: ChatEvent[]; has_more: boolean }>("GET", `/rooms/${id}/messages?${q}`);
+    return call<HistoryPage>("GET", `/rooms/${id}/messages?${q}`);
   },
+  /** add (on) or take back my reaction; emoji is a character or a shortcode ("tada") */
+  react: (id: number, seq: number, emoji: string, on: boolean) =>
+    call<{ event: ChatEvent | null; reactions: Reaction[] }>(
+      on ? "POST" : "DELETE",
+      `/rooms/${id}/messages/${seq}/reactions/${enc(emoji)}`,
+    ),
   edit: (id: number, seq: number, text: string) =>
     call<{ event: ChatEvent }>("PATCH", `/rooms/${id}/messages/${seq}`, { text }),
   remove: (id: number, seq: number) =>
@@ -130,3 +145,10 @@ export const api = {
 };
 
 export type Api = typeof api;
+
+export interface HistoryPage {
+  messages: ChatEvent[];
+  has_more: boolean;
+  /** the emoji I used on the page's messages, by seq (servers with reactions) */
+  my_reactions?: Record<string, string[]>;
+}

@@ -21,7 +21,7 @@ import {
 } from "./views/dialogs";
 import { confirmDialog } from "./views/popup";
 import { RoomHeader } from "./views/room-header";
-import { RoomList } from "./views/room-list";
+import { RoomList, unreadMentions } from "./views/room-list";
 import { roomSwitcher } from "./views/switcher";
 import { Timeline } from "./views/timeline";
 
@@ -368,7 +368,7 @@ export class ChatApp implements ChatContext {
     let mentions = 0;
     for (const r of this.st.roomList()) {
       const level = this.levelOf(r.info.id);
-      const m = (r.info as { mentions?: number }).mentions ?? 0;
+      const m = unreadMentions(r, this.me);
       mentions += level === "none" ? 0 : m;
       count += level === "all" ? r.unread : level === "mentions" ? m : 0;
     }

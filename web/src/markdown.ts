@@ -87,6 +87,44 @@ export function sanitizeHtml(html: string): DocumentFragment {
   return frag ?? document.createDocumentFragment();
 }
 
+const MENTION = /(^|[^\w@.])@([A-Za-z0-9_.-]*[A-Za-z0-9_])/g;
+
+/**
+ * Wrap each "@name" of the text (not in code or links) in a span.mention, and those that
+ * name me (or @room, @here) in span.mention.mention-me. Returns whether one named me.
+ */
+export function markMentions(root: DocumentFragment | Element, me: string): boolean {
+  let named = false;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const texts: Text[] = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!(n.parentElement?.closest("code, pre, a") ?? null)) texts.push(n as Text);
+  }
+  const mine = me.toLowerCase();
+  for (const t of texts) {
+    const value = t.data;
+    if (!value.includes("@")) continue;
+    const frag = document.createDocumentFragment();
+    let last = 0;
+    for (const m of value.matchAll(MENTION)) {
+      const at = (m.index ?? 0) + m[1].length;
+      const name = m[2].toLowerCase();
+      const isMe = name === mine || name === "room" || name === "here";
+      named ||= isMe;
+      frag.append(value.slice(last, at));
+      const span = document.createElement("span");
+      span.className = isMe ? "mention mention-me" : "mention";
+      span.textContent = "@" + m[2];
+      frag.append(span);
+      last = at + 1 + m[2].length;
+    }
+    if (last === 0) continue;
+    frag.append(value.slice(last));
+    t.replaceWith(frag);
+  }
+  return named;
+}
+
 /**
  * text rendered into a fragment of sanitised elements. Whitespace-only text between blocks
  * is dropped, so a one-paragraph message's textContent is the text as typed (a line break

@@ -1,7 +1,7 @@
 // The shapes of the client's state (state.ts keeps them): a message as the client holds it,
 // a send not yet acknowledged, a room with its timeline, members, presence and typing.
 
-import type { ChatEvent, FileInfo, Member, Room } from "./types";
+import type { ChatEvent, FileInfo, Member, Reaction, Room } from "./types";
 
 export interface Message {
   room: number;
@@ -17,6 +17,9 @@ export interface Message {
   deleted: boolean;
   /** attached files; emptied when the message is deleted (the server deletes them too) */
   files: FileInfo[];
+  /** reactions as they are now, and which emoji of them are mine (reactions.ts) */
+  reactions: Reaction[];
+  mine: string[];
 }
 
 export type PendingStatus = "pending" | "failed";
@@ -88,5 +91,7 @@ export function toMessage(ev: ChatEvent): Message {
     edited_at: ev.edited_at,
     deleted: ev.deleted,
     files: ev.deleted ? [] : (ev.files ?? []),
+    reactions: ev.deleted ? [] : (ev.reactions ?? []),
+    mine: ev.deleted ? [] : (ev.my_reactions ?? []),
   };
 }

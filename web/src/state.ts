@@ -5,6 +5,7 @@
 
 import type { Message, PendingSend, RoomState, TimelineItem } from "./model";
 import { toMessage } from "./model";
+import { applyReaction } from "./reactions";
 import type { ChatEvent, FileInfo, Member, Room, User } from "./types";
 
 export type {
@@ -201,6 +202,9 @@ export class ChatState {
         t.text = ev.text;
         t.edited_at = ev.edited_at || ev.created_at;
       }
+    } else if (ev.kind === "react" || ev.kind === "unreact") {
+      const t = r.messages.get(ev.target);
+      if (t) applyReaction(t, ev, mine);
     } else if (ev.kind === "delete") {
       const t = r.messages.get(ev.target);
       const wasLive = !t || !t.deleted;
@@ -314,6 +318,8 @@ export class ChatState {
       edited_at: 0,
       deleted: false,
       files: p.files,
+      reactions: [],
+      mine: [],
     });
     this.changed();
   }

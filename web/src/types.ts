@@ -29,7 +29,15 @@ export interface FileInfo {
   thumbnail: boolean;
 }
 
-export type EventKind = "message" | "edit" | "delete";
+export type EventKind = "message" | "edit" | "delete" | "react" | "unreact";
+
+/** One emoji's reactions on a message (docs/api.md, "Reactions"). */
+export interface Reaction {
+  emoji: string;
+  count: number;
+  /** the ids of the first three who reacted, oldest first */
+  users: number[];
+}
 
 export interface ChatEvent {
   room: number;
@@ -47,6 +55,10 @@ export interface ChatEvent {
   deleted: boolean;
   /** attached files (message events only; absent on servers without attachments) */
   files?: FileInfo[];
+  /** the message's reactions (of target, in react/unreact); absent on servers without them */
+  reactions?: Reaction[];
+  /** client side: the emoji I used on this message, from a history page's my_reactions */
+  my_reactions?: string[];
 }
 
 export interface Room {

@@ -3,7 +3,7 @@
 // vectors come out inert both through the whole renderer and through the sanitiser alone.
 
 import { describe, expect, it } from "vitest";
-import { renderMarkdown, sanitizeHtml } from "../src/markdown";
+import { markMentions, renderMarkdown, sanitizeHtml } from "../src/markdown";
 import { OWASP_VECTORS } from "./xss-vectors";
 
 function html(text: string): string {
@@ -87,5 +87,30 @@ describe("OWASP XSS filter evasion vectors", () => {
 
   it.each(OWASP_VECTORS.map((v) => [v]))("sanitised inert as raw HTML: %j", (vector) => {
     expect(dangers(sanitizeHtml(vector))).toEqual([]);
+  });
+});
+
+describe("mentions", () => {
+  function marked(text: string, me = "ann") {
+    const frag = renderMarkdown(text);
+    const named = markMentions(frag, me);
+    const div = document.createElement("div");
+    div.appendChild(frag);
+    return { named, html: div.innerHTML };
+  }
+
+  it("marks @names, mine (and @room, @here) apart, not in code, links or addresses", () => {
+    const me = '<span class="mention mention-me">@ann</span>';
+    expect(marked("hi @bob and @ann").html).toBe(
+      `<p>hi <span class="mention">@bob</span> and ${me}</p>`,
+    );
+    expect(marked("hi @bob").named).toBe(false);
+    expect(marked("@ROOM lunch").named).toBe(true);
+    expect(marked("`@ann`").html).toBe("<p><code>@ann</code></p>");
+    expect(marked("mail ann@example.com").html).toBe("<p>mail ann@example.com</p>");
+    expect(marked("[@ann](https://example.com)").named).toBe(false);
+    expect(marked("**@ann.**").html).toBe(
+      '<p><strong><span class="mention mention-me">@ann</span>.</strong></p>',
+    );
   });
 });

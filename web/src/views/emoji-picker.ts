@@ -15,11 +15,15 @@ export const COMMON_EMOJI = (
 
 /**
  * A grid of emoji buttons (arrow keys move between them, Escape calls onClose). The first
- * button takes focus when shown.
+ * button takes focus when shown. names: shortcodes (COMMON_EMOJI unless told).
  */
-export function emojiGrid(onPick: (emoji: string, name: string) => void, onClose: () => void) {
+export function emojiGrid(
+  onPick: (emoji: string, name: string) => void,
+  onClose: () => void,
+  names: string[] = COMMON_EMOJI,
+) {
   const grid = h("div", { class: "emoji-grid", role: "menu", "aria-label": "Emoji" });
-  for (const name of COMMON_EMOJI) {
+  for (const name of names.filter((n) => n in emojiNames)) {
     grid.appendChild(
       h("button", {
         type: "button",
@@ -92,4 +96,44 @@ export class EmojiPicker {
     this.popup.hidden = true;
     this.button.setAttribute("aria-expanded", "false");
   }
+}
+
+let openPopover: HTMLElement | null = null;
+
+/**
+ * A grid of names under anchor (a message's "Add reaction"); picking calls onPick with the
+ * shortcode. One at a time; Escape or a click outside closes it, focus back on anchor.
+ */
+export function showEmojiPopover(
+  anchor: HTMLElement,
+  names: string[],
+  onPick: (name: string) => void,
+): void {
+  openPopover?.remove();
+  const pop = h("div", { class: "emoji-popup react-popup" });
+  const close = (refocus: boolean) => {
+    pop.remove();
+    if (openPopover === pop) openPopover = null;
+    document.removeEventListener("pointerdown", outside, true);
+    if (refocus) anchor.focus();
+  };
+  const outside = (ev: Event) => {
+    if (!pop.contains(ev.target as Node) && ev.target !== anchor) close(false);
+  };
+  pop.appendChild(
+    emojiGrid(
+      (_e, name) => {
+        close(true);
+        onPick(name);
+      },
+      () => close(true),
+      names,
+    ),
+  );
+  anchor.after(pop);
+  const floor = anchor.closest(".timeline")?.getBoundingClientRect().bottom ?? innerHeight;
+  if (pop.getBoundingClientRect().bottom > floor) pop.classList.add("up");
+  document.addEventListener("pointerdown", outside, true);
+  openPopover = pop;
+  pop.querySelector("button")?.focus();
 }

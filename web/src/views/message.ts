@@ -4,10 +4,11 @@
 
 import { append, h } from "../dom";
 import { avatarColour, fmtShortTime, fmtTime, initials, summary } from "../format";
-import { renderMarkdown } from "../markdown";
+import { markMentions, renderMarkdown } from "../markdown";
 import type { Message, PendingSend } from "../state";
 import type { User } from "../types";
 import { attachmentsEl, pendingFilesEl } from "./attachments";
+import { showEmojiPopover } from "./emoji-picker";
 import { showMenu, type MenuItem } from "./popup";
 
 export interface MessageActions {
@@ -21,6 +22,12 @@ export interface MessageActions {
   remove(m: Message): void;
   /** put a link to the message on the clipboard */
   copyLink(m: Message): void;
+  /** the shortcodes I may react with; empty where the server has no reactions */
+  reactionNames(): string[];
+  /** add (on) or take back my reaction with emoji (a character or a shortcode) */
+  react(m: Message, emoji: string, on: boolean): void;
+  /** a user's name if the client knows it (for who reacted) */
+  nameOf(userId: number): string | undefined;
   saveEdit(m: Message, text: string): void;
   cancelEdit(): void;
   retry(clientMsgId: string): void;
@@ -103,17 +110,52 @@ export function messageEl(
     return el;
   }
   if (m.text || m.edited_at || m.files.length === 0) {
-    body.appendChild(textEl(m.text, !!m.edited_at));
+    const text = textEl(m.text, !!m.edited_at, act.me.username);
+    if (text.classList.contains("names-me") && !mine) el.classList.add("mentions-me");
+    body.appendChild(text);
   }
   if (m.files.length > 0) body.appendChild(attachmentsEl(m.files));
+  if (m.reactions.length > 0) body.appendChild(reactionsEl(m, act));
   el.appendChild(actionsEl(m, mine, act));
   return el;
 }
 
-/** The text as rich text (markdown.ts), "(edited)" at the end of its last paragraph. */
-function textEl(text: string, edited: boolean): HTMLElement {
+/** The reactions under a message: one chip per emoji with its count; mine are pressed. */
+function reactionsEl(m: Message, act: MessageActions): HTMLElement {
+  const row = h("div", { class: "reactions" });
+  for (const r of m.reactions) {
+    const mine = m.mine.includes(r.emoji);
+    const who = r.users.map((id) => (id === act.me.id ? "you" : (act.nameOf(id) ?? "someone")));
+    const more = r.count - who.length;
+    const title = who.join(", ") + (more > 0 ? ` and ${more} more` : "") + ` reacted ${r.emoji}`;
+    row.appendChild(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "reaction",
+          "aria-pressed": String(mine),
+          "aria-label": `${r.emoji} ${r.count}${mine ? ", including you" : ""}`,
+          title,
+          onclick: () => act.react(m, r.emoji, !mine),
+        },
+        h("span", { class: "reaction-emoji", text: r.emoji }),
+        h("span", { class: "reaction-count", text: String(r.count) }),
+      ),
+    );
+  }
+  return row;
+}
+
+/**
+ * The text as rich text (markdown.ts) with @mentions marked (me: my username, for the
+ * highlight), "(edited)" at the end of its last paragraph.
+ */
+function textEl(text: string, edited: boolean, me = ""): HTMLElement {
   const el = h("div", { class: "text md" });
-  el.appendChild(renderMarkdown(text));
+  const frag = renderMarkdown(text);
+  if (me && markMentions(frag, me)) el.classList.add("names-me");
+  el.appendChild(frag);
   if (edited) {
     const last = el.lastElementChild;
     const into = last && last.tagName === "P" ? last : el;
@@ -144,10 +186,34 @@ function actionsEl(m: Message, mine: boolean, act: MessageActions): HTMLElement 
   if (mine) {
     items.push({ label: "Delete", name: "Delete message", danger: true, run: () => act.remove(m) });
   }
+  const names = act.reactionNames();
+  if (names.length > 0) {
+    // on a phone the toolbar is only "⋯": reacting is in its menu too
+    items.splice(1, 0, {
+      label: "React",
+      name: "React…",
+      run: () => showEmojiPopover(more, names, (name) => act.react(m, name, true)),
+    });
+  }
   more.addEventListener("click", () => showMenu(more, items));
+  const react =
+    names.length > 0
+      ? h("button", {
+          type: "button",
+          class: "act-react icon",
+          text: "☺",
+          title: "React",
+          "aria-label": "Add reaction",
+          "aria-haspopup": "menu",
+        })
+      : null;
+  react?.addEventListener("click", () =>
+    showEmojiPopover(react, names, (name) => act.react(m, name, true)),
+  );
   return h(
     "div",
     { class: "msg-actions" },
+    react,
     h("button", {
       type: "button",
       class: "act-reply icon",

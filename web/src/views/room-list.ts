@@ -3,6 +3,7 @@
 
 import { KeyedList, h } from "../dom";
 import { peerOf, roomLabel, roomName, summary } from "../format";
+import { mentionsMe } from "../notify-rules";
 import type { RoomState } from "../state";
 import type { ChatContext } from "./context";
 
@@ -62,7 +63,8 @@ export class RoomList {
     const peer = peerOf(r, me.id);
     const online = peer ? st.isOnline(peer.id) : null;
     const unread = r.unread;
-    const sig = JSON.stringify([name, preview, unread, online, current, r.info.kind]);
+    const mentions = unreadMentions(r, me);
+    const sig = JSON.stringify([name, preview, unread, mentions, online, current, r.info.kind]);
     const make = () =>
       h(
         "li",
@@ -87,6 +89,13 @@ export class RoomList {
                 })
               : null,
             h("span", { class: "room-name", text: roomLabel(r, me.id) }),
+            mentions > 0
+              ? h("span", {
+                  class: "badge mention-badge",
+                  "aria-label": `${mentions} ${mentions === 1 ? "mention" : "mentions"} of you`,
+                  text: "@",
+                })
+              : null,
             unread > 0
               ? h("span", {
                   class: "badge",
@@ -100,4 +109,18 @@ export class RoomList {
       );
     return { key: id, sig, make };
   }
+}
+
+/**
+ * Unread mentions of me in a room: those among the unread messages the client holds, or the
+ * server's count (GET /rooms, where it gives one) if more; none once the room is read.
+ */
+export function unreadMentions(r: RoomState, me: { id: number; username: string }): number {
+  if (r.unread === 0) return 0;
+  const fromServer = (r.info as { mentions?: number }).mentions ?? 0;
+  let n = 0;
+  for (const m of r.messages.values()) {
+    if (m.seq > r.lastReadSeq && !m.deleted && m.sender !== me.id && mentionsMe(m, me)) n++;
+  }
+  return Math.max(n, fromServer);
 }

@@ -5,6 +5,7 @@
 import { api } from "../api";
 import { KeyedList, append, clear, h, type Keyed } from "../dom";
 import { GROUP_WINDOW_MS, errText, roomName } from "../format";
+import { REACTION_SHORTCODES, withMyReactions } from "../reactions";
 import type { Message, RoomState } from "../state";
 import type { ChatContext } from "./context";
 import { dividerEl, messageEl, pendingEl, type MessageActions } from "./message";
@@ -51,6 +52,8 @@ export class Timeline {
   private scrollToDivider = false;
   /** scroll to the bottom on the next render (after I sent something) */
   stickToBottom = false;
+  /** the server has reactions (its history pages say my_reactions) */
+  private hasReactions = false;
   /** what the buttons in the rows do */
   private readonly actions: MessageActions;
 
@@ -70,6 +73,9 @@ export class Timeline {
       },
       remove: (m) => void this.deleteMessage(m),
       copyLink: (m) => void this.copyLink(m),
+      reactionNames: () => (this.hasReactions ? REACTION_SHORTCODES : []),
+      react: (m, emoji, on) => void this.react(m, emoji, on),
+      nameOf: (id) => this.nameOf(id),
       saveEdit: (m, text) => void this.saveEdit(m, text),
       cancelEdit: () => {
         this.editing = 0;
@@ -158,7 +164,9 @@ export class Timeline {
       const before = older && Number.isFinite(r.oldestFetched) ? r.oldestFetched : undefined;
       const page = await api.history(id, { before, limit: 50 });
       if (this.ctx.active === id && older) this.prepending = true;
-      st.mergeHistory(id, page.messages, page.has_more, older ? "before" : "latest");
+      if (page.my_reactions !== undefined) this.hasReactions = true;
+      const messages = withMyReactions(page.messages, page.my_reactions);
+      st.mergeHistory(id, messages, page.has_more, older ? "before" : "latest");
     } catch (e) {
       this.historyError = errText(e);
     } finally {
@@ -271,6 +279,9 @@ export class Timeline {
           parent?.deleted,
           m.files.map((f) => f.id),
           grouped,
+          m.reactions,
+          m.mine,
+          this.hasReactions,
         ]);
         entries.push({
           key: "m" + m.seq,
@@ -346,6 +357,20 @@ export class Timeline {
     ev.preventDefault();
     next.focus();
     next.scrollIntoView({ block: "nearest" });
+  }
+
+  private async react(m: Message, emoji: string, on: boolean): Promise<void> {
+    try {
+      await api.react(m.room, m.seq, emoji, on);
+    } catch (e) {
+      this.ctx.flash(errText(e));
+    }
+  }
+
+  private nameOf(id: number): string | undefined {
+    const active = this.ctx.active;
+    const r = active !== null ? this.ctx.st.room(active) : undefined;
+    return r?.members?.get(id)?.username;
   }
 
   /** Copy a link to the message (#/room/N/SEQ, which opens the room at it). */
