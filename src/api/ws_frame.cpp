@@ -1,6 +1,7 @@
 #include "api/ws_frame.h"
 
 #include <cstring>
+#include <utility>
 
 namespace parley::ws {
 
@@ -57,6 +58,11 @@ bool leadByte(unsigned c, int& n, unsigned& lo, unsigned& hi) {
 }  // namespace
 
 bool validUtf8(std::string_view s) {
+  std::size_t whole = 0;
+  return validUtf8Prefix(s, whole) && whole == s.size();
+}
+
+bool validUtf8Prefix(std::string_view s, std::size_t& whole) {
   auto p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
@@ -76,13 +82,15 @@ bool validUtf8(std::string_view s) {
     int n = 0;
     unsigned lo = 0x80, hi = 0xBF;  // bounds of the second byte
     if (!leadByte(c, n, lo, hi)) return false;
-    if (end - p <= n) return false;
-    if (p[1] < lo || p[1] > hi) return false;
-    for (int i = 2; i <= n; ++i) {
+    const long have = end - p - 1;  // continuation bytes present
+    if (have >= 1 && (p[1] < lo || p[1] > hi)) return false;
+    for (int i = 2; i <= n && i <= have; ++i) {
       if ((p[i] & 0xC0) != 0x80) return false;
     }
+    if (have < n) break;  // cut inside its last character, which may still be valid
     p += n + 1;
   }
+  whole = static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(s.data()));
   return true;
 }
 
@@ -202,6 +210,13 @@ FrameReader::Event FrameReader::dataFrame(bool fin, unsigned op, std::string_vie
     in_message_ = true;
     message_.append(body);
     ev.kind = Kind::fragment;
+    // Fail fast: a text message is refused at the fragment that breaks its UTF-8, not at
+    // its end (only the characters not yet checked are looked at again).
+    std::size_t whole = 0;
+    std::string_view unchecked = std::string_view(message_).substr(utf8_checked_);
+    if (message_text_ && !validUtf8Prefix(unchecked, whole))
+      return failWith(kCloseInvalidPayload, ev);
+    utf8_checked_ += whole;
     return ev;
   }
   ev.kind = Kind::message;
@@ -214,7 +229,8 @@ FrameReader::Event FrameReader::dataFrame(bool fin, unsigned op, std::string_vie
   } else {
     ev.payload = body;
   }
-  if (ev.text && !validUtf8(ev.payload)) return failWith(kCloseInvalidPayload, ev);
+  const std::size_t checked = std::exchange(utf8_checked_, 0);
+  if (ev.text && !validUtf8(ev.payload.substr(checked))) return failWith(kCloseInvalidPayload, ev);
   return ev;
 }
 

@@ -11,7 +11,8 @@
 // - a continuation needs a message in progress, a new text/binary frame needs none (1002);
 // - a message (all its fragments together) is at most `max_message` bytes (1009), checked
 //   from the frame header, before its payload is read;
-// - a text message is valid UTF-8 (1007), and so is a close frame's reason;
+// - a text message is valid UTF-8 (1007), and so is a close frame's reason; a fragmented
+//   one fails at the first fragment whose bytes no continuation could make valid;
 // - a close frame's payload is empty or a valid code (1000-1003, 1007-1014, 3000-4999)
 //   and a reason (1002).
 #pragma once
@@ -50,6 +51,10 @@ std::size_t encodeHeader(Opcode op, std::size_t payload_size, std::uint8_t* out)
 std::string closeFrame(std::uint16_t code, std::string_view reason = {});
 
 bool validUtf8(std::string_view s);
+// `s` is UTF-8 that may stop inside its last character (whose bytes so far could still
+// make a valid one); `whole` is the length of the complete characters. False as soon as a
+// byte makes it invalid whatever follows.
+bool validUtf8Prefix(std::string_view s, std::size_t& whole);
 // Whether a client may send `code` in a close frame.
 bool validCloseCode(std::uint16_t code);
 
@@ -88,10 +93,11 @@ class FrameReader {
   Event dataFrame(bool fin, unsigned op, std::string_view body);
 
   std::size_t max_message_;
-  bool in_message_ = false;    // a fragmented message is in progress
-  bool message_text_ = false;  // its opcode
-  bool release_ = false;       // message_ was handed out: clear it on the next call
-  std::string message_;        // the fragments so far (empty unless fragmented)
+  bool in_message_ = false;       // a fragmented message is in progress
+  bool message_text_ = false;     // its opcode
+  bool release_ = false;          // message_ was handed out: clear it on the next call
+  std::string message_;           // the fragments so far (empty unless fragmented)
+  std::size_t utf8_checked_ = 0;  // its prefix of whole characters found valid so far
 };
 
 }  // namespace parley::ws

@@ -216,6 +216,49 @@ TEST(WsFrame, InvalidUtf8InTextIs1007AndBinaryIsNotChecked) {
   EXPECT_EQ(fed.payloads[1], "\xE2\x82\xAC");
 }
 
+// Autobahn 6.4.1/6.4.2: a fragmented text message fails at the fragment whose bytes no
+// continuation could make valid, before its final fragment arrives.
+TEST(WsFrame, InvalidUtf8FailsAtItsFragmentNotAtTheEnd) {
+  FrameReader r(1024);
+  std::string b = frame(0x01, "\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5") +
+                  frame(0x00, "\xF4\x90\x80\x80");  // over U+10FFFF
+  auto fed = feed(r, b);
+  ASSERT_EQ(fed.events.size(), 2u);
+  EXPECT_EQ(fed.events[0].kind, Kind::fragment);
+  EXPECT_EQ(fed.events[1].kind, Kind::fail);
+  EXPECT_EQ(fed.events[1].code, kCloseInvalidPayload);
+  // A character cut between fragments waits for its rest; so does the check of the rest.
+  FrameReader cut(1024);
+  std::string c = frame(0x01, "a\xF0") + frame(0x00, "\x90") + frame(0x00, "\x80");
+  auto ok = feed(cut, c);
+  ASSERT_EQ(ok.events.size(), 3u);
+  EXPECT_EQ(ok.events[2].kind, Kind::fragment);
+  std::string bad = frame(0x80, "x");  // the character never finishes
+  auto end = feed(cut, bad);
+  ASSERT_EQ(end.events.size(), 1u);
+  EXPECT_EQ(end.events[0].kind, Kind::fail);
+  // Binary fragments are never checked.
+  FrameReader bin(1024);
+  std::string d = frame(0x02, "\xFF") + frame(0x80, "\xFE");
+  auto fine = feed(bin, d);
+  ASSERT_EQ(fine.events.size(), 2u);
+  EXPECT_EQ(fine.events[1].kind, Kind::message);
+}
+
+TEST(WsFrame, Utf8PrefixAllowsOnlyACutLastCharacter) {
+  std::size_t whole = 99;
+  EXPECT_TRUE(validUtf8Prefix("ab\xE2\x82", whole));
+  EXPECT_EQ(whole, 2u);
+  EXPECT_TRUE(validUtf8Prefix("ab\xF0", whole));
+  EXPECT_EQ(whole, 2u);
+  EXPECT_TRUE(validUtf8Prefix("\xE2\x82\xAC", whole));
+  EXPECT_EQ(whole, 3u);
+  EXPECT_FALSE(validUtf8Prefix("ab\xE0\x80", whole));  // overlong already
+  EXPECT_FALSE(validUtf8Prefix("ab\xF4\x90", whole));  // over U+10FFFF already
+  EXPECT_FALSE(validUtf8Prefix("ab\xED\xA0", whole));  // a surrogate already
+  EXPECT_FALSE(validUtf8Prefix("ab\xC3\x28", whole));
+}
+
 TEST(WsFrame, Utf8Validation) {
   EXPECT_TRUE(validUtf8(""));
   EXPECT_TRUE(validUtf8("plain ascii long enough for the fast path"));
