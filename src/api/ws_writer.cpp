@@ -27,12 +27,12 @@ bool WsWriter::queue(const LiveItem& item) {
   return true;
 }
 
-bool WsWriter::add(LiveItem frame) {
+bool WsWriter::add(LiveItem frame, ws::Opcode op) {
   if (closing()) return true;
   std::size_t more = wireSize(frame);
   if (!fits(more)) return false;
   bytes_ += more;
-  out_.push_back(std::move(frame));
+  out_.push_back({std::move(frame), op});
   return true;
 }
 
@@ -42,7 +42,7 @@ bool WsWriter::add(Frames&& frames) {
   for (auto& f : frames) more += wireSize(f);
   if (!fits(more)) return false;
   bytes_ += more;
-  for (auto& f : frames) out_.push_back(std::move(f));
+  for (auto& f : frames) out_.push_back({std::move(f), ws::Opcode::text});
   return true;
 }
 
@@ -86,7 +86,7 @@ void WsWriter::recount() {
   queued_bytes_ = 0;
   for (std::size_t i = queue_head_; i < queue_.size(); ++i) queued_bytes_ += wireSize(queue_[i]);
   bytes_ = partial_.size() + queued_bytes_;
-  for (std::size_t i = out_head_; i < out_.size(); ++i) bytes_ += wireSize(out_[i]);
+  for (std::size_t i = out_head_; i < out_.size(); ++i) bytes_ += wireSize(out_[i].item);
   if (pong_due_) bytes_ += wireSize(pong_.size());
   if (close_code_ != 0 && !close_queued_) bytes_ += ws::closeFrame(close_code_).size();
 }
@@ -126,8 +126,9 @@ bool WsWriter::prepare(Batch& b) {
   b.frames = 0;
   if (!close_queued_) {
     while (out_head_ + b.frames < out_.size() && b.frames < kBatch) {
-      std::string_view text = out_[out_head_ + b.frames].frame();
-      std::size_t h = ws::encodeHeader(ws::Opcode::text, text.size(), b.headers[nh].data());
+      const OutFrame& f = out_[out_head_ + b.frames];
+      std::string_view text = f.item.frame();
+      std::size_t h = ws::encodeHeader(f.op, text.size(), b.headers[nh].data());
       b.bufs[nb++] = asio::buffer(b.headers[nh++].data(), h);
       b.bufs[nb++] = asio::buffer(text.data(), text.size());
       ++b.frames;
@@ -173,7 +174,7 @@ std::size_t WsWriter::walkFrames(Batch& b, std::size_t& left) {
     if (left == 0) return f;
     std::size_t at = b.frames_from + 2 * f;
     std::size_t sz = sizeOf(b, at, at + 2);
-    if (out_[out_head_].env.kind == FrameKind::event) metrics().events_delivered.inc();
+    if (out_[out_head_].item.env.kind == FrameKind::event) metrics().events_delivered.inc();
     ++out_head_;
     if (left < sz) {
       partial_ = restOf(b, at, at + 2, left);

@@ -38,8 +38,9 @@ class WsWriter {
   // While closing, what is added is dropped (and true returned): nothing follows a close.
   // An item for the LiveFeed to turn into frames (from the Hub, or a reply in its order).
   bool queue(const LiveItem& item);
-  // Frames to write as they are, after the frames already added; all or none.
-  bool add(LiveItem frame);
+  // Frames to write as they are, after the frames already added; all or none. Text frames,
+  // unless `op` says binary (the test echo endpoint's answers).
+  bool add(LiveItem frame, ws::Opcode op = ws::Opcode::text);
   bool add(Frames&& frames);
   // Answers the newest ping (a pong not yet begun is replaced); ignored while closing.
   void pong(std::string_view payload);
@@ -101,7 +102,11 @@ class WsWriter {
   std::size_t queued_bytes_ = 0;  // the part of bytes_ in queue_
   std::vector<LiveItem> queue_;   // items for the feed, from queue_head_ on
   std::size_t queue_head_ = 0;
-  Frames out_;  // frames to write, from out_head_ on
+  struct OutFrame {
+    LiveItem item;
+    ws::Opcode op;
+  };
+  std::vector<OutFrame> out_;  // frames to write, from out_head_ on
   std::size_t out_head_ = 0;
   std::string partial_;  // the unwritten rest of a frame a write cut short: goes first
   std::string pong_;     // the payload of the last ping not answered yet

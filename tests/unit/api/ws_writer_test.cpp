@@ -59,6 +59,19 @@ TEST(WsWriter, CountsEveryKindOfFrameInWireBytes) {
   EXPECT_EQ(WsWriter::wireSize(65'536), 65'546u);
 }
 
+// The test echo endpoint answers a binary message with a binary frame (opcode 0x2).
+TEST(WsWriter, AddedFramesAreTextUnlessBinaryIsAsked) {
+  WsWriter w(1 << 20);
+  ASSERT_TRUE(w.add(frame(3, 'a')));
+  ASSERT_TRUE(w.add(frame(2, 'b'), ws::Opcode::binary));
+  EXPECT_EQ(drain(w), std::string("\x81\x03"
+                                  "aaa"
+                                  "\x82\x02"
+                                  "bb",
+                                  9));
+  EXPECT_EQ(w.bytes(), 0u);
+}
+
 TEST(WsWriter, TakingFromTheQueueCountsTheItemOut) {
   WsWriter w(1 << 20);
   ASSERT_TRUE(w.queue(event(1, 1, 100)));
