@@ -30,6 +30,9 @@ ctest --preset debug -j2 --timeout 300
 echo "== fuzz smoke: each parser that takes outside bytes, 15 s (fuzz/README.md)"
 scripts/fuzz.sh 15
 
+echo "== WebSocket conformance: Autobahn|Testsuite against the echo endpoint (~1 min)"
+scripts/autobahn.sh
+
 # The built client first: the attack suite checks that the static route serves it whole.
 echo "== web client: build"
 scripts/build-web.sh

@@ -18,7 +18,8 @@
 
 namespace parley::api {
 
-class StaticSite;  // static_files.h
+class StaticSite;   // static_files.h
+class TlsContexts;  // tls_contexts.h
 
 struct EdgeLimits {
   std::size_t max_body = 64 * 1024;
@@ -28,6 +29,11 @@ struct EdgeLimits {
   int hello_timeout_seconds = 10;
   // Behind a proxy: take the client address from the last X-Forwarded-For entry.
   bool trust_forwarded_for = false;
+  // --hsts: every HTTP response carries Strict-Transport-Security with this max-age.
+  bool hsts = false;
+  // --test-echo-endpoint (tests only): /api/v1/test/echo echoes every message, for the
+  // Autobahn conformance suite; the WebSocket code is that of /api/v1/ws.
+  bool test_echo = false;
 };
 
 struct ApiContext {
@@ -42,6 +48,7 @@ struct ApiContext {
   std::vector<std::string> allowed_origins;       // exact "scheme://host[:port]" strings
   std::shared_ptr<const StaticSite> static_site;  // the built web client; null: none
   SearchService* search = nullptr;                // null: search answers unavailable
+  std::shared_ptr<TlsContexts> tls;               // null: plain HTTP
 };
 
 }  // namespace parley::api

@@ -22,7 +22,7 @@ namespace {
 // trickle is cut at that deadline, however regularly its bytes come.
 class RequestBodySource final : public BlobSource {
  public:
-  RequestBodySource(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+  RequestBodySource(HttpStream& stream, beast::flat_buffer& buffer,
                     http::request_parser<http::buffer_body>& p, const FileLimits& limits)
       : stream_(stream),
         buffer_(buffer),
@@ -68,7 +68,7 @@ class RequestBodySource final : public BlobSource {
   }
 
   static constexpr std::size_t kPieceBytes = 256 * 1024;
-  beast::tcp_stream& stream_;
+  HttpStream& stream_;
   beast::flat_buffer& buffer_;
   http::request_parser<http::buffer_body>& parser_;
   std::string piece_;
@@ -98,13 +98,15 @@ http::response<http::buffer_body> downloadHeader(Headers&& headers, unsigned ver
   }
   res.content_length(length);
   res.keep_alive(keep_alive);
+  if (!strictTransportSecurity().empty())
+    res.set(http::field::strict_transport_security, strictTransportSecurity());
   return res;
 }
 
 // A download's body after its header (`sr` serializes `res`): `first`, then every further
 // piece of `reader`.
 // False when the response could not be finished (the connection is then closed).
-asio::awaitable<bool> writePieces(beast::tcp_stream& stream, http::response<http::buffer_body>& res,
+asio::awaitable<bool> writePieces(HttpStream& stream, http::response<http::buffer_body>& res,
                                   http::response_serializer<http::buffer_body>& sr,
                                   FileReader& reader, std::string first) {
   auto& body = res.body();

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "api/http_stream.h"
 #include "api/json_input.h"
 #include "api/router.h"
 #include "api/server.h"
@@ -27,7 +28,7 @@ inline constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace http_io
 
 struct Server::Connection {
-  boost::beast::tcp_stream stream;
+  HttpStream stream;
   boost::beast::flat_buffer buffer;
   std::string remote_ip;  // the peer; the client's own address is clientAddress()
   std::size_t shard;      // the Hub shard whose executor runs this connection
@@ -38,9 +39,18 @@ struct Server::Connection {
 
 namespace http_io {
 
+// The Strict-Transport-Security value every response carries (--hsts), or empty. Set once
+// by the Server's constructor, before any connection; only read after that.
+inline std::string& strictTransportSecurity() {
+  static std::string value;
+  return value;
+}
+
 // A response to HEAD carries the Content-Length of the GET but no body.
 template <class Body>
 void finish(http::response<Body>& res, bool keep_alive, bool head) {
+  if (!strictTransportSecurity().empty())
+    res.set(http::field::strict_transport_security, strictTransportSecurity());
   res.keep_alive(keep_alive);
   res.prepare_payload();
   if (head) {

@@ -16,7 +16,10 @@ namespace parley::api {
 using namespace http_io;
 
 Server::Server(asio::io_context& ioc, ApiContext& ctx)
-    : ioc_(ioc), ctx_(ctx), router_(ctx), acceptor_(ioc) {}
+    : ioc_(ioc), ctx_(ctx), router_(ctx), acceptor_(ioc) {
+  // Two years, as Mozilla's guidelines say; set before any connection (http_io.h).
+  if (ctx.edge.hsts) strictTransportSecurity() = "max-age=63072000";
+}
 
 Server::~Server() = default;
 
@@ -149,6 +152,20 @@ asio::awaitable<void> refuseMalformed(Stream& stream, std::string why) {
   co_await refuseUpload(stream, std::move(out), 11);
 }
 
+// The TLS handshake, within 30 s. A client that fails it (plain HTTP on the TLS port, an
+// old protocol version, no common cipher) is counted and dropped: there is no channel to
+// answer it on.
+asio::awaitable<bool> handshake(HttpStream& stream) {
+  stream.expires_after(std::chrono::seconds(30));
+  auto [ec] = co_await stream.tls()->async_handshake(asio::ssl::stream_base::server, kTuple);
+  if (ec) {
+    metrics().tls_handshakes_failed.inc();
+    log::debug("tls_handshake_failed", {{"error", ec.message()}});
+    co_return false;
+  }
+  co_return true;
+}
+
 }  // namespace
 
 asio::awaitable<void> Server::session(tcp::socket socket, std::size_t shard) {
@@ -157,7 +174,17 @@ asio::awaitable<void> Server::session(tcp::socket socket, std::size_t shard) {
   // Small frames must leave at once: with Nagle, a frame waits for the peer's delayed ACK,
   // which parley-bench saw as deliveries held until the receiver sent something.
   socket.set_option(tcp::no_delay(true), ignored);
-  Connection c{beast::tcp_stream(std::move(socket)), {}, std::move(remote_ip), shard, {}, {}};
+  Connection c{
+      ctx_.tls ? HttpStream(std::move(socket), ctx_.tls->current()) : HttpStream(std::move(socket)),
+      {},
+      std::move(remote_ip),
+      shard,
+      {},
+      {}};
+  if (c.stream.tls()) {
+    bool up = co_await handshake(c.stream);
+    if (!up) co_return;
+  }
   for (;;) {
     bool has_header = co_await readHeader(c);
     if (!has_header) break;
@@ -250,7 +277,8 @@ asio::awaitable<bool> Server::readBody(Connection& c) {
 asio::awaitable<Server::Next> Server::upgrade(Connection& c, std::string client_ip) {
   std::string_view origin = c.req[http::field::origin];
   HttpResponse refusal;
-  if (pathOf(c.req.target()) != "/api/v1/ws") {
+  const bool echo = ctx_.edge.test_echo && pathOf(c.req.target()) == "/api/v1/test/echo";
+  if (pathOf(c.req.target()) != "/api/v1/ws" && !echo) {
     refusal = errorResponse({Code::not_found, "no such route"});
   } else if (c.req.count(http::field::origin) &&
              !router_.originAllowed(origin, c.req[http::field::host])) {
@@ -260,7 +288,7 @@ asio::awaitable<Server::Next> Server::upgrade(Connection& c, std::string client_
   } else {
     c.stream.expires_never();
     startWebSocketSession(std::move(c.stream), std::move(c.req), ctx_, registry_,
-                          std::move(client_ip), c.shard);
+                          std::move(client_ip), c.shard, echo);
     co_return Next::handed_off;
   }
   auto res = toBeast(std::move(refusal), c.req.version(), false);

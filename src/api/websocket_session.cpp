@@ -1,8 +1,5 @@
 #include "api/websocket_session.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -49,10 +46,11 @@ class WebSocketSession final : public Hub::Client,
                                public WsConnection,
                                public std::enable_shared_from_this<WebSocketSession> {
  public:
-  WebSocketSession(tcp::socket&& socket, std::string authorization, std::string cookie,
+  WebSocketSession(WsSocket&& socket, std::string authorization, std::string cookie,
                    ApiContext& ctx, SessionRegistry& registry, std::string remote_ip,
-                   std::size_t shard)
+                   std::size_t shard, bool echo)
       : socket_(std::move(socket)),
+        echo_(echo),
         ctx_(ctx),
         registry_(registry),
         shard_(shard),
@@ -93,6 +91,7 @@ class WebSocketSession final : public Hub::Client,
   void processInput();
   bool onFrame(const ws::FrameReader::Event& ev);
   void onClose(std::uint16_t code);
+  bool echoMessage(const ws::FrameReader::Event& ev);
   void dropInput();
   awaitable<void> onMessage(std::string text);
   void endReading();
@@ -112,7 +111,10 @@ class WebSocketSession final : public Hub::Client,
   void shut();
   bool ended() const { return protocol_.phase() == Phase::closed; }
 
-  tcp::socket socket_;
+  WsSocket socket_;
+  // The test echo endpoint (--test-echo-endpoint): every message is sent back as it came,
+  // with no hello and no protocol; framing, limits and closing are the same code.
+  const bool echo_;
   ApiContext& ctx_;
   SessionRegistry& registry_;
   const std::size_t shard_;
@@ -136,20 +138,12 @@ class WebSocketSession final : public Hub::Client,
 };
 
 void WebSocketSession::start() {
-  beast::error_code ignored;
-  socket_.non_blocking(true, ignored);
-  // A peer that vanished is found by TCP keepalive (~5 min), as Beast's idle pings did, but
-  // without a timer per connection.
-  socket_.set_option(asio::socket_base::keep_alive(true), ignored);
-  int fd = socket_.native_handle();
-  int idle = 150, interval = 30, count = 5;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+  socket_.start();
 
   registry_.add(shared_from_this());
   metrics().connections.add(1);
   metrics().connections_total.inc();
+  if (echo_) return waitReadable();
   // Ten seconds to say hello, then 4001.
   timer_.expires_after(std::chrono::seconds(ctx_.edge.hello_timeout_seconds));
   timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -162,8 +156,7 @@ void WebSocketSession::start() {
 // ---- reading ----
 
 void WebSocketSession::waitReadable() {
-  socket_.async_wait(
-      tcp::socket::wait_read,
+  socket_.waitReadable(
       [self = shared_from_this()](const boost::system::error_code& ec) { self->onReadable(ec); });
 }
 
@@ -181,7 +174,7 @@ bool WebSocketSession::readAvailable() {
     if (have - in_head_ >= cap) return true;
     in_.resize(have + kReadChunk);
     boost::system::error_code rec;
-    std::size_t n = socket_.read_some(asio::buffer(in_.data() + have, kReadChunk), rec);
+    std::size_t n = socket_.readSome(asio::buffer(in_.data() + have, kReadChunk), rec);
     in_.resize(have + n);
     if (rec == asio::error::would_block || rec == asio::error::try_again) return true;
     if (rec) return false;
@@ -241,6 +234,7 @@ bool WebSocketSession::onFrame(const ws::FrameReader::Event& ev) {
       return false;
     case Kind::message:
       if (closing) return true;  // closing: data frames are dropped
+      if (echo_) return echoMessage(ev);
       if (!ev.text) {
         protocol_.onBinary();
         return true;
@@ -270,6 +264,18 @@ void WebSocketSession::onClose(std::uint16_t code) {
   // Ends with the client's end of stream, or at once once the socket is shut.
   dropInput();
   waitReadable();
+}
+
+// The test echo endpoint: the message goes back whole, as text or binary; a client that does
+// not read its echoes is closed as too slow, as any other.
+bool WebSocketSession::echoMessage(const ws::FrameReader::Event& ev) {
+  auto op = ev.text ? ws::Opcode::text : ws::Opcode::binary;
+  if (!writer_.add(directItem(std::string(ev.payload)), op)) {
+    tooSlow();
+    return false;
+  }
+  flush();
+  return true;
 }
 
 void WebSocketSession::dropInput() {
@@ -377,8 +383,7 @@ void WebSocketSession::closeNow(int code, bool keep_output) {
 }
 
 void WebSocketSession::shut() {
-  beast::error_code ignored;
-  socket_.close(ignored);  // ends the pending wait: the reader ends the session
+  socket_.close();  // ends the pending wait: the reader ends the session
 }
 
 void WebSocketSession::pump() {
@@ -433,12 +438,12 @@ awaitable<void> WebSocketSession::processSlow(LiveItem item) {
 }
 
 bool WebSocketSession::flush() {
-  if (waiting_write_ || !socket_.is_open()) return false;
+  if (waiting_write_ || !socket_.isOpen()) return false;
   WsWriter::Batch batch;
   while (writer_.prepare(batch)) {
     boost::system::error_code ec;
     std::size_t n =
-        socket_.write_some(std::span<const asio::const_buffer>(batch.bufs.data(), batch.count), ec);
+        socket_.writeSome(std::span<const asio::const_buffer>(batch.bufs.data(), batch.count), ec);
     if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
       shut();  // the reader sees it and ends the session
       return false;
@@ -452,8 +457,7 @@ bool WebSocketSession::flush() {
   if (writer_.closeWritten()) {
     if (input_ == Input::failed) {
       // Our close is out; stop sending and drain what the client still sends.
-      beast::error_code ignored;
-      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      socket_.shutdownSend();
     } else if (input_ == Input::peer_closed) {
       shut();  // the close handshake is complete
     }
@@ -463,21 +467,20 @@ bool WebSocketSession::flush() {
 
 void WebSocketSession::waitWritable() {
   waiting_write_ = true;
-  socket_.async_wait(tcp::socket::wait_write,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->waiting_write_ = false;
-                       if (!ec) self->pump();
-                     });
+  socket_.waitWritable([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->waiting_write_ = false;
+    if (!ec) self->pump();
+  });
 }
 
 }  // namespace
 
-void runWebSocketSession(tcp::socket&& socket, std::string authorization, std::string cookie,
+void runWebSocketSession(WsSocket&& socket, std::string authorization, std::string cookie,
                          ApiContext& ctx, SessionRegistry& registry, std::string remote_ip,
-                         std::size_t shard) {
+                         std::size_t shard, bool echo) {
   auto session = std::make_shared<WebSocketSession>(std::move(socket), std::move(authorization),
                                                     std::move(cookie), ctx, registry,
-                                                    std::move(remote_ip), shard);
+                                                    std::move(remote_ip), shard, echo);
   session->start();
 }
 

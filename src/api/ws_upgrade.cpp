@@ -3,10 +3,13 @@
 // translation unit that compiles Beast's WebSocket stream.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <optional>
 
+#include "api/http_stream.h"
 #include "api/websocket_session.h"
 #include "core/log.h"
 
@@ -20,18 +23,37 @@ using asio::awaitable;
 using asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
+// Beast's WebSocket stream closes its next layer through these (found by argument-dependent
+// lookup). They run only when the handshake fails: the connection is just closed.
+void teardown(beast::role_type, HttpStream& stream, beast::error_code& ec) {
+  stream.socket().close(ec);
+}
+
+// And this on the handshake's timeout.
+void beast_close_socket(HttpStream& stream) {
+  beast::error_code ignored;
+  stream.socket().close(ignored);
+}
+
+template <class Handler>
+void async_teardown(beast::role_type, HttpStream& stream, Handler&& handler) {
+  beast::error_code ec;
+  stream.socket().close(ec);
+  asio::post(stream.get_executor(), beast::bind_front_handler(std::forward<Handler>(handler), ec));
+}
+
 namespace {
 
 // Beast answers the upgrade (checks, Sec-WebSocket-Accept, 101); then the socket is the
 // session's, and Beast's stream (its state and buffers) is gone.
-awaitable<void> acceptUpgrade(beast::tcp_stream stream, http::request<http::string_body> upgrade,
+awaitable<void> acceptUpgrade(HttpStream stream, http::request<http::string_body> upgrade,
                               ApiContext& ctx, SessionRegistry& registry, std::string remote_ip,
-                              std::size_t shard) {
+                              std::size_t shard, bool echo) {
   std::string authorization(upgrade[http::field::authorization]);
   std::string cookie(upgrade[http::field::cookie]);
-  tcp::socket socket(stream.get_executor());
+  std::optional<WsSocket> socket;
   {
-    websocket::stream<tcp::socket> ws(stream.release_socket());
+    websocket::stream<HttpStream> ws(std::move(stream));
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(30);
     t.idle_timeout = websocket::stream_base::none();
@@ -41,22 +63,22 @@ awaitable<void> acceptUpgrade(beast::tcp_stream stream, http::request<http::stri
         [](websocket::response_type& res) { res.set(http::field::server, "parley"); }));
     auto [ec] = co_await ws.async_accept(upgrade, kTuple);
     if (ec) co_return;
-    socket = std::move(ws.next_layer());
+    socket.emplace(std::move(ws.next_layer()));
   }
   upgrade = {};
-  runWebSocketSession(std::move(socket), std::move(authorization), std::move(cookie), ctx, registry,
-                      std::move(remote_ip), shard);
+  runWebSocketSession(std::move(*socket), std::move(authorization), std::move(cookie), ctx,
+                      registry, std::move(remote_ip), shard, echo);
 }
 
 }  // namespace
 
-void startWebSocketSession(beast::tcp_stream&& stream, http::request<http::string_body>&& upgrade,
+void startWebSocketSession(HttpStream&& stream, http::request<http::string_body>&& upgrade,
                            ApiContext& ctx, SessionRegistry& registry, std::string remote_ip,
-                           std::size_t shard) {
+                           std::size_t shard, bool echo) {
   auto ex = stream.get_executor();
   asio::co_spawn(ex,
                  acceptUpgrade(std::move(stream), std::move(upgrade), ctx, registry,
-                               std::move(remote_ip), shard),
+                               std::move(remote_ip), shard, echo),
                  [](std::exception_ptr e) {
                    if (!e) return;
                    try {

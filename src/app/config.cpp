@@ -42,6 +42,10 @@ po::options_description describe() {
     ("thumbnail-max-interlaced-mib", po::value<std::uint64_t>()->default_value(64), "the same for interlaced PNG/GIF and progressive JPEG, which decode whole into memory")
     ("presence-lease-ms", po::value<long>()->default_value(30000), "how long a node's presence lease lasts; renewed every third of it (a dead node's users show offline after about this long)")
     ("presence-room-limit", po::value<long>()->default_value(200), "live presence frames flow between users who share a direct room or a group room of at most this many members; bigger rooms show presence only in their member list")
+    ("tls-cert", po::value<std::string>()->default_value(""), "PEM certificate chain (the server's certificate first): serve HTTPS and wss:// with it, TLS 1.2+ (needs --tls-key; both files are read again on SIGHUP)")
+    ("tls-key", po::value<std::string>()->default_value(""), "PEM private key of --tls-cert")
+    ("hsts", po::bool_switch(), "send Strict-Transport-Security (max-age two years) on every HTTP response; use it with --tls-cert or behind a TLS proxy")
+    ("test-echo-endpoint", po::bool_switch(), "TESTS ONLY: also serve /api/v1/test/echo, a WebSocket without authentication that echoes every message (for the Autobahn conformance suite); never in production")
     ("trust-forwarded-for", po::bool_switch(), "behind a proxy: take the client address (login limits, audit) from the last X-Forwarded-For entry")
     ("no-migrate", po::bool_switch(), "do not apply schema migrations at start (run `parley migrate`); refuse an older schema")
     ("static-dir", po::value<std::string>()->default_value(""), "directory of the built web client to serve at / (default: <exe dir>/../share/parley/web or web/dist if present)")
@@ -233,6 +237,17 @@ Status readEdge(const po::variables_map& vm, Config& c) {
   return Status{};
 }
 
+// TLS (docs/operations.md, "TLS"): both files or neither; read at start, not here.
+Status readTls(const po::variables_map& vm, Config& c) {
+  c.tls_cert = vm["tls-cert"].as<std::string>();
+  c.tls_key = vm["tls-key"].as<std::string>();
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    return makeError(Code::bad_request, "--tls-cert and --tls-key go together");
+  c.edge.hsts = vm["hsts"].as<bool>();
+  c.edge.test_echo = vm["test-echo-endpoint"].as<bool>();
+  return Status{};
+}
+
 // Uploads, their quotas, and thumbnails.
 void readFiles(const po::variables_map& vm, Config& c) {
   c.files.max_upload = static_cast<std::uint64_t>(vm["max-upload"].as<long long>());
@@ -287,6 +302,7 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   Config c;
   readBackends(vm, c);
   if (auto st = readEdge(vm, c); !st) return st.error();
+  if (auto st = readTls(vm, c); !st) return st.error();
   readFiles(vm, c);
   if (auto st = readLimits(vm, c); !st) return st.error();
   return std::optional<Config>(std::move(c));

@@ -36,6 +36,8 @@ struct Config {
   Millis presence_lease_ms = 30'000;
   std::int64_t presence_room_limit = 200;  // group rooms above it carry no live presence
   api::EdgeLimits edge;
+  std::string tls_cert;  // PEM chain; empty: plain HTTP
+  std::string tls_key;   // PEM key of tls_cert
 };
 
 // Parses `argv` (after the "serve" word). Returns nullopt after printing --help.

@@ -35,6 +35,7 @@
 #include "app/config.h"
 #include "app/flag_checks.h"
 #include "app/key_setup.h"
+#include "app/tls_setup.h"
 #include "core/log.h"
 #include "crypto/password_hasher.h"
 #include "crypto/random.h"
@@ -372,10 +373,11 @@ Result<std::string> listen(api::Server& server, const app::Config& cfg, api::Api
   if (!bound) return bound.error();
   std::string host = bound->address().is_v6() ? "[" + bound->address().to_string() + "]"
                                               : bound->address().to_string();
-  std::string url = "http://" + host + ":" + std::to_string(bound->port());
+  const std::string scheme = ctx.tls ? "https://" : "http://";
+  std::string url = scheme + host + ":" + std::to_string(bound->port());
   // Browsers may address a loopback server as localhost too.
   if (bound->address().is_loopback()) {
-    ctx.allowed_origins.push_back("http://localhost:" + std::to_string(bound->port()));
+    ctx.allowed_origins.push_back(scheme + "localhost:" + std::to_string(bound->port()));
   }
   ctx.allowed_origins.push_back(url);
   return url;
@@ -415,6 +417,10 @@ int serve(app::Config cfg, const char* argv0) {
   Services s(cfg, adapters, threads);
   api::ApiContext ctx{s.accounts, s.rooms,  s.messages,          s.presence, s.hub,    s.files,
                       cfg.limits, cfg.edge, cfg.allowed_origins, site,       &s.search};
+  auto tls = app::setupTls(*adapters.ioc, cfg);
+  if (!tls) return fail("TLS", tls.error());
+  ctx.tls = *tls;
+  if (cfg.edge.test_echo) log::warn("test_echo_endpoint_enabled", {{"path", "/api/v1/test/echo"}});
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);
   if (!url) return fail("--listen", url.error());

@@ -147,6 +147,10 @@ void renderFiles(std::string& out, const Metrics& m) {
   counter(out, "parley_file_integrity_failures_total",
           "Stored file chunks that failed authentication (never served).",
           m.file_integrity_failures.value());
+  counter(out, "parley_tls_handshakes_failed_total",
+          "TLS handshakes that failed (plain HTTP on the TLS port, an old protocol, no common "
+          "cipher, a client that went away).",
+          m.tls_handshakes_failed.value());
 }
 
 void renderSearch(std::string& out, const Metrics& m) {

@@ -91,6 +91,7 @@ struct Metrics {
   Counter uploads_refused;          // uploads refused by a quota, rate or in-flight cap
   Counter uploads_too_slow;         // upload bodies cut for arriving below the minimum rate
   Counter file_integrity_failures;  // stored chunks that failed authentication
+  Counter tls_handshakes_failed;    // TLS handshakes refused or cut (plain HTTP, TLS 1.0, ...)
   Counter searches;                 // search requests answered
   Counter search_indexed_events;    // timeline events the search indexer has processed
   Gauge search_index_lag;           // events written on this node and not yet indexed

@@ -42,7 +42,7 @@ STOP_TIMEOUT = 10.0    # seconds between SIGTERM and SIGKILL
 HTTP_TIMEOUT = 10.0    # socket timeout of every HTTP request
 WS_TIMEOUT = 5.0       # default bound of every WebSocket wait
 
-LISTEN_RE = re.compile(r"^parley listening on (http://127\.0\.0\.1:(\d+))$")
+LISTEN_RE = re.compile(r"^parley listening on (https?://127\.0\.0\.1:(\d+))$")
 
 
 def parley_bin() -> Path:
@@ -86,8 +86,12 @@ class Response:
 
 
 def http_request(host: str, port: int, method: str, path: str, body: Optional[bytes] = None,
-                 headers: Optional[dict] = None, timeout: float = HTTP_TIMEOUT) -> Response:
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+                 headers: Optional[dict] = None, timeout: float = HTTP_TIMEOUT,
+                 ssl_context=None) -> Response:
+    if ssl_context is not None:
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl_context)
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         hdrs = dict(headers or {})
         try:
@@ -124,6 +128,7 @@ class Server:
         self._stderr_file = None
         self._pump: Optional[threading.Thread] = None
         self.stopped_by_us = False
+        self.ssl_context = None  # an ssl.SSLContext trusting the server's CA, for --tls-cert
 
     # ---- lifecycle
 
@@ -235,7 +240,8 @@ class Server:
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/api/v1/ws"
+        scheme = "wss" if self.url and self.url.startswith("https:") else "ws"
+        return f"{scheme}://127.0.0.1:{self.port}/api/v1/ws"
 
     @property
     def origin(self) -> str:
@@ -257,7 +263,8 @@ class Server:
         if token is not None:
             hdrs["Authorization"] = f"Bearer {token}"
         hdrs.update(headers or {})
-        return http_request("127.0.0.1", self.port, method, path, body=data, headers=hdrs)
+        return http_request("127.0.0.1", self.port, method, path, body=data, headers=hdrs,
+                            ssl_context=self.ssl_context)
 
     def api(self, method: str, path: str, body: Any = None, token: Optional[str] = None,
             headers: Optional[dict] = None, raw: Optional[bytes] = None) -> tuple[int, Any]:
@@ -423,6 +430,8 @@ class WS:
                         ping_interval=None, extra_headers=self.headers or None)
         if self.origin is not None:
             kw["origin"] = self.origin
+        if self.server.ssl_context is not None:
+            kw["ssl"] = self.server.ssl_context
         if self.rcvbuf is not None:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)

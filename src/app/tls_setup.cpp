@@ -1,0 +1,36 @@
+#include "app/tls_setup.h"
+
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+
+#include "core/log.h"
+
+namespace parley::app {
+
+namespace asio = boost::asio;
+
+namespace {
+
+void awaitHangup(std::shared_ptr<asio::signal_set> signals, api::TlsContextsPtr tls) {
+  signals->async_wait([signals, tls](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    if (auto st = tls->reload(); !st) {
+      log::error("tls_reload_failed", {{"error", st.error().message}});
+    } else {
+      log::info("tls_reloaded", {{"cert", tls->certFile()}, {"generation", tls->generation()}});
+    }
+    awaitHangup(signals, tls);
+  });
+}
+
+}  // namespace
+
+Result<api::TlsContextsPtr> setupTls(asio::io_context& ioc, const Config& cfg) {
+  if (cfg.tls_cert.empty()) return api::TlsContextsPtr();
+  auto tls = api::TlsContexts::load(cfg.tls_cert, cfg.tls_key);
+  if (!tls) return tls.error();
+  awaitHangup(std::make_shared<asio::signal_set>(ioc, SIGHUP), *tls);
+  return *tls;
+}
+
+}  // namespace parley::app
