@@ -46,7 +46,7 @@ export async function startServer(extraArgs = []) {
     );
     child.stdout.on("data", (d) => {
       out += d;
-      const m = /parley listening on (http:\/\/\S+)/.exec(out);
+      const m = /parley listening on (https?:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         res(m[1]);
