@@ -275,6 +275,12 @@ test("on a phone, Back from a room returns to the room list, not out of Parley",
   await sendMessage(a.page, "second note");
   await a.page.locator(".msg:not(.pending) .text", { hasText: "second note" }).waitFor();
   await snap(a.page, "room-phone");
+  // The emoji picker puts the emoji into the text at the cursor.
+  await a.page.getByRole("button", { name: "Insert emoji" }).click();
+  await snap(a.page, "emoji-phone");
+  await a.page.getByRole("menuitem", { name: "tada" }).click();
+  assert.equal(await a.page.locator("#composer-input").inputValue(), "🎉");
+  await a.page.locator("#composer-input").fill("");
   assert.equal(await a.page.locator(".sidebar").isVisible(), false);
 
   await a.page.goBack();
@@ -296,6 +302,15 @@ test("on a phone, Back from a room returns to the room list, not out of Parley",
   await snap(a.page, "leave-confirm-phone");
   await dlg.getByRole("button", { name: "Cancel" }).click();
   await a.page.locator("#room-title", { hasText: "solo" }).waitFor();
+
+  // Someone joins: the count follows live.
+  const b = await user("phB", { page: false });
+  const { rooms } = await apiCall(a.context, server.url, "GET", "/api/v1/rooms");
+  const solo = rooms.find((r) => r.name === "solo");
+  await apiCall(a.context, server.url, "POST", `/api/v1/rooms/${solo.id}/members`, {
+    username: b.username,
+  });
+  await a.page.locator(".room-header .presence", { hasText: "2 members," }).waitFor();
   noProblems(a);
 });
 

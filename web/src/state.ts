@@ -418,6 +418,10 @@ export class ChatState {
   onMember(roomId: number, user: User, action: string, role?: string): void {
     const r = this.rooms.get(roomId);
     if (!r || !r.members) return;
+    // the member count moves live with joins and leaves (the list may be only a first page)
+    const had = r.members.has(user.id);
+    if (r.memberCount !== null && action === "joined" && !had) r.memberCount++;
+    if (r.memberCount !== null && action !== "joined" && action !== "role" && had) r.memberCount--;
     if (action === "joined") {
       r.members.set(user.id, {
         user_id: user.id,

@@ -202,6 +202,26 @@ describe("typing and presence", () => {
     expect(st.isOnline(BOB.id)).toBe(false);
   });
 
+  it("the member count follows joins and leaves live", () => {
+    const st = fresh();
+    st.upsertRooms([room(7, 0)], true);
+    const m = (u: { id: number; username: string }) => ({
+      user_id: u.id,
+      username: u.username,
+      role: "member" as const,
+      last_read_seq: 0,
+    });
+    st.setMembers(7, [m(ME)], { member_count: 1, live_presence: true });
+    st.onMember(7, BOB, "joined", "member");
+    expect(st.room(7)?.memberCount).toBe(2);
+    st.onMember(7, BOB, "joined", "member"); // a repeat changes nothing
+    expect(st.room(7)?.memberCount).toBe(2);
+    st.onMember(7, BOB, "role", "admin");
+    expect(st.room(7)?.memberCount).toBe(2);
+    st.onMember(7, BOB, "left");
+    expect(st.room(7)?.memberCount).toBe(1);
+  });
+
   it("a room too big for live presence takes online from its member list", () => {
     const st = fresh();
     st.upsertRooms([room(7, 0), room(8, 0)], true);
