@@ -190,6 +190,11 @@ test("messages group under one header with an avatar; Up edits my last; Ctrl+K",
   await sendMessage(b.page, "reply from b");
   await b.page.locator(".msg:not(.pending) .text", { hasText: "reply from b" }).waitFor();
   await a.page.locator(".msg .text", { hasText: "reply from b" }).waitFor();
+  // B has read A's last message: A sees who has, under it.
+  await a.page
+    .locator(".msg", { hasText: "three" })
+    .locator(".seen", { hasText: `Seen by ${b.username}` })
+    .waitFor();
 
   // Three from A: one header and avatar, two grouped; then B's own header.
   const rows = b.page.locator(".items .msg");

@@ -82,6 +82,7 @@ export function messageEl(
   parent: Message | undefined,
   act: MessageActions,
   grouped = false,
+  seenBy: string[] = [],
 ): HTMLElement {
   const mine = m.sender === act.me.id;
   const el = h("article", {
@@ -116,6 +117,13 @@ export function messageEl(
   }
   if (m.files.length > 0) body.appendChild(attachmentsEl(m.files));
   if (m.reactions.length > 0) body.appendChild(reactionsEl(m, act));
+  if (seenBy.length > 0) {
+    const who =
+      seenBy.length > 3
+        ? `${seenBy.slice(0, 3).join(", ")} and ${seenBy.length - 3} more`
+        : seenBy.join(", ");
+    body.appendChild(h("p", { class: "seen", text: `Seen by ${who}` }));
+  }
   el.appendChild(actionsEl(m, mine, act));
   return el;
 }

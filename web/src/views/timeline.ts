@@ -255,6 +255,7 @@ export class Timeline {
     const entries: Keyed<string>[] = [];
     let dividerPlaced = false;
     let prev: Message | null = null;
+    const seen = this.seenBy(r);
     for (const it of this.ctx.st.timeline(r.info.id)) {
       if (it.kind === "message") {
         const m = it.message;
@@ -282,11 +283,15 @@ export class Timeline {
           m.reactions,
           m.mine,
           this.hasReactions,
+          seen.seq === m.seq ? seen.names : [],
         ]);
         entries.push({
           key: "m" + m.seq,
           sig,
-          make: () => oneTabStop(messageEl(m, parent, this.actions, grouped)),
+          make: () =>
+            oneTabStop(
+              messageEl(m, parent, this.actions, grouped, seen.seq === m.seq ? seen.names : []),
+            ),
         });
       } else {
         prev = null;
@@ -301,6 +306,26 @@ export class Timeline {
       }
     }
     return entries;
+  }
+
+  /**
+   * Who has read my newest message, from the members' read markers: shown in direct rooms
+   * and rooms small enough for live presence (--presence-room-limit), where markers are live.
+   */
+  private seenBy(r: RoomState): { seq: number; names: string[] } {
+    const me = this.ctx.me.id;
+    if (!r.livePresence || !r.members) return { seq: 0, names: [] };
+    let mine = 0;
+    for (const it of this.ctx.st.timeline(r.info.id)) {
+      if (it.kind === "message" && it.message.sender === me && !it.message.deleted) {
+        mine = it.message.seq;
+      }
+    }
+    const names: string[] = [];
+    for (const [id, seq] of r.readMarkers) {
+      if (id !== me && seq >= mine && mine > 0) names.push(r.members.get(id)?.username ?? "");
+    }
+    return { seq: mine, names: names.filter(Boolean).sort() };
   }
 
   /** Bring the message with seq into view and flash it (a reply's quote, a message link). */
