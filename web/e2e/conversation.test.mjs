@@ -256,6 +256,22 @@ test("messages group under one header with an avatar; Up edits my last; Ctrl+K",
   await snap(b.page, "menu-desktop");
   await b.page.keyboard.press("Escape");
 
+  // Copy link gives a link that opens the room at that message.
+  await b.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  const first = b.page.locator(".msg", { hasText: "one" }).first();
+  await first.hover();
+  await first.getByRole("button", { name: "More actions" }).click();
+  await b.page.getByRole("menuitem", { name: "Copy link" }).click();
+  await b.page.locator(".banner", { hasText: "Link copied." }).waitFor();
+  const link = await b.page.evaluate(() => navigator.clipboard.readText());
+  const seq = await first.getAttribute("data-seq");
+  assert.match(link, new RegExp(`#/room/\\d+/${seq}$`));
+  const other = await b.context.newPage();
+  await other.goto(link);
+  await other.locator("#room-title", { hasText: "grouping" }).waitFor();
+  await other.locator(`.msg.flash[data-seq="${seq}"]`).waitFor();
+  await other.close();
+
   // Ctrl+K: type part of a name, Enter opens it.
   await a.page.keyboard.press("Control+k");
   await a.page.getByRole("combobox", { name: "Room name" }).fill("elsew");
