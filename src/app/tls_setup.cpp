@@ -14,7 +14,9 @@ namespace {
 void awaitHangup(std::shared_ptr<asio::signal_set> signals, api::TlsContextsPtr tls) {
   signals->async_wait([signals, tls](const boost::system::error_code& ec, int) {
     if (ec) return;
-    if (auto st = tls->reload(); !st) {
+    if (!tls) {
+      log::info("sighup_ignored", {{"why", "no --tls-cert: nothing to reload"}});
+    } else if (auto st = tls->reload(); !st) {
       log::error("tls_reload_failed", {{"error", st.error().message}});
     } else {
       log::info("tls_reloaded", {{"cert", tls->certFile()}, {"generation", tls->generation()}});
@@ -26,10 +28,15 @@ void awaitHangup(std::shared_ptr<asio::signal_set> signals, api::TlsContextsPtr 
 }  // namespace
 
 Result<api::TlsContextsPtr> setupTls(asio::io_context& ioc, const Config& cfg) {
-  if (cfg.tls_cert.empty()) return api::TlsContextsPtr();
+  // SIGHUP is handled either way: a reload sent to a node without TLS must not end it.
+  auto signals = std::make_shared<asio::signal_set>(ioc, SIGHUP);
+  if (cfg.tls_cert.empty()) {
+    awaitHangup(signals, nullptr);
+    return api::TlsContextsPtr();
+  }
   auto tls = api::TlsContexts::load(cfg.tls_cert, cfg.tls_key);
   if (!tls) return tls.error();
-  awaitHangup(std::make_shared<asio::signal_set>(ioc, SIGHUP), *tls);
+  awaitHangup(signals, *tls);
   return *tls;
 }
 

@@ -10,7 +10,8 @@
 
 namespace parley::app {
 
-// Null (and no error) without --tls-cert. The SIGHUP handler lives as long as `ioc` runs.
+// Null (and no error) without --tls-cert; SIGHUP is then logged and ignored. The SIGHUP
+// handler lives as long as `ioc` runs.
 Result<api::TlsContextsPtr> setupTls(boost::asio::io_context& ioc, const Config& cfg);
 
 }  // namespace parley::app

@@ -197,3 +197,10 @@ def test_sighup_reloads_the_certificate_without_dropping_connections(server_fact
             await ws.send_msg(room, "after a failed reload")
     run(go())
     assert s.running
+
+
+def test_sighup_without_tls_changes_nothing(server_factory):
+    s = server_factory()
+    s.proc.send_signal(signal.SIGHUP)
+    wait_for_log(s, b"sighup_ignored", 1)
+    assert s.running and s.request("GET", "/healthz").status == 200
