@@ -5,7 +5,7 @@
 # run again: it installs only what is missing.
 # It also installs the socket.io benchmark peer's pinned npm dependencies (bench/peers/socketio;
 # a smoke test runs parley-bench against it). --bench adds ejabberd 23.01, the other peer
-# (docs/benchmarks.md, "Peers"), with the Erlang runtime it depends on.
+# (docs/benchmarks.md, "Peers"), with the Erlang runtime it depends on, and valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +29,8 @@ if [ "${1:-}" = "--run-only" ]; then
     libmagic-dev libvips-dev libicu-dev ca-certificates nodejs npm)
 fi
 
-if [ "${1:-}" = "--bench" ]; then PKGS+=(ejabberd); fi
+# valgrind: callgrind counts instructions per operation (bench/instructions.sh).
+if [ "${1:-}" = "--bench" ]; then PKGS+=(ejabberd valgrind); fi
 
 missing=()
 for p in "${PKGS[@]}"; do
