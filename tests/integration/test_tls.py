@@ -6,6 +6,7 @@ connection."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
@@ -16,7 +17,8 @@ import time
 
 import pytest
 
-from parley_client import WS, Server, create_room, new_cmid, parley_bin, register_and_login, run
+from parley_client import (WS, Server, create_room, http_request, new_cmid, parley_bin,
+                           register_and_login, run)
 from tls_pki import Pki, serial_of
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
@@ -204,3 +206,23 @@ def test_sighup_without_tls_changes_nothing(server_factory):
     s.proc.send_signal(signal.SIGHUP)
     wait_for_log(s, b"sighup_ignored", 1)
     assert s.running and s.request("GET", "/healthz").status == 200
+
+
+def test_files_stream_over_tls_and_an_oversized_upload_is_answered_413(server_factory, pki):
+    crt, key, _ = pki.issue("server")
+    s = tls_server(server_factory, pki, crt, key, ["--max-upload", str(1 << 20), "--hsts"])
+    token, _user = register_and_login(s, "tlsfiles")
+    room = create_room(s, token, "tls-files")["id"]
+    data = os.urandom(700_000)  # several TLS records and upload pieces
+    hdrs = {"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"}
+    r = http_request("127.0.0.1", s.port, "POST", f"/api/v1/rooms/{room}/files?name=a.bin",
+                     body=data, headers=hdrs, ssl_context=s.ssl_context)
+    assert r.status == 201, r
+    file_id = r.json["file"]["id"]
+    got = http_request("127.0.0.1", s.port, "GET", f"/api/v1/rooms/{room}/files/{file_id}",
+                       headers={"Authorization": f"Bearer {token}"}, ssl_context=s.ssl_context)
+    assert got.status == 200 and got.body == data
+    assert got.headers["Strict-Transport-Security"] == "max-age=63072000"
+    big = http_request("127.0.0.1", s.port, "POST", f"/api/v1/rooms/{room}/files?name=b.bin",
+                       body=os.urandom((1 << 20) + 1), headers=hdrs, ssl_context=s.ssl_context)
+    assert big.status == 413, big
