@@ -391,6 +391,24 @@ test("a message in another room raises a desktop notification; title, favicon co
     "1 mention of you",
   );
   await snap(b.page, "notify-desktop");
+
+  // Levels: beta set to mentions only; a plain message raises nothing, a mention does.
+  await bell.click();
+  assert.equal(await bell.getAttribute("aria-pressed"), "true");
+  await openRoom(b.page, "beta");
+  await b.page.getByRole("button", { name: "Notifications: All messages" }).click();
+  await b.page.getByRole("menuitem", { name: "Mentions only" }).click();
+  await b.page.getByRole("button", { name: "Notifications: Mentions only" }).waitFor();
+  await snap(b.page, "level-desktop");
+  await openRoom(b.page, "alpha");
+  await sendMessage(a.page, "plain words");
+  await sendMessage(a.page, `@${b.username} only this one`);
+  await until(
+    async () => (await b.page.evaluate(() => window.__notes)).some((n) => /only this/.test(n.body)),
+    { message: "the mention's notification" },
+  );
+  const bodies = (await b.page.evaluate(() => window.__notes)).map((n) => n.body);
+  assert.equal(bodies.filter((t) => t === "plain words").length, 0);
   noProblems(a, b);
 });
 

@@ -6,7 +6,9 @@ import { ApiError, api } from "./api";
 import { Connection, type SocketLike } from "./client";
 import { append, clear, h } from "./dom";
 import { errText, excerpt, roomLabel } from "./format";
+import { browserStore } from "./drafts";
 import { Notifier, bellIcon } from "./notifier";
+import { RoomLevels } from "./prefs";
 import { notifyWorthy, type NotifyLevel } from "./notify-rules";
 import { ChatState } from "./state";
 import type { ChatEvent, User } from "./types";
@@ -34,6 +36,7 @@ export class ChatApp implements ChatContext {
   private unsubs: (() => void)[] = [];
   private typingTimer: ReturnType<typeof setInterval>;
   private readonly notifier = new Notifier();
+  private readonly levels: RoomLevels;
   private bell = h("button", {
     type: "button",
     class: "bell",
@@ -62,6 +65,7 @@ export class ChatApp implements ChatContext {
     private readonly onEnd: (notice: string) => void,
   ) {
     this.st.setMe(me);
+    this.levels = new RoomLevels(browserStore(), me.id);
     this.conn = new Connection({
       state: this.st,
       openSocket: () => {
@@ -80,6 +84,11 @@ export class ChatApp implements ChatContext {
       back: () => this.back(),
       members: (id) => membersDialog(this, id),
       leave: (id) => void this.leave(id),
+      level: (id) => this.levelOf(id),
+      setLevel: (id, level) => {
+        this.levels.set(id, level);
+        this.render();
+      },
     });
     this.timeline = new Timeline(this, {
       reply: (seq) => this.composer.setReply(seq),
@@ -126,11 +135,14 @@ export class ChatApp implements ChatContext {
     );
   }
 
-  /** A room's notification level: the server's, where it has them, else every message. */
+  /**
+   * A room's notification level: the server's, where it has them, else the one chosen in
+   * this browser, else every message.
+   */
   private levelOf(roomId: number): NotifyLevel {
     const info = this.st.room(roomId)?.info as { notify?: NotifyLevel; muted?: boolean };
     if (info?.muted) return "none";
-    return info?.notify ?? "all";
+    return info?.notify ?? this.levels.get(roomId) ?? "all";
   }
 
   /** The bell: ask for permission on the first press (a gesture), then switch on and off. */

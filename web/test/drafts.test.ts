@@ -69,3 +69,19 @@ describe("Drafts", () => {
     expect(new Drafts(null, 1).get(1)).toBe("");
   });
 });
+
+describe("RoomLevels", () => {
+  it("keeps a level per room and user; all is the default and is not stored", async () => {
+    const { RoomLevels } = await import("../src/prefs");
+    const s = new MemoryStore();
+    const l = new RoomLevels(s, 1);
+    expect(l.get(7)).toBeNull();
+    l.set(7, "mentions");
+    expect(new RoomLevels(s, 1).get(7)).toBe("mentions");
+    expect(new RoomLevels(s, 2).get(7)).toBeNull();
+    l.set(7, "all");
+    expect(s.length).toBe(0);
+    s.setItem("parley.level.1.8", "bogus");
+    expect(l.get(8)).toBeNull();
+  });
+});

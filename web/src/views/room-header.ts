@@ -4,13 +4,25 @@
 import { append, clear, h } from "../dom";
 import { peerOf, plural, roomLabel } from "../format";
 import type { RoomState } from "../state";
+import { bellIcon } from "../notifier";
+import type { NotifyLevel } from "../notify-rules";
 import type { ChatContext } from "./context";
+import { showMenu } from "./popup";
 
 export interface RoomHeaderActions {
   back(): void;
   members(roomId: number): void;
   leave(roomId: number): void;
+  /** the room's notification level, and choosing one */
+  level(roomId: number): NotifyLevel;
+  setLevel(roomId: number, level: NotifyLevel): void;
 }
+
+const LEVEL_TEXT: Record<NotifyLevel, string> = {
+  all: "All messages",
+  mentions: "Mentions only",
+  none: "Nothing (muted)",
+};
 
 export class RoomHeader {
   private title = h("h2", { id: "room-title" });
@@ -65,13 +77,35 @@ export class RoomHeader {
         ? `${plural(r.memberCount ?? r.members.size, "member")}, ${n + 1} online`
         : "";
     }
-    const sig = `${r.info.id}:${r.info.kind}`;
+    const level = this.actions.level(r.info.id);
+    const sig = `${r.info.id}:${r.info.kind}:${level}`;
     if (this.actionsEl.dataset.sig !== sig) {
       this.actionsEl.dataset.sig = sig;
       clear(this.actionsEl);
       const id = r.info.id;
+      const notify = h("button", {
+        type: "button",
+        class: "level",
+        "data-level": level,
+        "aria-haspopup": "menu",
+        "aria-label": `Notifications: ${LEVEL_TEXT[level]}`,
+        title: `Notify me about: ${LEVEL_TEXT[level]}`,
+      });
+      // a bell (struck through when muted), "@" beside it for mentions only
+      notify.append(bellIcon(level !== "none"), level === "mentions" ? "@" : "");
+      notify.addEventListener("click", () =>
+        showMenu(
+          notify,
+          (["all", "mentions", "none"] as NotifyLevel[]).map((l) => ({
+            label: (l === level ? "✓ " : "") + LEVEL_TEXT[l],
+            name: LEVEL_TEXT[l],
+            run: () => this.actions.setLevel(id, l),
+          })),
+        ),
+      );
       append(
         this.actionsEl,
+        notify,
         h("button", { type: "button", text: "Members", onclick: () => this.actions.members(id) }),
         r.info.kind === "group"
           ? h("button", { type: "button", text: "Leave", onclick: () => this.actions.leave(id) })
