@@ -44,7 +44,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import statistics
 import subprocess
