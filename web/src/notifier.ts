@@ -5,6 +5,24 @@
 
 const PREF = "parley.notify";
 
+/** The bell's choice; storage refused (some private modes throw) reads as no choice. */
+let memory: string | null = null;
+function pref(): string | null {
+  try {
+    return localStorage.getItem(PREF);
+  } catch {
+    return memory;
+  }
+}
+function setPref(v: string): void {
+  memory = v;
+  try {
+    localStorage.setItem(PREF, v);
+  } catch {
+    /* kept in memory for this page */
+  }
+}
+
 export type NotifyPermission = "default" | "granted" | "denied" | "unsupported";
 
 export class Notifier {
@@ -17,7 +35,7 @@ export class Notifier {
 
   /** on: the user wants desktop notifications (and the browser allows them). */
   get enabled(): boolean {
-    return this.permission() === "granted" && localStorage.getItem(PREF) !== "off";
+    return this.permission() === "granted" && pref() !== "off";
   }
 
   /**
@@ -30,10 +48,10 @@ export class Notifier {
     if (p === "unsupported" || p === "denied") return false;
     if (p === "default") {
       const answer = await Notification.requestPermission();
-      localStorage.setItem(PREF, answer === "granted" ? "on" : "off");
+      setPref(answer === "granted" ? "on" : "off");
       return answer === "granted";
     }
-    localStorage.setItem(PREF, this.enabled ? "off" : "on");
+    setPref(this.enabled ? "off" : "on");
     return this.enabled;
   }
 
