@@ -75,7 +75,7 @@ Awaitable<Result<HttpResponse>> roomPage(Call& c, bool with_room) {
                    {"live_presence", detail->live_presence},
                    {"has_more", detail->has_more}};
   if (with_room) out["room"] = codec::room(detail->room);
-  co_return jsonResponse(200, std::move(out));
+  co_return jsonResponse(200, out);
 }
 
 Awaitable<Result<HttpResponse>> roomDetail(Call& c) { return roomPage(c, true); }

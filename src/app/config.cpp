@@ -151,6 +151,7 @@ Result<std::vector<std::string>> tomlArgs(const std::string& file) {
   try {
     toml::table t = toml::parse_file(file);
     for (auto&& [key, node] : t) {
+      const std::string name(key.str());  // a lambda may not capture a structured binding
       auto add = [&](const toml::node& n) -> bool {
         std::string v;
         if (auto s = n.value<std::string>()) {
@@ -162,17 +163,15 @@ Result<std::vector<std::string>> tomlArgs(const std::string& file) {
         } else {
           return false;
         }
-        args.push_back("--" + std::string(key.str()) + "=" + v);
+        args.push_back("--" + name + "=" + v);
         return true;
       };
       if (auto arr = node.as_array()) {
         for (auto& el : *arr) {
-          if (!add(el))
-            return makeError(Code::bad_request,
-                             "unsupported TOML value for " + std::string(key.str()));
+          if (!add(el)) return makeError(Code::bad_request, "unsupported TOML value for " + name);
         }
       } else if (!add(node)) {
-        return makeError(Code::bad_request, "unsupported TOML value for " + std::string(key.str()));
+        return makeError(Code::bad_request, "unsupported TOML value for " + name);
       }
     }
   } catch (const toml::parse_error& e) {
@@ -191,7 +190,11 @@ Status readOptions(int argc, const char* const* argv, const po::options_descript
                                     [&desc](const std::string& env) -> std::string {
                                       if (env.rfind("PARLEY_", 0) != 0) return "";
                                       std::string name = env.substr(7);
-                                      for (auto& c : name) c = c == '_' ? '-' : std::tolower(c);
+                                      for (auto& c : name) {
+                                        // std::tolower of a negative char is undefined
+                                        auto u = static_cast<unsigned char>(c);
+                                        c = u == '_' ? '-' : static_cast<char>(std::tolower(u));
+                                      }
                                       return desc.find_nothrow(name, false) ? name : "";
                                     }),
               vm);
