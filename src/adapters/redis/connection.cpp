@@ -137,7 +137,7 @@ struct Connection::Waiter {
 
 Connection::Connection(asio::any_io_executor ex, Endpoint endpoint, const RedisOptions& opts,
                        std::string name, Callbacks callbacks)
-    : strand_(asio::make_strand(std::move(ex))),
+    : strand_(asio::make_strand(ex)),
       endpoint_(std::move(endpoint)),
       opts_(opts),
       name_(std::move(name)),

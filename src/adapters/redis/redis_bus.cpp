@@ -22,7 +22,7 @@ namespace asio = boost::asio;
 // connection, so there is no cycle; queued deliveries hold only the handler.
 struct Subscriptions {
   Subscriptions(asio::any_io_executor ex, std::string prefix, std::shared_ptr<RedisStats> stats)
-      : deliver(asio::make_strand(std::move(ex))),
+      : deliver(asio::make_strand(ex)),
         prefix(std::move(prefix)),
         stats(std::move(stats)) {}
 
