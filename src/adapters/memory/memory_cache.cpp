@@ -30,7 +30,7 @@ class RecentEvents {
     const auto count = std::min<std::size_t>(limit > 0 ? limit : 0, run->last() - after);
     // Below events.size(): first() <= after + 1 <= last() was checked above.
     const auto begin = run->events.begin() + static_cast<std::ptrdiff_t>(after + 1 - run->first());
-    out.assign(begin, begin + count);
+    out.assign(begin, begin + static_cast<std::ptrdiff_t>(count));
     return out;
   }
 
