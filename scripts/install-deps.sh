@@ -32,6 +32,8 @@ fi
 
 # valgrind: callgrind counts instructions per operation (bench/instructions.sh).
 if [ "${1:-}" = "--bench" ]; then PKGS+=(ejabberd valgrind); fi
+# promtool (deploy/prometheus/alerts.yml is checked by it).
+if [ "${1:-}" != "--run-only" ]; then PKGS+=(prometheus); fi
 
 missing=()
 for p in "${PKGS[@]}"; do

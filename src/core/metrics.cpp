@@ -161,6 +161,15 @@ void renderSearch(std::string& out, const Metrics& m) {
         "Events written on this node not yet in the search index.", m.search_index_lag.value());
 }
 
+void renderKeys(std::string& out, const Metrics& m) {
+  counter(out, "parley_key_service_calls_total",
+          "Room data keys wrapped or unwrapped by the key service (keyring, KMS or Vault).",
+          m.key_service_calls.value());
+  counter(out, "parley_key_service_failures_total",
+          "Key service calls that failed (unreachable, refused, or a key that did not open).",
+          m.key_service_failures.value());
+}
+
 }  // namespace
 
 std::string Metrics::render() const {
@@ -171,6 +180,7 @@ std::string Metrics::render() const {
   renderAccounts(out, *this);
   renderFiles(out, *this);
   renderSearch(out, *this);
+  renderKeys(out, *this);
   out +=
       "# HELP parley_errors_total Errors answered, by code.\n# TYPE parley_errors_total counter\n";
   for (std::size_t i = 0; i < errors_.size(); ++i) {

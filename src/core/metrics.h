@@ -95,6 +95,8 @@ struct Metrics {
   Counter searches;                 // search requests answered
   Counter search_indexed_events;    // timeline events the search indexer has processed
   Gauge search_index_lag;           // events written on this node and not yet indexed
+  Counter key_service_calls;        // room data keys wrapped or unwrapped by the KeyProvider
+  Counter key_service_failures;     // of those, the ones that failed (unreachable, refused)
   Histogram send_to_ack;            // from a send's arrival to its ack, seconds
 
   void countError(Code c) noexcept { errors_[static_cast<std::size_t>(c)].inc(); }

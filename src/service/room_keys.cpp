@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <vector>
 
+#include "core/metrics.h"
 #include "crypto/sealer.h"
 
 namespace parley {
@@ -137,6 +138,16 @@ void RoomKeys::land(Slot slot, const FlightPtr& flight, const Result<std::string
   for (auto& w : waiters) resume(std::move(w), key);
 }
 
+namespace {
+
+// The key service's health in /metrics: its calls, and the ones that failed.
+void countKeyCall(bool ok) {
+  metrics().key_service_calls.inc();
+  if (!ok) metrics().key_service_failures.inc();
+}
+
+}  // namespace
+
 Task<Result<std::string>> RoomKeys::lead(const RoomKeyRecord& rec, FlightPtr flight) {
   const Slot slot{rec.room_id, rec.version};
   // If this frame is destroyed before the answer (shutdown), the waiters still get one, and
@@ -155,6 +166,7 @@ Task<Result<std::string>> RoomKeys::lead(const RoomKeyRecord& rec, FlightPtr fli
   std::string ctx = context(rec.room_id, rec.version);
   std::string wrapped = rec.wrapped;
   Result<std::string> key = co_await keys_.unwrap(std::move(wrapped), std::move(ctx));
+  countKeyCall(key.has_value());
   land(slot, flight, key);
   co_return key;
 }
@@ -201,6 +213,7 @@ Task<Result<DataKey>> RoomKeys::current(RoomId room) {
   std::string fresh = crypto::newDataKey();
   std::string ctx = context(room, 1);
   auto wrapped = co_await keys_.wrap(fresh, std::move(ctx));
+  countKeyCall(wrapped.has_value());
   if (!wrapped) co_return wrapped.error();
   RoomKeyRecord record{room, 1, *wrapped};
   auto put = co_await store_.putRoomKey(std::move(record));

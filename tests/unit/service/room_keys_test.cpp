@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/metrics.h"
 #include "support/test_node.h"
 
 namespace parley {
@@ -105,6 +106,19 @@ TEST_F(RoomKeysTest, ExpiredKeysAreUnwrappedAgainSoADestroyedMasterKeyTakesEffec
   ASSERT_FALSE(old);
   // ...and no new key replaced the room's own.
   EXPECT_EQ(node.run(node.store->latestRoomKey(room)).value().version, 1u);
+}
+
+TEST_F(RoomKeysTest, KeyServiceCallsAndFailuresAreCountedForMetrics) {
+  const RoomId room = newRoom("counted");
+  RoomKeys cold(*node.store, keys, RoomKeysOptions{100, std::chrono::milliseconds(0)});
+  const std::uint64_t calls = metrics().key_service_calls.value();
+  const std::uint64_t failures = metrics().key_service_failures.value();
+  ASSERT_TRUE(node.run(cold.current(room)));
+  ASSERT_TRUE(node.run(cold.current(room)));  // expired at once: the key service again
+  keys.fail = true;
+  ASSERT_FALSE(node.run(cold.current(room)));
+  EXPECT_EQ(metrics().key_service_calls.value() - calls, 3u);
+  EXPECT_EQ(metrics().key_service_failures.value() - failures, 1u);
 }
 
 // A KMS that answers only when the test says so: unwraps wait at a gate, counted.
