@@ -50,7 +50,6 @@ class WebSocketSession final : public Hub::Client,
                    ApiContext& ctx, SessionRegistry& registry, std::string remote_ip,
                    std::size_t shard, bool echo)
       : socket_(std::move(socket)),
-        echo_(echo),
         ctx_(ctx),
         registry_(registry),
         shard_(shard),
@@ -58,7 +57,7 @@ class WebSocketSession final : public Hub::Client,
         writer_(ctx.edge.max_outbound),
         reader_(ctx.edge.max_frame),
         timer_(socket_.get_executor()),
-        drain_timer_(socket_.get_executor()) {}
+        echo_(echo) {}
 
   void start();
 
@@ -112,9 +111,6 @@ class WebSocketSession final : public Hub::Client,
   bool ended() const { return protocol_.phase() == Phase::closed; }
 
   WsSocket socket_;
-  // The test echo endpoint (--test-echo-endpoint): every message is sent back as it came,
-  // with no hello and no protocol; framing, limits and closing are the same code.
-  const bool echo_;
   ApiContext& ctx_;
   SessionRegistry& registry_;
   const std::size_t shard_;
@@ -124,17 +120,26 @@ class WebSocketSession final : public Hub::Client,
   // hello's deadline, then the close handshake's: the socket is shut when it fires.
   asio::steady_timer timer_;
   // Paces frames pulled from the Store: cancelled when the socket takes bytes (pacing_).
-  asio::steady_timer drain_timer_;
+  // Made on the first stall only: most sockets never stall, and a timer is 120 bytes that
+  // every idle connection would hold (S1).
+  std::unique_ptr<asio::steady_timer> drain_timer_;
+  void cancelDrain() {
+    if (drain_timer_) drain_timer_->cancel();
+  }
 
   // Reader and writer state beside the phase (strand only).
-  enum class Input { open, peer_closed, failed };
+  std::string in_;            // bytes read and not yet parsed, from in_head_ on
+  std::size_t in_head_ = 0;   //   (empty while idle)
+  LiveFeed::Frames scratch_;  // what the feed makes of one queued item
+  // The small members last, together, so that they share one word (S1: bytes per socket).
+  enum class Input : std::uint8_t { open, peer_closed, failed };
   Input input_ = Input::open;   // failed: the client broke the protocol; drained until EOF
-  std::string in_;              // bytes read and not yet parsed, from in_head_ on
-  std::size_t in_head_ = 0;     //   (empty while idle)
-  LiveFeed::Frames scratch_;    // what the feed makes of one queued item
   bool waiting_write_ = false;  // the socket was full: a wait for writability is armed
   bool filling_ = false;        // processSlow is filling a gap from the Store
   bool pacing_ = false;         // send() waits on drain_timer_
+  // The test echo endpoint (--test-echo-endpoint): every message is sent back as it came,
+  // with no hello and no protocol; framing, limits and closing are the same code.
+  const bool echo_;
 };
 
 void WebSocketSession::start() {
@@ -298,7 +303,7 @@ void WebSocketSession::endReading() {
   shut();
   writer_.clear();
   timer_.cancel();
-  drain_timer_.cancel();
+  cancelDrain();
   asio::co_spawn(socket_.get_executor(), finish(),
                  [self = shared_from_this()](std::exception_ptr e) {
                    if (e) log::error("websocket_finish_failed");
@@ -346,9 +351,10 @@ awaitable<bool> WebSocketSession::send(LiveFeed::Frames frames) {
 // Waits until the socket takes bytes (flush cancels the timer), the connection closes, or
 // kStallSeconds pass: then the reader is too slow. False unless the socket took bytes.
 awaitable<bool> WebSocketSession::awaitDrain() {
+  if (!drain_timer_) drain_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
   pacing_ = true;
-  drain_timer_.expires_after(std::chrono::seconds(kStallSeconds));
-  auto [ec] = co_await drain_timer_.async_wait(kTuple);
+  drain_timer_->expires_after(std::chrono::seconds(kStallSeconds));
+  auto [ec] = co_await drain_timer_->async_wait(kTuple);
   pacing_ = false;
   if (ended() || writer_.closing()) co_return false;
   if (!ec) {
@@ -373,7 +379,7 @@ void WebSocketSession::requestClose(int code) {
 void WebSocketSession::closeNow(int code, bool keep_output) {
   if (ended() || !writer_.close(static_cast<std::uint16_t>(code), keep_output)) return;
   protocol_.closing();
-  drain_timer_.cancel();
+  cancelDrain();
   // A peer that never reads, or never answers, cannot hold the socket open: cap it.
   timer_.expires_after(std::chrono::seconds(5));
   timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -448,7 +454,7 @@ bool WebSocketSession::flush() {
       shut();  // the reader sees it and ends the session
       return false;
     }
-    if (!ec && n > 0 && pacing_) drain_timer_.cancel();  // a paced send() may go on
+    if (!ec && n > 0 && pacing_) cancelDrain();  // a paced send() may go on
     if (!writer_.commit(batch, ec ? 0 : n)) {
       waitWritable();  // the socket is full: wait until it drains
       return false;
