@@ -32,8 +32,9 @@ fi
 
 # valgrind: callgrind counts instructions per operation (bench/instructions.sh).
 if [ "${1:-}" = "--bench" ]; then PKGS+=(ejabberd valgrind); fi
-# promtool (deploy/prometheus/alerts.yml is checked by it).
-if [ "${1:-}" != "--run-only" ]; then PKGS+=(prometheus); fi
+# promtool (deploy/prometheus/alerts.yml is checked by it) and dpkg-shlibdeps (the .deb's
+# Depends: scripts/package.sh).
+if [ "${1:-}" != "--run-only" ]; then PKGS+=(prometheus dpkg-dev); fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -37,6 +37,13 @@ scripts/autobahn.sh
 echo "== web client: build"
 scripts/build-web.sh
 
+# The Debian package of the build above (its ASan binary: the package's mechanics without a
+# second full compile; scripts/package.sh alone makes the Release one), then dpkg -i, a start
+# of the installed binary with its unit's arguments, and dpkg --purge (docs/operations.md).
+echo "== packaging: pack the build as a .deb, install it, start it, purge it"
+deb=$(scripts/package.sh --from build/debug | tail -1)
+PARLEY_DEB="$deb" /usr/bin/python3 -m pytest tests/packaging -q -p no:cacheprovider
+
 echo "== integration and attack tests, embedded default, and the multi-node cluster tests"
 /usr/bin/python3 -m pytest tests/integration tests/security -q -p no:cacheprovider
 

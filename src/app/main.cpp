@@ -354,6 +354,11 @@ struct Services {
 int prepare(app::Config& cfg, const char* argv0, api::StaticSitePtr& site) {
   log::init(levelOf(cfg.log_level));
   if (cfg.static_dir.empty()) cfg.static_dir = defaultStaticDir(argv0);
+  if (cfg.static_dir.empty()) {
+    log::warn("no_web_client",
+              {{"looked_in", "<exe dir>/../share/parley/web, ./web/dist"},
+               {"effect", "serving the API only; give --static-dir or build the client"}});
+  }
   if (auto st = app::checkFlags(cfg); !st) return badFlag(st.error());
   auto loaded = loadStaticSite(cfg);
   if (!loaded) return badFlag(loaded.error());
