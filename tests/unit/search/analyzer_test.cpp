@@ -58,5 +58,15 @@ TEST(SearchAnalyzer, DeletionVariantsShareOneWithinTheDistance) {
   EXPECT_EQ(deletionVariants("abc", 1).size(), 4u);  // abc, ab, ac, bc
 }
 
+// Code points are deleted whole, the result is sorted (code point order) and unique, and no
+// word is cut down to nothing.
+TEST(SearchAnalyzer, DeletionVariantsRemoveWholeCodePointsSortedAndUnique) {
+  EXPECT_EQ(deletionVariants("\u017e\u00e1b", 1),  // žáb
+            (std::vector<std::string>{"\u00e1b", "\u017eb", "\u017e\u00e1", "\u017e\u00e1b"}));
+  EXPECT_EQ(deletionVariants("aab", 2), (std::vector<std::string>{"a", "aa", "aab", "ab", "b"}));
+  EXPECT_EQ(deletionVariants("\U0001F600", 2), (std::vector<std::string>{"\U0001F600"}));
+  EXPECT_EQ(deletionVariants("abcdefgh", 2).size(), 1u + 8u + 28u);
+}
+
 }  // namespace
 }  // namespace parley::search
