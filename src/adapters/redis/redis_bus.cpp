@@ -22,9 +22,7 @@ namespace asio = boost::asio;
 // connection, so there is no cycle; queued deliveries hold only the handler.
 struct Subscriptions {
   Subscriptions(asio::any_io_executor ex, std::string prefix, std::shared_ptr<RedisStats> stats)
-      : deliver(asio::make_strand(ex)),
-        prefix(std::move(prefix)),
-        stats(std::move(stats)) {}
+      : deliver(asio::make_strand(ex)), prefix(std::move(prefix)), stats(std::move(stats)) {}
 
   asio::strand<asio::any_io_executor> deliver;
   const std::string prefix;
