@@ -13,6 +13,7 @@
 #include "service/limits.h"
 #include "service/messages.h"
 #include "service/presence.h"
+#include "service/reactions.h"
 #include "service/rooms.h"
 #include "service/search.h"
 
@@ -49,6 +50,7 @@ struct ApiContext {
   std::shared_ptr<const StaticSite> static_site;  // the built web client; null: none
   SearchService* search = nullptr;                // null: search answers unavailable
   std::shared_ptr<TlsContexts> tls;               // null: plain HTTP
+  ReactionService* reactions = nullptr;           // null: reactions answer unavailable
 };
 
 }  // namespace parley::api

@@ -94,7 +94,7 @@ RouteMatch matchRoute(std::span<const Route> table, std::string_view method,
 
 Status parseIds(Call& call, std::string_view pattern) {
   for (auto& [name, raw] : call.params) {
-    if (name == "username") continue;
+    if (name == "username" || name == "emoji") continue;
     auto v = idOf(raw);
     // A room id that cannot name a room goes on as room 0, which no room has: it meets the
     // same checks in the same order as any missing room, and gets the same answer, byte
@@ -132,7 +132,8 @@ std::optional<std::string> Call::queryParam(std::string_view key) const {
 std::span<const Route> apiRoutes() {
   static const std::vector<Route> all = [] {
     std::vector<Route> v;
-    for (auto part : {accountRoutes(), roomRoutes(), messageRoutes(), searchRoutes()}) {
+    for (auto part :
+         {accountRoutes(), roomRoutes(), messageRoutes(), reactionRoutes(), searchRoutes()}) {
       v.insert(v.end(), part.begin(), part.end());
     }
     return v;

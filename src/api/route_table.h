@@ -57,7 +57,7 @@ enum class Body {
 
 struct Route {
   std::string_view method;   // GET, POST, PATCH, DELETE (a GET route also answers HEAD)
-  std::string_view pattern;  // under /api/v1. {username} is text; every other {param} is a
+  std::string_view pattern;  // under /api/v1. {username}, {emoji} are text; any other {param} a
                              // positive integer (a room, session, user or message seq)
   Handler handler;
   Body body = Body::none;
@@ -87,6 +87,7 @@ std::span<const Route> accountRoutes();
 std::span<const Route> roomRoutes();
 std::span<const Route> messageRoutes();
 std::span<const Route> searchRoutes();
+std::span<const Route> reactionRoutes();
 
 // For handlers.
 HttpResponse jsonResponse(int status, const boost::json::object& body);

@@ -25,6 +25,13 @@ Awaitable<Result<HttpResponse>> history(Call& c) {
   HttpResponse r;
   r.status = 200;
   r.body = **page;
+  if (c.ctx.reactions) {
+    // Per viewer, so added to the shared page here (ReactionService::withMine).
+    std::string shared = std::move(r.body);
+    auto mine = co_await c.ctx.reactions->withMine(c.me().id, c.id("id"), std::move(shared));
+    if (!mine) co_return mine.error();
+    r.body = std::move(*mine);
+  }
   co_return r;
 }
 

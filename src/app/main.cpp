@@ -323,7 +323,8 @@ struct Services {
         hub(*a.bus, makeShards(*a.ioc, threads)),
         presence(*a.store, *a.cache, *a.bus, hub, users, clock, crypto::newEventId(),
                  cfg.presence_lease_ms, cfg.presence_room_limit),
-        rooms(*a.store, *a.bus, messages, presence, users, clock, cfg.limits) {
+        rooms(*a.store, *a.bus, messages, presence, users, clock, cfg.limits),
+        reactions(*a.store, *a.cache, messages, room_keys, clock, cfg.limits) {
     a.bus->setHandler(
         [this](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
         [this] { hub.onResubscribed(); });
@@ -347,6 +348,7 @@ struct Services {
   Hub hub;
   PresenceService presence;
   RoomService rooms;
+  ReactionService reactions;
 };
 
 // Log, the web client (loaded before anything is created), open-file limit, data
@@ -426,6 +428,7 @@ int serve(app::Config cfg, const char* argv0) {
   if (!tls) return fail("TLS", tls.error());
   ctx.tls = *tls;
   if (cfg.edge.test_echo) log::warn("test_echo_endpoint_enabled", {{"path", "/api/v1/test/echo"}});
+  ctx.reactions = &s.reactions;
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);
   if (!url) return fail("--listen", url.error());

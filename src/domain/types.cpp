@@ -41,6 +41,10 @@ std::string_view toString(EventKind k) noexcept {
       return "edit";
     case EventKind::del:
       return "delete";
+    case EventKind::react:
+      return "react";
+    case EventKind::unreact:
+      return "unreact";
   }
   return "message";
 }
@@ -49,7 +53,25 @@ std::optional<EventKind> eventKindFromString(std::string_view s) noexcept {
   if (s == "message") return EventKind::message;
   if (s == "edit") return EventKind::edit;
   if (s == "delete") return EventKind::del;
+  if (s == "react") return EventKind::react;
+  if (s == "unreact") return EventKind::unreact;
   return std::nullopt;
+}
+
+std::string reactionsJson(const std::vector<ReactionCount>& counts) {
+  if (counts.empty()) return {};
+  std::string out = "[";
+  for (const auto& c : counts) {
+    if (out.size() > 1) out += ',';
+    out += R"({"emoji":")" + c.emoji + R"(","count":)" + std::to_string(c.count) + R"(,"users":[)";
+    for (std::size_t i = 0; i < c.first_users.size(); ++i) {
+      if (i > 0) out += ',';
+      out += std::to_string(c.first_users[i]);
+    }
+    out += "]}";
+  }
+  out += ']';
+  return out;
 }
 
 }  // namespace parley

@@ -75,9 +75,10 @@ struct Member {
   Seq room_last_seq = 0;
 };
 
-// Every entry of a room's timeline has a seq: messages, and the edits and deletes of
-// earlier messages (so a resuming client learns of an edit it missed, in order).
-enum class EventKind { message, edit, del };
+// Every entry of a room's timeline has a seq: messages, and the edits, deletes and
+// reaction changes of earlier messages (so a resuming client learns of a change it missed,
+// in order). react/unreact: one user added or took back one emoji on the target.
+enum class EventKind { message, edit, del, react, unreact };
 std::string_view toString(EventKind k) noexcept;
 std::optional<EventKind> eventKindFromString(std::string_view s) noexcept;
 
@@ -95,7 +96,23 @@ struct StoredEvent {
   bool deleted = false;  // message: tombstone, body gone
   std::uint32_t key_version = 0;
   std::string sealed_body;  // nonce || ciphertext; empty for del and deleted messages
+  // message: its reactions as the Store aggregated them (reactionsJson below), empty for
+  // none; react/unreact: the target's reactions just after the change. Not sealed: emoji
+  // come from a fixed allow-list (docs/security.md).
+  std::string reactions;
 };
+
+// The reactions of one message, as one JSON array the Store writes and clients read:
+// [{"emoji":"👍","count":2,"users":[4,7]}, ...] in order of each emoji's first reaction,
+// `users` the first kReactionUsersShown to react with it. Emoji never need escaping (they
+// come from the allow-list), so both Stores write the same bytes.
+inline constexpr int kReactionUsersShown = 3;
+struct ReactionCount {
+  std::string emoji;
+  std::int64_t count = 0;
+  std::vector<UserId> first_users;
+};
+std::string reactionsJson(const std::vector<ReactionCount>& counts);
 
 // A security-relevant event on an account: failed logins, lockouts, logins from a new
 // device or network. Visible to the user and to admins.

@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -55,7 +56,7 @@ struct AppendRequest {
   UserId sender = 0;
   std::string client_msg_id;  // required for kind=message
   Seq reply_to = 0;           // message only; must name an existing message seq (else bad_request)
-  Seq target = 0;             // edit/del: the message changed
+  Seq target = 0;             // edit/del/react/unreact: the message changed
   Millis now = 0;
   std::uint32_t key_version = 0;
   std::string sealed_body;  // message/edit: the new event's sealed body
@@ -65,6 +66,10 @@ struct AppendRequest {
   // this room, uploaded by `sender`, not yet attached (else Code::invalid_file and nothing
   // is stored). A duplicate send returns the original without looking at these.
   std::vector<std::string> file_ids;
+  // react/unreact: the emoji (already checked against the allow-list by the caller), and
+  // how many distinct emoji a message may carry (react only).
+  std::string emoji;
+  int max_emoji = 20;
 };
 
 // The event an append stores at `seq`: what each kind keeps of the request (a message its
@@ -82,7 +87,8 @@ inline StoredEvent storedEventOf(const AppendRequest& r, Seq seq) {
                      .target = is_message ? 0 : r.target,
                      .created_at = r.now,
                      .key_version = r.key_version,
-                     .sealed_body = r.kind == EventKind::del ? std::string() : r.sealed_body};
+                     .sealed_body = r.kind == EventKind::del ? std::string() : r.sealed_body,
+                     .reactions = {}};
 }
 
 // Whether an account has logged in before from a network, and with a device (login limits:
@@ -178,9 +184,21 @@ class Store {
   // edit: not_found if target is not a live message; forbidden if target.sender != sender.
   // del: the same checks; the target's body is erased (tombstone) and its files' rows are
   // deleted in the same transaction (the caller removes their blobs afterwards).
+  // react/unreact: the sender must be a member (not_member if the room is public, else
+  // not_found, as for a message); not_found if target is not a live message. react: conflict
+  // if the target already has max_emoji distinct emoji and this is a new one. The reaction
+  // (target, sender, emoji) is added or taken back, the target's `reactions` aggregate is
+  // rewritten, and the new event carries that aggregate. A change that changes nothing
+  // (adding a reaction already there, taking back one that is not) stores nothing and
+  // returns `duplicate = true` with the target message as `event`.
   virtual Task<Result<AppendResult>> append(AppendRequest r) = 0;
   virtual Task<Result<StoredEvent>> eventAt(RoomId room, Seq seq) = 0;
   virtual Task<Result<std::vector<StoredEvent>>> events(EventQuery q) = 0;
+  // The reactions `user` has on messages of `room` with from <= seq <= to, ascending by seq
+  // (at most 20 per message, so bounded by the range).
+  virtual Task<Result<std::vector<std::pair<Seq, std::string>>>> reactionsBy(RoomId room,
+                                                                             UserId user, Seq from,
+                                                                             Seq to) = 0;
 
   // --- keys ---
   virtual Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) = 0;

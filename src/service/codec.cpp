@@ -1,5 +1,6 @@
 #include "service/codec.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <optional>
@@ -120,6 +121,19 @@ Result<std::vector<FileView>> filesFrom(const json::value* list) {
   return out;
 }
 
+namespace {
+
+// The Store wrote the aggregate (reactionsJson); one it cannot have written reads as none.
+json::value reactionsOf(const StoredEvent& m) {
+  if (m.reactions.empty()) return json::array();
+  boost::system::error_code ec;
+  json::value v = json::parse(m.reactions, ec);
+  if (ec || !v.is_array()) return json::array();
+  return v;
+}
+
+}  // namespace
+
 json::object event(const Event& e) {
   const StoredEvent& m = e.meta;
   json::array files;
@@ -137,7 +151,8 @@ json::object event(const Event& e) {
                       {"created_at", m.created_at},
                       {"edited_at", m.edited_at},
                       {"deleted", m.deleted},
-                      {"files", std::move(files)}};
+                      {"files", std::move(files)},
+                      {"reactions", reactionsOf(m)}};
 }
 
 namespace {
@@ -225,7 +240,11 @@ void appendEvent(std::string& out, const Event& e) {
     if (i > 0) out.push_back(',');
     out.append(json::serialize(file(e.files[i])));
   }
-  out.append("]}");
+  // The aggregate is JSON the Store wrote from allow-listed emoji and integers
+  // (reactionsJson); it is copied as is, as json::serialize would write it.
+  out.append(R"(],"reactions":)");
+  out.append(m.reactions.empty() ? std::string_view("[]") : std::string_view(m.reactions));
+  out.push_back('}');
 }
 
 std::string eventsPage(const std::vector<Event>& events, bool has_more) {

@@ -22,6 +22,7 @@ struct ServiceLimits {
   std::size_t history_page_cache_bytes = 64 * 1024 * 1024;
   int send_rate_per_sec = 20;   // per user
   int search_rate_per_sec = 5;  // per user (GET /search)
+  int max_reaction_emoji = 20;  // distinct emoji on one message
   Millis typing_interval_ms = 2000;
   Millis session_idle_ms = 30LL * 24 * 3600 * 1000;
   Millis session_max_age_ms = 90LL * 24 * 3600 * 1000;

@@ -12,6 +12,7 @@
 #include "service/envelope.h"
 #include "service/frames.h"
 #include "service/message_body.h"
+#include "service/reactions.h"
 
 namespace parley {
 
@@ -291,6 +292,7 @@ Task<Result<Event>> MessageService::remove(const User& sender, RoomId room, Seq 
   StoredEvent tombstone = std::move(*old);
   tombstone.deleted = true;
   tombstone.sealed_body.clear();
+  tombstone.reactions.clear();
   pages_.dropRoom(room);
   co_await cache_.replaceEvent(std::move(tombstone));  // before the delete event, as in edit()
   co_await cache_.appendEvent(appended->event);
@@ -393,6 +395,7 @@ Task<std::optional<MessageService::Page>> MessageService::newestFromCache(RoomId
     const Seq from = std::max<Seq>(0, last_seq - span);
     auto cached = co_await cache_.recentEvents(room, from, static_cast<int>(span));
     if (!cached || cached->empty() || cached->back().seq != last_seq) break;
+    applyReactions(*cached);
     std::erase_if(*cached, [](const StoredEvent& e) { return e.kind != EventKind::message; });
     Page page;
     if (static_cast<int>(cached->size()) > n) {
@@ -455,6 +458,7 @@ Task<Result<std::vector<Event>>> MessageService::timeline(RoomId room, Seq after
       bool complete = static_cast<int>(cached->size()) == limit ||
                       (!cached->empty() && cached->back().seq == before - 1) || after + 1 >= before;
       if (complete) {
+        applyReactions(*cached);
         metrics().cache_hits.inc();
         co_return co_await openAll(std::move(*cached));
       }

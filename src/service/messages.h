@@ -84,6 +84,10 @@ class MessageService {
   // serving (the search indexer).
   void onAppend(std::function<void(RoomId, Seq)> f) { on_append_ = std::move(f); }
 
+  // Fans a new timeline event out to the room (the bus) and tells onAppend; after the Store
+  // and the Cache have it.
+  void publish(const Event& e);
+
   // not_member for a public room the user is not in, noSuchRoom() for anything they cannot
   // see (a room that does not exist included).
   Task<Result<Member>> requireMember(RoomId room, UserId user);
@@ -105,7 +109,6 @@ class MessageService {
   Task<Result<Sent>> afterAppend(const User& sender, AppendResult appended, MessageBody body);
   // rate_limited (with retry_after_s) when `sender` is over --send-rate.
   Task<Status> chargeWrite(UserId sender);
-  void publish(const Event& e);
 
   Store& store_;
   Cache& cache_;

@@ -88,6 +88,12 @@ Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r);
 Task<Result<std::vector<std::optional<Seq>>>> appendMessages(
     PgConn& c, const std::vector<const AppendRequest*>& batch);
 Task<Result<StoredEvent>> eventAt(PgConn& c, RoomId room, Seq seq);
+
+// reactions.cpp
+// append() of kind react/unreact (parley_react, schema step 9).
+Task<Result<AppendResult>> changeReaction(PgConn& c, const AppendRequest& r);
+Task<Result<std::vector<std::pair<Seq, std::string>>>> reactionsBy(PgConn& c, RoomId room,
+                                                                   UserId user, Seq from, Seq to);
 Task<Result<std::vector<StoredEvent>>> events(PgConn& c, const EventQuery& q);
 
 }  // namespace parley::postgres::ops

@@ -204,6 +204,11 @@ class PostgresStore final : public Store {
   Task<Result<StoredEvent>> eventAt(RoomId room, Seq seq) override {
     return call<Result<StoredEvent>>([=](PgConn& c) { return ops::eventAt(c, room, seq); });
   }
+  Task<Result<std::vector<std::pair<Seq, std::string>>>> reactionsBy(RoomId room, UserId user,
+                                                                     Seq from, Seq to) override {
+    return call<Result<std::vector<std::pair<Seq, std::string>>>>(
+        [=](PgConn& c) { return ops::reactionsBy(c, room, user, from, to); });
+  }
   Task<Result<std::vector<StoredEvent>>> events(EventQuery q) override {
     return call<Result<std::vector<StoredEvent>>>([q](PgConn& c) { return ops::events(c, q); });
   }

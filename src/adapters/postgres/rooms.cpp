@@ -51,7 +51,7 @@ SELECT r.id, r.kind, r.name, r.topic, r.is_public, r.last_seq, r.created_by, r.c
     WHERE x.room_id = r.id AND x.seq > m.last_read_seq AND x.kind = 'message'
       AND NOT x.deleted AND x.sender <> m.user_id),
   e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, e.target,
-  e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body
+  e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions
 FROM members m
 JOIN rooms r ON r.id = m.room_id
 JOIN users u ON u.id = m.user_id

@@ -37,7 +37,8 @@ StoredEvent readEvent(const PgResult& r, int row, int c) {
                      .edited_at = r.int64(row, c + 9),
                      .deleted = r.boolean(row, c + 10),
                      .key_version = static_cast<std::uint32_t>(r.int64(row, c + 11)),
-                     .sealed_body = r.text(row, c + 12)};
+                     .sealed_body = r.text(row, c + 12),
+                     .reactions = r.text(row, c + 13)};
 }
 
 }  // namespace parley::postgres

@@ -208,6 +208,86 @@ CREATE TABLE search_messages (
 );
 CREATE INDEX search_messages_tokens ON search_messages USING GIN (tokens);
 )sql",
+    // 9: reactions: the new event kinds, each message's reaction aggregate, one row per
+    // (message, emoji, user), and the function that changes one (ops/reactions.cpp).
+    R"sql(
+ALTER TABLE events DROP CONSTRAINT events_kind_check;
+ALTER TABLE events ADD CONSTRAINT events_kind_check
+  CHECK (kind IN ('message', 'edit', 'delete', 'react', 'unreact', 'pin', 'unpin'));
+ALTER TABLE events ADD COLUMN reactions text NOT NULL DEFAULT '';
+CREATE TABLE reactions (
+  id         bigint GENERATED ALWAYS AS IDENTITY,
+  room_id    bigint NOT NULL,
+  seq        bigint NOT NULL,
+  emoji      text   NOT NULL,
+  user_id    bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (room_id, seq, emoji, user_id),
+  FOREIGN KEY (room_id, seq) REFERENCES events(room_id, seq) ON DELETE CASCADE
+);
+CREATE INDEX reactions_by_user ON reactions(room_id, user_id, seq);
+-- The same bytes as the SQLite adapter's reactionsJson (emoji never need escaping).
+CREATE FUNCTION parley_reactions_of(p_room bigint, p_seq bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce('[' || string_agg(format('{"emoji":"%s","count":%s,"users":[%s]}',
+                                           g.emoji, g.n, g.users), ',' ORDER BY g.first) || ']',
+                  '')
+  FROM (SELECT r.emoji, count(*) AS n, min(r.id) AS first,
+               (SELECT string_agg(x.user_id::text, ',' ORDER BY x.id)
+                FROM (SELECT f.user_id, f.id FROM reactions f
+                      WHERE f.room_id = p_room AND f.seq = p_seq AND f.emoji = r.emoji
+                      ORDER BY f.id LIMIT 3) x) AS users
+        FROM reactions r WHERE r.room_id = p_room AND r.seq = p_seq GROUP BY r.emoji) g
+$$;
+-- One reaction change in one statement: the target row is locked first (as edits and
+-- deletes lock it), then the room row for the seq (invariant 2).
+CREATE FUNCTION parley_react(p_room bigint, p_target bigint, p_user bigint, p_emoji text,
+                             p_add boolean, p_max_emoji bigint, p_event_id text, p_now bigint,
+                             p_key_version bigint, p_sealed bytea)
+RETURNS TABLE(r_outcome text, r_seq bigint, r_reactions text) LANGUAGE plpgsql AS $$
+DECLARE
+  v_seq bigint;
+  v_agg text;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM members WHERE room_id = p_room AND user_id = p_user) THEN
+    RETURN QUERY SELECT CASE WHEN EXISTS (SELECT 1 FROM rooms WHERE id = p_room AND is_public)
+                        THEN 'not_member' ELSE 'no_room' END, 0::bigint, ''::text;
+    RETURN;
+  END IF;
+  PERFORM 1 FROM events
+    WHERE room_id = p_room AND seq = p_target AND kind = 'message' AND NOT deleted FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'no_message'::text, 0::bigint, ''::text;
+    RETURN;
+  END IF;
+  IF p_add THEN
+    IF NOT EXISTS (SELECT 1 FROM reactions
+                   WHERE room_id = p_room AND seq = p_target AND emoji = p_emoji)
+       AND (SELECT count(DISTINCT emoji) FROM reactions
+            WHERE room_id = p_room AND seq = p_target) >= p_max_emoji THEN
+      RETURN QUERY SELECT 'too_many'::text, 0::bigint, ''::text;
+      RETURN;
+    END IF;
+    INSERT INTO reactions(room_id, seq, emoji, user_id, created_at)
+      VALUES (p_room, p_target, p_emoji, p_user, p_now) ON CONFLICT DO NOTHING;
+  ELSE
+    DELETE FROM reactions
+      WHERE room_id = p_room AND seq = p_target AND emoji = p_emoji AND user_id = p_user;
+  END IF;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'unchanged'::text, 0::bigint, ''::text;
+    RETURN;
+  END IF;
+  v_agg := parley_reactions_of(p_room, p_target);
+  UPDATE events SET reactions = v_agg WHERE room_id = p_room AND seq = p_target;
+  UPDATE rooms SET last_seq = last_seq + 1 WHERE id = p_room RETURNING last_seq INTO v_seq;
+  INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
+                     created_at, key_version, sealed_body, reactions)
+    VALUES (p_room, v_seq, p_event_id, CASE WHEN p_add THEN 'react' ELSE 'unreact' END, p_user,
+            '', 0, p_target, p_now, p_key_version, p_sealed, v_agg);
+  RETURN QUERY SELECT 'ok'::text, v_seq, v_agg;
+END $$;
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

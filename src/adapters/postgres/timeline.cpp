@@ -24,7 +24,7 @@ SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
 // Invariant 3: a retried send finds its original here.
 constexpr const char* kOriginal = R"sql(
 SELECT e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, e.target,
-       e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body
+       e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions
 FROM events e WHERE room_id = $1 AND sender = $2 AND client_msg_id = $3 AND kind = 'message')sql";
 
 // A concurrent identical send that commits while this one waits for the room row is not
@@ -109,12 +109,15 @@ INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to
 SELECT $1, s.last_seq, $7, 'edit', $2, '', 0, $3, $4, $5, $8 FROM s
 RETURNING seq)sql";
 
-// A delete also drops the rows of the target's files (their blobs go afterwards).
+// A delete also drops the rows of the target's files (their blobs go afterwards) and its
+// reactions.
 constexpr const char* kInsertDelete = R"sql(
 WITH t AS (
-  UPDATE events SET sealed_body = ''::bytea, deleted = true
+  UPDATE events SET sealed_body = ''::bytea, deleted = true, reactions = ''
   WHERE room_id = $1 AND seq = $3 AND kind = 'message' AND NOT deleted AND sender = $2
   RETURNING 1),
+x AS (
+  DELETE FROM reactions WHERE room_id = $1 AND seq = $3 AND EXISTS (SELECT 1 FROM t)),
 f AS (
   DELETE FROM attachments
   WHERE room_id = $1 AND message_seq = $3 AND EXISTS (SELECT 1 FROM t)),
@@ -212,6 +215,9 @@ std::optional<Result<AppendResult>> explain(const AppendRequest& r,
 }  // namespace
 
 Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r) {
+  if (r.kind == EventKind::react || r.kind == EventKind::unreact) {
+    co_return co_await changeReaction(c, r);
+  }
   if (r.kind == EventKind::message && r.client_msg_id.empty()) {
     co_return makeError(Code::bad_request, "a message needs a client_msg_id");
   }

@@ -6,7 +6,9 @@
 namespace parley::redis {
 namespace {
 
+// v1 ('E') has no reactions (read as none); v2 ('F') ends with them.
 constexpr char kEventV1 = 'E';
+constexpr char kEventV2 = 'F';
 // 'S' (v1, no MAC) entries no longer decode: they are misses, refilled from the Store.
 constexpr char kSessionV2 = 'T';
 
@@ -81,7 +83,7 @@ class Reader {
 }  // namespace
 
 std::string encodeEvent(const StoredEvent& e) {
-  return Writer(kEventV1)
+  return Writer(kEventV2)
       .i64(e.room_id)
       .i64(e.seq)
       .str(e.event_id)
@@ -95,11 +97,13 @@ std::string encodeEvent(const StoredEvent& e) {
       .u8(e.deleted ? 1 : 0)
       .u64(e.key_version)
       .str(e.sealed_body)
+      .str(e.reactions)
       .take();
 }
 
 std::optional<StoredEvent> decodeEvent(std::string_view bytes) {
-  Reader r(bytes, kEventV1);
+  const bool v2 = !bytes.empty() && bytes[0] == kEventV2;
+  Reader r(bytes, v2 ? kEventV2 : kEventV1);
   StoredEvent e;
   e.room_id = r.i64();
   e.seq = r.i64();
@@ -114,7 +118,8 @@ std::optional<StoredEvent> decodeEvent(std::string_view bytes) {
   const auto deleted = r.u8();
   const auto key_version = r.u64();
   e.sealed_body = r.str();
-  if (!r.done() || kind > static_cast<std::uint8_t>(EventKind::del) || deleted > 1 ||
+  if (v2) e.reactions = r.str();
+  if (!r.done() || kind > static_cast<std::uint8_t>(EventKind::unreact) || deleted > 1 ||
       key_version > UINT32_MAX) {
     return std::nullopt;
   }

@@ -91,5 +91,15 @@ Result<std::vector<StoredEvent>> events(Db& db, const EventQuery& q);
 std::optional<StoredEvent> newestMessage(Db& db, RoomId room);
 // Messages (not deleted) by someone other than `user` after `last_read`.
 std::int64_t unreadCount(Db& db, RoomId room, UserId user, Seq last_read);
+void insertEvent(Db& db, const StoredEvent& e);
+
+// reactions.cpp
+// Inside an append of kind react/unreact, once the room and membership are checked;
+// `next_seq` takes the room's next seq.
+Result<AppendResult> changeReaction(Db& db, const AppendRequest& r, Seq (*next_seq)(Db&, RoomId));
+// The aggregate of message `seq` (reactionsJson of its rows).
+std::string reactionAggregate(Db& db, RoomId room, Seq seq);
+Result<std::vector<std::pair<Seq, std::string>>> reactionsBy(Db& db, RoomId room, UserId user,
+                                                             Seq from, Seq to);
 
 }  // namespace parley::sqlite::ops

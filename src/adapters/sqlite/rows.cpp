@@ -36,7 +36,8 @@ StoredEvent readEvent(const Stmt& st) {
                      .edited_at = st.int64(9),
                      .deleted = st.boolean(10),
                      .key_version = static_cast<std::uint32_t>(st.int64(11)),
-                     .sealed_body = st.blob(12)};
+                     .sealed_body = st.blob(12),
+                     .reactions = st.text(13)};
 }
 
 }  // namespace parley::sqlite

@@ -178,6 +178,48 @@ UPDATE audit_events SET last_at = at;
 CREATE UNIQUE INDEX audit_events_agg ON audit_events(user_id, agg_key, agg_bucket);
 CREATE INDEX audit_events_at ON audit_events(at);
 )sql",
+    // 8: reactions. The events table is rebuilt to admit the new kinds (SQLite cannot
+    // change a CHECK in place) and gains each message's reaction aggregate; one row per
+    // (message, emoji, user) says who reacted with what.
+    R"sql(
+CREATE TABLE events_v8 (
+  room_id       INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  seq           INTEGER NOT NULL,
+  event_id      TEXT    NOT NULL UNIQUE,
+  kind          TEXT    NOT NULL CHECK (kind IN ('message', 'edit', 'delete', 'react', 'unreact',
+                                                 'pin', 'unpin')),
+  sender        INTEGER NOT NULL REFERENCES users(id),
+  client_msg_id TEXT    NOT NULL,
+  reply_to      INTEGER NOT NULL,
+  target        INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  edited_at     INTEGER NOT NULL DEFAULT 0,
+  deleted       INTEGER NOT NULL DEFAULT 0,
+  key_version   INTEGER NOT NULL,
+  sealed_body   BLOB    NOT NULL,
+  reactions     TEXT    NOT NULL DEFAULT '',
+  PRIMARY KEY (room_id, seq)
+) STRICT;
+INSERT INTO events_v8(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
+                      created_at, edited_at, deleted, key_version, sealed_body)
+  SELECT room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target, created_at,
+         edited_at, deleted, key_version, sealed_body FROM events;
+DROP TABLE events;
+ALTER TABLE events_v8 RENAME TO events;
+CREATE UNIQUE INDEX events_idempotency ON events(room_id, sender, client_msg_id)
+  WHERE kind = 'message';
+
+CREATE TABLE reactions (
+  room_id    INTEGER NOT NULL,
+  seq        INTEGER NOT NULL,
+  emoji      TEXT    NOT NULL,
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  UNIQUE (room_id, seq, emoji, user_id),
+  FOREIGN KEY (room_id, seq) REFERENCES events(room_id, seq) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX reactions_by_user ON reactions(room_id, user_id, seq);
+)sql",
 };
 
 int userVersion(Db& db) {

@@ -154,6 +154,11 @@ class SqliteStore final : public Store {
   Task<Result<StoredEvent>> eventAt(RoomId room, Seq seq) override {
     return read<Result<StoredEvent>>([=](Db& db) { return ops::eventAt(db, room, seq); });
   }
+  Task<Result<std::vector<std::pair<Seq, std::string>>>> reactionsBy(RoomId room, UserId user,
+                                                                     Seq from, Seq to) override {
+    return read<Result<std::vector<std::pair<Seq, std::string>>>>(
+        [=](Db& db) { return ops::reactionsBy(db, room, user, from, to); });
+  }
   Task<Result<std::vector<StoredEvent>>> events(EventQuery q) override {
     return read<Result<std::vector<StoredEvent>>>([q](Db& db) { return ops::events(db, q); });
   }

@@ -45,7 +45,13 @@ Status changeTarget(Db& db, const AppendRequest& r) {
         .bind(Blob{r.target_sealed_body}, r.key_version, r.now, r.room_id, r.target)
         .run();
   } else {
-    db.prepare("UPDATE events SET sealed_body = x'', deleted = 1 WHERE room_id = ? AND seq = ?")
+    // A deleted message keeps no reactions.
+    db.prepare(
+          "UPDATE events SET sealed_body = x'', deleted = 1, reactions = '' "
+          "WHERE room_id = ? AND seq = ?")
+        .bind(r.room_id, r.target)
+        .run();
+    db.prepare("DELETE FROM reactions WHERE room_id = ? AND seq = ?")
         .bind(r.room_id, r.target)
         .run();
     deleteFilesOf(db, r.room_id, r.target);
@@ -60,15 +66,6 @@ Seq nextSeq(Db& db, RoomId room) {
   return st.int64(0);
 }
 
-void insertEvent(Db& db, const StoredEvent& e) {
-  db.prepare(
-        "INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, "
-        "target, created_at, key_version, sealed_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .bind(e.room_id, e.seq, e.event_id, toString(e.kind), e.sender, e.client_msg_id, e.reply_to,
-            e.target, e.created_at, e.key_version, Blob{e.sealed_body})
-      .run();
-}
-
 Status validate(Db& db, const AppendRequest& r) {
   if (r.kind != EventKind::message) return changeTarget(db, r);
   if (r.client_msg_id.empty()) {
@@ -80,7 +77,31 @@ Status validate(Db& db, const AppendRequest& r) {
   return {};
 }
 
+// Membership is checked in the storing transaction (Store contract); the errors are
+// MessageService::requireMember's.
+Status checkMember(Db& db, const AppendRequest& r) {
+  if (db.prepare("SELECT 1 FROM members WHERE room_id = ? AND user_id = ?")
+          .bind(r.room_id, r.sender)
+          .step()) {
+    return {};
+  }
+  if (db.prepare("SELECT 1 FROM rooms WHERE id = ? AND is_public = 1").bind(r.room_id).step()) {
+    return makeError(Code::not_member, "not a member of this room");
+  }
+  return makeError(Code::not_found, "no such room");
+}
+
 }  // namespace
+
+void insertEvent(Db& db, const StoredEvent& e) {
+  db.prepare(
+        "INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, "
+        "target, created_at, key_version, sealed_body, reactions) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(e.room_id, e.seq, e.event_id, toString(e.kind), e.sender, e.client_msg_id, e.reply_to,
+            e.target, e.created_at, e.key_version, Blob{e.sealed_body}, e.reactions)
+      .run();
+}
 
 Result<AppendResult> append(Db& db, const AppendRequest& r) {
   // Worded as MessageService::requireMember words it (noSuchRoom): a missing room and a
@@ -88,17 +109,13 @@ Result<AppendResult> append(Db& db, const AppendRequest& r) {
   if (!db.prepare("SELECT 1 FROM rooms WHERE id = ?").bind(r.room_id).step()) {
     return makeError(Code::not_found, "no such room");
   }
+  if (r.kind == EventKind::react || r.kind == EventKind::unreact) {
+    if (auto ok = checkMember(db, r); !ok) return ok.error();
+    return changeReaction(db, r, &nextSeq);
+  }
   if (r.kind == EventKind::message) {
-    // Membership is checked in the storing transaction (Store contract), before the retry
-    // lookup; the errors are MessageService::requireMember's.
-    if (!db.prepare("SELECT 1 FROM members WHERE room_id = ? AND user_id = ?")
-             .bind(r.room_id, r.sender)
-             .step()) {
-      if (db.prepare("SELECT 1 FROM rooms WHERE id = ? AND is_public = 1").bind(r.room_id).step()) {
-        return makeError(Code::not_member, "not a member of this room");
-      }
-      return makeError(Code::not_found, "no such room");
-    }
+    // Before the retry lookup.
+    if (auto ok = checkMember(db, r); !ok) return ok.error();
     if (auto original = byClientMsgId(db, r)) {
       return AppendResult{.event = std::move(*original), .duplicate = true};
     }

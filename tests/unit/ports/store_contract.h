@@ -1047,3 +1047,4 @@ TEST_P(StoreContract, UnattachedUsageCountsOnlyTheUploadersUnattachedFiles) {
 }  // namespace parley::store_contract
 
 #include "ports/store_accounts_contract.h"
+#include "ports/store_reactions_contract.h"
