@@ -5,10 +5,13 @@ exactly-once resume, authorization, limits and bad input. Runs on both backends.
 import asyncio
 from urllib.parse import quote
 
+import pytest
+
 from parley_client import (
     WS, add_member, assert_error, connect_ready, create_room, history, is_event, post_message,
-    register_and_login, run,
+    join, register_and_login, run,
 )
+from test_cluster import cluster_factory  # noqa: F401  (fixture)
 
 THUMBS = "\U0001F44D"  # 👍
 TADA = "\U0001F389"    # 🎉
@@ -217,3 +220,40 @@ def test_non_member_and_removed_member(server, users):
             await wc.expect_silence(is_event(room=rid), 0.5, "no reaction after removal")
     run(body())
     assert react(server, c, rid, m["seq"], THUMBS) == missing
+
+
+@pytest.mark.cluster
+@pytest.mark.timeout_s(60)
+def test_reactions_cross_nodes_live_and_in_cached_pages(cluster_factory):  # noqa: F811
+    """Two nodes: a reaction made on one reaches a socket on the other, and neither node's
+    kept newest page (PageCache) nor the shared cache shows an older aggregate."""
+    c = cluster_factory(2)
+    n0, n1 = c.nodes
+    a, au = register_and_login(n0, "xreacta")
+    b, bu = register_and_login(n1, "xreactb")
+    room = create_room(n0, a, "across", public=True)
+    rid = room["id"]
+    join(n1, b, rid)
+    m = post_message(n0, a, rid, "react across")
+    assert history(n0, a, rid)["messages"][0]["reactions"] == []  # kept on n0
+    assert history(n1, b, rid)["messages"][0]["reactions"] == []  # kept on n1
+
+    async def body():
+        loop = asyncio.get_running_loop()
+        async with await connect_ready(n0, a, name="A@n0") as wa:
+            st, js = await loop.run_in_executor(None, lambda: react(n1, b, rid, m["seq"], TADA))
+            assert st == 200, js
+            f = await wa.recv_until(is_event(room=rid, kind="react"), timeout=10)
+            assert f["event"]["reactions"] == js["reactions"]
+            return js["reactions"]
+    final = run(body(), timeout=40)
+    for node, tok in ((n0, a), (n1, b)):
+        assert history(node, tok, rid)["messages"][0]["reactions"] == final
+    # reactions alternating between the nodes end with one aggregate on both
+    for i in range(6):
+        node, tok = (n0, a) if i % 2 else (n1, b)
+        st, _ = react(node, tok, rid, m["seq"], chr(0x1F600 + i))
+        assert st == 200
+    want = history(n0, a, rid)["messages"][0]["reactions"]
+    assert len(want) == 7
+    assert history(n1, b, rid)["messages"][0]["reactions"] == want

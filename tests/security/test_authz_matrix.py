@@ -177,6 +177,13 @@ ROUTES = [
           lambda w, r, role: f"/rooms/{{room}}/messages/{other_seq(r, role)}", _edit_other),
     Route("read", "POST", lambda w, r, role: "/rooms/{room}/read", member_rule(ok()),
           body=lambda w, r, role: {"seq": 1}),
+    # Reactions: every member may react to any live message (api.md, "Reactions").
+    Route("react", "POST",
+          lambda w, r, role: f"/rooms/{{room}}/messages/{other_seq(r, role)}/reactions/tada",
+          member_rule(ok())),
+    Route("unreact", "DELETE",
+          lambda w, r, role: f"/rooms/{{room}}/messages/{other_seq(r, role)}/reactions/tada",
+          member_rule(ok())),
     Route("upload", "POST", lambda w, r, role: "/rooms/{room}/files?name=probe.txt",
           _files(ok(201)), raw=lambda w, r, role: b"probe bytes"),
     Route("download", "GET", lambda w, r, role: f"/rooms/{{room}}/files/{r.file_attached}",
