@@ -49,6 +49,19 @@ TEST(CodecTest, EventMatchesBoostJsonForEveryByte) {
   EXPECT_EQ(direct(e), viaObject(e));
 }
 
+// The Store's aggregate is copied as is by appendEvent and parsed by codec::event: the
+// two agree byte for byte on what reactionsJson writes.
+TEST(CodecTest, ReactionsAreTheStoresAggregate) {
+  Event e = sample("hi", "alice", "m1");
+  EXPECT_NE(direct(e).find(R"("reactions":[])"), std::string::npos);
+  e.meta.reactions = reactionsJson({{"👍", 2, {4, 7}}, {"🎉", 1, {9}}});
+  EXPECT_EQ(e.meta.reactions,
+            R"([{"emoji":"👍","count":2,"users":[4,7]},{"emoji":"🎉","count":1,"users":[9]}])");
+  EXPECT_EQ(direct(e), viaObject(e));
+  EXPECT_NE(direct(e).find(R"("reactions":[{"emoji":"👍")"), std::string::npos);
+  EXPECT_EQ(reactionsJson({}), "");
+}
+
 TEST(CodecTest, EventMatchesBoostJsonForRandomText) {
   std::mt19937 rng(6);
   for (int i = 0; i < 500; ++i) {
