@@ -71,7 +71,7 @@ Task<Result<ReactionService::Changed>> ReactionService::change(const User& user,
   // (applyReactions), so no copy of the target is rewritten.
   co_await cache_.appendEvent(appended->event);
   std::string reactions = appended->event.reactions;
-  Event e{std::move(appended->event), std::move(*canonical), user.username};
+  Event e{std::move(appended->event), std::move(*canonical), user.username, {}};
   e.meta.sealed_body.clear();
   messages_.publish(e);
   co_return Changed{std::move(e), std::move(reactions)};
