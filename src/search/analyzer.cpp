@@ -24,9 +24,12 @@ icu::BreakIterator* wordIterator() {
   return it.get();
 }
 
+// ICU counts in int32_t: every text here is a word, a query or a message, all bounded far
+// below 2 GiB (a message by max_text_bytes, 16 KiB), so the casts below cannot narrow.
 std::u32string toU32(std::string_view s) {
   std::u32string out;
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), s.size()));
+  icu::UnicodeString u =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
   for (int32_t i = 0; i < u.length(); i = u.moveIndex32(i, 1)) out.push_back(u.char32At(i));
   return out;
 }
@@ -38,7 +41,8 @@ std::string fold(std::string_view word) {
   const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
   if (U_FAILURE(status)) return std::string(word);
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(word.data(), word.size()));
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(word.data(), static_cast<int32_t>(word.size())));
   icu::UnicodeString decomposed = nfkd->normalize(u.foldCase(), status);
   icu::UnicodeString bare;
   for (int32_t i = 0; i < decomposed.length(); i = decomposed.moveIndex32(i, 1)) {
