@@ -49,9 +49,11 @@ std::optional<std::string> fromShortcode(std::string_view raw) {
   return std::nullopt;
 }
 
-// Every code point is an emoji or a part of one, and the whole is shown as an emoji.
+// Every code point is an emoji or a part of one, one at least is an emoji (a lone U+FE0F or
+// ZWJ is only a part), and the whole is shown as an emoji.
 bool emojiCodePoints(std::string_view s, std::u16string& utf16) {
   bool presented = false;
+  bool any_emoji = false;
   std::int32_t i = 0;
   const auto n = static_cast<std::int32_t>(s.size());
   while (i < n) {
@@ -61,6 +63,7 @@ bool emojiCodePoints(std::string_view s, std::u16string& utf16) {
     if (!u_hasBinaryProperty(c, UCHAR_EMOJI) && !u_hasBinaryProperty(c, UCHAR_EMOJI_COMPONENT)) {
       return false;
     }
+    any_emoji = any_emoji || u_hasBinaryProperty(c, UCHAR_EMOJI);
     presented = presented || u_hasBinaryProperty(c, UCHAR_EMOJI_PRESENTATION) || c == 0xFE0F ||
                 u_hasBinaryProperty(c, UCHAR_REGIONAL_INDICATOR);
     if (c > 0xFFFF) {
@@ -70,7 +73,7 @@ bool emojiCodePoints(std::string_view s, std::u16string& utf16) {
       utf16.push_back(static_cast<char16_t>(c));
     }
   }
-  return presented;
+  return presented && any_emoji;
 }
 
 bool oneGrapheme(const std::u16string& s) {
