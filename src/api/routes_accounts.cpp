@@ -125,6 +125,37 @@ Awaitable<Result<HttpResponse>> userByName(Call& c) {
   co_return jsonResponse(200, {{"user", codec::user(user->id, user->username)}});
 }
 
+Awaitable<Result<HttpResponse>> changePassword(Call& c) {
+  auto current = reqString(c.body, "current_password");
+  if (!current) co_return current.error();
+  auto next = reqString(c.body, "new_password");
+  if (!next) co_return next.error();
+  std::string ip = c.req.remote_ip;  // (g++ 12: src/README.md)
+  auto done = co_await c.ctx.accounts.changePassword(*c.auth, std::move(*current), std::move(*next),
+                                                     std::move(ip));
+  if (!done) co_return done.error();
+  co_return noContent();
+}
+
+Awaitable<Result<HttpResponse>> resetPassword(Call& c) {
+  auto token = reqString(c.body, "token");
+  if (!token) co_return token.error();
+  auto password = reqString(c.body, "password");
+  if (!password) co_return password.error();
+  std::string ip = c.req.remote_ip;  // (g++ 12: src/README.md)
+  auto done =
+      co_await c.ctx.accounts.resetPassword(std::move(*token), std::move(*password), std::move(ip));
+  if (!done) co_return done.error();
+  co_return noContent();
+}
+
+Awaitable<Result<HttpResponse>> issueResetLink(Call& c) {
+  std::string username = c.text("username");  // (g++ 12: src/README.md)
+  auto link = co_await c.ctx.accounts.issueResetLink(*c.auth, std::move(username));
+  if (!link) co_return link.error();
+  co_return jsonResponse(201, {{"token", link->token}, {"expires_at", link->expires_at}});
+}
+
 constexpr Route kRoutes[] = {
     {"POST", "/register", &registerUser, Body::json, Access::open},
     {"POST", "/login", &login, Body::json, Access::open},
@@ -137,6 +168,9 @@ constexpr Route kRoutes[] = {
     {"POST", "/admin/users/{username}/disable", &disableUser},
     {"POST", "/admin/users/{username}/enable", &enableUser},
     {"GET", "/admin/audit", &auditAll},
+    {"POST", "/me/password", &changePassword, Body::json},
+    {"POST", "/password-reset", &resetPassword, Body::json, Access::open},
+    {"POST", "/admin/users/{username}/reset-link", &issueResetLink},
 };
 
 }  // namespace

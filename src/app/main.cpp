@@ -31,6 +31,7 @@
 #include "adapters/sqlite/sqlite_store.h"
 #include "api/server.h"
 #include "api/static_files.h"
+#include "app/admin_cmd.h"
 #include "app/backup_cmd.h"
 #include "app/config.h"
 #include "app/flag_checks.h"
@@ -63,6 +64,8 @@ int usage() {
                "commands:\n"
                "  serve     run the chat server (see parley serve --help)\n"
                "  migrate   bring the database schema (--db) up to this build's version\n"
+               "  admin     manage accounts: create-user, reset-password, disable, enable,\n"
+               "            grant-admin, revoke-admin, list-users (see parley admin --help)\n"
                "  keys rewrap  re-wrap every stored data key under the newest master key\n"
                "            version (takes the serve options: --keyring, --db, ...)\n"
                "  backup DIR   copy the data (database, blobs, keyring) into a new DIR, live\n"
@@ -481,8 +484,10 @@ int main(int argc, char** argv) {
     usage();
     return 0;
   }
+  if (cmd == "admin") return app::adminMain(argc - 1, argv + 1, openStore);
   if (cmd == "keys") {
     if (argc < 3 || std::string(argv[2]) != "rewrap") return usage();
+    if (app::wantsHelp(argc - 2, argv + 2)) return app::commandUsage("keys rewrap");
     auto cfg = app::parseServeArgs(argc - 2, argv + 2);
     if (!cfg) return badFlag(cfg.error(), "keys rewrap");
     return *cfg ? keysRewrap(**cfg) : 0;
@@ -490,6 +495,7 @@ int main(int argc, char** argv) {
   if (cmd == "backup") return app::backupCommand(argc - 1, argv + 1);
   if (cmd == "restore") return app::restoreCommand(argc - 1, argv + 1);
   if (cmd != "serve" && cmd != "migrate") return usage();
+  if (cmd == "migrate" && app::wantsHelp(argc - 1, argv + 1)) return app::commandUsage(cmd);
   auto cfg = app::parseServeArgs(argc - 1, argv + 1);
   if (!cfg) return badFlag(cfg.error(), cmd);
   if (!*cfg) return 0;

@@ -24,6 +24,12 @@ std::string_view codeName(Code c) noexcept {
       return "unauthorized";
     case Code::bad_credentials:
       return "bad_credentials";
+    case Code::account_disabled:
+      return "account_disabled";
+    case Code::wrong_password:
+      return "wrong_password";
+    case Code::invalid_reset_link:
+      return "invalid_reset_link";
     case Code::forbidden:
       return "forbidden";
     case Code::not_member:
@@ -54,14 +60,17 @@ int httpStatus(Code c) noexcept {
     case Code::invalid_username:
     case Code::weak_password:
     case Code::invalid_file:
+    case Code::invalid_reset_link:
       return 400;
     case Code::message_too_long:
     case Code::payload_too_large:
       return 413;
     case Code::unauthorized:
     case Code::bad_credentials:
+    case Code::account_disabled:
       return 401;
     case Code::forbidden:
+    case Code::wrong_password:
     case Code::not_member:
     case Code::origin_not_allowed:
       return 403;

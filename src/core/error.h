@@ -23,6 +23,9 @@ enum class Code {
   payload_too_large,   // 413
   unauthorized,        // 401: missing, unknown, revoked or expired token
   bad_credentials,     // 401: wrong username or password
+  account_disabled,    // 401: right password, but an admin disabled the account
+  wrong_password,      // 403: the current password given to a password change is wrong
+  invalid_reset_link,  // 400: a password reset link that is unknown, used or expired
   forbidden,           // 403: authenticated but not allowed (role)
   not_member,          // 403: not a member of the room
   origin_not_allowed,  // 403

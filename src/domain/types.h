@@ -32,6 +32,7 @@ struct User {
   std::string password_hash;  // libsodium crypto_pwhash_str output (argon2id)
   Millis created_at = 0;
   bool disabled = false;
+  bool admin = false;  // a server admin (a role in the Store; --admin NAME grants it too)
 };
 
 // A logged-in device. The token itself is never stored: only its hash.

@@ -129,6 +129,28 @@ class Store {
   // not_found if there is no such user.
   virtual Task<Status> setUserDisabled(UserId id, bool disabled) = 0;
 
+  // --- people: server admins, passwords, reset links ---
+  // One page of accounts: ids above `after`, ascending, at most `limit`.
+  virtual Task<Result<std::vector<User>>> usersPage(UserId after, int limit) = 0;
+  // Grants or removes the server admin role; not_found if there is no such user.
+  virtual Task<Status> setUserAdmin(UserId id, bool admin) = 0;
+  // Makes `id` a server admin if it is the only account (the first of a fresh data dir);
+  // returns whether it did. Two accounts created at once both see the other: neither is.
+  virtual Task<Result<bool>> claimFirstAdmin(UserId id) = 0;
+  // Replaces the account's password hash; not_found if there is no such user.
+  virtual Task<Status> setPasswordHash(UserId id, std::string password_hash) = 0;
+  // Stores a reset link's token hash for `user`, valid until `expires_at`, and forgets the
+  // user's earlier unused ones (the newest link is the only one that works). not_found if
+  // there is no such user.
+  virtual Task<Status> createPasswordReset(UserId user, std::string token_hash, Millis now,
+                                           Millis expires_at) = 0;
+  // Spends a reset link: if `token_hash` names one that is unused and not expired at `now`,
+  // marks it used and sets its account's password hash to `password_hash`, atomically (so a
+  // link works once, also across nodes), and returns the account. not_found otherwise
+  // (unknown, used and expired links are told apart by nobody), and nothing changes.
+  virtual Task<Result<UserId>> usePasswordReset(std::string token_hash, Millis now,
+                                                std::string password_hash) = 0;
+
   // --- sessions ---
   // Returns the session with its id filled in.
   virtual Task<Result<Session>> createSession(Session s) = 0;

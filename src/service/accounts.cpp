@@ -211,11 +211,15 @@ Task<Result<AccountService::Login>> AccountService::login(std::string username,
   }
   auto ok = co_await hasher_.verify(user->password_hash, std::move(password));
   if (!ok) co_return ok.error();
-  if (!*ok || user->disabled) {
+  if (!*ok) {
     metrics().logins_failed.inc();
-    co_await auditRefusal(user->id, "login_failed", ip, device,
-                          user->disabled ? "account disabled" : "wrong password");
+    co_await auditRefusal(user->id, "login_failed", ip, device, "wrong password");
     co_return makeError(Code::bad_credentials, "wrong username or password");
+  }
+  if (user->disabled) {  // said only to whoever knows the password: it leaks nothing more
+    metrics().logins_failed.inc();
+    co_await auditRefusal(user->id, "login_failed", ip, device, "account disabled");
+    co_return makeError(Code::account_disabled, "this account is disabled");
   }
 
   auto token = crypto::newSessionToken();
@@ -340,10 +344,18 @@ Task<Status> AccountService::revoke(const AuthContext& ctx, SessionId id) {
   co_return done;
 }
 
-bool AccountService::isAdmin(const User& user) const {
+bool AccountService::namedAdmin(const User& user) const {
   const std::string key = usernameKey(user.username);
   return std::any_of(limits_.admin_usernames.begin(), limits_.admin_usernames.end(),
                      [&key](const std::string& name) { return usernameKey(name) == key; });
+}
+
+Task<Status> AccountService::requireAdmin(const AuthContext& ctx) {
+  if (namedAdmin(ctx.user)) co_return Status{};
+  auto user = co_await store_.userById(ctx.user.id);
+  if (!user && user.error().code != Code::not_found) co_return user.error();
+  if (!user || !user->admin || user->disabled) co_return makeError(Code::forbidden, "admins only");
+  co_return Status{};
 }
 
 Task<Result<std::vector<AuditEvent>>> AccountService::auditTrail(const AuthContext& ctx,
@@ -353,7 +365,8 @@ Task<Result<std::vector<AuditEvent>>> AccountService::auditTrail(const AuthConte
 
 Task<Result<std::vector<AuditEvent>>> AccountService::auditTrailAll(const AuthContext& ctx,
                                                                     int limit) {
-  if (!isAdmin(ctx.user)) co_return makeError(Code::forbidden, "admins only");
+  auto allowed = co_await requireAdmin(ctx);
+  if (!allowed) co_return allowed.error();
   co_return co_await store_.auditEvents(0, std::clamp(limit, 1, 500));
 }
 
@@ -367,20 +380,16 @@ Task<Result<User>> AccountService::userByName(std::string username) {
 
 Task<Status> AccountService::setDisabled(const AuthContext& admin, std::string username,
                                          bool disabled) {
-  if (!isAdmin(admin.user)) co_return makeError(Code::forbidden, "admins only");
+  auto allowed = co_await requireAdmin(admin);
+  if (!allowed) co_return allowed.error();
   auto user = co_await store_.userByName(std::move(username));
   if (!user) co_return user.error();
   auto set = co_await store_.setUserDisabled(user->id, disabled);
   if (!set) co_return set.error();
+  co_await audit(user->id, disabled ? "account_disabled" : "account_enabled", admin.session.ip,
+                 admin.session.device, "by a server admin");
   if (!disabled) co_return Status{};
-  auto list = co_await store_.sessionsOf(user->id);
-  if (!list) co_return list.error();
-  for (const Session& s : *list) {
-    co_await store_.deleteSession(user->id, s.id);
-    co_await cache_.dropSession(s.token_hash);
-  }
-  publishRevoke(user->id, 0);  // 0: every session of the user, on every node
-  co_return Status{};
+  co_return co_await endSessions(user->id, 0);
 }
 
 }  // namespace parley

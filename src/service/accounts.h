@@ -15,6 +15,7 @@
 #include "ports/store.h"
 #include "service/event.h"
 #include "service/limits.h"
+#include "service/password_reset.h"
 #include "service/shared_secrets.h"
 #include "service/users.h"
 
@@ -61,7 +62,9 @@ class AccountService {
   Task<Result<std::vector<AuditEvent>>> auditTrail(const AuthContext& ctx, int limit);
   // Every account's (admins only: forbidden otherwise).
   Task<Result<std::vector<AuditEvent>>> auditTrailAll(const AuthContext& ctx, int limit);
-  bool isAdmin(const User& user) const;
+  // A server admin: the role in the Store (read there, not from a cached session, so a
+  // revoked role counts at once), or a name given with --admin. forbidden otherwise.
+  Task<Status> requireAdmin(const AuthContext& ctx);
   // Deletes audit rows older than the retention (ServiceLimits::audit_retention_ms; 0 keeps
   // them forever); returns how many. The composition root calls it periodically.
   Task<Result<std::int64_t>> pruneAudit();
@@ -71,8 +74,24 @@ class AccountService {
   // every node; the account cannot log in until enabled again.
   Task<Status> setDisabled(const AuthContext& admin, std::string username, bool disabled);
 
+  // --- passwords (account_people.cpp) ---
+  // Needs the current password (wrong_password if it is not); rate limited like logins.
+  // Ends every other session of the account (their sockets close with 4001 on every node).
+  Task<Status> changePassword(const AuthContext& ctx, std::string current, std::string next,
+                              std::string ip);
+  // Admins only: a one-time reset link for `username` (password_reset.h).
+  Task<Result<ResetLink>> issueResetLink(const AuthContext& admin, std::string username);
+  // Spends a reset link: sets the password and ends every session of the account.
+  // invalid_reset_link for an unknown, used or expired link (alike); rate limited per address.
+  Task<Status> resetPassword(std::string token, std::string password, std::string ip);
+
  private:
   void publishRevoke(UserId user, SessionId session);
+  // Deletes every session of `user` but `keep` (0: all), drops them from the cache and
+  // closes their sockets on every node.
+  Task<Status> endSessions(UserId user, SessionId keep);
+  // Whether `user` is a server admin by name (--admin).
+  bool namedAdmin(const User& user) const;
   // The cached entry for `hash` if its MAC holds under `mac_key`; nullopt otherwise.
   Task<std::optional<CachedSession>> cachedSession(const std::string& hash,
                                                    const std::string& mac_key);

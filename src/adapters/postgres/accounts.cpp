@@ -5,20 +5,26 @@
 
 namespace parley::postgres::ops {
 
+const char* const kUserSelect =
+    "SELECT id, username, password_hash, created_at, disabled, is_admin FROM users ";
+
 namespace {
 
-constexpr const char* kUserSelect =
-    "SELECT id, username, password_hash, created_at, disabled FROM users ";
 constexpr const char* kSessionSelect =
     "SELECT id, user_id, token_hash, device, ip, created_at, last_seen_at FROM sessions ";
+
+}  // namespace
 
 User readUser(const PgResult& r, int row) {
   return User{.id = r.int64(row, 0),
               .username = r.text(row, 1),
               .password_hash = r.text(row, 2),
               .created_at = r.int64(row, 3),
-              .disabled = r.boolean(row, 4)};
+              .disabled = r.boolean(row, 4),
+              .admin = r.boolean(row, 5)};
 }
+
+namespace {
 
 Session readSession(const PgResult& r, int row) {
   return Session{.id = r.int64(row, 0),

@@ -28,6 +28,19 @@ Task<Status> touchSession(PgConn& c, SessionId id, Millis now, const std::string
 Task<Result<std::vector<Session>>> sessionsOf(PgConn& c, UserId user);
 Task<Status> deleteSession(PgConn& c, UserId user, SessionId id);
 Task<Status> setUserDisabled(PgConn& c, UserId id, bool disabled);
+// The columns readUser reads, followed by a space (for a WHERE or ORDER BY).
+extern const char* const kUserSelect;
+User readUser(const PgResult& r, int row);
+
+// people.cpp
+Task<Result<std::vector<User>>> usersPage(PgConn& c, UserId after, int limit);
+Task<Status> setUserAdmin(PgConn& c, UserId id, bool admin);
+Task<Result<bool>> claimFirstAdmin(PgConn& c, UserId id);
+Task<Status> setPasswordHash(PgConn& c, UserId id, const std::string& password_hash);
+Task<Status> createPasswordReset(PgConn& c, UserId user, const std::string& token_hash, Millis now,
+                                 Millis expires_at);
+Task<Result<UserId>> usePasswordReset(PgConn& c, const std::string& token_hash, Millis now,
+                                      const std::string& password_hash);
 
 // known_logins.cpp
 Task<Status> rememberLogin(PgConn& c, UserId user, const std::string& network,

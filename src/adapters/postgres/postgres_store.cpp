@@ -92,6 +92,33 @@ class PostgresStore final : public Store {
     return call<Status>(
         [id, disabled](PgConn& c) { return ops::setUserDisabled(c, id, disabled); });
   }
+
+  // --- people ---
+  Task<Result<std::vector<User>>> usersPage(UserId after, int limit) override {
+    return call<Result<std::vector<User>>>(
+        [after, limit](PgConn& c) { return ops::usersPage(c, after, limit); });
+  }
+  Task<Status> setUserAdmin(UserId id, bool admin) override {
+    return call<Status>([id, admin](PgConn& c) { return ops::setUserAdmin(c, id, admin); });
+  }
+  Task<Result<bool>> claimFirstAdmin(UserId id) override {
+    return call<Result<bool>>([id](PgConn& c) { return ops::claimFirstAdmin(c, id); });
+  }
+  Task<Status> setPasswordHash(UserId id, std::string password_hash) override {
+    return call<Status>(
+        [id, h = std::move(password_hash)](PgConn& c) { return ops::setPasswordHash(c, id, h); });
+  }
+  Task<Status> createPasswordReset(UserId user, std::string token_hash, Millis now,
+                                   Millis expires_at) override {
+    return call<Status>([=, t = std::move(token_hash)](PgConn& c) {
+      return ops::createPasswordReset(c, user, t, now, expires_at);
+    });
+  }
+  Task<Result<UserId>> usePasswordReset(std::string token_hash, Millis now,
+                                        std::string password_hash) override {
+    return call<Result<UserId>>([t = std::move(token_hash), now, h = std::move(password_hash)](
+                                    PgConn& c) { return ops::usePasswordReset(c, t, now, h); });
+  }
   Task<Status> deleteSession(UserId user, SessionId id) override {
     return call<Status>([user, id](PgConn& c) { return ops::deleteSession(c, user, id); });
   }

@@ -287,6 +287,18 @@ BEGIN
             '', 0, p_target, p_now, p_key_version, p_sealed, v_agg);
   RETURN QUERY SELECT 'ok'::text, v_seq, v_agg;
 END $$;
+    // 10: server admins as a role of the account, and admin-issued password reset links
+    // (only the token's hash is kept; single use, with an expiry).
+    R"sql(
+ALTER TABLE users ADD COLUMN is_admin boolean NOT NULL DEFAULT false;
+CREATE TABLE password_resets (
+  token_hash bytea  PRIMARY KEY,
+  user_id    bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  used_at    bigint
+);
+CREATE INDEX password_resets_by_user ON password_resets(user_id);
 )sql",
 };
 

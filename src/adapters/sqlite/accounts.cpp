@@ -5,20 +5,26 @@
 
 namespace parley::sqlite::ops {
 
+const char* const kUserSelect =
+    "SELECT id, username, password_hash, created_at, disabled, is_admin FROM users ";
+
 namespace {
 
-constexpr const char* kUserSelect =
-    "SELECT id, username, password_hash, created_at, disabled FROM users ";
 constexpr const char* kSessionSelect =
     "SELECT id, user_id, token_hash, device, ip, created_at, last_seen_at FROM sessions ";
+
+}  // namespace
 
 User readUser(const Stmt& st) {
   return User{.id = st.int64(0),
               .username = st.text(1),
               .password_hash = st.text(2),
               .created_at = st.int64(3),
-              .disabled = st.boolean(4)};
+              .disabled = st.boolean(4),
+              .admin = st.boolean(5)};
 }
+
+namespace {
 
 Session readSession(const Stmt& st) {
   return Session{.id = st.int64(0),

@@ -25,6 +25,19 @@ Result<Session> sessionByTokenHash(Db& db, const std::string& token_hash);
 Status touchSession(Db& db, SessionId id, Millis now, const std::string& ip);
 Result<std::vector<Session>> sessionsOf(Db& db, UserId user);
 Status deleteSession(Db& db, UserId user, SessionId id);
+// The columns readUser reads, followed by a space (for a WHERE or ORDER BY).
+extern const char* const kUserSelect;
+User readUser(const Stmt& st);
+
+// people.cpp
+Result<std::vector<User>> usersPage(Db& db, UserId after, int limit);
+Status setUserAdmin(Db& db, UserId id, bool admin);
+Result<bool> claimFirstAdmin(Db& db, UserId id);
+Status setPasswordHash(Db& db, UserId id, const std::string& password_hash);
+Status createPasswordReset(Db& db, UserId user, const std::string& token_hash, Millis now,
+                           Millis expires_at);
+Result<UserId> usePasswordReset(Db& db, const std::string& token_hash, Millis now,
+                                const std::string& password_hash);
 
 // rooms.cpp
 Result<Room> createRoom(Db& db, const NewRoom& r);

@@ -219,6 +219,18 @@ CREATE TABLE reactions (
   FOREIGN KEY (room_id, seq) REFERENCES events(room_id, seq) ON DELETE CASCADE
 ) STRICT;
 CREATE INDEX reactions_by_user ON reactions(room_id, user_id, seq);
+    // 9: server admins as a role of the account, and admin-issued password reset links
+    // (only the token's hash is kept; single use, with an expiry).
+    R"sql(
+ALTER TABLE users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE password_resets (
+  token_hash BLOB    PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER
+) STRICT;
+CREATE INDEX password_resets_by_user ON password_resets(user_id);
 )sql",
 };
 

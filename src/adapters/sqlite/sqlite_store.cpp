@@ -33,6 +33,33 @@ class SqliteStore final : public Store {
     return write<Status>([id, disabled](Db& db) { return ops::setUserDisabled(db, id, disabled); });
   }
 
+  // --- people ---
+  Task<Result<std::vector<User>>> usersPage(UserId after, int limit) override {
+    return read<Result<std::vector<User>>>(
+        [after, limit](Db& db) { return ops::usersPage(db, after, limit); });
+  }
+  Task<Status> setUserAdmin(UserId id, bool admin) override {
+    return write<Status>([id, admin](Db& db) { return ops::setUserAdmin(db, id, admin); });
+  }
+  Task<Result<bool>> claimFirstAdmin(UserId id) override {
+    return write<Result<bool>>([id](Db& db) { return ops::claimFirstAdmin(db, id); });
+  }
+  Task<Status> setPasswordHash(UserId id, std::string password_hash) override {
+    return write<Status>(
+        [id, h = std::move(password_hash)](Db& db) { return ops::setPasswordHash(db, id, h); });
+  }
+  Task<Status> createPasswordReset(UserId user, std::string token_hash, Millis now,
+                                   Millis expires_at) override {
+    return write<Status>([=, t = std::move(token_hash)](Db& db) {
+      return ops::createPasswordReset(db, user, t, now, expires_at);
+    });
+  }
+  Task<Result<UserId>> usePasswordReset(std::string token_hash, Millis now,
+                                        std::string password_hash) override {
+    return write<Result<UserId>>([t = std::move(token_hash), now, h = std::move(password_hash)](
+                                     Db& db) { return ops::usePasswordReset(db, t, now, h); });
+  }
+
   // --- sessions ---
   Task<Result<Session>> createSession(Session s) override {
     return write<Result<Session>>([s = std::move(s)](Db& db) { return ops::createSession(db, s); });

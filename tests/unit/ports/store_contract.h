@@ -1048,3 +1048,4 @@ TEST_P(StoreContract, UnattachedUsageCountsOnlyTheUploadersUnattachedFiles) {
 
 #include "ports/store_accounts_contract.h"
 #include "ports/store_reactions_contract.h"
+#include "ports/store_people_contract.h"
