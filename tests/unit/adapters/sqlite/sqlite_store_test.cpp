@@ -78,7 +78,9 @@ constexpr const char* kUndoAfterStep4 =
     "DROP INDEX audit_events_agg; DROP INDEX audit_events_at;"
     "ALTER TABLE audit_events DROP COLUMN attempts; ALTER TABLE audit_events DROP COLUMN last_at;"
     "ALTER TABLE audit_events DROP COLUMN agg_key;"
-    "ALTER TABLE audit_events DROP COLUMN agg_bucket;";
+    "ALTER TABLE audit_events DROP COLUMN agg_bucket;"
+    // step 8 (server admins, reset links)
+    "DROP TABLE password_resets; ALTER TABLE users DROP COLUMN is_admin;";
 
 TEST(SqliteStore, DataSurvivesClosingAndReopening) {
   const fs::path file = freshFile();
