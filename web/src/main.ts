@@ -13,6 +13,7 @@ import { ChatApp, SESSION_ENDED } from "./app";
 import { errText } from "./format";
 import type { User } from "./types";
 import { showLogin } from "./views/login";
+import { resetTokenFromHash, showPasswordReset } from "./views/settings";
 
 const root = document.getElementById("app")!;
 let current: ChatApp | null = null;
@@ -33,6 +34,8 @@ setUnauthorizedHandler(() => {
 });
 
 async function main(): Promise<void> {
+  const reset = resetTokenFromHash(); // an admin's one-time link: set a password first
+  if (reset) return showPasswordReset(root, reset, (notice) => showLogin(root, notice, startChat));
   try {
     const { user } = await api.me();
     startChat(user);
