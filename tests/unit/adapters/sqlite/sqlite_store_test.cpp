@@ -79,7 +79,7 @@ constexpr const char* kUndoAfterStep4 =
     "ALTER TABLE audit_events DROP COLUMN attempts; ALTER TABLE audit_events DROP COLUMN last_at;"
     "ALTER TABLE audit_events DROP COLUMN agg_key;"
     "ALTER TABLE audit_events DROP COLUMN agg_bucket;"
-    // step 8 (server admins, reset links)
+    // step 9 (server admins, reset links)
     "DROP TABLE password_resets; ALTER TABLE users DROP COLUMN is_admin;";
 
 TEST(SqliteStore, DataSurvivesClosingAndReopening) {
