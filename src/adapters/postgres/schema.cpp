@@ -287,6 +287,7 @@ BEGIN
             '', 0, p_target, p_now, p_key_version, p_sealed, v_agg);
   RETURN QUERY SELECT 'ok'::text, v_seq, v_agg;
 END $$;
+)sql",
     // 10: server admins as a role of the account, and admin-issued password reset links
     // (only the token's hash is kept; single use, with an expiry).
     R"sql(

@@ -219,6 +219,7 @@ CREATE TABLE reactions (
   FOREIGN KEY (room_id, seq) REFERENCES events(room_id, seq) ON DELETE CASCADE
 ) STRICT;
 CREATE INDEX reactions_by_user ON reactions(room_id, user_id, seq);
+)sql",
     // 9: server admins as a role of the account, and admin-issued password reset links
     // (only the token's hash is kept; single use, with an expiry).
     R"sql(
