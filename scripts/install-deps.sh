@@ -51,6 +51,12 @@ if [ "${#filtered[@]}" -gt 0 ]; then
   echo "installing: ${filtered[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${filtered[@]}"
+  # Debian's prometheus package enables and starts a prometheus.service (port 9090, a TSDB
+  # under /var/lib) where systemd runs; only promtool is wanted, so stop what this install
+  # started and keep it from starting at boot.
+  if [[ " ${filtered[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 fi
 
 # The S3-API test server that verifies SigV4 signatures (scripts/s3-server.sh), pinned.
