@@ -20,7 +20,7 @@ PKGS=(cmake ninja-build g++ ccache pkg-config git curl
   libmagic-dev libvips-dev libicu-dev ca-certificates
   postgresql redis-server redis-tools maven openjdk-17-jre-headless openssl haproxy clang-14 libclang-rt-14-dev clang-format-14
   python3 python3-pytest python3-websockets python3-venv python3-pil
-  python3-cryptography
+  python3-cryptography python3-yaml
   nodejs npm chromium)
 if [ "${1:-}" = "--run-only" ]; then
   PKGS=(cmake ninja-build g++ ccache pkg-config

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -144,6 +145,62 @@ TEST(RouteTable, IsTheRouteListOfDocsApiMd) {
     EXPECT_TRUE(matchFileRoute(d.substr(0, space), path)) << d << " is documented, not routed";
   }
   for (auto& t : table) EXPECT_TRUE(documented.count(t)) << t << " is routed, not documented";
+}
+
+// "METHOD /api/v1/path" of every operation of docs/openapi.yaml (scripts/openapi.py writes
+// it in block style: a path at indent 2 under `paths:`, its methods at indent 4).
+std::set<std::string> openapiRoutes() {
+  std::ifstream in(PARLEY_DOCS_OPENAPI_YAML);
+  EXPECT_TRUE(in) << PARLEY_DOCS_OPENAPI_YAML;
+  std::set<std::string> out;
+  std::string line, path;
+  bool in_paths = false;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != ' ') in_paths = line == "paths:";
+    if (!in_paths) continue;
+    if (line.starts_with("  /") && line.ends_with(":")) {
+      path = line.substr(2, line.size() - 3);
+    } else if (line.size() > 5 && line.starts_with("    ") && line[4] != ' ' &&
+               line.ends_with(":")) {
+      std::string method = line.substr(4, line.size() - 5);
+      for (auto& ch : method) ch = static_cast<char>(std::toupper(ch));
+      out.insert(method + " /api/v1" + path);
+    }
+  }
+  return out;
+}
+
+// The file routes are the server's own (files_http.h), not the table's.
+bool isFileRoute(const std::string& route) {
+  auto space = route.find(' ');
+  std::string path = route.substr(space + 1);
+  for (auto name : {"{id}", "{file_id}"}) {
+    auto at = path.find(name);
+    if (at != std::string::npos) path.replace(at, std::string_view(name).size(), "1");
+  }
+  return matchFileRoute(route.substr(0, space), path).has_value();
+}
+
+// A route added to the table needs its operation in docs/openapi.yaml: add it to
+// scripts/openapi.py's ROUTES and run the script.
+TEST(RouteTable, IsTheRouteListOfOpenapiYaml) {
+  std::set<std::string> spec = openapiRoutes();
+  ASSERT_GT(spec.size(), 20u);
+  std::set<std::string> table;
+  for (const Route& r : apiRoutes()) {
+    table.insert(std::string(r.method) + " /api/v1" + std::string(r.pattern));
+  }
+  for (auto& t : table) {
+    EXPECT_TRUE(spec.count(t)) << t << " is routed, not in docs/openapi.yaml (scripts/openapi.py)";
+  }
+  for (auto& s : spec) {
+    EXPECT_TRUE(table.count(s) || isFileRoute(s)) << s << " is in docs/openapi.yaml, not routed";
+  }
+  // And every file route the server streams is described.
+  for (auto r : {"POST /api/v1/rooms/{id}/files", "GET /api/v1/rooms/{id}/files/{file_id}",
+                 "GET /api/v1/rooms/{id}/files/{file_id}/thumbnail"}) {
+    EXPECT_TRUE(spec.count(r)) << r << " is served, not in docs/openapi.yaml";
+  }
 }
 
 // The Router over a whole node's services (SQLite in a temp dir): what a client sees.

@@ -1,0 +1,424 @@
+#!/usr/bin/env python3
+"""Writes docs/openapi.yaml, the OpenAPI 3.1 description of every REST route under /api/v1,
+from the table of routes below and the error table of docs/api.md (code -> status).
+
+    scripts/openapi.py           rewrite docs/openapi.yaml
+    scripts/openapi.py --check   exit 1 if docs/openapi.yaml is not what this script writes
+
+Adding a route: add its ROUTES entry (method, path, summary, the error codes it can answer
+beyond the common ones, its body and its success answers), run the script, commit both files.
+router_test (IsTheRouteListOfOpenapiYaml) fails, naming the route, while the route table
+and docs/openapi.yaml differ; tests/tooling/test_openapi.py fails while this script and
+docs/openapi.yaml differ. Every route also answers these, added here:
+  400 bad_request (a malformed request), 503 unavailable (storage failed);
+  session routes: 401 unauthorized, and for changes 403 origin_not_allowed (cookie + Origin);
+  open routes: 403 origin_not_allowed; routes with a JSON body: 413 payload_too_large.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+API_MD = ROOT / "docs" / "api.md"
+OUT = ROOT / "docs" / "openapi.yaml"
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(required: dict, optional: dict | None = None) -> dict:
+    props = dict(required)
+    props.update(optional or {})
+    o = {"type": "object", "properties": props}
+    if required:
+        o["required"] = list(required)
+    return o
+
+
+INT = {"type": "integer", "format": "int64"}
+NONNEG = {"type": "integer", "format": "int64", "minimum": 0}
+STR = {"type": "string"}
+BOOL = {"type": "boolean"}
+USERNAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"}
+PASSWORD = {"type": "string", "minLength": 8, "maxLength": 1024,
+            "description": "8 to 1024 bytes"}
+TEXT = {"type": "string", "minLength": 1, "maxLength": 16384,
+        "description": "1 to 16,384 bytes of UTF-8"}
+ROLE = {"enum": ["owner", "admin", "member"]}
+MS = {"type": "integer", "format": "int64", "description": "milliseconds since the Unix epoch"}
+
+
+def arr(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+def nullable(s: dict) -> dict:
+    return {"anyOf": [s, {"type": "null"}]}
+
+
+SCHEMAS = {
+    "User": obj({"id": INT, "username": STR}),
+    "Session": obj({"id": INT, "device": STR, "ip": STR, "created_at": MS,
+                    "last_seen_at": MS, "current": BOOL}),
+    "Room": obj({"id": INT, "kind": {"enum": ["group", "direct"]}, "name": STR, "topic": STR,
+                 "public": BOOL, "last_seq": INT}),
+    "ListedRoom": {"allOf": [ref("Room"), obj(
+        {"role": {"enum": ["owner", "admin", "member"]}, "last_read_seq": INT, "unread": INT,
+         "last_message": nullable(ref("Event"))}, {"peer": ref("User")})]},
+    "Member": obj({"user_id": INT, "username": STR, "role": {"enum": ["owner", "admin", "member"]},
+                   "last_read_seq": INT}),
+    "PagedMember": {"allOf": [ref("Member"), obj({"online": BOOL})]},
+    "Reaction": obj({"emoji": STR, "count": INT, "users": arr(INT)}),
+    "File": obj({"id": STR, "room": INT, "name": STR, "size": INT, "mime": STR, "uploader": INT,
+                 "created_at": MS, "image": nullable(obj({"width": INT, "height": INT})),
+                 "thumbnail": BOOL}),
+    "Event": obj({"room": INT, "seq": INT, "id": STR,
+                  "kind": {"enum": ["message", "edit", "delete", "react", "unreact"]},
+                  "sender": INT, "sender_name": STR, "client_msg_id": STR, "text": STR,
+                  "reply_to": INT, "target": INT, "created_at": MS, "edited_at": INT,
+                  "deleted": BOOL, "files": arr(ref("File")), "reactions": arr(ref("Reaction"))}),
+    "AuditEvent": obj({"id": INT, "user_id": INT, "kind": STR, "ip": STR, "device": STR,
+                       "detail": STR, "at": MS, "count": INT, "last_at": MS}),
+    "MemberPage": obj({"members": arr(ref("PagedMember")), "member_count": INT,
+                       "live_presence": BOOL, "has_more": BOOL}),
+    "SearchHit": obj({"room_id": INT, "seq": INT, "sender": ref("User"), "created_at": MS,
+                      "exact": BOOL, "snippet": arr(obj({"text": STR, "match": BOOL}))}),
+}
+
+
+def body(required: dict, optional: dict | None = None) -> dict:
+    return obj(required, optional)
+
+
+# Path parameters: {username}, {emoji}, {file_id} are text, any other an integer (router.h).
+PARAM_DOC = {
+    "id": "the room id (or session id under /sessions); one that cannot name a room answers as "
+          "a missing room, 404 not_found",
+    "seq": "a message's seq in the room",
+    "user_id": "a member's user id",
+    "username": "a username",
+    "emoji": "one emoji (percent-encoded UTF-8) or a shortcode such as tada or :tada:",
+    "file_id": "22 characters of base64url",
+}
+
+
+SHORTCODES = ["+1", "thumbsup", "-1", "heart", "tada", "smile", "eyes", "rocket", "100", "bug"]
+PARAM_SCHEMA = {"username": USERNAME, "file_id": STR,
+                "emoji": {"anyOf": [{"enum": SHORTCODES}, STR],
+                          "description": "some of the shortcodes, or any text"}}
+
+
+def q(name: str, schema: dict, doc: str, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": doc,
+            "schema": schema}
+
+
+def LIMIT(doc: str, lo: int = 0, hi: int | None = None) -> dict:  # noqa: N802
+    schema = dict(NONNEG, minimum=lo)
+    if hi is not None:
+        schema["maximum"] = hi
+    return q("limit", schema, doc)
+
+
+# (method, path, summary, extra error codes, options). Options: body (schema), empty_body
+# (an empty body reads as {}), open (no session), query (parameters), ok ({status: schema or
+# None for no content}), raw (a non-JSON success answer: {status: (media type, doc)}).
+ROUTES = [
+    ("post", "/register", "Create an account",
+     ["invalid_username", "weak_password", "conflict", "rate_limited", "busy"],
+     {"open": True, "body": body({"username": USERNAME, "password": PASSWORD}),
+      "ok": {201: obj({"user": ref("User")})}}),
+    ("post", "/login", "Log in: a session token, also set as the parley_session cookie",
+     ["bad_credentials", "account_disabled", "rate_limited", "busy"],
+     {"open": True, "body": body({"username": STR, "password": STR}, {"device": STR}),
+      "ok": {200: obj({"token": STR, "session": ref("Session"), "user": ref("User")})}}),
+    ("post", "/logout", "End the calling session", [], {"ok": {204: None}}),
+    ("get", "/me", "The caller and its session", [],
+     {"ok": {200: obj({"user": ref("User"), "session": ref("Session")})}}),
+    ("get", "/sessions", "My sessions, newest first", [],
+     {"ok": {200: obj({"sessions": arr(ref("Session"))})}}),
+    ("delete", "/sessions/{id}", "Revoke one of my sessions", ["not_found"], {"ok": {204: None}}),
+    ("get", "/users/{username}", "A user by name", ["not_found"],
+     {"ok": {200: obj({"user": ref("User")})}}),
+    ("get", "/audit", "My account's audit trail, newest first", [],
+     {"query": [LIMIT("at most 500, default 100")],
+      "ok": {200: obj({"events": arr(ref("AuditEvent"))})}}),
+    ("post", "/admin/users/{username}/disable", "Disable an account (admins only)",
+     ["forbidden", "not_found"], {"ok": {204: None}}),
+    ("post", "/admin/users/{username}/enable", "Enable an account (admins only)",
+     ["forbidden", "not_found"], {"ok": {204: None}}),
+    ("get", "/admin/audit", "Every account's audit trail (admins only)", ["forbidden"],
+     {"query": [LIMIT("at most 500, default 100")],
+      "ok": {200: obj({"events": arr(ref("AuditEvent"))})}}),
+    ("post", "/me/password", "Change my password; ends my other sessions",
+     ["weak_password", "wrong_password", "rate_limited", "busy"],
+     {"body": body({"current_password": STR, "new_password": PASSWORD}), "ok": {204: None}}),
+    ("post", "/password-reset", "Spend an admin's one-time reset link",
+     ["invalid_reset_link", "weak_password", "rate_limited", "busy"],
+     {"open": True, "body": body({"token": STR, "password": PASSWORD}), "ok": {204: None}}),
+    ("post", "/admin/users/{username}/reset-link", "Issue a one-time reset link (admins only)",
+     ["forbidden", "not_found"], {"ok": {201: obj({"token": STR, "expires_at": MS})}}),
+    # Rooms
+    ("get", "/rooms", "My rooms with unread counts", [],
+     {"ok": {200: obj({"rooms": arr(ref("ListedRoom"))})}}),
+    ("post", "/rooms", "Create a group room; I am its owner", [],
+     {"empty_body": True, "body": body({"name": {"type": "string", "minLength": 1, "maxLength": 100,
+                                  "description": "1 to 100 bytes"}},
+                        {"topic": {"type": "string", "maxLength": 1000,
+                                   "description": "at most 1000 bytes"}, "public": BOOL}),
+      "links": ("/rooms", {"id": "$response.body#/room/id"}),
+      "ok": {201: obj({"room": ref("Room")})}}),
+    ("get", "/rooms/public", "Public rooms", [], {"ok": {200: obj({"rooms": arr(ref("Room"))})}}),
+    ("get", "/rooms/{id}", "A room and one page of its members", ["not_member", "not_found"],
+     {"query": [q("after", NONNEG, "the last user_id of the previous page"),
+                LIMIT("1 to 1000, default 1000", 1)],
+      "ok": {200: {"allOf": [ref("MemberPage"), obj({"room": ref("Room")})]}}}),
+    ("get", "/rooms/{id}/members", "One page of a room's members", ["not_member", "not_found"],
+     {"query": [q("after", NONNEG, "the last user_id of the previous page"),
+                LIMIT("1 to 1000, default 1000", 1)],
+      "ok": {200: ref("MemberPage")}}),
+    ("post", "/rooms/{id}/join", "Join a public room", ["forbidden", "not_found", "conflict"],
+     {"empty_body": True, "body": body({}), "ok": {200: obj({"room": ref("Room")})}}),
+    ("post", "/rooms/{id}/leave", "Leave a room",
+     ["forbidden", "not_member", "not_found", "conflict"],
+     {"empty_body": True, "body": body({}), "ok": {204: None}}),
+    ("post", "/rooms/{id}/members", "Add a member", ["forbidden", "not_member", "not_found",
+                                                      "conflict"],
+     {"empty_body": True, "body": body({"username": STR}),
+      "ok": {201: obj({"member": ref("Member")})}}),
+    ("delete", "/rooms/{id}/members/{user_id}", "Remove a member (or myself: leave)",
+     ["forbidden", "not_member", "not_found", "conflict"], {"ok": {204: None}}),
+    ("patch", "/rooms/{id}/members/{user_id}", "Change a member's role",
+     ["forbidden", "not_member", "not_found", "conflict"],
+     {"empty_body": True, "body": body({"role": ROLE}),
+      "ok": {200: obj({"member": ref("Member")})}}),
+    ("post", "/direct", "The direct room with a user, made on first use", ["not_found"],
+     {"empty_body": True, "body": body({"username": STR}),
+      "ok": {200: obj({"room": ref("Room")})}}),
+    # Messages
+    ("get", "/rooms/{id}/messages", "A page of history", ["not_member", "not_found"],
+     {"query": [q("before", NONNEG, "newest messages with a smaller seq"),
+                q("after", NONNEG, "oldest messages with a larger seq"),
+                LIMIT("default 50, at most 200")],
+      "ok": {200: obj({"messages": arr(ref("Event")), "has_more": BOOL,
+                       "my_reactions": {"type": "object", "additionalProperties": arr(STR)}})}}),
+    ("post", "/rooms/{id}/messages", "Send a message (idempotent by client_msg_id)",
+     ["invalid_file", "not_member", "not_found", "message_too_long", "rate_limited"],
+     {"body": body({"client_msg_id": {"type": "string", "minLength": 1, "maxLength": 64}},
+                   {"text": TEXT, "reply_to": NONNEG,
+                    "files": {"type": "array", "items": STR, "maxItems": 10}}),
+      "links": ("/rooms/{id}/messages", {"id": "$request.path.id",
+                                         "seq": "$response.body#/message/seq"}),
+      "ok": {201: obj({"message": ref("Event")}), 200: obj({"message": ref("Event")})}}),
+    ("patch", "/rooms/{id}/messages/{seq}", "Edit my message",
+     ["forbidden", "not_member", "not_found", "message_too_long", "rate_limited"],
+     {"body": body({"text": TEXT}), "ok": {200: obj({"event": ref("Event")})}}),
+    ("delete", "/rooms/{id}/messages/{seq}", "Delete my message",
+     ["forbidden", "not_member", "not_found", "rate_limited"],
+     {"ok": {200: obj({"event": ref("Event")})}}),
+    ("post", "/rooms/{id}/read", "Move my read marker forward", ["not_member", "not_found"],
+     {"body": body({"seq": NONNEG}), "ok": {200: obj({"last_read_seq": INT})}}),
+    # Reactions
+    ("post", "/rooms/{id}/messages/{seq}/reactions/{emoji}", "Add my reaction",
+     ["not_member", "not_found", "conflict", "rate_limited"],
+     {"ok": {200: obj({"event": nullable(ref("Event")), "reactions": arr(ref("Reaction"))})}}),
+    ("delete", "/rooms/{id}/messages/{seq}/reactions/{emoji}", "Take my reaction back",
+     ["not_member", "not_found", "conflict", "rate_limited"],
+     {"ok": {200: obj({"event": nullable(ref("Event")), "reactions": arr(ref("Reaction"))})}}),
+    # Search
+    ("get", "/search", "Search the messages of my rooms", ["bad_query", "rate_limited"],
+     {"query": [q("q", {"type": "string", "minLength": 1, "maxLength": 1000}, "the query (docs/api.md, Search)", required=True),
+                q("sort", {"enum": ["relevance", "recent"]}, "default relevance"),
+                q("cursor", STR, "next_cursor of the previous page"),
+                LIMIT("1 to 50, default 20", 1, 50)],
+      "ok": {200: obj({"hits": arr(ref("SearchHit")),
+                       "totals": arr(obj({"room_id": INT, "count": INT})),
+                       "next_cursor": nullable(STR)})}}),
+    # Files (streamed by the server, not in the route table: files_http.h)
+    ("post", "/rooms/{id}/files", "Upload a file (the raw bytes; not yet attached)",
+     ["not_found", "rate_limited", "busy"],
+     {"query": [q("name", STR, "the percent-encoded UTF-8 file name, 1 to 255 bytes",
+                  required=True)],
+      "raw_body": True, "ok": {201: obj({"file": ref("File")})}}),
+    ("get", "/rooms/{id}/files/{file_id}", "Download a file (also HEAD)",
+     ["not_found", "internal"],
+     {"query": [q("download", {"enum": ["1"]}, "1: Content-Disposition attachment")],
+      "raw": {200: ("application/octet-stream", "the file (an image type for images)"),
+              206: ("application/octet-stream", "one range of the file"),
+              416: (None, "the range starts past the end")}}),
+    ("get", "/rooms/{id}/files/{file_id}/thumbnail", "A JPEG thumbnail of an image",
+     ["not_found"], {"raw": {200: ("image/jpeg", "the thumbnail")}}),
+]
+
+
+def error_statuses() -> dict[str, int]:
+    """code -> status, from the error table of docs/api.md."""
+    out = {}
+    for line in API_MD.read_text().splitlines():
+        m = re.match(r"^\| `([a-z_]+)` \| (\d{3}) \|", line)
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+RESPONSES: dict = {}
+
+
+def error_responses(codes: list[str], statuses: dict[str, int]) -> dict:
+    by_status: dict[int, list[str]] = {}
+    for c in codes:
+        if c not in statuses:
+            sys.exit(f"openapi.py: error code {c} is not in docs/api.md's error table")
+        by_status.setdefault(statuses[c], [])
+        if c not in by_status[statuses[c]]:
+            by_status[statuses[c]].append(c)
+    out = {}
+    for status in sorted(by_status):
+        cs = by_status[status]
+        schema = {"allOf": [ref("Error"), obj({"error": obj({"code": {"enum": cs}})})]}
+        resp = {"description": ", ".join(cs),
+                "content": {"application/json": {"schema": schema}}}
+        if "rate_limited" in cs or (status == 503 and "busy" in cs):
+            resp["headers"] = {"Retry-After": {"description": "seconds",
+                                               "schema": {"type": "integer"}}}
+        name = "-".join(cs)  # one shared response per set of codes
+        RESPONSES[name] = resp
+        out[str(status)] = {"$ref": f"#/components/responses/{name}"}
+    return out
+
+
+def op_id(method: str, path: str) -> str:
+    return method + "_" + re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_")
+
+
+def links(spec: tuple[str, dict]) -> dict:
+    """Links from a 201 to every operation under `prefix` (schemathesis's stateful phase)."""
+    prefix, params = spec
+    out = {}
+    for method, path, *_ in ROUTES:
+        names = re.findall(r"\{(\w+)\}", path)
+        if path.startswith(prefix + "/") and names:
+            if all(n in params for n in names):
+                out[op_id(method, path)] = {
+                    "operationId": op_id(method, path),
+                    "parameters": {n: params[n] for n in names}}
+    return out
+
+
+def operation(method, path, summary, extra, opts, statuses):
+    op = {"summary": summary, "operationId": op_id(method, path)}
+    params = [{"name": p, "in": "path", "required": True, "description": PARAM_DOC[p],
+               "schema": PARAM_SCHEMA.get(p, INT)}
+              for p in re.findall(r"\{(\w+)\}", path)]
+    params += opts.get("query", [])
+    if params:
+        op["parameters"] = params
+    codes = ["bad_request"]
+    if opts.get("open"):
+        op["security"] = []
+        codes.append("origin_not_allowed")
+    else:
+        codes.append("unauthorized")
+        if method != "get":
+            codes.append("origin_not_allowed")
+    if "body" in opts:
+        op["requestBody"] = {"required": not opts.get("empty_body", False),
+                             "content": {"application/json": {"schema": opts["body"]}}}
+        codes.append("payload_too_large")
+    if opts.get("raw_body"):
+        op["requestBody"] = {"required": True, "content": {"application/octet-stream": {
+            "schema": {"type": "string", "format": "binary"}}}}
+        codes.append("payload_too_large")
+    codes += extra + ["unavailable"]
+    responses = {}
+    for status, schema in opts.get("ok", {}).items():
+        responses[str(status)] = {"description": "done"}
+        if schema is not None:
+            responses[str(status)]["content"] = {"application/json": {"schema": schema}}
+        if status == 201 and opts.get("links"):
+            responses[str(status)]["links"] = links(opts["links"])
+    for status, (media, doc) in opts.get("raw", {}).items():
+        responses[str(status)] = {"description": doc}
+        if media:
+            responses[str(status)]["content"] = {media: {"schema": {"type": "string",
+                                                                    "format": "binary"}}}
+    responses.update(error_responses(codes, statuses))
+    op["responses"] = dict(sorted(responses.items()))
+    return op
+
+
+DESCRIPTION = """\
+Parley's REST API; docs/api.md is the prose this follows (written by scripts/openapi.py:
+edit that, not this file). Every error is `{"error": {"code", "message"}}` (a `bad_query`
+also has `at`); each operation lists the codes it can answer. Live events use one WebSocket
+per device (`GET /api/v1/ws`, docs/protocol.md), not described here.
+
+Authentication: `Authorization: Bearer <token>` from `POST /login`. Browsers get the same
+token in the `HttpOnly; SameSite=Strict` cookie `parley_session`; a request authenticated by
+that cookie that changes anything (any method but GET/HEAD) must carry an `Origin` header on
+the allowlist (`--allowed-origin`, and the server's own origin), else `403
+origin_not_allowed`. `POST /login`, `/register` and `/password-reset` need no session, but
+one that carries an `Origin` not on the allowlist is refused the same way. Tokens are never
+accepted in URLs.
+"""
+
+
+def spec() -> dict:
+    statuses = error_statuses()
+    paths: dict = {}
+    for method, path, summary, extra, opts in ROUTES:
+        paths.setdefault(path, {})[method] = operation(method, path, summary, extra, opts,
+                                                       statuses)
+    error = obj({"error": obj({"code": {"enum": sorted(statuses, key=list(statuses).index)},
+                               "message": STR},
+                              {"at": {"type": "integer", "description": "bad_query: the byte "
+                                      "offset of what is wrong"}})})
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Parley REST API", "version": "1", "description": DESCRIPTION},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}, {"cookie": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "the token POST /login answers"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "parley_session",
+                           "description": "browsers; a change (not GET/HEAD) also needs an "
+                                          "allowed Origin, else 403 origin_not_allowed"},
+            },
+            "responses": dict(sorted(RESPONSES.items())),
+            "schemas": dict(SCHEMAS, Error=error),
+        },
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data):  # no &id001 anchors: plain YAML for every reader
+        return True
+
+
+def render() -> str:
+    head = "# Written by scripts/openapi.py from its route list: edit that and run it.\n"
+    return head + yaml.dump(spec(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def main() -> int:
+    text = render()
+    if sys.argv[1:] == ["--check"]:
+        if OUT.read_text() != text:
+            print("docs/openapi.yaml is not what scripts/openapi.py writes: run it and commit",
+                  file=sys.stderr)
+            return 1
+        return 0
+    OUT.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
