@@ -317,6 +317,25 @@ def test_a_corrupted_stored_chunk_is_detected_and_never_served(trio):
     assert "parley_file_integrity_failures_total 2" in server.request("GET", "/metrics").text
 
 
+def test_a_blob_store_that_fails_answers_503_unavailable_and_records_nothing(trio):
+    """docs/api.md, Files: "Blob store down: 503 unavailable, nothing recorded". Embedded: the
+    blob store's staging directory becomes a plain file; scaled: the bucket is deleted."""
+    server, room, (ta, _), _, _ = trio
+    blobs = arg(server, "--blobs")
+    if blobs:
+        s3 = backends._s3(blobs)
+        backends._s3_call(s3, "DELETE", "/" + s3["bucket"])  # empty: nothing was uploaded
+    else:
+        tmp = server.data_dir / "blobs" / "tmp"
+        for p in tmp.iterdir():
+            p.unlink()
+        tmp.rmdir()
+        tmp.write_bytes(b"")
+    assert_error(upload(server, ta, room, b"x" * 1000), 503, "unavailable")
+    assert attachment_rows(server) == 0
+    assert "parley_upload_failures_total 1" in server.request("GET", "/metrics").text
+
+
 def test_no_plaintext_at_rest(trio):
     server, room, (ta, _), _, _ = trio
     name = "PLAINTEXT-MARKER-f1les-name.txt"
