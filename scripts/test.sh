@@ -33,6 +33,9 @@ scripts/fuzz.sh 15
 echo "== WebSocket conformance: Autobahn|Testsuite against the echo endpoint (~1 min)"
 scripts/autobahn.sh
 
+echo "== OpenAPI: docs/openapi.yaml validated, then schemathesis against both backends (~1 min each)"
+scripts/schemathesis.sh
+
 # The built client first: the attack suite checks that the static route serves it whole.
 echo "== web client: build"
 scripts/build-web.sh
