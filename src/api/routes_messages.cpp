@@ -11,20 +11,35 @@ namespace {
 template <class T>
 using Awaitable = boost::asio::awaitable<T>;
 
-Awaitable<Result<HttpResponse>> history(Call& c) {
+// The page body: centred on `around` when it is given, else before/after as always.
+Awaitable<Result<std::string>> historyBody(Call& c) {
   auto before = intParam(c.queryParam("before"), "before");
   if (!before) co_return before.error();
   auto after = intParam(c.queryParam("after"), "after");
   if (!after) co_return after.error();
+  auto around = intParam(c.queryParam("around"), "around");
+  if (!around) co_return around.error();
   auto limit = intParam(c.queryParam("limit"), "limit");
   if (!limit) co_return limit.error();
+  if (*around && (*before || *after)) {
+    co_return makeError(Code::bad_request, "around cannot be combined with before or after");
+  }
   std::optional<int> n;
   if (*limit) n = static_cast<int>(std::min<std::int64_t>(**limit, 1 << 20));
+  if (*around) {
+    co_return co_await c.ctx.messages.aroundJson(c.me().id, c.id("id"), **around, n);
+  }
   auto page = co_await c.ctx.messages.historyJson(c.me().id, c.id("id"), *before, *after, n);
   if (!page) co_return page.error();
+  co_return **page;
+}
+
+Awaitable<Result<HttpResponse>> history(Call& c) {
+  auto body = co_await historyBody(c);
+  if (!body) co_return body.error();
   HttpResponse r;
   r.status = 200;
-  r.body = **page;
+  r.body = std::move(*body);
   if (c.ctx.reactions) {
     // Per viewer, so added to the shared page here (ReactionService::withMine).
     std::string shared = std::move(r.body);

@@ -66,6 +66,12 @@ class MessageService {
   // it is read (Cache, then Store), rendered and kept.
   Task<Result<PageCache::Body>> historyJson(UserId user, RoomId room, std::optional<Seq> before,
                                             std::optional<Seq> after, std::optional<int> limit);
+  // GET /rooms/{id}/messages?around=SEQ (messages_around.cpp): up to `limit` messages
+  // centred on `around`, about half with seq <= around and half after it (a short side
+  // leaves its room to the other), ascending; the body also says has_more_before and
+  // has_more_after. Membership checked as in historyJson; never served from the PageCache.
+  Task<Result<std::string>> aroundJson(UserId user, RoomId room, Seq around,
+                                       std::optional<int> limit);
   Task<Result<Seq>> markRead(UserId user, RoomId room, Seq seq);
   // Tells the room's other members that `user` is typing (membership checked at every call);
   // at most once per typing interval per user and room (extra calls succeed, do nothing).

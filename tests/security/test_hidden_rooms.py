@@ -107,6 +107,8 @@ ROUTES = [
     ("GET", "/rooms/{room}/messages", None),
     ("GET", "/rooms/{room}/messages?before=5&limit=10", None),
     ("GET", "/rooms/{room}/messages?after=0", None),
+    ("GET", "/rooms/{room}/messages?around={seq}", None),
+    ("GET", "/rooms/{room}/messages?around=5&limit=10", None),
     ("POST", "/rooms/{room}/messages", {"client_msg_id": "{cmid}", "text": "hello?"}),
     ("POST", "/rooms/{room}/messages", {"client_msg_id": "{cmid}", "text": "re", "reply_to": 1}),
     ("POST", "/rooms/{room}/messages", {"client_msg_id": "{cmid}", "files": ["{file}"]}),
