@@ -92,7 +92,8 @@ SCHEMAS = {
 
 
 def body(required: dict, optional: dict | None = None) -> dict:
-    return obj(required, optional)
+    """A request body: an optional field may also be null, which reads as absent."""
+    return obj(required, {k: nullable(v) for k, v in (optional or {}).items()})
 
 
 # Path parameters: {username}, {emoji}, {file_id} are text, any other an integer (router.h).
@@ -107,6 +108,8 @@ PARAM_DOC = {
 }
 
 
+# A download's Content-Type: the detected type for images a browser may show, else this.
+FILE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp", "application/octet-stream"]
 SHORTCODES = ["+1", "thumbsup", "-1", "heart", "tada", "smile", "eyes", "rocket", "100", "bug"]
 PARAM_SCHEMA = {"username": USERNAME, "file_id": STR,
                 "emoji": {"anyOf": [{"enum": SHORTCODES}, STR],
@@ -205,15 +208,19 @@ ROUTES = [
      {"query": [q("before", NONNEG, "newest messages with a smaller seq"),
                 q("after", NONNEG, "oldest messages with a larger seq"),
                 q("around", NONNEG, "the messages nearest this seq (not with before/after)"),
-                LIMIT("default 50, at most 200")],
+                LIMIT("1 to 200, default 50", 1, 200)],
       "ok": {200: obj({"messages": arr(ref("Event")), "has_more": BOOL,
                        "my_reactions": {"type": "object", "additionalProperties": arr(STR)}},
                       {"has_more_before": BOOL, "has_more_after": BOOL})}}),
     ("post", "/rooms/{id}/messages", "Send a message (idempotent by client_msg_id)",
      ["invalid_file", "not_member", "not_found", "message_too_long", "rate_limited"],
-     {"body": body({"client_msg_id": {"type": "string", "minLength": 1, "maxLength": 64}},
-                   {"text": TEXT, "reply_to": NONNEG,
-                    "files": {"type": "array", "items": STR, "maxItems": 10}}),
+     {"body": dict(body({"client_msg_id": {"type": "string", "minLength": 1, "maxLength": 64}},
+                        {"text": TEXT, "reply_to": NONNEG,
+                         "files": {"type": "array", "items": STR, "maxItems": 10}}),
+                   anyOf=[{"required": ["text"], "properties": {"text": TEXT}},
+                          {"required": ["files"],
+                           "properties": {"files": {"type": "array", "minItems": 1}}}],
+                   description="text, or files, or both"),
       "links": ("/rooms/{id}/messages", {"id": "$request.path.id",
                                          "seq": "$response.body#/message/seq"}),
       "ok": {201: obj({"message": ref("Event")}), 200: obj({"message": ref("Event")})}}),
@@ -236,7 +243,7 @@ ROUTES = [
     ("get", "/search", "Search the messages of my rooms", ["bad_query", "rate_limited"],
      {"query": [q("q", {"type": "string", "minLength": 1, "maxLength": 1000}, "the query (docs/api.md, Search)", required=True),
                 q("sort", {"enum": ["relevance", "recent"]}, "default relevance"),
-                q("cursor", STR, "next_cursor of the previous page"),
+                q("cursor", {"type": "string", "minLength": 1}, "next_cursor of the previous page"),
                 LIMIT("1 to 50, default 20", 1, 50)],
       "ok": {200: obj({"hits": arr(ref("SearchHit")),
                        "totals": arr(obj({"room_id": INT, "count": INT})),
@@ -244,14 +251,14 @@ ROUTES = [
     # Files (streamed by the server, not in the route table: files_http.h)
     ("post", "/rooms/{id}/files", "Upload a file (the raw bytes; not yet attached)",
      ["not_found", "rate_limited", "busy"],
-     {"query": [q("name", STR, "the percent-encoded UTF-8 file name, 1 to 255 bytes",
+     {"query": [q("name", {"type": "string", "minLength": 1, "maxLength": 255},
+                  "the percent-encoded UTF-8 file name, 1 to 255 bytes",
                   required=True)],
       "raw_body": True, "ok": {201: obj({"file": ref("File")})}}),
     ("get", "/rooms/{id}/files/{file_id}", "Download a file (also HEAD)",
      ["not_found", "internal"],
      {"query": [q("download", {"enum": ["1"]}, "1: Content-Disposition attachment")],
-      "raw": {200: ("application/octet-stream", "the file (an image type for images)"),
-              206: ("application/octet-stream", "one range of the file"),
+      "raw": {200: (FILE_TYPES, "the file"), 206: (FILE_TYPES, "one range of the file"),
               416: (None, "the range starts past the end")}}),
     ("get", "/rooms/{id}/files/{file_id}/thumbnail", "A JPEG thumbnail of an image",
      ["not_found"], {"raw": {200: ("image/jpeg", "the thumbnail")}}),
@@ -329,11 +336,12 @@ def operation(method, path, summary, extra, opts, statuses):
         if method != "get":
             codes.append("origin_not_allowed")
     if "body" in opts:
-        op["requestBody"] = {"required": not opts.get("empty_body", False),
+        needed = bool(opts["body"].get("required")) or not opts.get("empty_body", False)
+        op["requestBody"] = {"required": needed,
                              "content": {"application/json": {"schema": opts["body"]}}}
         codes.append("payload_too_large")
     if opts.get("raw_body"):
-        op["requestBody"] = {"required": True, "content": {"application/octet-stream": {
+        op["requestBody"] = {"required": False, "content": {"application/octet-stream": {
             "schema": {"type": "string", "format": "binary"}}}}
         codes.append("payload_too_large")
     codes += extra + ["unavailable"]
@@ -346,9 +354,9 @@ def operation(method, path, summary, extra, opts, statuses):
             responses[str(status)]["links"] = links(opts["links"])
     for status, (media, doc) in opts.get("raw", {}).items():
         responses[str(status)] = {"description": doc}
-        if media:
-            responses[str(status)]["content"] = {media: {"schema": {"type": "string",
-                                                                    "format": "binary"}}}
+        for m in [media] if isinstance(media, str) else media or []:
+            responses[str(status)].setdefault("content", {})[m] = {
+                "schema": {"type": "string", "format": "binary"}}
     responses.update(error_responses(codes, statuses))
     op["responses"] = dict(sorted(responses.items()))
     return op

@@ -7,7 +7,8 @@ Starts `parley serve` on a free loopback port (scaled: a fresh PostgreSQL databa
 Redis, a fresh bucket and the test KMS, as tests/integration/backends.py makes them, from the
 env scripts/services.sh prints), registers a user, makes a public room with a few messages
 (so that small ids name real things), then runs the spec's operations as that user with the
-checks not_a_server_error, status_code_conformance and response_schema_conformance.
+checks not_a_server_error, status_code_conformance, response_schema_conformance,
+content_type_conformance and response_headers_conformance (PARLEY_ST_CHECKS replaces them).
 The user is not a server admin: schemathesis follows the ids and names that responses carry,
 so an admin would disable itself or spend a reset link on itself (the admin routes answer it
 403 forbidden; tests/integration/test_people.py covers them). The server's rate limits are
@@ -37,6 +38,8 @@ LIMITS = ["--login-per-ip", "100000", "--login-per-account-ip", "100000",
           "--login-per-account-new-network", "100000", "--register-per-ip", "100000",
           "--register-per-minute", "100000", "--send-rate", "100000", "--search-rate", "100000",
           "--upload-rate", "100000"]
+CHECKS = ("not_a_server_error,status_code_conformance,response_schema_conformance,"
+          "content_type_conformance,response_headers_conformance")
 
 
 def call(base: str, method: str, path: str, body: dict | None = None, token: str = "") -> dict:
@@ -97,7 +100,7 @@ def main() -> int:
         extra = backends.scaled_args()
 
     work = Path(tempfile.mkdtemp(prefix="parley-st-"))
-    out = Path(args.out)
+    out = Path(args.out).resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     proc, origin = start(args.bin, work, extra)
@@ -106,9 +109,9 @@ def main() -> int:
         seed(base)
         env = dict(os.environ, SCHEMATHESIS_HOOKS="hooks", PYTHONPATH=str(HERE),
                    PARLEY_ST_BASE=base, PARLEY_ST_USER=USER, PARLEY_ST_PASSWORD=PASSWORD)
-        cmd = [args.st, "--no-color", "run", str(ROOT / "docs/openapi.yaml"), "--url", base,
-               "--checks", "not_a_server_error,status_code_conformance,"
-               "response_schema_conformance",
+        cmd = [str(Path(args.st).resolve()), "--no-color", "run", str(ROOT / "docs/openapi.yaml"),
+               "--url", base,
+               "--checks", os.environ.get("PARLEY_ST_CHECKS", CHECKS),
                "--max-examples", args.max_examples, "--seed", args.seed, "--workers", "1",
                "--request-timeout", "30", "--report", "junit,ndjson",
                "--report-dir", str(out)]
