@@ -11,6 +11,7 @@ import type {
   Session,
   User,
 } from "./types";
+import type { SearchPage, Suggestions } from "./search-query";
 
 export class ApiError extends Error {
   constructor(
@@ -124,12 +125,23 @@ export const api = {
   invite: (id: number, username: string) =>
     call<{ member: Member }>("POST", `/rooms/${id}/members`, { username }),
   direct: (username: string) => call<{ room: Room }>("POST", "/direct", { username }),
-  history: (id: number, opts: { before?: number; limit?: number }) => {
+  history: (id: number, opts: { before?: number; after?: number; limit?: number }) => {
     const q = new URLSearchParams();
     if (opts.before) q.set("before", String(opts.before));
+    if (opts.after !== undefined) q.set("after", String(opts.after));
     q.set("limit", String(opts.limit ?? 50));
     return call<HistoryPage>("GET", `/rooms/${id}/messages?${q}`);
   },
+  /** a page centred on seq (has_more_before / has_more_after say what lies beyond) */
+  around: (id: number, seq: number, limit = 50) =>
+    call<AroundPage>("GET", `/rooms/${id}/messages?around=${seq}&limit=${limit}`),
+  search: (q: string, cursor: string | null, limit = 20) => {
+    const p = new URLSearchParams({ q, limit: String(limit) });
+    if (cursor) p.set("cursor", cursor);
+    return call<SearchPage>("GET", `/search?${p}`);
+  },
+  suggest: (q: string, limit = 8) =>
+    call<Suggestions>("GET", `/search/suggest?${new URLSearchParams({ q, limit: String(limit) })}`),
   /** add (on) or take back my reaction; emoji is a character or a shortcode ("tada") */
   react: (id: number, seq: number, emoji: string, on: boolean) =>
     call<{ event: ChatEvent | null; reactions: Reaction[] }>(
@@ -145,6 +157,11 @@ export const api = {
 };
 
 export type Api = typeof api;
+
+export interface AroundPage extends HistoryPage {
+  has_more_before: boolean;
+  has_more_after: boolean;
+}
 
 export interface HistoryPage {
   messages: ChatEvent[];

@@ -6,6 +6,7 @@ import { ApiError, api } from "./api";
 import { Connection, type SocketLike } from "./client";
 import { append, clear, h } from "./dom";
 import { errText, excerpt, roomLabel } from "./format";
+import { loadAround, type JumpApi } from "./jump";
 import { browserStore } from "./drafts";
 import { Notifier, bellIcon } from "./notifier";
 import { RoomLevels } from "./prefs";
@@ -24,10 +25,22 @@ import {
 import { confirmDialog } from "./views/popup";
 import { RoomHeader } from "./views/room-header";
 import { RoomList, unreadMentions } from "./views/room-list";
+import { SearchBox } from "./views/search";
 import { roomSwitcher } from "./views/switcher";
 import { Timeline } from "./views/timeline";
 
 export const SESSION_ENDED = "Your session has ended. Please sign in again.";
+
+const jumpApi: JumpApi = {
+  around: (room, seq, limit) => api.around(room, seq, limit),
+  after: (room, seq, limit) => api.history(room, { after: seq, limit }),
+};
+
+/** Whether a key press is typing into something (then `/` is a slash, not a shortcut). */
+function typing(ev: KeyboardEvent): boolean {
+  const t = ev.target as HTMLElement | null;
+  return !!t?.closest?.("input, textarea, select, [contenteditable=''], [contenteditable=true]");
+}
 
 export class ChatApp implements ChatContext {
   readonly st = new ChatState();
@@ -55,6 +68,7 @@ export class ChatApp implements ChatContext {
   private readonly header: RoomHeader;
   private readonly timeline: Timeline;
   private readonly composer: Composer;
+  private readonly search: SearchBox;
   private roomView = h("section", { class: "room", "aria-labelledby": "room-title" });
   private empty = h("div", { class: "empty" }, h("p", { text: "Pick a room, or start one." }));
 
@@ -99,6 +113,7 @@ export class ChatApp implements ChatContext {
       sent: () => (this.timeline.stickToBottom = true),
       editLast: () => this.timeline.editLast(),
     });
+    this.search = new SearchBox(this);
     this.conn.onUnauthorized = () => onEnd(SESSION_ENDED);
     this.conn.onCaughtUp = () => this.timeline.maybeMarkRead();
     this.conn.onNewEvent = (ev, live) => live && this.maybeNotify(ev);
@@ -173,6 +188,9 @@ export class ChatApp implements ChatContext {
       if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && ev.key.toLowerCase() === "k") {
         ev.preventDefault();
         roomSwitcher(this);
+      } else if (ev.key === "/" && !ev.ctrlKey && !ev.metaKey && !ev.altKey && !typing(ev)) {
+        ev.preventDefault();
+        this.search.focus();
       }
     };
     window.addEventListener("keydown", onKey);
@@ -213,13 +231,29 @@ export class ChatApp implements ChatContext {
     }
     this.open(Number(m[1]), false);
     const seq = Number(m[2] ?? 0);
-    if (seq > 0 && this.current === Number(m[1])) this.showSeq(seq);
+    if (seq > 0 && this.current === Number(m[1])) void this.showAt(this.current, seq, false);
   }
 
-  /** Scroll to seq once the room's history shows it (a few tries while it loads). */
-  private showSeq(seq: number, tries = 20): void {
-    if (this.timeline.jumpTo(seq) || tries === 0) return;
-    setTimeout(() => this.showSeq(seq, tries - 1), 150);
+  openAt(id: number, seq: number): void {
+    this.open(id, false);
+    if (this.current === id) void this.showAt(id, seq, true);
+  }
+
+  /** Load the messages around seq when they are not held, then scroll to it (mark: a hit). */
+  private async showAt(id: number, seq: number, mark: boolean): Promise<void> {
+    try {
+      await loadAround(this.st, jumpApi, id, seq);
+    } catch (e) {
+      this.flash(errText(e));
+      return;
+    }
+    if (this.current === id) this.showSeq(seq, mark);
+  }
+
+  /** Scroll to seq once the timeline shows it (a few tries while it renders). */
+  private showSeq(seq: number, mark: boolean, tries = 20): void {
+    if (this.timeline.jumpTo(seq, mark) || tries === 0) return;
+    setTimeout(() => this.showSeq(seq, mark, tries - 1), 150);
   }
 
   private layout(): void {
@@ -229,6 +263,7 @@ export class ChatApp implements ChatContext {
       "header",
       { class: "topbar" },
       h("span", { class: "brand", text: "Parley" }),
+      this.search.el,
       h("span", {
         class: "whoami",
         text: this.me.username,

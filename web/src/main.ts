@@ -7,6 +7,7 @@ import "./styles/auth.css";
 import "./styles/chat.css";
 import "./styles/attachments.css";
 import "./styles/dialogs.css";
+import "./styles/search.css";
 import "./styles/phone.css";
 import { ApiError, api, setUnauthorizedHandler } from "./api";
 import { ChatApp, SESSION_ENDED } from "./app";

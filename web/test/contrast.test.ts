@@ -43,6 +43,16 @@ describe.each([
   it.each(["panel", "bg"])("input borders stand out 3:1 on --%s", (under) => {
     expect(contrast(v["line-strong"], v[under])).toBeGreaterThanOrEqual(3);
   });
+  it("text on a matched word (--mark) reads at 4.5:1", () => {
+    expect(contrast(v.text, v.mark)).toBeGreaterThanOrEqual(4.5);
+  });
+  it("text and muted text on the opened hit (--hit) read at 4.5:1", () => {
+    expect(contrast(v.text, v.hit)).toBeGreaterThanOrEqual(4.5);
+    expect(contrast(v.muted, v.hit)).toBeGreaterThanOrEqual(4.5);
+  });
+  it("a pressed filter chip's text reads at 4.5:1", () => {
+    expect(contrast(v["accent-text"], v.accent)).toBeGreaterThanOrEqual(4.5);
+  });
 });
 
 describe("avatars", () => {

@@ -14,6 +14,8 @@ export interface ChatContext {
   readonly active: number | null;
   /** open a room (moving focus to the composer unless focus is false) */
   open(id: number, focus?: boolean): void;
+  /** open a room at message seq: loaded around it when not held, scrolled to, highlighted */
+  openAt(id: number, seq: number): void;
   /** a note for a few seconds in the banner (an error unless kind is "info") */
   flash(text: string, kind?: "error" | "info"): void;
   /** fetch a room's details and members into the state (errors leave them unknown) */

@@ -328,13 +328,21 @@ export class Timeline {
     return { seq: mine, names: names.filter(Boolean).sort() };
   }
 
-  /** Bring the message with seq into view and flash it (a reply's quote, a message link). */
-  jumpTo(seq: number): boolean {
+  /**
+   * Bring the message with seq into view and flash it (a reply's quote, a message link);
+   * `mark`: also highlight it for a while (a search hit), until the next one is marked.
+   */
+  jumpTo(seq: number, mark = false): boolean {
     const el = this.msgEls.get("m" + seq);
     if (!el) return false;
     el.scrollIntoView({ block: "center" });
     el.classList.add("flash");
     setTimeout(() => el.classList.remove("flash"), 1200);
+    if (mark) {
+      for (const old of this.items.querySelectorAll(".msg.hit")) old.classList.remove("hit");
+      el.classList.add("hit");
+      setTimeout(() => el.classList.remove("hit"), 10000);
+    }
     return true;
   }
 
