@@ -85,8 +85,9 @@ export class SearchBox {
   /** the server's suggest route: unknown until asked, false when it has none */
   private serverSuggest: boolean | null = null;
   private suggestTimer: ReturnType<typeof setTimeout> | undefined;
-  /** bumped by every request, so a late answer to an older one is dropped */
+  /** bumped by every request of its kind, so a late answer to an older one is dropped */
   private generation = 0;
+  private suggestGeneration = 0;
 
   constructor(private readonly ctx: ChatContext) {
     this.input.addEventListener("input", () => this.onInput());
@@ -154,7 +155,7 @@ export class SearchBox {
 
   private async suggest(): Promise<void> {
     const q = this.input.value;
-    const gen = ++this.generation;
+    const gen = ++this.suggestGeneration;
     let s: Suggestions;
     if (!q.trim()) {
       s = { words: [], users: [], rooms: [], operators: [] };
@@ -170,7 +171,7 @@ export class SearchBox {
     } else {
       s = this.localSuggest(q);
     }
-    if (gen !== this.generation || q !== this.input.value) return;
+    if (gen !== this.suggestGeneration || q !== this.input.value) return;
     this.suggestions = flatten(s);
     this.render();
   }
@@ -188,6 +189,7 @@ export class SearchBox {
     const q = more ? this.searched : this.input.value.trim();
     if (!q) return;
     const gen = ++this.generation;
+    clearTimeout(this.suggestTimer);
     this.suggesting = false;
     this.loading = true;
     if (!more) {
