@@ -27,7 +27,8 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
 before(async () => {
-  server = await startServer(["--send-rate", "1000"]);
+  // Searches come faster here than a person types them: lift the per-user search rate.
+  server = await startServer(["--send-rate", "1000", "--search-rate", "100"]);
   browser = await launchBrowser();
   mkdirSync(shots, { recursive: true });
 });
@@ -147,6 +148,17 @@ test("a misspelled word finds the message; picking the hit opens it in its room"
   assert.equal(await b.page.locator("#search-input").inputValue(), "enourmous");
   await hit.waitFor();
 
+  // Paging: 120 messages match "chatter"; 20 come first, "More results" brings 20 more.
+  await b.page.locator("#search-input").fill("chatter");
+  await b.page.keyboard.press("Enter");
+  await until(async () => (await b.page.locator(".search-hit").count()) === 20);
+  assert.match(await b.page.locator(".search-count").first().textContent(), /^120 matches$/);
+  await b.page.locator("#search-more").click();
+  await until(async () => (await b.page.locator(".search-hit").count()) === 40);
+  assert.equal(await b.page.locator(".search-group").count(), 1, "one room, one group");
+
+  await b.page.locator("#search-input").fill("enourmous");
+  await b.page.keyboard.press("Enter");
   await hit.click();
   await b.page.locator("#room-title", { hasText: "garden" }).waitFor();
   await landedOn(b.page, seq);
