@@ -132,6 +132,7 @@ export class ChatApp implements ChatContext {
   destroy(): void {
     this.conn.stop();
     clearInterval(this.typingTimer);
+    this.search.destroy();
     for (const u of this.unsubs) u();
   }
 

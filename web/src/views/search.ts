@@ -93,9 +93,18 @@ export class SearchBox {
     this.input.addEventListener("input", () => this.onInput());
     this.input.addEventListener("keydown", (ev) => this.onKey(ev));
     this.input.addEventListener("focus", () => this.render());
-    document.addEventListener("pointerdown", (ev) => {
-      if (!this.el.contains(ev.target as Node)) this.close();
-    });
+    document.addEventListener("pointerdown", this.onOutside);
+  }
+
+  /** A press outside the box and its panel closes the panel. */
+  private readonly onOutside = (ev: Event): void => {
+    if (!this.el.contains(ev.target as Node)) this.close();
+  };
+
+  /** Stop listening to the page (the chat screen is going away). */
+  destroy(): void {
+    document.removeEventListener("pointerdown", this.onOutside);
+    clearTimeout(this.suggestTimer);
   }
 
   focus(): void {
