@@ -236,8 +236,12 @@ export class ChatApp implements ChatContext {
   }
 
   openAt(id: number, seq: number): void {
-    this.open(id, false);
-    if (this.current === id) void this.showAt(id, seq, true);
+    void (async () => {
+      // A room joined since the list was read (a hit can be from it): read the list again.
+      if (!this.st.room(id)?.known) await this.refreshRooms();
+      this.open(id, false);
+      if (this.current === id) await this.showAt(id, seq, true);
+    })();
   }
 
   /** Load the messages around seq when they are not held, then scroll to it (mark: a hit). */

@@ -216,7 +216,11 @@ export class SearchBox {
       this.hits = [...this.hits, ...page.hits];
       if (!more) this.totals = page.totals;
       this.cursor = page.next_cursor;
-      this.status.textContent = this.hits.length === 0 ? `No messages match “${q}”.` : "";
+      const n = this.hits.length;
+      this.status.textContent =
+        n === 0
+          ? `No messages match “${q}”.`
+          : `${n === 1 ? "1 message" : `${n} messages`}${this.cursor ? ", and more" : ""}`;
     } catch (e) {
       if (gen !== this.generation) return;
       this.status.textContent = errText(e);
