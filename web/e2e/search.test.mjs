@@ -81,8 +81,9 @@ async function roomWithHistory(owner, others, name, needle) {
     });
   for (let i = 0; i < 40; i++) await send(owner, room.id, `early chatter number ${i}`);
   const seq = await send(owner, room.id, needle);
-  for (let i = 0; i < 80; i++) await send(owner, room.id, `later chatter number ${i}`);
-  return { room, seq };
+  let last = seq;
+  for (let i = 0; i < 80; i++) last = await send(owner, room.id, `later chatter number ${i}`);
+  return { room, seq, last };
 }
 
 /** Wait until the server's index finds q (indexing runs behind sends). */
@@ -117,7 +118,14 @@ async function landedOn(page, seq) {
 test("a misspelled word finds the message; picking the hit opens it in its room", async () => {
   const a = await user("srA", { viewport: DESKTOP });
   const b = await user("srB", { viewport: DESKTOP });
-  const { seq } = await roomWithHistory(a, [b], "garden", "the tomato harvest was enormous");
+  const { room, seq, last } = await roomWithHistory(
+    a,
+    [b],
+    "garden",
+    "the tomato harvest was enormous",
+  );
+  // Read: the room opens at its newest page, which does not reach the hit.
+  await apiCall(b.context, server.url, "POST", `/api/v1/rooms/${room.id}/read`, { seq: last });
   await apiCall(b.context, server.url, "POST", "/api/v1/rooms", { name: "kitchen", topic: "" });
   await indexed(b, "enormous");
   await b.page.reload();
@@ -159,6 +167,9 @@ test("a misspelled word finds the message; picking the hit opens it in its room"
 
   await b.page.locator("#search-input").fill("enourmous");
   await b.page.keyboard.press("Enter");
+  // The room holds its newest 50 messages; the hit is older, so it is read ?around= it.
+  const arounds = [];
+  b.page.on("request", (r) => /\/messages\?around=/.test(r.url()) && arounds.push(r.url()));
   await hit.click();
   await b.page.locator("#room-title", { hasText: "garden" }).waitFor();
   await landedOn(b.page, seq);
@@ -167,6 +178,8 @@ test("a misspelled word finds the message; picking the hit opens it in its room"
   const texts = await b.page.locator(".items .msg .text").allTextContents();
   assert.ok(texts.includes("later chatter number 79"), "the newest message is there too");
   assert.ok(texts.includes("early chatter number 39"), "the one before the hit is there");
+  assert.equal(arounds.length, 1);
+  assert.match(arounds[0], new RegExp(`around=${seq}&`));
   await snap(b.page, "opened-desktop");
 
   // Ctrl+K still switches rooms.
@@ -210,6 +223,10 @@ test("by keyboard only, on a phone: /, a room suggestion, a word, arrows and Ent
   await b.page.keyboard.press("Enter");
   await b.page.locator("#room-title", { hasText: "orchard" }).waitFor();
   await landedOn(b.page, seq);
+  // The keyboard is on the message now: Up moves to the one before it.
+  assert.equal(await b.page.evaluate(() => document.activeElement?.dataset.seq), String(seq));
+  await b.page.keyboard.press("ArrowUp");
+  assert.equal(await b.page.evaluate(() => document.activeElement?.dataset.seq), String(seq - 1));
   await snap(b.page, "opened-phone");
 
   // Escape closes the panel and leaves the query; the next Escape clears it.

@@ -342,6 +342,8 @@ export class Timeline {
       for (const old of this.items.querySelectorAll(".msg.hit")) old.classList.remove("hit");
       el.classList.add("hit");
       setTimeout(() => el.classList.remove("hit"), 10000);
+      // The keyboard goes on from the message (Up and Down move from it).
+      el.focus({ preventScroll: true });
     }
     return true;
   }
