@@ -7,13 +7,22 @@ namespace parley {
 
 namespace {
 
-// Unwraps `wrapped` under `context` and wraps the same key again (the newest master key).
-Task<Result<std::string>> rewrapOne(KeyProvider& keys, std::string wrapped, std::string context) {
+// Unwraps `wrapped` under `context` and wraps the same key again (the newest master key),
+// in `scope` if one is given: a room key made before rooms had shred scopes moves into its
+// room's scope, so deleting the room then shreds it.
+Task<Result<std::string>> rewrapOne(KeyProvider& keys, std::string wrapped, std::string context,
+                                    std::string scope) {
   std::string ctx = context;  // named (g++ 12: src/README.md)
   auto key = co_await keys.unwrap(std::move(wrapped), std::move(ctx));
   if (!key) co_return key.error();
   std::string data_key = std::move(*key);
-  co_return co_await keys.wrap(std::move(data_key), std::move(context));
+  if (scope.empty()) {
+    auto plain = co_await keys.wrap(std::move(data_key), std::move(context));
+    co_return plain;
+  }
+  auto scoped =
+      co_await keys.wrapInScope(std::move(data_key), std::move(context), std::move(scope));
+  co_return scoped;
 }
 
 // Counts a compare-and-swap's outcome; an error other than conflict is returned.
@@ -40,7 +49,8 @@ Task<Status> rewrapSecrets(Store& store, KeyProvider& keys, const RewrapOptions&
     }
     std::string blob = *old;
     std::string ctx = SharedSecrets::contextOf(n);
-    auto fresh = co_await rewrapOne(keys, std::move(blob), std::move(ctx));
+    std::string no_scope;  // shared secrets belong to no room
+    auto fresh = co_await rewrapOne(keys, std::move(blob), std::move(ctx), std::move(no_scope));
     if (!fresh) co_return fresh.error();
     std::string expected = std::move(*old);
     auto put = co_await store.rewrapSecret(std::move(n), std::move(*fresh), std::move(expected));
@@ -68,7 +78,8 @@ Task<Result<RewrapReport>> rewrapAll(Store& store, KeyProvider& keys, RewrapOpti
       }
       std::string blob = rec.wrapped;
       std::string ctx = RoomKeys::context(rec.room_id, rec.version);
-      auto fresh = co_await rewrapOne(keys, std::move(blob), std::move(ctx));
+      std::string scope = RoomKeys::scopeOf(rec.room_id);
+      auto fresh = co_await rewrapOne(keys, std::move(blob), std::move(ctx), std::move(scope));
       if (!fresh) co_return fresh.error();
       RoomKeyRecord next{rec.room_id, rec.version, std::move(*fresh)};
       auto put = co_await store.rewrapRoomKey(std::move(next), std::move(rec.wrapped));

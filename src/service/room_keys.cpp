@@ -18,8 +18,35 @@ namespace parley {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// The key service's health in /metrics: its calls, and the ones that failed.
+void countKeyCall(bool ok) {
+  metrics().key_service_calls.inc();
+  if (!ok) metrics().key_service_failures.inc();
+}
+
+}  // namespace
+
 std::string RoomKeys::context(RoomId room, std::uint32_t version) {
   return fmt::format("parley/room-key/v1|{}|{}", room, version);
+}
+
+std::string RoomKeys::scopeOf(RoomId room) { return fmt::format("room:{}", room); }
+
+void RoomKeys::evict(RoomId room) {
+  std::lock_guard lock(mu_);
+  evicted_.insert(room);
+  auto it = cache_.lower_bound({room, 0});
+  while (it != cache_.end() && it->first.first == room) eraseLocked(it++);
+}
+
+Task<Status> RoomKeys::destroy(RoomId room) {
+  evict(room);
+  std::string scope = scopeOf(room);
+  auto destroyed = co_await keys_.destroyScope(std::move(scope));
+  countKeyCall(destroyed.has_value());
+  co_return destroyed;
 }
 
 std::size_t RoomKeys::cachedKeys() const {
@@ -54,7 +81,7 @@ std::optional<std::string> RoomKeys::lookupLocked(Slot slot) {
 }
 
 void RoomKeys::rememberLocked(Slot slot, const std::string& key) {
-  if (options_.max_cached == 0) return;
+  if (options_.max_cached == 0 || evicted_.count(slot.first)) return;
   const auto now = std::chrono::steady_clock::now();
   if (auto it = cache_.find(slot); it != cache_.end()) {
     it->second.key = key;
@@ -138,16 +165,6 @@ void RoomKeys::land(Slot slot, const FlightPtr& flight, const Result<std::string
   for (auto& w : waiters) resume(std::move(w), key);
 }
 
-namespace {
-
-// The key service's health in /metrics: its calls, and the ones that failed.
-void countKeyCall(bool ok) {
-  metrics().key_service_calls.inc();
-  if (!ok) metrics().key_service_failures.inc();
-}
-
-}  // namespace
-
 Task<Result<std::string>> RoomKeys::lead(const RoomKeyRecord& rec, FlightPtr flight) {
   const Slot slot{rec.room_id, rec.version};
   // If this frame is destroyed before the answer (shutdown), the waiters still get one, and
@@ -212,7 +229,9 @@ Task<Result<DataKey>> RoomKeys::current(RoomId room) {
   // The room's first key. Two nodes may race here: the Store keeps one, the loser re-reads.
   std::string fresh = crypto::newDataKey();
   std::string ctx = context(room, 1);
-  auto wrapped = co_await keys_.wrap(fresh, std::move(ctx));
+  std::string scope = scopeOf(room);
+  std::string plain = fresh;
+  auto wrapped = co_await keys_.wrapInScope(std::move(plain), std::move(ctx), std::move(scope));
   countKeyCall(wrapped.has_value());
   if (!wrapped) co_return wrapped.error();
   RoomKeyRecord record{room, 1, *wrapped};

@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -61,6 +62,17 @@ class RoomKeys {
 
   // What the wrap of (room, version) is bound to: "parley/room-key/v1|ROOM|VERSION".
   static std::string context(RoomId room, std::uint32_t version);
+  // The KeyProvider shred scope every key of `room` is wrapped in: "room:ROOM".
+  static std::string scopeOf(RoomId room);
+
+  // Crypto-shredding a room (docs/security.md, "Deleting a room"): forgets every cached key
+  // of `room` on this node and keeps it from caching one again, then has the KeyProvider
+  // destroy the room's scope (when it can shred: canShred()). The caller deletes the wrapped
+  // keys from the Store and tells the other nodes to evict().
+  Task<Status> destroy(RoomId room);
+  // Forgets every cached key of `room` on this node, for good (the room was deleted).
+  void evict(RoomId room);
+  bool canShred() const { return keys_.canShred(); }
 
  private:
   using Slot = std::pair<RoomId, std::uint32_t>;
@@ -98,6 +110,7 @@ class RoomKeys {
   std::uint64_t unwrap_calls_ = 0;                   // GUARDED_BY(mu_)
   std::map<Slot, FlightPtr> flights_;                // GUARDED_BY(mu_); unwraps in progress
   std::size_t waiting_ = 0;                          // GUARDED_BY(mu_)
+  std::set<RoomId> evicted_;  // GUARDED_BY(mu_); deleted rooms, never cached again
 };
 
 }  // namespace parley

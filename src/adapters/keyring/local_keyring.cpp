@@ -45,7 +45,7 @@ Result<std::unique_ptr<LocalKeyring>> LocalKeyring::open(const std::filesystem::
 }
 
 LocalKeyring::LocalKeyring(std::filesystem::path file, std::vector<MasterKey> keys)
-    : file_(std::move(file)), keys_(std::move(keys)) {}
+    : file_(std::move(file)), keys_(std::move(keys)), scopes_file_(scopeSecretsPath(file_)) {}
 
 boost::asio::awaitable<Result<std::string>> LocalKeyring::wrap(std::string data_key,
                                                                std::string context) {
@@ -76,6 +76,7 @@ Result<std::string> LocalKeyring::wrapNow(std::string_view data_key,
 
 Result<std::string> LocalKeyring::unwrapNow(std::string_view wrapped,
                                             std::string_view context) const {
+  if (!wrapped.empty() && wrapped[0] == kScopedWrapFormat) return unwrapScoped(wrapped, context);
   if (wrapped.size() < 2 || wrapped[0] != kWrapFormat) {
     return makeError(Code::internal, "wrapped key is malformed");
   }

@@ -111,6 +111,32 @@ TEST_P(KeyProviderContract, AKeyThatIsNot32BytesIsRefused) {
   }
 }
 
+// A provider that can shred (canShred) destroys a scope for good; one that cannot wraps
+// in-scope keys like any other and destroys nothing (port: key_provider.h).
+TEST_P(KeyProviderContract, ScopedKeysOpenUntilTheirScopeIsDestroyedWhereThatExists) {
+  const std::string key = crypto::randomBytes(32);
+  auto a = await(keys_->wrapInScope(key, "room:5:v1", "room:5"));
+  auto b = await(keys_->wrapInScope(key, "room:6:v1", "room:6"));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(unwrap(*keys_, *a, "room:5:v1").value(), key);
+  EXPECT_FALSE(unwrap(*keys_, *a, "room:6:v1"));
+  ASSERT_TRUE(await(keys_->destroyScope("room:5")));
+  auto after = unwrap(*keys_, *a, "room:5:v1");
+  EXPECT_EQ(unwrap(*keys_, *b, "room:6:v1").value(), key);
+  if (!keys_->canShred()) {
+    EXPECT_EQ(after.value(), key);
+    return;
+  }
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code, Code::internal);
+  auto again = await(keys_->wrapInScope(key, "room:5:v2", "room:5"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Code::conflict);
+  KeyProviderPtr other = GetParam().open();  // another node sees the destruction
+  ASSERT_NE(other, nullptr);
+  EXPECT_FALSE(unwrap(*other, *a, "room:5:v1"));
+}
+
 TEST_P(KeyProviderContract, AnotherProviderOnTheSameMasterKeyOpensIt) {
   const std::string key = crypto::randomBytes(32);
   auto wrapped = wrap(*keys_, key, "room:9:v3");
