@@ -14,6 +14,7 @@
 #include "service/messages.h"
 #include "service/presence.h"
 #include "service/reactions.h"
+#include "service/room_deletion.h"
 #include "service/rooms.h"
 #include "service/search.h"
 
@@ -51,6 +52,7 @@ struct ApiContext {
   SearchService* search = nullptr;                // null: search answers unavailable
   std::shared_ptr<TlsContexts> tls;               // null: plain HTTP
   ReactionService* reactions = nullptr;           // null: reactions answer unavailable
+  RoomDeletion* room_deletion = nullptr;          // null: DELETE /rooms/{id} is unavailable
 };
 
 }  // namespace parley::api

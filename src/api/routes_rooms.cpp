@@ -93,6 +93,14 @@ Awaitable<Result<HttpResponse>> leave(Call& c) {
   co_return noContent();
 }
 
+// Crypto-shreds the room, then removes it (docs/api.md, "Deleting a room").
+Awaitable<Result<HttpResponse>> deleteRoom(Call& c) {
+  if (!c.ctx.room_deletion) co_return makeError(Code::unavailable, "room deletion is not enabled");
+  auto done = co_await c.ctx.room_deletion->remove(c.me(), c.id("id"));
+  if (!done) co_return done.error();
+  co_return noContent();
+}
+
 Awaitable<Result<HttpResponse>> addMember(Call& c) {
   auto username = reqString(c.body, "username");
   if (!username) co_return username.error();
@@ -131,6 +139,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/rooms", &createRoom, kJson},
     {"GET", "/rooms/public", &publicRooms},  // before /rooms/{id}
     {"GET", "/rooms/{id}", &roomDetail},
+    {"DELETE", "/rooms/{id}", &deleteRoom},
     {"GET", "/rooms/{id}/members", &roomMembers},
     {"POST", "/rooms/{id}/join", &join, kJson},
     {"POST", "/rooms/{id}/leave", &leave, kJson},

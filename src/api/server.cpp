@@ -10,6 +10,7 @@
 #include "api/static_files.h"
 #include "api/websocket_session.h"
 #include "core/log.h"
+#include "core/metrics.h"
 
 namespace parley::api {
 
@@ -311,7 +312,13 @@ asio::awaitable<HttpResponse> Server::answer(Connection& c, const std::string& c
   if (path == "/healthz") co_return plain(200, "ok\n");
   if (path == "/readyz") {
     bool ready = co_await ctx_.rooms.storeReady();
-    co_return plain(ready ? 200 : 503, ready ? "ready\n" : "store unavailable\n");
+    if (!ready) co_return plain(503, "store unavailable\n");
+    // The key service being down leaves the node useful (warm rooms work), so it stays
+    // ready, and says so (docs/operations.md, "When the key service is down").
+    if (metrics().key_breaker_state.value() == 2) {  // open
+      co_return plain(200, "ready\nkey service: down (circuit open; cold rooms answer 503)\n");
+    }
+    co_return plain(200, "ready\n");
   }
   if (path == "/metrics") {
     co_return plain(200, metrics().render(), "text/plain; version=0.0.4; charset=utf-8");

@@ -42,6 +42,8 @@ constexpr Command kCommands[] = {
     {"enable", "USER", "enable a disabled account", ""},
     {"grant-admin", "USER", "make an account a server admin", ""},
     {"revoke-admin", "USER", "take the server admin role from an account", ""},
+    // Listed here; main.cpp hands it to shred_cmd.cpp (it needs the key service too).
+    {"delete-room", "ROOM_ID", "delete a room for good, destroying its keys first", ""},
     {"list-users", "[--after ID] [--limit N]", "list accounts (id, name, roles, created)",
      "  --after ID        start after this account id (paging)\n"
      "  --limit N         at most N accounts, 1 to 100000 (default 1000)\n"},

@@ -200,7 +200,10 @@ void printBackup(const fs::path& dir, const Manifest& m, std::size_t vanished) {
   }
   if (m.keyring_included) {
     std::cout << "the backup holds the keyring (the master key): keep it as secret as the "
-                 "keyring itself\n";
+                 "keyring itself\n"
+              << "it does not hold keyring-scopes.json (the rooms' shred secrets): back that up "
+                 "apart, newest copy only (docs/operations.md, \"A restore from before a "
+                 "deletion\")\n";
   }
 }
 
@@ -380,6 +383,11 @@ Result<Manifest> checkedBackup(const fs::path& from) {
 void printRestore(const fs::path& from, const fs::path& to, const Manifest& m) {
   std::cout << "restored " << m.files.size() << " files from " << from.string() << " into "
             << to.string() << "\n";
+  if (m.keyring_included) {
+    std::cout << "next: copy the newest keyring-scopes.json (the rooms' shred secrets) into "
+              << to.string() << " before starting the node; rooms deleted since stay "
+              << "unreadable (docs/operations.md, \"A restore from before a deletion\")\n";
+  }
   if (!m.keyring_included) {
     std::cout << "note: the backup holds no keyring: start the node with the --keyring "
                  "(KMS or Vault) the backed-up node used\n";

@@ -36,6 +36,7 @@
 #include "app/config.h"
 #include "app/flag_checks.h"
 #include "app/key_setup.h"
+#include "app/shred_cmd.h"
 #include "app/tls_setup.h"
 #include "core/log.h"
 #include "crypto/password_hasher.h"
@@ -44,10 +45,12 @@
 #include "service/accounts.h"
 #include "service/files.h"
 #include "service/hub.h"
+#include "service/key_breaker.h"
 #include "service/key_rewrap.h"
 #include "service/media_inspector.h"
 #include "service/messages.h"
 #include "service/presence.h"
+#include "service/room_deletion.h"
 #include "service/room_keys.h"
 #include "service/rooms.h"
 #include "service/sealed_bus.h"
@@ -255,7 +258,8 @@ Result<BusPtr> openKafkaBus(const app::Config& cfg, asio::io_context& ioc) {
 int openAdapters(const app::Config& cfg, Adapters& a) {
   auto keys = app::openKeys(cfg);
   if (!keys) return fail("--keyring", keys.error());
-  a.keys = std::move(*keys);
+  // A dead key service answers cold reads at once, not after every call's retries.
+  a.keys = std::make_unique<KeyServiceBreaker>(std::move(*keys));
   auto store = openStore(cfg);
   if (!store) return fail("--db", store.error());
   a.store = std::move(*store);
@@ -327,10 +331,15 @@ struct Services {
         presence(*a.store, *a.cache, *a.bus, hub, users, clock, crypto::newEventId(),
                  cfg.presence_lease_ms, cfg.presence_room_limit),
         rooms(*a.store, *a.bus, messages, presence, users, clock, cfg.limits),
-        reactions(*a.store, *a.cache, messages, room_keys, clock, cfg.limits) {
+        reactions(*a.store, *a.cache, messages, room_keys, clock, cfg.limits),
+        room_deletion(*a.store, *a.bus, room_keys, files, messages, clock) {
     a.bus->setHandler(
-        [this](const std::string& topic, Bus::Payload p) { hub.onBusMessage(topic, std::move(p)); },
+        [this](const std::string& topic, Bus::Payload p) {
+          if (topic == RoomDeletion::kTopic) return room_deletion.onDeleted(*p);
+          hub.onBusMessage(topic, std::move(p));
+        },
         [this] { hub.onResubscribed(); });
+    a.bus->subscribe(RoomDeletion::kTopic);
     messages.onAppend([this, ex = a.ioc->get_executor()](RoomId room, Seq seq) {
       indexer.notify(ex, room, seq);
     });
@@ -352,6 +361,7 @@ struct Services {
   PresenceService presence;
   RoomService rooms;
   ReactionService reactions;
+  RoomDeletion room_deletion;
 };
 
 // Log, the web client (loaded before anything is created), open-file limit, data
@@ -401,6 +411,9 @@ void startBackground(asio::io_context& ioc, Services& s, const app::Config& cfg)
   asio::co_spawn(ioc, auditRetentionLoop(s.accounts), [](std::exception_ptr e) {
     if (e) log::error("audit_retention_loop_failed");
   });
+  asio::co_spawn(ioc, app::purgeLoop(s.room_deletion), [](std::exception_ptr e) {
+    if (e) log::error("room_purge_loop_failed");
+  });
 }
 
 // Runs `threads` I/O threads until SIGINT or SIGTERM has shut the server down.
@@ -432,6 +445,7 @@ int serve(app::Config cfg, const char* argv0) {
   ctx.tls = *tls;
   if (cfg.edge.test_echo) log::warn("test_echo_endpoint_enabled", {{"path", "/api/v1/test/echo"}});
   ctx.reactions = &s.reactions;
+  ctx.room_deletion = &s.room_deletion;
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);
   if (!url) return fail("--listen", url.error());
@@ -484,6 +498,8 @@ int main(int argc, char** argv) {
     usage();
     return 0;
   }
+  if (cmd == "admin" && argc > 2 && std::string(argv[2]) == "delete-room")
+    return app::deleteRoomMain(argc - 2, argv + 2, openStore);
   if (cmd == "admin") return app::adminMain(argc - 1, argv + 1, openStore);
   if (cmd == "keys") {
     if (argc < 3 || std::string(argv[2]) != "rewrap") return usage();

@@ -168,6 +168,15 @@ void renderKeys(std::string& out, const Metrics& m) {
   counter(out, "parley_key_service_failures_total",
           "Key service calls that failed (unreachable, refused, or a key that did not open).",
           m.key_service_failures.value());
+  gauge(out, "parley_key_service_up",
+        "1 while the key service answers, 0 while its circuit breaker is open.",
+        m.key_service_up.value());
+  gauge(out, "parley_key_breaker_state",
+        "The key service's circuit breaker: 0 closed, 1 half-open, 2 open.",
+        m.key_breaker_state.value());
+  counter(out, "parley_key_breaker_rejected_total",
+          "Key service calls refused at once (503) while the breaker was open.",
+          m.key_breaker_rejected.value());
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ class Counter {
 class Gauge {
  public:
   void add(std::int64_t n) noexcept { v_.fetch_add(n, std::memory_order_relaxed); }
+  void set(std::int64_t n) noexcept { v_.store(n, std::memory_order_relaxed); }
   std::int64_t value() const noexcept { return v_.load(std::memory_order_relaxed); }
 
  private:
@@ -97,6 +98,9 @@ struct Metrics {
   Gauge search_index_lag;           // events written on this node and not yet indexed
   Counter key_service_calls;        // room data keys wrapped or unwrapped by the KeyProvider
   Counter key_service_failures;     // of those, the ones that failed (unreachable, refused)
+  Gauge key_service_up;             // 0 while the key service's circuit breaker is open
+  Gauge key_breaker_state;          // 0 closed, 1 half-open (one probe), 2 open
+  Counter key_breaker_rejected;     // calls refused at once while the breaker was open
   Histogram send_to_ack;            // from a send's arrival to its ack, seconds
 
   void countError(Code c) noexcept { errors_[static_cast<std::size_t>(c)].inc(); }

@@ -116,6 +116,13 @@ struct EventQuery {
   bool messages_only = false;  // only kind=message (with edits and deletes applied)
 };
 
+// One step of Store::purgeRoom.
+struct RoomPurge {
+  std::vector<FileRecord> files;  // rows removed; their blobs are the caller's to remove
+  int events = 0;                 // events removed
+  bool done = false;              // nothing of the room is left
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -235,6 +242,20 @@ class Store {
   // the same data key re-wrapped under a newer master key version. conflict if the stored
   // blob is not `expected` (or the key is gone): re-read it.
   virtual Task<Status> rewrapRoomKey(RoomKeyRecord k, std::string expected) = 0;
+
+  // --- deleting rooms (crypto-shredding, docs/security.md) ---
+  // Deletes `room` in one transaction: its members and every version of its wrapped keys
+  // go at once; the room row stays as a tombstone (private, nameless, its direct pair
+  // freed, its id never reused; roomById answers not_found) until purgeRoom has removed
+  // the rest. Returns the users who were members. not_found if there is no such room or it
+  // is deleted already.
+  virtual Task<Result<std::vector<UserId>>> deleteRoom(RoomId room, Millis now) = 0;
+  // Deleted rooms whose rows are not all removed yet, ascending by id, at most `limit`.
+  virtual Task<Result<std::vector<RoomId>>> roomsToPurge(int limit) = 0;
+  // One step of removing a deleted room's rows: up to `limit` files' rows (returned: the
+  // caller removes their blobs), else up to `limit` events with their reactions; `done`
+  // once nothing is left (the room leaves roomsToPurge). not_found unless `room` is deleted.
+  virtual Task<Result<RoomPurge>> purgeRoom(RoomId room, int limit) = 0;
 
   // --- files (attachments) ---
   // conflict if a file with this id exists; not_found if the room or uploader does not.

@@ -100,6 +100,10 @@ std::string roomRemoved(RoomId room) {
   return json::serialize(json::object{{"type", "room_removed"}, {"room", room}});
 }
 
+std::string roomDeleted(RoomId room) {
+  return json::serialize(json::object{{"type", "room_deleted"}, {"room", room}});
+}
+
 std::string read(RoomId room, UserId user, Seq seq) {
   return fmt::format(R"({{"type":"read","room":{},"user":{},"seq":{}}})", room, user, seq);
 }

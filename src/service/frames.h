@@ -50,6 +50,8 @@ std::string memberGone(RoomId room, UserId user, std::string_view username,
 // `room_added`: the room object of docs/api.md (with my role, and the peer of a direct room).
 std::string roomAdded(const Room& room, Role role, const User* peer);
 std::string roomRemoved(RoomId room);
+// The room was deleted (by its owner or a server admin): nothing of it opens any more.
+std::string roomDeleted(RoomId room);
 // `read`: a member's read marker moved.
 std::string read(RoomId room, UserId user, Seq seq);
 std::string typing(RoomId room, UserId user, std::string_view username);

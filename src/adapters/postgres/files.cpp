@@ -94,4 +94,16 @@ Task<Result<UploadUsage>> unattachedUsage(PgConn& c, UserId uploader) {
                         static_cast<std::uint64_t>(r->int64(0, 1))};
 }
 
+Task<Result<std::vector<FileRecord>>> takeRoomFiles(PgConn& c, RoomId room, int limit) {
+  static const std::string sql =
+      "DELETE FROM attachments WHERE id IN (SELECT id FROM attachments WHERE room_id = $1 AND "
+      "EXISTS (SELECT 1 FROM rooms WHERE id = $1 AND deleted_at IS NOT NULL) ORDER BY id "
+      "LIMIT $2) RETURNING id, room_id, uploader, sealed_name, size, mime, image_width, "
+      "image_height, thumb_size, key_version, created_at, message_seq";
+  const Params p(room, std::max(limit, 0));
+  auto r = co_await c.query(sql.c_str(), p);
+  if (!r) co_return r.error();
+  co_return readFiles(*r);
+}
+
 }  // namespace parley::postgres::ops

@@ -73,6 +73,12 @@ Task<Result<std::vector<RoomKeyRecord>>> roomKeysAfter(PgConn& c, RoomId room,
                                                        std::uint32_t version, int limit);
 Task<Status> rewrapRoomKey(PgConn& c, const RoomKeyRecord& k, const std::string& expected);
 
+// room_purge.cpp (deleted rooms; files.cpp: takeRoomFiles removes and returns file rows)
+Task<Result<std::vector<UserId>>> deleteRoom(PgConn& c, RoomId room, Millis now);
+Task<Result<std::vector<RoomId>>> roomsToPurge(PgConn& c, int limit);
+Task<Result<RoomPurge>> purgeRoom(PgConn& c, RoomId room, int limit);
+Task<Result<std::vector<FileRecord>>> takeRoomFiles(PgConn& c, RoomId room, int limit);
+
 // members.cpp
 Task<Result<Member>> member(PgConn& c, RoomId room, UserId user);
 Task<Result<std::vector<Member>>> members(PgConn& c, RoomId room);

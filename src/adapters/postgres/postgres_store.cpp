@@ -265,6 +265,19 @@ class PostgresStore final : public Store {
         [uploader](PgConn& c) { return ops::unattachedUsage(c, uploader); });
   }
 
+  // --- deleting rooms ---
+  Task<Result<std::vector<UserId>>> deleteRoom(RoomId room, Millis now) override {
+    return call<Result<std::vector<UserId>>>(
+        [=](PgConn& c) { return ops::deleteRoom(c, room, now); });
+  }
+  Task<Result<std::vector<RoomId>>> roomsToPurge(int limit) override {
+    return call<Result<std::vector<RoomId>>>(
+        [limit](PgConn& c) { return ops::roomsToPurge(c, limit); });
+  }
+  Task<Result<RoomPurge>> purgeRoom(RoomId room, int limit) override {
+    return call<Result<RoomPurge>>([=](PgConn& c) { return ops::purgeRoom(c, room, limit); });
+  }
+
   // --- keys ---
   Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) override {
     return call<Result<RoomKeyRecord>>([=](PgConn& c) { return ops::roomKey(c, room, version); });

@@ -100,7 +100,7 @@ Task<Result<Room>> directRoom(PgConn& c, UserId a, UserId b, Millis now) {
 }
 
 Task<Result<Room>> roomById(PgConn& c, RoomId id) {
-  static const std::string sql = roomSelect("WHERE r.id = $1");
+  static const std::string sql = roomSelect("WHERE r.id = $1 AND r.deleted_at IS NULL");
   const Params p(id);
   auto r = co_await c.query(sql.c_str(), p);
   co_return oneRoom(r);

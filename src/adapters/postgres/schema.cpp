@@ -301,6 +301,13 @@ CREATE TABLE password_resets (
 );
 CREATE INDEX password_resets_by_user ON password_resets(user_id);
 )sql",
+    // 11: deleted rooms (crypto-shredded, docs/security.md): the row stays as a tombstone
+    // until purge has removed its rows (purged, kept after).
+    R"sql(
+ALTER TABLE rooms ADD COLUMN deleted_at bigint;
+ALTER TABLE rooms ADD COLUMN purged boolean NOT NULL DEFAULT false;
+CREATE INDEX rooms_to_purge ON rooms(id) WHERE deleted_at IS NOT NULL AND NOT purged;
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

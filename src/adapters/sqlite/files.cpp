@@ -114,4 +114,12 @@ void deleteFilesOf(Db& db, RoomId room, Seq seq) {
   db.prepare("DELETE FROM attachments WHERE room_id = ? AND message_seq = ?").bind(room, seq).run();
 }
 
+std::vector<FileRecord> takeRoomFiles(Db& db, RoomId room, int limit) {
+  Stmt st = db.prepare(fileSelect("WHERE room_id = ? ORDER BY id LIMIT ?"));
+  st.bind(room, std::max(limit, 0));
+  std::vector<FileRecord> files = readFiles(st);
+  for (const auto& f : files) db.prepare("DELETE FROM attachments WHERE id = ?").bind(f.id).step();
+  return files;
+}
+
 }  // namespace parley::sqlite::ops

@@ -51,6 +51,12 @@ Status putRoomKey(Db& db, const RoomKeyRecord& k);
 std::vector<RoomKeyRecord> roomKeysAfter(Db& db, RoomId room, std::uint32_t version, int limit);
 Status rewrapRoomKey(Db& db, const RoomKeyRecord& k, const std::string& expected);
 
+// room_purge.cpp (deleted rooms; files.cpp: takeRoomFiles removes and returns file rows)
+Result<std::vector<UserId>> deleteRoom(Db& db, RoomId room, Millis now);
+std::vector<RoomId> roomsToPurge(Db& db, int limit);
+Result<RoomPurge> purgeRoom(Db& db, RoomId room, int limit);
+std::vector<FileRecord> takeRoomFiles(Db& db, RoomId room, int limit);
+
 // members.cpp
 Result<Member> member(Db& db, RoomId room, UserId user);
 Result<std::vector<Member>> members(Db& db, RoomId room);

@@ -65,7 +65,7 @@ Result<Room> directRoom(Db& db, UserId a, UserId b, Millis now) {
 }
 
 Result<Room> roomById(Db& db, RoomId id) {
-  Stmt st = db.prepare(roomSelect("WHERE r.id = ?"));
+  Stmt st = db.prepare(roomSelect("WHERE r.id = ? AND r.deleted_at IS NULL"));
   if (!st.bind(id).step()) return makeError(Code::not_found, "room not found");
   return readRoom(st);
 }

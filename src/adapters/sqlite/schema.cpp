@@ -233,6 +233,13 @@ CREATE TABLE password_resets (
 ) STRICT;
 CREATE INDEX password_resets_by_user ON password_resets(user_id);
 )sql",
+    // 10: deleted rooms (crypto-shredded, docs/security.md): the row stays as a tombstone,
+    // so its id is never reused, until purge has removed its rows (purged = 1, kept after).
+    R"sql(
+ALTER TABLE rooms ADD COLUMN deleted_at INTEGER;
+ALTER TABLE rooms ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX rooms_to_purge ON rooms(id) WHERE deleted_at IS NOT NULL AND purged = 0;
+)sql",
 };
 
 int userVersion(Db& db) {

@@ -221,6 +221,17 @@ class SqliteStore final : public Store {
   Task<Result<RoomKeyRecord>> latestRoomKey(RoomId room) override {
     return read<Result<RoomKeyRecord>>([room](Db& db) { return ops::latestRoomKey(db, room); });
   }
+  Task<Result<std::vector<UserId>>> deleteRoom(RoomId room, Millis now) override {
+    return write<Result<std::vector<UserId>>>(
+        [=](Db& db) { return ops::deleteRoom(db, room, now); });
+  }
+  Task<Result<std::vector<RoomId>>> roomsToPurge(int limit) override {
+    return read<Result<std::vector<RoomId>>>(
+        [limit](Db& db) { return Result<std::vector<RoomId>>(ops::roomsToPurge(db, limit)); });
+  }
+  Task<Result<RoomPurge>> purgeRoom(RoomId room, int limit) override {
+    return write<Result<RoomPurge>>([=](Db& db) { return ops::purgeRoom(db, room, limit); });
+  }
   Task<Status> putRoomKey(RoomKeyRecord k) override {
     return write<Status>([k = std::move(k)](Db& db) { return ops::putRoomKey(db, k); });
   }

@@ -94,6 +94,7 @@ std::vector<std::string> catalogue() {
           frames::memberGone(7, 2, "bob", "left"),
           frames::roomAdded(room, Role::owner, &me),
           frames::roomRemoved(7),
+          frames::roomDeleted(7),
           frames::read(7, 1, 45),
           frames::typing(7, 1, "alice"),
           frames::presenceSnapshot(online),

@@ -73,6 +73,9 @@ void setUserVersion(const fs::path& file, int version) {
 
 // Takes a file back to what step 4 left: the later steps' tables, indexes and columns go.
 constexpr const char* kUndoAfterStep4 =
+    // step 10 (deleted rooms)
+    "DROP INDEX rooms_to_purge; ALTER TABLE rooms DROP COLUMN purged;"
+    "ALTER TABLE rooms DROP COLUMN deleted_at;"
     "DROP TABLE reactions; ALTER TABLE events DROP COLUMN reactions;"
     "DROP TABLE wrapped_secrets; DROP TABLE known_networks; DROP TABLE known_devices;"
     "DROP INDEX audit_events_agg; DROP INDEX audit_events_at;"
