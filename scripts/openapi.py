@@ -200,6 +200,8 @@ ROUTES = [
      ["forbidden", "not_member", "not_found", "conflict"],
      {"empty_body": True, "body": body({"role": ROLE}),
       "ok": {200: obj({"member": ref("Member")})}}),
+    ("delete", "/rooms/{id}", "Delete a room for good, its keys destroyed first (owner or admin)",
+     ["forbidden", "not_member", "not_found", "unavailable"], {"ok": {204: None}}),
     ("post", "/direct", "The direct room with a user, made on first use", ["not_found"],
      {"empty_body": True, "body": body({"username": STR}),
       "ok": {200: obj({"room": ref("Room")})}}),
