@@ -111,6 +111,7 @@ def metric(server: Server, name: str) -> float:
     raise AssertionError(f"{name} not in /metrics")
 
 
+@pytest.mark.timeout_s(150)
 def test_a_dead_key_service_refuses_cold_rooms_and_everything_recovers(tmp_path):
     kms = backends.kms_url()
     p = urlsplit(kms)

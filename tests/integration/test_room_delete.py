@@ -79,6 +79,7 @@ def filled_room(server: Server, owner: str, name: str, words: str) -> tuple[int,
     return room, f  # f["thumbnail"]: made unless the node was too busy to make it in time
 
 
+@pytest.mark.timeout_s(90)
 def test_delete_answers_and_refusals(server_factory):
     server = server_factory()
     ta, _ = register_and_login(server, "alice")
@@ -124,6 +125,7 @@ def test_delete_answers_and_refusals(server_factory):
 
 
 @embedded_only
+@pytest.mark.timeout_s(120)
 def test_a_backup_from_before_the_deletion_opens_nothing_of_the_room(server_factory, tmp_path):
     server = server_factory()
     ta, _ = register_and_login(server, "alice")
@@ -177,6 +179,7 @@ def test_a_backup_from_before_the_deletion_opens_nothing_of_the_room(server_fact
         node.stop()
 
 
+@pytest.mark.timeout_s(90)  # seven runs of the command line
 def test_delete_room_command_line(server_factory, tmp_path):
     done = parley("admin", "delete-room", "--help")
     assert done.returncode == 0 and "usage: parley admin delete-room ROOM_ID" in done.stdout
