@@ -19,13 +19,13 @@ using testing::await;
 // A key service that can be "down" (every call unavailable) or refuse (internal).
 class ScriptedKeys final : public KeyProvider {
  public:
-  Task<Result<std::string>> wrap(std::string key, std::string) override {
+  boost::asio::awaitable<Result<std::string>> wrap(std::string key, std::string) override {
     ++calls;
     if (down) co_return makeError(Code::unavailable, "connection refused");
     if (refuse) co_return makeError(Code::internal, "denied");
     co_return "w:" + key;
   }
-  Task<Result<std::string>> unwrap(std::string blob, std::string ctx) override {
+  boost::asio::awaitable<Result<std::string>> unwrap(std::string blob, std::string ctx) override {
     auto r = co_await wrap(std::move(blob), std::move(ctx));
     co_return r;
   }

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
+#include <vector>
 
 #include "adapters/keyring/local_keyring.h"
 #include "adapters/keyring/scope_secrets.h"
@@ -118,7 +119,8 @@ TEST_F(ScopedKeyringTest, WithoutTheScopeSecretsFileTheErrorSaysSo) {
 
 TEST_F(ScopedKeyringTest, BadScopesAndFilesAreRefused) {
   auto k = LocalKeyring::open(file_).value();
-  for (std::string bad : {"", "room 1", "room/1", std::string(65, 'a'), "rööm"}) {
+  for (std::string bad :
+       std::vector<std::string>{"", "room 1", "room/1", std::string(65, 'a'), "rööm"}) {
     EXPECT_FALSE(wrap(*k, crypto::newDataKey(), "ctx", bad).has_value()) << bad;
   }
   for (std::string text : {"{", "[]", R"({"format":"x","version":1,"secrets":{},"destroyed":[]})",
