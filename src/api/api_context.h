@@ -17,6 +17,7 @@
 #include "service/room_deletion.h"
 #include "service/rooms.h"
 #include "service/search.h"
+#include "service/threads.h"
 
 namespace parley::api {
 
@@ -53,6 +54,7 @@ struct ApiContext {
   std::shared_ptr<TlsContexts> tls;               // null: plain HTTP
   ReactionService* reactions = nullptr;           // null: reactions answer unavailable
   RoomDeletion* room_deletion = nullptr;          // null: DELETE /rooms/{id} is unavailable
+  ThreadService* threads = nullptr;               // null: threads answer unavailable
 };
 
 }  // namespace parley::api

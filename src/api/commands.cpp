@@ -13,8 +13,10 @@ Result<SendCommand> parseSend(const boost::json::object& o) {
   if (!reply_to) return reply_to.error();
   auto files = optStringList(o, "files");
   if (!files) return files.error();
-  return SendCommand{std::move(*cmid), text->value_or(""), reply_to->value_or(0),
-                     std::move(*files)};
+  auto thread_root = optInt(o, "thread_root");
+  if (!thread_root) return thread_root.error();
+  return SendCommand{std::move(*cmid), text->value_or(""), reply_to->value_or(0), std::move(*files),
+                     thread_root->value_or(0)};
 }
 
 }  // namespace parley::api

@@ -17,9 +17,11 @@ struct SendCommand {
   std::string text;           // missing: empty (a message of files only)
   std::int64_t reply_to = 0;  // missing: 0, not a reply
   std::vector<std::string> files;
+  std::int64_t thread_root = 0;  // missing: 0, the main timeline
 };
 
-// bad_request naming the first bad field, in the order client_msg_id, text, reply_to, files.
+// bad_request naming the first bad field, in the order client_msg_id, text, reply_to, files,
+// thread_root.
 // The room is not read here: REST takes it from the path, WebSocket from the frame.
 Result<SendCommand> parseSend(const boost::json::object& o);
 

@@ -53,7 +53,7 @@ bool answers(const Route& r, std::string_view method) {
 
 // The Allow header: the methods of every route of the path, in a fixed order.
 std::string allowOf(std::span<const Route> table, const std::vector<std::string>& segs) {
-  constexpr std::array<std::string_view, 5> kOrder{"GET", "HEAD", "POST", "PATCH", "DELETE"};
+  constexpr std::array<std::string_view, 6> kOrder{"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"};
   std::string allow;
   for (auto m : kOrder) {
     bool any = std::any_of(table.begin(), table.end(), [&](const Route& r) {
@@ -132,8 +132,8 @@ std::optional<std::string> Call::queryParam(std::string_view key) const {
 std::span<const Route> apiRoutes() {
   static const std::vector<Route> all = [] {
     std::vector<Route> v;
-    for (auto part :
-         {accountRoutes(), roomRoutes(), messageRoutes(), reactionRoutes(), searchRoutes()}) {
+    for (auto part : {accountRoutes(), roomRoutes(), messageRoutes(), reactionRoutes(),
+                      threadRoutes(), searchRoutes()}) {
       v.insert(v.end(), part.begin(), part.end());
     }
     return v;

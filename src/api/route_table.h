@@ -56,7 +56,7 @@ enum class Body {
 };
 
 struct Route {
-  std::string_view method;   // GET, POST, PATCH, DELETE (a GET route also answers HEAD)
+  std::string_view method;   // GET, POST, PATCH, PUT, DELETE (a GET also answers HEAD)
   std::string_view pattern;  // under /api/v1. {username}, {emoji} are text; any other {param} a
                              // positive integer (a room, session, user or message seq)
   Handler handler;
@@ -88,6 +88,7 @@ std::span<const Route> roomRoutes();
 std::span<const Route> messageRoutes();
 std::span<const Route> searchRoutes();
 std::span<const Route> reactionRoutes();
+std::span<const Route> threadRoutes();
 
 // For handlers.
 HttpResponse jsonResponse(int status, const boost::json::object& body);

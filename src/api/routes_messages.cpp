@@ -21,13 +21,23 @@ Awaitable<Result<std::string>> historyBody(Call& c) {
   if (!around) co_return around.error();
   auto limit = intParam(c.queryParam("limit"), "limit");
   if (!limit) co_return limit.error();
+  auto thread = intParam(c.queryParam("thread"), "thread");
+  if (!thread) co_return thread.error();
   if (*around && (*before || *after)) {
     co_return makeError(Code::bad_request, "around cannot be combined with before or after");
+  }
+  if (*around && *thread) {
+    co_return makeError(Code::bad_request, "around cannot be combined with thread");
   }
   std::optional<int> n;
   if (*limit) n = static_cast<int>(std::min<std::int64_t>(**limit, 1 << 20));
   if (*around) {
     co_return co_await c.ctx.messages.aroundJson(c.me().id, c.id("id"), **around, n);
+  }
+  if (*thread) {
+    // One thread's replies, under its root (ThreadService::page).
+    if (!c.ctx.threads) co_return makeError(Code::unavailable, "threads are not available");
+    co_return co_await c.ctx.threads->page(c.me().id, c.id("id"), **thread, *before, *after, n);
   }
   auto page = co_await c.ctx.messages.historyJson(c.me().id, c.id("id"), *before, *after, n);
   if (!page) co_return page.error();
@@ -53,9 +63,9 @@ Awaitable<Result<HttpResponse>> history(Call& c) {
 Awaitable<Result<HttpResponse>> send(Call& c) {
   auto cmd = parseSend(c.body);
   if (!cmd) co_return cmd.error();
-  auto sent =
-      co_await c.ctx.messages.send(c.me(), c.id("id"), std::move(cmd->client_msg_id),
-                                   std::move(cmd->text), cmd->reply_to, std::move(cmd->files));
+  auto sent = co_await c.ctx.messages.send(c.me(), c.id("id"), std::move(cmd->client_msg_id),
+                                           std::move(cmd->text), cmd->reply_to,
+                                           std::move(cmd->files), cmd->thread_root);
   if (!sent) co_return sent.error();
   co_return jsonResponse(sent->duplicate ? 200 : 201, {{"message", codec::event(sent->event)}});
 }

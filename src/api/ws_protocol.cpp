@@ -207,7 +207,7 @@ Task<void> WsProtocol::send(const json::object& frame, std::int64_t room, const 
   if (!cmd) co_return replyError(cmd.error(), req);
   auto sent =
       co_await ctx_.messages.send(auth_.user, room, cmd->client_msg_id, std::move(cmd->text),
-                                  cmd->reply_to, std::move(cmd->files));
+                                  cmd->reply_to, std::move(cmd->files), cmd->thread_root);
   if (!sent) co_return replyError(sent.error(), req);
   conn_.reply(
       frames::sendAck(req, room, sent->event.meta.seq, cmd->client_msg_id, sent->duplicate));

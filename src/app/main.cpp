@@ -332,7 +332,8 @@ struct Services {
                  cfg.presence_lease_ms, cfg.presence_room_limit),
         rooms(*a.store, *a.bus, messages, presence, users, clock, cfg.limits),
         reactions(*a.store, *a.cache, messages, room_keys, clock, cfg.limits),
-        room_deletion(*a.store, *a.bus, room_keys, files, messages, clock) {
+        room_deletion(*a.store, *a.bus, room_keys, files, messages, clock),
+        threads(*a.store, messages, clock) {
     a.bus->setHandler(
         [this](const std::string& topic, Bus::Payload p) {
           if (topic == RoomDeletion::kTopic) return room_deletion.onDeleted(*p);
@@ -362,6 +363,7 @@ struct Services {
   RoomService rooms;
   ReactionService reactions;
   RoomDeletion room_deletion;
+  ThreadService threads;
 };
 
 // Log, the web client (loaded before anything is created), open-file limit, data
@@ -446,6 +448,7 @@ int serve(app::Config cfg, const char* argv0) {
   if (cfg.edge.test_echo) log::warn("test_echo_endpoint_enabled", {{"path", "/api/v1/test/echo"}});
   ctx.reactions = &s.reactions;
   ctx.room_deletion = &s.room_deletion;
+  ctx.threads = &s.threads;
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);
   if (!url) return fail("--listen", url.error());

@@ -74,4 +74,16 @@ std::string reactionsJson(const std::vector<ReactionCount>& counts) {
   return out;
 }
 
+std::string threadJson(const ThreadSummary& t) {
+  if (t.reply_count == 0) return {};
+  std::string out = R"({"reply_count":)" + std::to_string(t.reply_count) + R"(,"last_reply_at":)" +
+                    std::to_string(t.last_reply_at) + R"(,"participants":[)";
+  for (std::size_t i = 0; i < t.participants.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(t.participants[i]);
+  }
+  out += "]}";
+  return out;
+}
+
 }  // namespace parley

@@ -101,6 +101,14 @@ struct StoredEvent {
   // none; react/unreact: the target's reactions just after the change. Not sealed: emoji
   // come from a fixed allow-list (docs/security.md).
   std::string reactions;
+  // message: the root of the thread it replies in (0: it is on the main timeline); delete:
+  // the deleted message's root (0 when it was on the main timeline).
+  Seq thread_root = 0;
+  // A message with thread_root 0: its thread's summary as the Store keeps it (threadJson
+  // below), empty while it has no live reply. An event with thread_root set: its root's
+  // summary just after this event (empty when the root has no live reply left). Not sealed:
+  // integers only.
+  std::string thread;
 };
 
 // The reactions of one message, as one JSON array the Store writes and clients read:
@@ -114,6 +122,18 @@ struct ReactionCount {
   std::vector<UserId> first_users;
 };
 std::string reactionsJson(const std::vector<ReactionCount>& counts);
+
+// A thread's summary, one JSON object the Store writes and clients read:
+// {"reply_count":2,"last_reply_at":1700000000000,"participants":[7,4]}: the live (not
+// deleted) replies, the newest one's created_at, and the first kThreadParticipantsShown
+// distinct senders of live replies in the order of their first one. Empty for no reply.
+inline constexpr int kThreadParticipantsShown = 5;
+struct ThreadSummary {
+  std::int64_t reply_count = 0;
+  Millis last_reply_at = 0;
+  std::vector<UserId> participants;
+};
+std::string threadJson(const ThreadSummary& t);
 
 // A security-relevant event on an account: failed logins, lockouts, logins from a new
 // device or network. Visible to the user and to admins.

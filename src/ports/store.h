@@ -45,8 +45,11 @@ struct NewRoom {
 struct RoomSummary {
   Room room;
   Member me;
-  std::int64_t unread = 0;  // messages (not deleted, not mine) with seq > me.last_read_seq
-  std::optional<StoredEvent> last_message;  // newest kind=message event, tombstones included
+  // Main-timeline messages (not deleted, not mine, not thread replies) with seq >
+  // me.last_read_seq; thread replies count in followedThreads instead.
+  std::int64_t unread = 0;
+  // The newest main-timeline (thread_root 0) kind=message event, tombstones included.
+  std::optional<StoredEvent> last_message;
 };
 
 struct AppendRequest {
@@ -70,6 +73,10 @@ struct AppendRequest {
   // how many distinct emoji a message may carry (react only).
   std::string emoji;
   int max_emoji = 20;
+  // message only: reply in the thread of this message of the room (0: the main timeline).
+  // A reply named here stands for its own root. The root must be a live message of the
+  // room on the main timeline, else not_found ("no such thread root") and nothing is stored.
+  Seq thread_root = 0;
 };
 
 // The event an append stores at `seq`: what each kind keeps of the request (a message its
@@ -88,7 +95,9 @@ inline StoredEvent storedEventOf(const AppendRequest& r, Seq seq) {
                      .created_at = r.now,
                      .key_version = r.key_version,
                      .sealed_body = r.kind == EventKind::del ? std::string() : r.sealed_body,
-                     .reactions = {}};
+                     .reactions = {},
+                     .thread_root = is_message ? r.thread_root : 0,
+                     .thread = {}};
 }
 
 // Whether an account has logged in before from a network, and with a device (login limits:
@@ -114,6 +123,16 @@ struct EventQuery {
   // true: the newest `limit` events in range; false: the oldest. Always returned ascending.
   bool newest_first = false;
   bool messages_only = false;  // only kind=message (with edits and deletes applied)
+  // Only events with this thread_root: 0 is the main timeline, a seq one thread's replies
+  // (and the deletes of its replies). nullopt: every event.
+  std::optional<Seq> thread;
+};
+
+// A thread one user follows (Store::followedThreads).
+struct FollowedThread {
+  StoredEvent root;         // the root message, its `thread` summary included
+  Seq last_read_seq = 0;    // the follower's marker in this thread
+  std::int64_t unread = 0;  // live replies after the marker, not the follower's own
 };
 
 // One step of Store::purgeRoom.
@@ -228,6 +247,25 @@ class Store {
   virtual Task<Result<std::vector<std::pair<Seq, std::string>>>> reactionsBy(RoomId room,
                                                                              UserId user, Seq from,
                                                                              Seq to) = 0;
+
+  // --- threads ---
+  // A reply (append of a message with thread_root) stores the root's new summary on the
+  // root row and on the reply's row, and makes its sender follow the thread (marker at the
+  // reply) and the root's sender follow it unless they chose not to; a delete of a reply
+  // stores the root's new summary on the root and on the delete event (which carries the
+  // root as its thread_root). All in the transaction that stores the event.
+  //
+  // Follows (follow = true) or stops following the thread of `root`, a message of `room` on
+  // the main timeline (deleted or not); not_found otherwise. Membership is the caller's to
+  // check. Following again keeps the marker.
+  virtual Task<Status> setThreadFollow(RoomId room, Seq root, UserId user, bool follow,
+                                       Millis now) = 0;
+  // Moves `user`'s marker in the thread forward to `seq` if they have a follow row (followed
+  // or unfollowed); returns the marker after the call (0 when there is no row).
+  virtual Task<Result<Seq>> markThreadRead(RoomId room, Seq root, UserId user, Seq seq) = 0;
+  // The threads `user` follows in rooms they are a member of now, the most recent reply
+  // first, at most `limit`.
+  virtual Task<Result<std::vector<FollowedThread>>> followedThreads(UserId user, int limit) = 0;
 
   // --- keys ---
   virtual Task<Result<RoomKeyRecord>> roomKey(RoomId room, std::uint32_t version) = 0;

@@ -132,6 +132,15 @@ json::value reactionsOf(const StoredEvent& m) {
   return v;
 }
 
+// A summary the Store wrote (threadJson); none (null) when empty or not one it writes.
+json::value threadOf(const std::string& summary) {
+  if (summary.empty()) return nullptr;
+  boost::system::error_code ec;
+  json::value v = json::parse(summary, ec);
+  if (ec || !v.is_object()) return nullptr;
+  return v;
+}
+
 }  // namespace
 
 json::object event(const Event& e) {
@@ -152,7 +161,10 @@ json::object event(const Event& e) {
                       {"edited_at", m.edited_at},
                       {"deleted", m.deleted},
                       {"files", std::move(files)},
-                      {"reactions", reactionsOf(m)}};
+                      {"reactions", reactionsOf(m)},
+                      {"thread_root", m.thread_root},
+                      {"thread", m.thread_root == 0 ? threadOf(m.thread) : nullptr},
+                      {"root_thread", m.thread_root != 0 ? threadOf(m.thread) : nullptr}};
 }
 
 namespace {
@@ -244,6 +256,14 @@ void appendEvent(std::string& out, const Event& e) {
   // (reactionsJson); it is copied as is, as json::serialize would write it.
   out.append(R"(],"reactions":)");
   out.append(m.reactions.empty() ? std::string_view("[]") : std::string_view(m.reactions));
+  // The summary is JSON the Store wrote from integers (threadJson), copied as is too.
+  out.append(R"(,"thread_root":)");
+  appendInt(out, m.thread_root);
+  const std::string_view summary = m.thread.empty() ? std::string_view("null") : m.thread;
+  out.append(R"(,"thread":)");
+  out.append(m.thread_root == 0 ? summary : "null");
+  out.append(R"(,"root_thread":)");
+  out.append(m.thread_root != 0 ? summary : "null");
   out.push_back('}');
 }
 
@@ -259,6 +279,30 @@ std::string eventsPage(const std::vector<Event>& events, bool has_more) {
   }
   out.append(has_more ? R"(],"has_more":true})" : R"(],"has_more":false})");
   return out;
+}
+
+std::string threadPage(const Event& root, const std::vector<Event>& replies, bool has_more) {
+  std::string out = R"({"root":)";
+  appendEvent(out, root);
+  out.append(R"(,"messages":[)");
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    appendEvent(out, replies[i]);
+  }
+  out.append(has_more ? R"(],"has_more":true})" : R"(],"has_more":false})");
+  return out;
+}
+
+std::string followedThreads(const std::vector<FollowedThread>& threads,
+                            const std::vector<Event>& roots) {
+  json::array list;
+  for (std::size_t i = 0; i < threads.size() && i < roots.size(); ++i) {
+    list.push_back(json::object{{"room", threads[i].root.room_id},
+                                {"root", event(roots[i])},
+                                {"unread", threads[i].unread},
+                                {"last_read_seq", threads[i].last_read_seq}});
+  }
+  return json::serialize(json::object{{"threads", std::move(list)}});
 }
 
 }  // namespace parley::codec

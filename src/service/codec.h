@@ -25,6 +25,13 @@ Result<std::vector<FileView>> filesFrom(const boost::json::value* list);
 // `{"messages":[event...],"has_more":B}`, the history page (docs/api.md).
 std::string eventsPage(const std::vector<Event>& events, bool has_more);
 
+// `{"root":event,"messages":[event...],"has_more":B}`, a thread's page (docs/api.md).
+std::string threadPage(const Event& root, const std::vector<Event>& replies, bool has_more);
+// `{"threads":[{"room":R,"root":event,"unread":N,"last_read_seq":S}...]}` (docs/api.md);
+// `roots[i]` is `threads[i].root` opened.
+std::string followedThreads(const std::vector<FollowedThread>& threads,
+                            const std::vector<Event>& roots);
+
 // Appends json::serialize(event(e)) to `out`, byte for byte, without building the object:
 // events are the bulk of history pages and live frames.
 void appendEvent(std::string& out, const Event& e);

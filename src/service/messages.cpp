@@ -13,6 +13,7 @@
 #include "service/frames.h"
 #include "service/message_body.h"
 #include "service/reactions.h"
+#include "service/threads.h"
 
 namespace parley {
 
@@ -118,7 +119,7 @@ void MessageService::publish(const Event& e) {
 }
 
 Status MessageService::checkSend(const std::string& client_msg_id, const std::string& text,
-                                 Seq reply_to, bool has_files) const {
+                                 Seq reply_to, bool has_files, Seq thread_root) const {
   if (client_msg_id.empty() || client_msg_id.size() > limits_.max_client_msg_id) {
     return makeError(Code::bad_request, "client_msg_id must be 1 to 64 characters");
   }
@@ -126,14 +127,19 @@ Status MessageService::checkSend(const std::string& client_msg_id, const std::st
     if (auto ok = checkText(text); !ok) return ok.error();
   }
   if (reply_to < 0) return makeError(Code::bad_request, "reply_to must be a seq");
+  if (thread_root < 0) return makeError(Code::bad_request, "thread_root must be a seq");
+  if (thread_root > 0 && has_files) {
+    return makeError(Code::bad_request, "a thread reply carries no files");
+  }
   return Status{};
 }
 
 Task<Result<MessageService::Sent>> MessageService::send(const User& sender, RoomId room,
                                                         std::string client_msg_id, std::string text,
                                                         Seq reply_to,
-                                                        std::vector<std::string> file_ids) {
-  if (auto ok = checkSend(client_msg_id, text, reply_to, !file_ids.empty()); !ok) {
+                                                        std::vector<std::string> file_ids,
+                                                        Seq thread_root) {
+  if (auto ok = checkSend(client_msg_id, text, reply_to, !file_ids.empty(), thread_root); !ok) {
     co_return ok.error();
   }
   auto allowed = co_await chargeWrite(sender.id);
@@ -149,6 +155,7 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
   req.sender = sender.id;
   req.client_msg_id = std::move(client_msg_id);
   req.reply_to = reply_to;
+  req.thread_root = thread_root;
   req.now = clock_.now();
   req.key_version = key->version;
   req.sealed_body = sealMessageBody(key->key, room, req.event_id, key->version, body);
@@ -365,6 +372,7 @@ Task<Result<MessageService::Page>> MessageService::readPage(RoomId room, std::op
   q.limit = n + 1;  // one more tells whether there is more
   q.newest_first = !after.has_value() || before.has_value();
   q.messages_only = true;
+  q.thread = 0;  // the main timeline: thread replies are paged by ThreadService
   auto rows = co_await store_.events(q);
   if (!rows) co_return rows.error();
   Page page;
@@ -396,7 +404,10 @@ Task<std::optional<MessageService::Page>> MessageService::newestFromCache(RoomId
     auto cached = co_await cache_.recentEvents(room, from, static_cast<int>(span));
     if (!cached || cached->empty() || cached->back().seq != last_seq) break;
     applyReactions(*cached);
-    std::erase_if(*cached, [](const StoredEvent& e) { return e.kind != EventKind::message; });
+    applyThreads(*cached);
+    std::erase_if(*cached, [](const StoredEvent& e) {
+      return e.kind != EventKind::message || e.thread_root != 0;
+    });
     Page page;
     if (static_cast<int>(cached->size()) > n) {
       page.has_more = true;
@@ -459,6 +470,7 @@ Task<Result<std::vector<Event>>> MessageService::timeline(RoomId room, Seq after
                       (!cached->empty() && cached->back().seq == before - 1) || after + 1 >= before;
       if (complete) {
         applyReactions(*cached);
+        applyThreads(*cached);
         metrics().cache_hits.inc();
         co_return co_await openAll(std::move(*cached));
       }

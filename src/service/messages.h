@@ -47,8 +47,10 @@ class MessageService {
   };
   // `file_ids`: uploads to attach (FilesService); text may then be empty. invalid_file if
   // any is not an unattached upload of the sender in this room, unless the send is a retry.
+  // `thread_root`: reply in that message's thread (Store::append; a reply carries no files).
   Task<Result<Sent>> send(const User& sender, RoomId room, std::string client_msg_id,
-                          std::string text, Seq reply_to, std::vector<std::string> file_ids = {});
+                          std::string text, Seq reply_to, std::vector<std::string> file_ids = {},
+                          Seq thread_root = 0);
   // Both return the new timeline event (kind edit / delete). Sends, edits and deletes share
   // one rate limit per sender (--send-rate): over it, rate_limited and nothing changes.
   Task<Result<Event>> edit(const User& sender, RoomId room, Seq target, std::string text);
@@ -84,6 +86,10 @@ class MessageService {
 
   // Opens a stored event (used for room summaries).
   Task<Result<Event>> open(StoredEvent e);
+  // Opens events, looking each sender and key version up once.
+  Task<Result<std::vector<Event>>> openAll(std::vector<StoredEvent> events);
+  // bad_request unless 1 <= limit (default history_default) <= history_max.
+  Result<int> checkLimit(std::optional<int> limit) const;
 
   // Called after every timeline write this node makes (send, edit, delete) with the room and
   // the new event's seq, on the writing coroutine's thread; must not block. Set once, before
@@ -99,8 +105,6 @@ class MessageService {
   Task<Result<Member>> requireMember(RoomId room, UserId user);
 
  private:
-  Task<Result<std::vector<Event>>> openAll(std::vector<StoredEvent> events);
-  Result<int> checkLimit(std::optional<int> limit) const;
   // A page once membership is checked; `last_seq`: the room's, read with the membership.
   Task<Result<Page>> readPage(RoomId room, std::optional<Seq> before, std::optional<Seq> after,
                               int n, Seq last_seq);
@@ -109,7 +113,7 @@ class MessageService {
   // send's steps: what it must carry, the key to seal under (and the files' objects for the
   // body), and what follows the append.
   Status checkSend(const std::string& client_msg_id, const std::string& text, Seq reply_to,
-                   bool has_files) const;
+                   bool has_files, Seq thread_root) const;
   Task<Result<DataKey>> sendingKey(const User& sender, RoomId room,
                                    const std::vector<std::string>& file_ids, MessageBody& body);
   Task<Result<Sent>> afterAppend(const User& sender, AppendResult appended, MessageBody body);

@@ -115,4 +115,17 @@ Task<Result<std::vector<std::pair<Seq, std::string>>>> reactionsBy(PgConn& c, Ro
                                                                    UserId user, Seq from, Seq to);
 Task<Result<std::vector<StoredEvent>>> events(PgConn& c, const EventQuery& q);
 
+// threads.cpp
+// append() of a message with thread_root (its own transaction, never batched).
+Task<Result<AppendResult>> appendReply(PgConn& c, const AppendRequest& r);
+// A delete's pipeline: lockRootOfTarget first, afterDelete last; applyAfterDelete gives the
+// event the root and summary afterDelete returned (none when the target was no reply).
+Statement lockRootOfTarget(const AppendRequest& r);
+Statement afterDelete(const AppendRequest& r);
+void applyAfterDelete(const PgResult& after, StoredEvent& e);
+Task<Status> setThreadFollow(PgConn& c, RoomId room, Seq root, UserId user, bool follow,
+                             Millis now);
+Task<Result<Seq>> markThreadRead(PgConn& c, RoomId room, Seq root, UserId user, Seq seq);
+Task<Result<std::vector<FollowedThread>>> followedThreads(PgConn& c, UserId user, int limit);
+
 }  // namespace parley::postgres::ops

@@ -220,9 +220,11 @@ class PostgresStore final : public Store {
 
   // --- timeline ---
   Task<Result<AppendResult>> append(AppendRequest r) override {
-    if (r.kind == EventKind::message && !r.client_msg_id.empty() && r.file_ids.empty()) {
+    if (r.kind == EventKind::message && !r.client_msg_id.empty() && r.file_ids.empty() &&
+        r.thread_root == 0) {
       // Group commit: see appender.h. A message attaching files takes its own transaction
-      // (ops::append), which locks the files before the room row.
+      // (ops::append), which locks the files before the room row; so does a thread reply,
+      // which locks its root first (ops/threads.cpp).
       return onThread<Result<AppendResult>>(
           [this, r = std::move(r)] { return appender_.append(r); });
     }
@@ -238,6 +240,21 @@ class PostgresStore final : public Store {
   }
   Task<Result<std::vector<StoredEvent>>> events(EventQuery q) override {
     return call<Result<std::vector<StoredEvent>>>([q](PgConn& c) { return ops::events(c, q); });
+  }
+
+  // --- threads ---
+  Task<Status> setThreadFollow(RoomId room, Seq root, UserId user, bool follow,
+                               Millis now) override {
+    return call<Status>(
+        [=](PgConn& c) { return ops::setThreadFollow(c, room, root, user, follow, now); });
+  }
+  Task<Result<Seq>> markThreadRead(RoomId room, Seq root, UserId user, Seq seq) override {
+    return call<Result<Seq>>(
+        [=](PgConn& c) { return ops::markThreadRead(c, room, root, user, seq); });
+  }
+  Task<Result<std::vector<FollowedThread>>> followedThreads(UserId user, int limit) override {
+    return call<Result<std::vector<FollowedThread>>>(
+        [=](PgConn& c) { return ops::followedThreads(c, user, limit); });
   }
 
   // --- files ---

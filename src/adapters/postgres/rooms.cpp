@@ -49,14 +49,16 @@ SELECT r.id, r.kind, r.name, r.topic, r.is_public, r.last_seq, r.created_by, r.c
   m.room_id, m.user_id, u.username, m.role, m.last_read_seq, m.joined_at,
   (SELECT count(*) FROM events x
     WHERE x.room_id = r.id AND x.seq > m.last_read_seq AND x.kind = 'message'
-      AND NOT x.deleted AND x.sender <> m.user_id),
+      AND x.thread_root = 0 AND NOT x.deleted AND x.sender <> m.user_id),
   e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, e.target,
-  e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions
+  e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions,
+  e.thread_root, e.thread
 FROM members m
 JOIN rooms r ON r.id = m.room_id
 JOIN users u ON u.id = m.user_id
 LEFT JOIN LATERAL (
-  SELECT * FROM events WHERE room_id = r.id AND kind = 'message' ORDER BY seq DESC LIMIT 1) e
+  SELECT * FROM events WHERE room_id = r.id AND kind = 'message' AND thread_root = 0
+  ORDER BY seq DESC LIMIT 1) e
   ON true
 WHERE m.user_id = $1
 ORDER BY r.id)sql";

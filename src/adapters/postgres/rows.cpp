@@ -38,7 +38,9 @@ StoredEvent readEvent(const PgResult& r, int row, int c) {
                      .deleted = r.boolean(row, c + 10),
                      .key_version = static_cast<std::uint32_t>(r.int64(row, c + 11)),
                      .sealed_body = r.text(row, c + 12),
-                     .reactions = r.text(row, c + 13)};
+                     .reactions = r.text(row, c + 13),
+                     .thread_root = r.int64(row, c + 14),
+                     .thread = r.text(row, c + 15)};
 }
 
 }  // namespace parley::postgres

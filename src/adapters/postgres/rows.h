@@ -19,7 +19,8 @@ inline constexpr int kMemberColumnCount = 6;
 // Selects a StoredEvent from `events` aliased `e`.
 inline constexpr const char* kEventColumns =
     "e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, e.target, "
-    "e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions";
+    "e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions, "
+    "e.thread_root, e.thread";
 
 Room readRoom(const PgResult& r, int row, int first = 0);
 Member readMember(const PgResult& r, int row, int first = 0);

@@ -308,6 +308,41 @@ ALTER TABLE rooms ADD COLUMN deleted_at bigint;
 ALTER TABLE rooms ADD COLUMN purged boolean NOT NULL DEFAULT false;
 CREATE INDEX rooms_to_purge ON rooms(id) WHERE deleted_at IS NOT NULL AND NOT purged;
 )sql",
+    // 12: threads: each message's thread root and summary (a root's own; on a reply or a
+    // delete of one, its root's just after it), an index that pages one thread, who
+    // follows which thread with their marker in it (following = false: chose not to), and
+    // the function that writes a summary (ops/threads.cpp).
+    R"sql(
+ALTER TABLE events ADD COLUMN thread_root bigint NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN thread text NOT NULL DEFAULT '';
+CREATE INDEX events_by_thread ON events(room_id, thread_root, seq) WHERE thread_root <> 0;
+CREATE TABLE thread_follows (
+  room_id       bigint  NOT NULL,
+  root_seq      bigint  NOT NULL,
+  user_id       bigint  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  following     boolean NOT NULL,
+  last_read_seq bigint  NOT NULL,
+  created_at    bigint  NOT NULL,
+  PRIMARY KEY (room_id, root_seq, user_id),
+  FOREIGN KEY (room_id, root_seq) REFERENCES events(room_id, seq) ON DELETE CASCADE
+);
+CREATE INDEX thread_follows_by_user ON thread_follows(user_id, following);
+-- The same bytes as the SQLite adapter's threadJson: live replies, the newest one's time,
+-- the first five distinct senders by their first reply.
+CREATE FUNCTION parley_thread_of(p_room bigint, p_root bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN count(*) = 0 THEN '' ELSE
+    format('{"reply_count":%s,"last_reply_at":%s,"participants":[%s]}', count(*),
+           max(r.created_at),
+           (SELECT string_agg(p.sender::text, ',' ORDER BY p.first)
+            FROM (SELECT x.sender, min(x.seq) AS first FROM events x
+                  WHERE x.room_id = p_room AND x.thread_root = p_root AND x.kind = 'message'
+                    AND NOT x.deleted
+                  GROUP BY x.sender ORDER BY min(x.seq) LIMIT 5) p)) END
+  FROM events r
+  WHERE r.room_id = p_room AND r.thread_root = p_root AND r.kind = 'message' AND NOT r.deleted
+$$;
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

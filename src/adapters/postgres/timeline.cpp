@@ -24,7 +24,8 @@ SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
 // Invariant 3: a retried send finds its original here.
 constexpr const char* kOriginal = R"sql(
 SELECT e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, e.target,
-       e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions
+       e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions,
+       e.thread_root, e.thread
 FROM events e WHERE room_id = $1 AND sender = $2 AND client_msg_id = $3 AND kind = 'message')sql";
 
 // A concurrent identical send that commits while this one waits for the room row is not
@@ -164,8 +165,10 @@ std::vector<Statement> messagePipeline(const AppendRequest& r) {
   return s;
 }
 
+// A delete locks its target's root first and updates the thread last (ops/threads.cpp).
 std::vector<Statement> changePipeline(const AppendRequest& r) {
   std::vector<Statement> s;
+  if (r.kind == EventKind::del) s.push_back(lockRootOfTarget(r));
   s.push_back({kChangeFacts, Params(r.room_id, r.target)});
   if (r.kind == EventKind::edit) {
     s.push_back(
@@ -174,8 +177,18 @@ std::vector<Statement> changePipeline(const AppendRequest& r) {
   } else {
     s.push_back(
         {kInsertDelete, Params(r.room_id, r.sender, r.target, r.now, r.event_id, r.key_version)});
+    s.push_back(afterDelete(r));
   }
   return s;
+}
+
+// Where the facts and the write statement are in a pipeline (see the pipelines above).
+std::size_t factsAt(const AppendRequest& r) {
+  const bool with_files = r.kind == EventKind::message && !r.file_ids.empty();
+  return with_files || r.kind == EventKind::del ? 1 : 0;
+}
+std::size_t writeAt(const AppendRequest& r, std::size_t statements) {
+  return r.kind == EventKind::del ? statements - 2 : statements - 1;
 }
 
 // Why a write did nothing, from the facts; nullopt when the facts say it should have
@@ -183,7 +196,7 @@ std::vector<Statement> changePipeline(const AppendRequest& r) {
 std::optional<Result<AppendResult>> explain(const AppendRequest& r,
                                             const std::vector<PgResult>& res) {
   const bool with_files = r.kind == EventKind::message && !r.file_ids.empty();
-  const std::size_t first = with_files ? 1 : 0;  // after kLockFiles
+  const std::size_t first = factsAt(r);
   const PgResult& facts = res[first];
   if (r.kind == EventKind::message) {
     // As MessageService::requireMember words it: a private room is not revealed.
@@ -221,6 +234,12 @@ Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r) {
   if (r.kind == EventKind::message && r.client_msg_id.empty()) {
     co_return makeError(Code::bad_request, "a message needs a client_msg_id");
   }
+  if (r.kind == EventKind::message && r.thread_root != 0) {
+    if (!r.file_ids.empty()) {
+      co_return makeError(Code::bad_request, "a thread reply carries no files");
+    }
+    co_return co_await appendReply(c, r);
+  }
   for (const auto& id : r.file_ids) {
     // Ids travel joined by ','; none that was ever issued is empty or holds one.
     if (id.empty() || id.find(',') != std::string::npos) {
@@ -236,8 +255,12 @@ Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r) {
       if (res.error().code == Code::conflict && attempt < kAttempts) continue;
       co_return res.error();
     }
-    const PgResult& written = res->back();
-    if (written.rows() == 1) co_return AppendResult{.event = storedEventOf(r, written.int64(0, 0))};
+    const PgResult& written = (*res)[writeAt(r, res->size())];
+    if (written.rows() == 1) {
+      StoredEvent e = storedEventOf(r, written.int64(0, 0));
+      if (r.kind == EventKind::del) applyAfterDelete(res->back(), e);
+      co_return AppendResult{.event = std::move(e)};
+    }
     if (auto outcome = explain(r, *res)) co_return std::move(*outcome);
     if (attempt == kAttempts) {
       co_return makeError(Code::unavailable, "postgres: append kept racing; retry");
@@ -278,11 +301,19 @@ Task<Result<std::vector<StoredEvent>>> events(PgConn& c, const EventQuery& q) {
   static const std::string range =
       std::string("SELECT ") + kEventColumns +
       " FROM events e WHERE room_id = $1 AND seq > $2 AND seq < $3 AND (NOT $4 OR kind = "
-      "'message') ";
+      "'message') AND (NOT $6 OR thread_root = $7) ";
+  // One thread's rows are read through events_by_thread, whose condition the query must
+  // state to use it.
+  static const std::string thread = range + "AND thread_root <> 0 ";
   static const std::string oldest = range + "ORDER BY seq LIMIT $5";
   static const std::string newest = range + "ORDER BY seq DESC LIMIT $5";
-  const Params p(q.room_id, q.after, q.before, q.messages_only, std::max(q.limit, 0));
-  const char* sql = q.newest_first ? newest.c_str() : oldest.c_str();
+  static const std::string thread_oldest = thread + "ORDER BY seq LIMIT $5";
+  static const std::string thread_newest = thread + "ORDER BY seq DESC LIMIT $5";
+  const Params p(q.room_id, q.after, q.before, q.messages_only, std::max(q.limit, 0),
+                 q.thread.has_value(), q.thread.value_or(0));
+  const bool one_thread = q.thread.value_or(0) != 0;
+  const char* sql = one_thread ? (q.newest_first ? thread_newest.c_str() : thread_oldest.c_str())
+                               : (q.newest_first ? newest.c_str() : oldest.c_str());
   auto r = co_await c.query(sql, p);
   if (!r) co_return r.error();
   std::vector<StoredEvent> out;

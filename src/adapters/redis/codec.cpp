@@ -6,9 +6,11 @@
 namespace parley::redis {
 namespace {
 
-// v1 ('E') has no reactions (read as none); v2 ('F') ends with them.
+// v1 ('E') has no reactions (read as none); v2 ('F') ends with them; v3 ('G') then has the
+// thread root and summary (v1 and v2 entries predate threads: none).
 constexpr char kEventV1 = 'E';
 constexpr char kEventV2 = 'F';
+constexpr char kEventV3 = 'G';
 // 'S' (v1, no MAC) entries no longer decode: they are misses, refilled from the Store.
 constexpr char kSessionV2 = 'T';
 
@@ -83,7 +85,7 @@ class Reader {
 }  // namespace
 
 std::string encodeEvent(const StoredEvent& e) {
-  return Writer(kEventV2)
+  return Writer(kEventV3)
       .i64(e.room_id)
       .i64(e.seq)
       .str(e.event_id)
@@ -98,12 +100,16 @@ std::string encodeEvent(const StoredEvent& e) {
       .u64(e.key_version)
       .str(e.sealed_body)
       .str(e.reactions)
+      .i64(e.thread_root)
+      .str(e.thread)
       .take();
 }
 
 std::optional<StoredEvent> decodeEvent(std::string_view bytes) {
-  const bool v2 = !bytes.empty() && bytes[0] == kEventV2;
-  Reader r(bytes, v2 ? kEventV2 : kEventV1);
+  const char tag = bytes.empty() ? kEventV1 : bytes[0];
+  const bool v3 = tag == kEventV3;
+  const bool v2 = v3 || tag == kEventV2;
+  Reader r(bytes, v3 ? kEventV3 : v2 ? kEventV2 : kEventV1);
   StoredEvent e;
   e.room_id = r.i64();
   e.seq = r.i64();
@@ -119,6 +125,10 @@ std::optional<StoredEvent> decodeEvent(std::string_view bytes) {
   const auto key_version = r.u64();
   e.sealed_body = r.str();
   if (v2) e.reactions = r.str();
+  if (v3) {
+    e.thread_root = r.i64();
+    e.thread = r.str();
+  }
   if (!r.done() || kind > static_cast<std::uint8_t>(EventKind::unreact) || deleted > 1 ||
       key_version > UINT32_MAX) {
     return std::nullopt;

@@ -106,9 +106,9 @@ void deleteFilesOf(Db& db, RoomId room, Seq seq);
 Result<AppendResult> append(Db& db, const AppendRequest& r);
 Result<StoredEvent> eventAt(Db& db, RoomId room, Seq seq);
 Result<std::vector<StoredEvent>> events(Db& db, const EventQuery& q);
-// The newest kind=message event of the room, tombstones included.
+// The newest main-timeline kind=message event of the room, tombstones included.
 std::optional<StoredEvent> newestMessage(Db& db, RoomId room);
-// Messages (not deleted) by someone other than `user` after `last_read`.
+// Main-timeline messages (not deleted) by someone other than `user` after `last_read`.
 std::int64_t unreadCount(Db& db, RoomId room, UserId user, Seq last_read);
 void insertEvent(Db& db, const StoredEvent& e);
 
@@ -120,5 +120,20 @@ Result<AppendResult> changeReaction(Db& db, const AppendRequest& r, Seq (*next_s
 std::string reactionAggregate(Db& db, RoomId room, Seq seq);
 Result<std::vector<std::pair<Seq, std::string>>> reactionsBy(Db& db, RoomId room, UserId user,
                                                              Seq from, Seq to);
+
+// threads.cpp
+// The summary of the thread of `root` as its rows stand (threadJson).
+std::string threadSummary(Db& db, RoomId room, Seq root);
+// The root a reply naming `named` goes to: `named` if it is a live main-timeline message,
+// its root if it is a live reply whose root is live; not_found otherwise.
+Result<Seq> threadRootOf(Db& db, RoomId room, Seq named);
+// Inside an append, once `reply` (thread_root set) is stored: the root's new summary on
+// both rows and in `reply`, and the follows a reply makes.
+void afterThreadReply(Db& db, StoredEvent& reply);
+// Inside an append, once the delete event `del` of a reply in `root` is stored.
+void afterThreadDelete(Db& db, StoredEvent& del, Seq root);
+Status setThreadFollow(Db& db, RoomId room, Seq root, UserId user, bool follow, Millis now);
+Result<Seq> markThreadRead(Db& db, RoomId room, Seq root, UserId user, Seq seq);
+Result<std::vector<FollowedThread>> followedThreads(Db& db, UserId user, int limit);
 
 }  // namespace parley::sqlite::ops

@@ -37,7 +37,9 @@ StoredEvent readEvent(const Stmt& st) {
                      .deleted = st.boolean(10),
                      .key_version = static_cast<std::uint32_t>(st.int64(11)),
                      .sealed_body = st.blob(12),
-                     .reactions = st.text(13)};
+                     .reactions = st.text(13),
+                     .thread_root = st.int64(14),
+                     .thread = st.text(15)};
 }
 
 }  // namespace parley::sqlite

@@ -18,7 +18,7 @@ inline constexpr int kMemberColumnCount = 6;
 
 inline constexpr const char* kEventColumns =
     "room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target, created_at, "
-    "edited_at, deleted, key_version, sealed_body, reactions";
+    "edited_at, deleted, key_version, sealed_body, reactions, thread_root, thread";
 
 Room readRoom(const Stmt& st, int first = 0);
 Member readMember(const Stmt& st, int first = 0);

@@ -240,6 +240,25 @@ ALTER TABLE rooms ADD COLUMN deleted_at INTEGER;
 ALTER TABLE rooms ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX rooms_to_purge ON rooms(id) WHERE deleted_at IS NOT NULL AND purged = 0;
 )sql",
+    // 11: threads: each message's thread root and summary (a root's own; on a reply or a
+    // delete of one, its root's just after it), an index that pages one thread, and who
+    // follows which thread with their marker in it (following = 0: chose not to).
+    R"sql(
+ALTER TABLE events ADD COLUMN thread_root INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN thread TEXT NOT NULL DEFAULT '';
+CREATE INDEX events_by_thread ON events(room_id, thread_root, seq) WHERE thread_root <> 0;
+CREATE TABLE thread_follows (
+  room_id       INTEGER NOT NULL,
+  root_seq      INTEGER NOT NULL,
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  following     INTEGER NOT NULL,
+  last_read_seq INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (room_id, root_seq, user_id),
+  FOREIGN KEY (room_id, root_seq) REFERENCES events(room_id, seq) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX thread_follows_by_user ON thread_follows(user_id, following);
+)sql",
 };
 
 int userVersion(Db& db) {

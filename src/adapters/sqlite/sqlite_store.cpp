@@ -190,6 +190,21 @@ class SqliteStore final : public Store {
     return read<Result<std::vector<StoredEvent>>>([q](Db& db) { return ops::events(db, q); });
   }
 
+  // --- threads ---
+  Task<Status> setThreadFollow(RoomId room, Seq root, UserId user, bool follow,
+                               Millis now) override {
+    return write<Status>(
+        [=](Db& db) { return ops::setThreadFollow(db, room, root, user, follow, now); });
+  }
+  Task<Result<Seq>> markThreadRead(RoomId room, Seq root, UserId user, Seq seq) override {
+    return write<Result<Seq>>(
+        [=](Db& db) { return ops::markThreadRead(db, room, root, user, seq); });
+  }
+  Task<Result<std::vector<FollowedThread>>> followedThreads(UserId user, int limit) override {
+    return read<Result<std::vector<FollowedThread>>>(
+        [=](Db& db) { return ops::followedThreads(db, user, limit); });
+  }
+
   // --- files ---
   Task<Status> createFile(FileRecord f) override {
     return write<Status>([f = std::move(f)](Db& db) { return ops::createFile(db, f); });

@@ -77,6 +77,12 @@ Status validate(Db& db, const AppendRequest& r) {
   return {};
 }
 
+// The thread of a delete's target (0: none, or no such message, which validate refuses).
+Seq threadRootOfTarget(Db& db, const AppendRequest& r) {
+  Stmt st = db.prepare("SELECT thread_root FROM events WHERE room_id = ? AND seq = ?");
+  return st.bind(r.room_id, r.target).step() ? st.int64(0) : 0;
+}
+
 // Membership is checked in the storing transaction (Store contract); the errors are
 // MessageService::requireMember's.
 Status checkMember(Db& db, const AppendRequest& r) {
@@ -96,10 +102,11 @@ Status checkMember(Db& db, const AppendRequest& r) {
 void insertEvent(Db& db, const StoredEvent& e) {
   db.prepare(
         "INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, "
-        "target, created_at, key_version, sealed_body, reactions) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "target, created_at, key_version, sealed_body, reactions, thread_root, thread) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(e.room_id, e.seq, e.event_id, toString(e.kind), e.sender, e.client_msg_id, e.reply_to,
-            e.target, e.created_at, e.key_version, Blob{e.sealed_body}, e.reactions)
+            e.target, e.created_at, e.key_version, Blob{e.sealed_body}, e.reactions, e.thread_root,
+            e.thread)
       .run();
 }
 
@@ -120,13 +127,25 @@ Result<AppendResult> append(Db& db, const AppendRequest& r) {
       return AppendResult{.event = std::move(*original), .duplicate = true};
     }
   }
+  Seq root = 0;  // message: the thread it replies in; delete: the target's thread
+  if (r.kind == EventKind::message && r.thread_root != 0) {
+    if (!r.file_ids.empty()) return makeError(Code::bad_request, "a thread reply carries no files");
+    auto named = threadRootOf(db, r.room_id, r.thread_root);
+    if (!named) return named.error();
+    root = *named;
+  } else if (r.kind == EventKind::del) {
+    root = threadRootOfTarget(db, r);
+  }
   if (auto ok = validate(db, r); !ok) return ok.error();
   StoredEvent e = storedEventOf(r, nextSeq(db, r.room_id));
   // A refused attachment returns an error: the writer rolls the whole job back.
   if (r.kind == EventKind::message && !r.file_ids.empty()) {
     if (auto ok = attachFiles(db, r.room_id, r.sender, r.file_ids, e.seq); !ok) return ok.error();
   }
+  if (r.kind == EventKind::message) e.thread_root = root;
   insertEvent(db, e);
+  if (root != 0 && r.kind == EventKind::message) afterThreadReply(db, e);
+  if (root != 0 && r.kind == EventKind::del) afterThreadDelete(db, e, root);
   return AppendResult{.event = std::move(e), .duplicate = false};
 }
 
@@ -138,10 +157,15 @@ Result<StoredEvent> eventAt(Db& db, RoomId room, Seq seq) {
 
 Result<std::vector<StoredEvent>> events(Db& db, const EventQuery& q) {
   constexpr const char* kRange =
-      "WHERE room_id = ? AND seq > ? AND seq < ? AND (? = 0 OR kind = 'message') ";
-  Stmt st = db.prepare(eventSelect(kRange) +
+      "WHERE room_id = ? AND seq > ? AND seq < ? AND (? = 0 OR kind = 'message') "
+      "AND (? = 0 OR thread_root = ?) ";
+  // One thread's rows are read through events_by_thread, whose condition the query must
+  // state to use it.
+  const bool one_thread = q.thread.value_or(0) != 0;
+  Stmt st = db.prepare(eventSelect(kRange) + (one_thread ? "AND thread_root <> 0 " : "") +
                        (q.newest_first ? "ORDER BY seq DESC LIMIT ?" : "ORDER BY seq LIMIT ?"));
-  st.bind(q.room_id, q.after, q.before, q.messages_only, std::max(q.limit, 0));
+  st.bind(q.room_id, q.after, q.before, q.messages_only, q.thread.has_value(), q.thread.value_or(0),
+          std::max(q.limit, 0));
   std::vector<StoredEvent> out;
   while (st.step()) out.push_back(readEvent(st));
   if (q.newest_first) std::reverse(out.begin(), out.end());
@@ -150,7 +174,8 @@ Result<std::vector<StoredEvent>> events(Db& db, const EventQuery& q) {
 
 std::optional<StoredEvent> newestMessage(Db& db, RoomId room) {
   Stmt st =
-      db.prepare(eventSelect("WHERE room_id = ? AND kind = 'message' ORDER BY seq DESC LIMIT 1"));
+      db.prepare(eventSelect("WHERE room_id = ? AND kind = 'message' AND thread_root = 0 "
+                             "ORDER BY seq DESC LIMIT 1"));
   if (!st.bind(room).step()) return std::nullopt;
   return readEvent(st);
 }
@@ -158,7 +183,7 @@ std::optional<StoredEvent> newestMessage(Db& db, RoomId room) {
 std::int64_t unreadCount(Db& db, RoomId room, UserId user, Seq last_read) {
   Stmt st = db.prepare(
       "SELECT count(*) FROM events WHERE room_id = ? AND seq > ? AND kind = 'message' "
-      "AND deleted = 0 AND sender != ?");
+      "AND thread_root = 0 AND deleted = 0 AND sender != ?");
   st.bind(room, last_read, user).step();
   return st.int64(0);
 }

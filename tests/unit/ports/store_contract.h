@@ -1050,3 +1050,4 @@ TEST_P(StoreContract, UnattachedUsageCountsOnlyTheUploadersUnattachedFiles) {
 #include "ports/store_deletion_contract.h"
 #include "ports/store_people_contract.h"
 #include "ports/store_reactions_contract.h"
+#include "ports/store_threads_contract.h"

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <random>
 
@@ -60,6 +61,30 @@ TEST(CodecTest, ReactionsAreTheStoresAggregate) {
   EXPECT_EQ(direct(e), viaObject(e));
   EXPECT_NE(direct(e).find(R"("reactions":[{"emoji":"👍")"), std::string::npos);
   EXPECT_EQ(reactionsJson({}), "");
+}
+
+// A thread summary is copied as is by appendEvent and parsed by codec::event: `thread` on a
+// root, `root_thread` on a reply or a delete of one, null elsewhere.
+TEST(CodecTest, ThreadSummariesAreTheStores) {
+  Event e = sample("root", "alice", "m1");
+  EXPECT_NE(direct(e).find(R"("thread_root":0,"thread":null,"root_thread":null})"),
+            std::string::npos);
+  e.meta.thread = threadJson({3, 1'764'000'000'999, {4, 9}});
+  EXPECT_EQ(e.meta.thread,
+            R"({"reply_count":3,"last_reply_at":1764000000999,"participants":[4,9]})");
+  EXPECT_EQ(direct(e), viaObject(e));
+  EXPECT_NE(direct(e).find(R"("thread":{"reply_count":3,)"), std::string::npos);
+  e.meta.thread_root = 5;
+  EXPECT_EQ(direct(e), viaObject(e));
+  EXPECT_NE(direct(e).find(R"("thread_root":5,"thread":null,"root_thread":{"reply_count":3,)"),
+            std::string::npos);
+  e.meta.thread.clear();
+  EXPECT_EQ(direct(e), viaObject(e));
+  EXPECT_EQ(threadJson({}), "");
+  std::vector<Event> replies{e, e};
+  const std::string page = codec::threadPage(sample("r", "bob", "m2"), replies, true);
+  EXPECT_EQ(boost::json::serialize(boost::json::parse(page)), page);
+  EXPECT_EQ(page.rfind(R"(],"has_more":true})"), page.size() - 18);
 }
 
 TEST(CodecTest, EventMatchesBoostJsonForRandomText) {

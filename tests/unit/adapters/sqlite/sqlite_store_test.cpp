@@ -73,6 +73,9 @@ void setUserVersion(const fs::path& file, int version) {
 
 // Takes a file back to what step 4 left: the later steps' tables, indexes and columns go.
 constexpr const char* kUndoAfterStep4 =
+    // step 11 (threads)
+    "DROP TABLE thread_follows; DROP INDEX events_by_thread;"
+    "ALTER TABLE events DROP COLUMN thread; ALTER TABLE events DROP COLUMN thread_root;"
     // step 10 (deleted rooms)
     "DROP INDEX rooms_to_purge; ALTER TABLE rooms DROP COLUMN purged;"
     "ALTER TABLE rooms DROP COLUMN deleted_at;"
