@@ -154,6 +154,23 @@ export const api = {
     call<{ event: ChatEvent }>("DELETE", `/rooms/${id}/messages/${seq}`),
   read: (id: number, seq: number) =>
     call<{ last_read_seq: number }>("POST", `/rooms/${id}/read`, { seq }),
+  /** threads (docs/api.md, "Threads") */
+  threadPage: (id: number, root: number, opts: { before?: number; limit?: number }) => {
+    const q = new URLSearchParams({ thread: String(root), limit: String(opts.limit ?? 50) });
+    if (opts.before) q.set("before", String(opts.before));
+    return call<ThreadPage>("GET", `/rooms/${id}/messages?${q}`);
+  },
+  threadReply: (id: number, root: number, text: string, clientMsgId: string) =>
+    call<{ message: ChatEvent }>("POST", `/rooms/${id}/messages`, {
+      client_msg_id: clientMsgId,
+      text,
+      thread_root: root,
+    }),
+  follow: (id: number, root: number, on: boolean) =>
+    call<void>(on ? "PUT" : "DELETE", `/rooms/${id}/threads/${root}/follow`),
+  threadRead: (id: number, root: number, seq: number) =>
+    call<{ last_read_seq: number }>("POST", `/rooms/${id}/threads/${root}/read`, { seq }),
+  followedThreads: () => call<{ threads: FollowedThreadInfo[] }>("GET", "/threads"),
 };
 
 export type Api = typeof api;
@@ -161,6 +178,17 @@ export type Api = typeof api;
 export interface AroundPage extends HistoryPage {
   has_more_before: boolean;
   has_more_after: boolean;
+}
+
+export interface ThreadPage extends HistoryPage {
+  root: ChatEvent;
+}
+
+export interface FollowedThreadInfo {
+  room: number;
+  root: ChatEvent;
+  unread: number;
+  last_read_seq: number;
 }
 
 export interface HistoryPage {

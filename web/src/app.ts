@@ -27,6 +27,7 @@ import { RoomHeader } from "./views/room-header";
 import { RoomList, unreadMentions } from "./views/room-list";
 import { SearchBox } from "./views/search";
 import { roomSwitcher } from "./views/switcher";
+import { ThreadPanel } from "./views/thread-panel";
 import { Timeline } from "./views/timeline";
 
 export const SESSION_ENDED = "Your session has ended. Please sign in again.";
@@ -69,6 +70,7 @@ export class ChatApp implements ChatContext {
   private readonly timeline: Timeline;
   private readonly composer: Composer;
   private readonly search: SearchBox;
+  private readonly thread: ThreadPanel;
   private roomView = h("section", { class: "room", "aria-labelledby": "room-title" });
   private empty = h("div", { class: "empty" }, h("p", { text: "Pick a room, or start one." }));
 
@@ -108,7 +110,9 @@ export class ChatApp implements ChatContext {
       reply: (seq) => this.composer.setReply(seq),
       focusComposer: () => this.composer.focus(),
       render: () => this.render(),
+      openThread: (m) => this.thread.open(m.room, m.seq),
     });
+    this.thread = new ThreadPanel(this);
     this.composer = new Composer(this, {
       sent: () => (this.timeline.stickToBottom = true),
       editLast: () => this.timeline.editLast(),
@@ -218,6 +222,7 @@ export class ChatApp implements ChatContext {
     }
     this.conn.start();
     this.openFromHash();
+    void this.thread.refreshFollowed();
   }
 
   /**
@@ -277,6 +282,7 @@ export class ChatApp implements ChatContext {
       h(
         "nav",
         { class: "account", "aria-label": "Account" },
+        this.thread.button,
         this.bell,
         h("button", { type: "button", text: "Devices", onclick: () => sessionsDialog(this) }),
         h("button", { type: "button", text: "Log out", onclick: () => this.logout() }),
@@ -295,7 +301,12 @@ export class ChatApp implements ChatContext {
     );
     this.unsubs.push(c.wireAttachments(this.roomView));
     const main = h("main", { class: "main" }, this.empty, this.roomView);
-    append(this.root, this.banner, top, h("div", { class: "shell" }, this.rooms.el, main));
+    append(
+      this.root,
+      this.banner,
+      top,
+      h("div", { class: "shell" }, this.rooms.el, main, this.thread.el),
+    );
     this.roomView.hidden = true;
     this.bell.addEventListener("click", () => void this.pressBell());
     this.renderBell();
@@ -432,6 +443,8 @@ export class ChatApp implements ChatContext {
     this.rooms.render();
     this.renderBadge();
     this.renderBanner();
+    this.thread.roomChanged(this.current);
+    this.thread.render();
     if (this.current === null) return;
     const r = this.st.room(this.current);
     if (!r) {

@@ -8,6 +8,7 @@ import "./styles/chat.css";
 import "./styles/attachments.css";
 import "./styles/dialogs.css";
 import "./styles/search.css";
+import "./styles/threads.css";
 import "./styles/phone.css";
 import { ApiError, api, setUnauthorizedHandler } from "./api";
 import { ChatApp, SESSION_ENDED } from "./app";

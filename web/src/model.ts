@@ -1,7 +1,7 @@
 // The shapes of the client's state (state.ts keeps them): a message as the client holds it,
 // a send not yet acknowledged, a room with its timeline, members, presence and typing.
 
-import type { ChatEvent, FileInfo, Member, Reaction, Room } from "./types";
+import type { ChatEvent, FileInfo, Member, Reaction, Room, ThreadSummary } from "./types";
 
 export interface Message {
   room: number;
@@ -20,6 +20,9 @@ export interface Message {
   /** reactions as they are now, and which emoji of them are mine (reactions.ts) */
   reactions: Reaction[];
   mine: string[];
+  /** the thread it replies in (0 or absent: the main timeline), and its own thread's summary */
+  thread_root?: number;
+  thread?: ThreadSummary | null;
 }
 
 export type PendingStatus = "pending" | "failed";
@@ -93,5 +96,7 @@ export function toMessage(ev: ChatEvent): Message {
     files: ev.deleted ? [] : (ev.files ?? []),
     reactions: ev.deleted ? [] : (ev.reactions ?? []),
     mine: ev.deleted ? [] : (ev.my_reactions ?? []),
+    thread_root: ev.thread_root ?? 0,
+    thread: ev.thread ?? null,
   };
 }

@@ -6,6 +6,7 @@
 import type { Message, PendingSend, RoomState, TimelineItem } from "./model";
 import { toMessage } from "./model";
 import { applyReaction } from "./reactions";
+import { ThreadState } from "./threads";
 import type { ChatEvent, FileInfo, Member, Room, User } from "./types";
 
 export type {
@@ -27,6 +28,8 @@ export class ChatState {
   rooms = new Map<number, RoomState>();
   pending = new Map<string, PendingSend>();
   presence = new Map<number, { username: string; online: boolean }>();
+  /** thread replies, kept apart from the main timeline, and the threads I follow */
+  readonly threads = new ThreadState(() => this.meId());
   private listeners = new Set<() => void>();
   private changeQueued = false;
 
@@ -119,6 +122,7 @@ export class ChatState {
 
   removeRoom(id: number): void {
     this.rooms.delete(id);
+    this.threads.dropRoom(id);
     for (const [cmid, p] of this.pending) if (p.room === id) this.pending.delete(cmid);
     this.changed();
   }
@@ -191,19 +195,22 @@ export class ChatState {
     r.lastSeq = ev.seq;
     if (ev.seq > r.info.last_seq) r.info.last_seq = ev.seq;
     const mine = ev.sender === this.meId();
-    if (ev.kind === "message") {
+    if (ev.thread_root) {
+      // a reply, or a delete of one: the thread's (and its root's summary), not the room's
+      this.threads.applyEvent(ev, r.messages.get(ev.thread_root));
+    } else if (ev.kind === "message") {
       const isNew = !r.messages.has(ev.seq);
       this.put(r, toMessage(ev));
       if (isNew && !mine && !ev.deleted && ev.seq > r.lastReadSeq) r.unread++;
       r.typing.delete(ev.sender);
     } else if (ev.kind === "edit") {
-      const t = r.messages.get(ev.target);
+      const t = r.messages.get(ev.target) ?? this.threads.findReply(ev.room, ev.target);
       if (t && !t.deleted) {
         t.text = ev.text;
         t.edited_at = ev.edited_at || ev.created_at;
       }
     } else if (ev.kind === "react" || ev.kind === "unreact") {
-      const t = r.messages.get(ev.target);
+      const t = r.messages.get(ev.target) ?? this.threads.findReply(ev.room, ev.target);
       if (t) applyReaction(t, ev, mine);
     } else if (ev.kind === "delete") {
       const t = r.messages.get(ev.target);

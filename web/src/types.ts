@@ -39,6 +39,14 @@ export interface Reaction {
   users: number[];
 }
 
+/** A thread's summary, on its root (docs/api.md, "Threads"). */
+export interface ThreadSummary {
+  reply_count: number;
+  last_reply_at: number;
+  /** the ids of the first five people to reply, in the order of their first reply */
+  participants: number[];
+}
+
 export interface ChatEvent {
   room: number;
   seq: number;
@@ -59,6 +67,12 @@ export interface ChatEvent {
   reactions?: Reaction[];
   /** client side: the emoji I used on this message, from a history page's my_reactions */
   my_reactions?: string[];
+  /** the root of the thread this message replies in (a delete: the deleted reply's); 0: none */
+  thread_root?: number;
+  /** a main-timeline message's thread summary; null while it has no reply */
+  thread?: ThreadSummary | null;
+  /** on a reply or a delete of one: its root's summary just after it */
+  root_thread?: ThreadSummary | null;
 }
 
 export interface Room {

@@ -32,6 +32,10 @@ export interface MessageActions {
   cancelEdit(): void;
   retry(clientMsgId: string): void;
   discard(clientMsgId: string): void;
+  /** open the message's thread (absent inside a thread: replies have none) */
+  openThread?(m: Message): void;
+  /** unread replies in the message's thread that I follow */
+  threadUnread?(m: Message): number;
 }
 
 function replyRef(parent: Message | undefined, seq: number, act: MessageActions): HTMLElement {
@@ -103,6 +107,7 @@ export function messageEl(
   if (m.reply_to) body.appendChild(replyRef(parent, m.reply_to, act));
   if (m.deleted) {
     body.appendChild(h("p", { class: "text tombstone", text: "This message was deleted." }));
+    if (m.thread && act.openThread) body.appendChild(threadSummaryEl(m, act));
     return el;
   }
   if (act.isEditing(m.seq)) {
@@ -117,6 +122,7 @@ export function messageEl(
   }
   if (m.files.length > 0) body.appendChild(attachmentsEl(m.files));
   if (m.reactions.length > 0) body.appendChild(reactionsEl(m, act));
+  if (m.thread && act.openThread) body.appendChild(threadSummaryEl(m, act));
   if (seenBy.length > 0) {
     const who =
       seenBy.length > 3
@@ -126,6 +132,29 @@ export function messageEl(
   }
   el.appendChild(actionsEl(m, mine, act));
   return el;
+}
+
+/** "3 replies · 14:02" under a thread's root, with a dot when I follow it and have unread. */
+function threadSummaryEl(m: Message, act: MessageActions): HTMLElement {
+  const t = m.thread!;
+  const n = t.reply_count;
+  const unread = act.threadUnread ? act.threadUnread(m) : 0;
+  const label = `${n} ${n === 1 ? "reply" : "replies"}`;
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "thread-summary" + (unread > 0 ? " unread" : ""),
+      "aria-label": `${label}${unread > 0 ? `, ${unread} unread` : ""}, open thread`,
+      onclick: () => act.openThread?.(m),
+    },
+    ...t.participants
+      .slice(0, 3)
+      .map((id) => avatarEl(id, act.nameOf(id) ?? (id === act.me.id ? act.me.username : "?"))),
+    h("span", { class: "thread-count", text: label }),
+    h("span", { class: "thread-last", text: `last reply ${fmtTime(t.last_reply_at)}` }),
+    unread > 0 ? h("span", { class: "thread-dot", "aria-hidden": "true" }) : null,
+  );
 }
 
 /** The reactions under a message: one chip per emoji with its count; mine are pressed. */
@@ -189,6 +218,10 @@ function actionsEl(m: Message, mine: boolean, act: MessageActions): HTMLElement 
   const items: MenuItem[] = [
     { label: "Reply", name: `Reply to ${m.sender_name}`, run: () => act.reply(m.seq) },
   ];
+  const openThread = act.openThread;
+  if (openThread && !m.thread_root) {
+    items.push({ label: "Reply in thread", run: () => openThread(m) });
+  }
   if (mine) items.push({ label: "Edit", name: "Edit message", run: () => act.edit(m.seq) });
   items.push({ label: "Copy link", run: () => act.copyLink(m) });
   if (mine) {

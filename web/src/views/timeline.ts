@@ -17,6 +17,8 @@ export interface TimelineHooks {
   focusComposer(): void;
   /** render the whole chat screen again */
   render(): void;
+  /** open a message's thread in the side panel */
+  openThread(m: Message): void;
 }
 
 /**
@@ -84,6 +86,8 @@ export class Timeline {
       },
       retry: (id) => ctx.conn.retry(id),
       discard: (id) => ctx.st.discardPending(id),
+      openThread: (m) => hooks.openThread(m),
+      threadUnread: (m) => ctx.st.threads.unread(m.room, m.seq),
     };
     this.el.addEventListener("scroll", () => this.onScroll(), { passive: true });
     this.el.addEventListener("keydown", (ev) => this.onKey(ev));
@@ -284,6 +288,8 @@ export class Timeline {
           m.mine,
           this.hasReactions,
           seen.seq === m.seq ? seen.names : [],
+          m.thread,
+          this.ctx.st.threads.unread(m.room, m.seq),
         ]);
         entries.push({
           key: "m" + m.seq,
