@@ -44,6 +44,7 @@ Task<Result<std::string>> MessageService::aroundJson(UserId user, RoomId room, S
   up_to.limit = *n + 1;
   up_to.newest_first = true;
   up_to.messages_only = true;
+  up_to.thread = 0;  // the main timeline (ThreadService pages threads)
   auto older = co_await store_.events(up_to);
   if (!older) co_return older.error();
 
@@ -52,6 +53,7 @@ Task<Result<std::string>> MessageService::aroundJson(UserId user, RoomId room, S
   past.after = around;
   past.limit = *n + 1;
   past.messages_only = true;
+  past.thread = 0;
   auto newer = co_await store_.events(past);
   if (!newer) co_return newer.error();
 
