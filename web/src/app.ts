@@ -282,7 +282,7 @@ export class ChatApp implements ChatContext {
       h(
         "nav",
         { class: "account", "aria-label": "Account" },
-        this.thread.button,
+        this.thread.buttonBox,
         this.bell,
         h("button", { type: "button", text: "Devices", onclick: () => sessionsDialog(this) }),
         h("button", { type: "button", text: "Log out", onclick: () => this.logout() }),

@@ -26,6 +26,8 @@ export class ThreadPanel {
     "aria-haspopup": "menu",
     text: "Threads",
   });
+  /** the button in a box its drop-down list is placed against */
+  readonly buttonBox = h("span", { class: "threads-box" }, this.button);
   private title = h("h2", { id: "thread-title", class: "thread-title", text: "Thread" });
   private followBtn = h("button", { type: "button", class: "thread-follow" });
   private rootBox = h("div", { class: "thread-root" });
