@@ -1,4 +1,4 @@
-// Search (docs/api.md, "Search"): GET /search.
+// Search (docs/api.md, "Search" and "Suggestions"): GET /search, GET /search/suggest.
 #include <boost/json.hpp>
 
 #include "api/route_table.h"
@@ -42,8 +42,34 @@ Awaitable<Result<HttpResponse>> search(Call& c) {
   co_return jsonResponse(200, body);
 }
 
+json::array suggestionsJson(const std::vector<Suggestion>& list, const char* text_name) {
+  json::array out;
+  for (const auto& s : list) {
+    json::object o{{text_name, s.text}, {"query", s.query}};
+    if (s.id != 0) o["id"] = s.id;
+    if (std::string_view(text_name) == "text" && s.count != 0) o["count"] = s.count;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Awaitable<Result<HttpResponse>> suggest(Call& c) {
+  if (!c.ctx.search) co_return makeError(Code::unavailable, "search is not available");
+  auto limit = intParam(c.queryParam("limit"), "limit");
+  if (!limit) co_return limit.error();
+  SuggestRequest r{c.queryParam("q").value_or(""), *limit};
+  auto page = co_await c.ctx.search->suggest(c.me(), std::move(r));
+  if (!page) co_return page.error();
+  json::object body{{"words", suggestionsJson(page->words, "text")},
+                    {"users", suggestionsJson(page->users, "username")},
+                    {"rooms", suggestionsJson(page->rooms, "name")},
+                    {"operators", suggestionsJson(page->operators, "text")}};
+  co_return jsonResponse(200, body);
+}
+
 constexpr Route kRoutes[] = {
     {"GET", "/search", &search},
+    {"GET", "/search/suggest", &suggest},
 };
 
 }  // namespace

@@ -57,6 +57,8 @@ po::options_description describe() {
     ("max-outbound", po::value<long long>()->default_value(4 * 1024 * 1024), "outbound queue per WebSocket, bytes; beyond it the socket is closed with 4008")
     ("send-rate", po::value<int>()->default_value(20), "messages per second per user")
     ("search-rate", po::value<int>()->default_value(5), "searches per second per user")
+    ("search-suggest-rate", po::value<int>()->default_value(20), "search suggestion requests (one per keystroke) per second per user")
+    ("search-synonyms", po::value<std::string>()->default_value(""), "synonym file applied to search queries (Solr/Elasticsearch format: 'laptop, notebook' and 'ny => new york' lines, # comments)")
     ("resume-max", po::value<int>()->default_value(1000), "events replayed per room on resume before the client is told to resync")
     ("history-cache-mib", po::value<int>()->default_value(64), "MiB of rendered newest history pages kept in this node's memory (0: none)")
     ("admin", po::value<std::vector<std::string>>()->composing(), "username allowed to read every account's audit trail (repeatable)")
@@ -94,6 +96,7 @@ constexpr NumericFlag kNumericFlags[] = {
     {"max-outbound", 1024, 64 * kGiB},
     {"send-rate", 1, 100'000'000},
     {"search-rate", 1, 100'000'000},
+    {"search-suggest-rate", 1, 100'000'000},
     {"resume-max", 1, 100'000'000},
     {"history-cache-mib", 0, 1024 * 1024},
     {"login-per-ip", 1, 1'000'000'000},
@@ -273,6 +276,8 @@ void readFiles(const po::variables_map& vm, Config& c) {
 Status readLimits(const po::variables_map& vm, Config& c) {
   c.limits.send_rate_per_sec = vm["send-rate"].as<int>();
   c.limits.search_rate_per_sec = vm["search-rate"].as<int>();
+  c.limits.search_suggest_rate_per_sec = vm["search-suggest-rate"].as<int>();
+  c.search_synonyms = vm["search-synonyms"].as<std::string>();
   c.limits.resume_max_events = vm["resume-max"].as<int>();
   c.limits.history_page_cache_bytes =
       static_cast<std::size_t>(vm["history-cache-mib"].as<int>()) * 1024 * 1024;

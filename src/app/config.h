@@ -36,8 +36,9 @@ struct Config {
   Millis presence_lease_ms = 30'000;
   std::int64_t presence_room_limit = 200;  // group rooms above it carry no live presence
   api::EdgeLimits edge;
-  std::string tls_cert;  // PEM chain; empty: plain HTTP
-  std::string tls_key;   // PEM key of tls_cert
+  std::string tls_cert;         // PEM chain; empty: plain HTTP
+  std::string tls_key;          // PEM key of tls_cert
+  std::string search_synonyms;  // --search-synonyms FILE; empty: none
 };
 
 // Parses `argv` (after the "serve" word). Returns nullopt after printing --help.

@@ -36,6 +36,7 @@
 #include "app/config.h"
 #include "app/flag_checks.h"
 #include "app/key_setup.h"
+#include "app/search_cmd.h"
 #include "app/shred_cmd.h"
 #include "app/tls_setup.h"
 #include "core/log.h"
@@ -73,6 +74,8 @@ int usage() {
                "            version (takes the serve options: --keyring, --db, ...)\n"
                "  backup DIR   copy the data (database, blobs, keyring) into a new DIR, live\n"
                "  restore DIR  put a backup into a new or empty --data-dir\n"
+               "  search reindex  rebuild the search index from the store (--room ID: one room;\n"
+               "            see parley search reindex --help)\n"
                "  version   print the version\n";
   return 2;
 }
@@ -316,7 +319,7 @@ std::vector<asio::any_io_executor> makeShards(asio::io_context& ioc, int n) {
 // The services over the adapters, each after what it uses (members are built in order);
 // destroyed before the adapters they reference.
 struct Services {
-  Services(const app::Config& cfg, Adapters& a, int threads)
+  Services(const app::Config& cfg, Adapters& a, int threads, const search::Synonyms* synonyms)
       : hasher(hashOptions(cfg)),
         users(*a.store),
         room_keys(*a.store, *a.keys),
@@ -325,7 +328,9 @@ struct Services {
         messages(*a.store, *a.cache, *a.bus, room_keys, users, files, clock, cfg.limits),
         indexer(*a.store, *a.search, room_keys),
         search(*a.store, *a.cache, *a.search, indexer, room_keys, users, clock,
-               SearchOptions{.rate_per_sec = cfg.limits.search_rate_per_sec}),
+               SearchOptions{.rate_per_sec = cfg.limits.search_rate_per_sec,
+                             .suggest_rate_per_sec = cfg.limits.search_suggest_rate_per_sec,
+                             .synonyms = synonyms}),
         accounts(*a.store, *a.cache, *a.bus, hasher, users, secrets, clock, cfg.limits),
         hub(*a.bus, makeShards(*a.ioc, threads)),
         presence(*a.store, *a.cache, *a.bus, hub, users, clock, crypto::newEventId(),
@@ -434,12 +439,15 @@ void runUntilSignal(asio::io_context& ioc, api::Server& server, int threads) {
 }
 
 int serve(app::Config cfg, const char* argv0) {
+  // Before anything is logged or created: a bad file is a bad flag (one line, exit 2).
+  auto synonyms = app::loadSynonyms(cfg.search_synonyms);
+  if (!synonyms) return badFlag(synonyms.error());
   api::StaticSitePtr site;
   if (int rc = prepare(cfg, argv0, site); rc != 0) return rc;
   Adapters adapters;  // first, so destroyed last: see Adapters
   if (int rc = openAdapters(cfg, adapters); rc != 0) return rc;
   const int threads = threadCount(cfg);
-  Services s(cfg, adapters, threads);
+  Services s(cfg, adapters, threads, synonyms->get());
   api::ApiContext ctx{s.accounts, s.rooms,  s.messages,          s.presence, s.hub,    s.files,
                       cfg.limits, cfg.edge, cfg.allowed_origins, site,       &s.search};
   auto tls = app::setupTls(*adapters.ioc, cfg);
@@ -512,6 +520,7 @@ int main(int argc, char** argv) {
     return *cfg ? keysRewrap(**cfg) : 0;
   }
   if (cmd == "backup") return app::backupCommand(argc - 1, argv + 1);
+  if (cmd == "search") return app::searchMain(argc - 1, argv + 1, {openStore, openSearch});
   if (cmd == "restore") return app::restoreCommand(argc - 1, argv + 1);
   if (cmd != "serve" && cmd != "migrate") return usage();
   if (cmd == "migrate" && app::wantsHelp(argc - 1, argv + 1)) return app::commandUsage(cmd);

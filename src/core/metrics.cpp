@@ -155,6 +155,8 @@ void renderFiles(std::string& out, const Metrics& m) {
 
 void renderSearch(std::string& out, const Metrics& m) {
   counter(out, "parley_searches_total", "Search requests answered.", m.searches.value());
+  counter(out, "parley_search_suggestions_total", "Search suggestion requests answered.",
+          m.search_suggestions.value());
   counter(out, "parley_search_indexed_events_total",
           "Timeline events the search indexer has processed.", m.search_indexed_events.value());
   gauge(out, "parley_search_index_lag_events",

@@ -94,6 +94,7 @@ struct Metrics {
   Counter file_integrity_failures;  // stored chunks that failed authentication
   Counter tls_handshakes_failed;    // TLS handshakes refused or cut (plain HTTP, TLS 1.0, ...)
   Counter searches;                 // search requests answered
+  Counter search_suggestions;       // suggestion requests answered
   Counter search_indexed_events;    // timeline events the search indexer has processed
   Gauge search_index_lag;           // events written on this node and not yet indexed
   Counter key_service_calls;        // room data keys wrapped or unwrapped by the KeyProvider

@@ -6,6 +6,12 @@
 // store) and PostgreSQL (GIN over token arrays). An OpenSearch adapter will implement the
 // same port (keyed tokens in keyword fields), built by the composition root from --search.
 //
+// Suggestions: each room also has a vocabulary, one entry per distinct word of its indexed
+// messages: the word's token, the word sealed under the room's key (opened only by the
+// service), its prefix tokens, and how many indexed messages have it. `apply` keeps it in
+// step with the postings (a replaced or removed message's words count down, and a word no
+// message has any more is forgotten, sealed text included).
+//
 // Contract, for every adapter (checked by tests/unit/ports/search_index_contract.h):
 // - Every method is a coroutine that may be awaited from any executor, concurrently.
 // - Each room has a watermark: the seq up to which its timeline has been indexed (0 before
@@ -19,6 +25,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -29,6 +37,13 @@ namespace parley {
 
 using SearchToken = std::int64_t;
 
+// One distinct word of a message, for the room's vocabulary.
+struct IndexedWord {
+  SearchToken word = 0;               // the word's token (also among the message's tokens)
+  std::vector<SearchToken> prefixes;  // the tokens a suggestion looks it up by
+  std::string sealed;                 // the word, sealed (stored as given when first seen)
+};
+
 // One message as indexed (replacing whatever its seq had).
 struct IndexedMessage {
   Seq seq = 0;
@@ -36,6 +51,7 @@ struct IndexedMessage {
   Millis at = 0;
   bool reply = false;
   std::vector<SearchToken> tokens;  // distinct
+  std::vector<IndexedWord> words;   // distinct by `word`
 };
 
 struct IndexBatch {
@@ -70,6 +86,19 @@ struct IndexHit {
   int exact = 0;  // how many terms matched by an `exact` token
 };
 
+// Words to complete: those of each (room, prefix token) pair.
+struct SuggestQuery {
+  std::vector<std::pair<RoomId, SearchToken>> prefixes;
+  int limit = 50;
+};
+
+struct SuggestHit {
+  RoomId room = 0;
+  SearchToken word = 0;
+  std::string sealed;
+  std::int64_t messages = 0;  // indexed messages of the room that have the word (>= 1)
+};
+
 class SearchIndex {
  public:
   virtual ~SearchIndex() = default;
@@ -83,7 +112,10 @@ class SearchIndex {
   // How many messages of the room match (at most `cap`; counts what `search` would
   // return with an unbounded limit and no `below`).
   virtual Task<Result<std::int64_t>> count(IndexQuery q, std::int64_t cap) = 0;
-  // Forgets the room: postings and watermark (a reindex starts it again from 0).
+  // The words of the rooms whose entry has the pair's prefix token, the most `messages`
+  // first (ties: any order), at most `limit` over all pairs.
+  virtual Task<Result<std::vector<SuggestHit>>> suggest(SuggestQuery q) = 0;
+  // Forgets the room: postings, vocabulary and watermark (a reindex starts it again from 0).
   virtual Task<Status> dropRoom(RoomId room) = 0;
 };
 

@@ -36,9 +36,52 @@ std::variant<AnalyzedQuery, QueryError> analyze(const ParsedQuery& q) {
   return out;
 }
 
+void applySynonyms(AnalyzedQuery& q, const Synonyms& synonyms) {
+  for (auto& t : q.terms) {
+    if (t.excluded || t.kind == Kind::prefix) continue;
+    const auto* alts = synonyms.find(t.words);
+    if (!alts) continue;
+    t.primary = std::find(alts->begin(), alts->end(), t.words) != alts->end();
+    for (const auto& a : *alts) {
+      if (a != t.words) t.alternatives.push_back(a);
+    }
+  }
+}
+
+namespace {
+
+// The token an index lookup of a word sequence uses: its longest word's (likely the rarest);
+// the in-memory check decides on the whole sequence.
+Token lookupToken(const TermKeys& keys, const Phrase& words) {
+  auto longest = std::max_element(words.begin(), words.end(),
+                                  [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  return keys.word(*longest);
+}
+
+// A term with synonyms is one OR group for the index.
+KeyedTerm keyedGroup(const TermKeys& keys, const AnalyzedTerm& t) {
+  KeyedTerm k;
+  if (t.primary) {
+    k.exact.push_back(lookupToken(keys, t.words));
+    if (t.kind == Kind::word && t.fuzziness > 0) {
+      for (const auto& v : deletionVariants(t.words[0], t.fuzziness)) {
+        k.fuzzy.push_back(keys.variant(v));
+      }
+    }
+  }
+  for (const auto& a : t.alternatives) k.exact.push_back(lookupToken(keys, a));
+  return k;
+}
+
+}  // namespace
+
 KeyedQuery keyQuery(const TermKeys& keys, const AnalyzedQuery& q) {
   KeyedQuery out;
   for (const auto& t : q.terms) {
+    if (!t.alternatives.empty() && !t.excluded) {
+      out.all_of.push_back(keyedGroup(keys, t));
+      continue;
+    }
     if (t.excluded) {
       // An excluded phrase is left to the in-memory check: its words alone do not say.
       if (t.kind == Kind::word) out.none_of.push_back(keys.word(t.words[0]));
@@ -70,10 +113,27 @@ KeyedQuery keyQuery(const TermKeys& keys, const AnalyzedQuery& q) {
 
 namespace {
 
+// Whether `phrase` occurs in `words` (marking each occurrence).
+bool phraseIn(const Phrase& phrase, const std::vector<Word>& words,
+              std::vector<std::size_t>& marks) {
+  bool found = false;
+  const std::size_t n = phrase.size();
+  for (std::size_t i = 0; i + n <= words.size(); ++i) {
+    bool all = true;
+    for (std::size_t k = 0; all && k < n; ++k) all = words[i + k].folded == phrase[k];
+    if (!all) continue;
+    for (std::size_t k = 0; k < n; ++k) marks.push_back(i + k);
+    found = true;
+  }
+  return found;
+}
+
 // 2: exact, 1: within the fuzziness, 0: no. Marks what matched.
 int matchTerm(const AnalyzedTerm& t, const std::vector<Word>& words,
               std::vector<std::size_t>& marks) {
   int best = 0;
+  for (const auto& a : t.alternatives) best = phraseIn(a, words, marks) ? 2 : best;
+  if (!t.primary) return best;
   const std::size_t n = t.words.size();
   for (std::size_t i = 0; i < words.size(); ++i) {
     int got = 0;

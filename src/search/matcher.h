@@ -14,6 +14,7 @@
 
 #include "search/analyzer.h"
 #include "search/query.h"
+#include "search/synonyms.h"
 #include "search/terms.h"
 
 namespace parley::search {
@@ -24,6 +25,10 @@ struct AnalyzedTerm {
   std::vector<std::string> words;  // folded; one for word and prefix, one or more for phrase
   int fuzziness = 0;               // edits allowed (word terms only)
   std::size_t offset = 0;
+  // Synonyms (applySynonyms): the term also matches any of these word sequences, exactly;
+  // `primary` false when an explicit mapping replaced `words` by them.
+  std::vector<Phrase> alternatives;
+  bool primary = true;
 };
 
 struct AnalyzedQuery {
@@ -45,6 +50,10 @@ struct KeyedQuery {
   std::vector<KeyedTerm> all_of;
   std::vector<Token> none_of;  // a message with any of these is left out
 };
+
+// Each positive word or phrase term that a line of `synonyms` names becomes an OR group of
+// its synonyms (exclusions and prefixes are left as they are).
+void applySynonyms(AnalyzedQuery& q, const Synonyms& synonyms);
 
 KeyedQuery keyQuery(const TermKeys& keys, const AnalyzedQuery& q);
 

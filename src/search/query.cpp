@@ -12,33 +12,6 @@ constexpr std::int64_t kDayMs = 86'400'000;
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// The offset of the first byte that is not well-formed UTF-8 (or a control character), or
-// npos.
-std::size_t firstBadByte(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if (c < 0x20 && !isSpace(s[i])) return i;
-      if (c == 0x7f) return i;
-      ++i;
-      continue;
-    }
-    std::size_t n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 ? 1 : 0;
-    if (n == 0 || c > 0xf4 || i + n >= s.size()) return i;
-    std::uint32_t cp = c & (0x3f >> n);
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto t = static_cast<unsigned char>(s[i + k]);
-      if ((t & 0xc0) != 0x80) return i;
-      cp = (cp << 6) | (t & 0x3f);
-    }
-    static constexpr std::array<std::uint32_t, 4> kMin{0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += n + 1;
-  }
-  return std::string_view::npos;
-}
-
 struct Parser {
   std::string_view q;
   std::size_t pos = 0;
@@ -216,6 +189,31 @@ std::optional<int> digits(std::string_view s) {
 }
 
 }  // namespace
+
+std::size_t firstBadByte(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 && !isSpace(s[i])) return i;
+      if (c == 0x7f) return i;
+      ++i;
+      continue;
+    }
+    std::size_t n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 ? 1 : 0;
+    if (n == 0 || c > 0xf4 || i + n >= s.size()) return i;
+    std::uint32_t cp = c & (0x3f >> n);
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto t = static_cast<unsigned char>(s[i + k]);
+      if ((t & 0xc0) != 0x80) return i;
+      cp = (cp << 6) | (t & 0x3f);
+    }
+    static constexpr std::array<std::uint32_t, 4> kMin{0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
 
 std::optional<std::int64_t> parseDay(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;

@@ -57,6 +57,10 @@ using ParseResult = std::variant<ParsedQuery, QueryError>;
 
 ParseResult parseQuery(std::string_view q);
 
+// The offset of the first byte of `s` that is not well-formed UTF-8 (or is a control
+// character other than a space, tab, CR or LF), or npos.
+std::size_t firstBadByte(std::string_view s);
+
 // Days since 1970-01-01 of "YYYY-MM-DD" (a real calendar day, years 1970..9999), or nothing.
 std::optional<std::int64_t> parseDay(std::string_view s);
 

@@ -8,6 +8,11 @@
 // queries and suggestions), each deletion variant of a word within its AUTO fuzziness (f:
 // fuzzy matching), and what a message is or has (o: message, file, image, link).
 //
+// Suggestions (autocomplete) need the words themselves back: each distinct word of a room is
+// kept once, sealed (XChaCha20-Poly1305) under the room's vocabulary key (derived from the
+// same data key, never stored), padded to a multiple of 16 bytes, and bound to its word token
+// by the associated data, beside its prefix tokens (vocabularyOf).
+//
 // Thread-safe (immutable after construction).
 #pragma once
 
@@ -17,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
 #include "search/analyzer.h"
 
 namespace parley::search {
@@ -44,10 +50,30 @@ class TermKeys {
   Token variant(std::string_view v) const { return make('f', v); }
   Token flag(std::string_view name) const { return make('o', name); }
 
+  // `folded` sealed for the vocabulary (a fresh nonce each time), bound to `word(folded)`.
+  std::string sealWord(std::string_view folded) const;
+  // The word sealed by sealWord for the word token `token`; Code::internal if it does not
+  // open (another room, another token, an altered byte).
+  Result<std::string> openWord(std::string_view sealed, Token token) const;
+
  private:
   Token make(char kind, std::string_view s) const;
+  std::string wordAd(Token token) const;
+  std::int64_t room_;
   std::string key_;
+  std::string vocab_key_;
 };
+
+// One distinct word of a message as the vocabulary keeps it.
+struct VocabWord {
+  Token word = 0;               // keys.word(folded)
+  std::vector<Token> prefixes;  // keys.prefix of its first 1..kMaxPrefixCodePoints code points
+  std::string sealed;           // keys.sealWord(folded)
+};
+
+// The distinct words of a message (at most kMaxVocabWords, the first ones), for suggestions.
+inline constexpr std::size_t kMaxVocabWords = 512;
+std::vector<VocabWord> vocabularyOf(const TermKeys& keys, const std::vector<Word>& words);
 
 // The sorted, distinct tokens of a message with these words and flags.
 std::vector<Token> documentTokens(const TermKeys& keys, const std::vector<Word>& words,

@@ -20,9 +20,10 @@ struct ServiceLimits {
   int cached_events_per_room = 100;  // how far back the Cache holds each room's timeline
   // Rendered newest history pages kept in this node's memory (PageCache); 0: none.
   std::size_t history_page_cache_bytes = 64 * 1024 * 1024;
-  int send_rate_per_sec = 20;   // per user
-  int search_rate_per_sec = 5;  // per user (GET /search)
-  int max_reaction_emoji = 20;  // distinct emoji on one message
+  int send_rate_per_sec = 20;            // per user
+  int search_rate_per_sec = 5;           // per user (GET /search)
+  int search_suggest_rate_per_sec = 20;  // per user (GET /search/suggest)
+  int max_reaction_emoji = 20;           // distinct emoji on one message
   Millis typing_interval_ms = 2000;
   Millis session_idle_ms = 30LL * 24 * 3600 * 1000;
   Millis session_max_age_ms = 90LL * 24 * 3600 * 1000;

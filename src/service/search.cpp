@@ -227,6 +227,7 @@ Task<Result<SearchPage>> SearchService::search(const User& me, SearchRequest r) 
   auto analyzed = search::analyze(plan.parsed);
   if (auto* e = std::get_if<search::QueryError>(&analyzed)) co_return badQuery(*e);
   plan.analyzed = std::move(std::get<search::AnalyzedQuery>(analyzed));
+  if (options_.synonyms) search::applySynonyms(plan.analyzed, *options_.synonyms);
   const std::string sort = r.sort.value_or("relevance");
   if (sort != "relevance" && sort != "recent") {
     co_return makeError(Code::bad_request, "sort must be relevance or recent");

@@ -23,6 +23,7 @@
 #include "ports/clock.h"
 #include "ports/search_index.h"
 #include "ports/store.h"
+#include "search/synonyms.h"
 #include "service/event.h"
 #include "service/search_indexer.h"
 #include "service/users.h"
@@ -35,6 +36,9 @@ struct SearchOptions {
   int candidates_per_room = 200;       // the newest index matches considered per room
   std::size_t catch_up_events = 2000;  // indexed in line per room before searching
   std::int64_t total_cap = 1000;       // per-room totals count up to this
+  int suggest_rate_per_sec = 20;       // suggestion requests per user (one per keystroke)
+  std::int64_t suggest_max_members = 1000;     // people suggested from rooms up to this size
+  const search::Synonyms* synonyms = nullptr;  // --search-synonyms; outlives the service
 };
 
 struct SearchRequest {
@@ -65,6 +69,23 @@ struct SearchPage {
   std::optional<std::string> next_cursor;
 };
 
+struct SuggestRequest {
+  std::string q;
+  std::optional<std::int64_t> limit;  // 1..20, default 10: per kind
+};
+
+// One completion: `query` is the whole query with the part being typed replaced by it.
+struct Suggestion {
+  std::string text;  // the word, username, room name or operator
+  std::string query;
+  std::int64_t id = 0;     // the user's or room's id (0 for words and operators)
+  std::int64_t count = 0;  // words: messages of the caller's rooms that have it
+};
+
+struct SuggestPage {
+  std::vector<Suggestion> words, users, rooms, operators;
+};
+
 class SearchService {
  public:
   SearchService(Store& store, Cache& cache, SearchIndex& index, SearchIndexer& indexer,
@@ -82,6 +103,10 @@ class SearchService {
   // bad_query (with the byte offset) for a query that does not parse; bad_request for a
   // bad sort, cursor or limit; rate_limited over the per-user rate.
   Task<Result<SearchPage>> search(const User& me, SearchRequest r);
+  // Completions of the part of `r.q` being typed (service/search_suggest.cpp): bad_query for
+  // a query search::parseSuggestInput refuses, bad_request for a bad limit, rate_limited over
+  // the per-user rate. Words come only from rooms the caller is a member of now.
+  Task<Result<SuggestPage>> suggest(const User& me, SuggestRequest r);
 
  private:
   struct Plan;
@@ -91,6 +116,10 @@ class SearchService {
                        SearchPage& page);
   Task<Status> resolveSenders(Plan& plan);
   Task<Result<std::optional<SearchHit>>> check(const Plan& plan, const Candidate& c);
+  Task<Status> suggestWords(const std::vector<RoomSummary>& rooms, const std::string& head,
+                            const std::string& word, int limit, SuggestPage& page);
+  Task<Status> suggestUsers(const User& me, const std::string& head, const std::string& name,
+                            int limit, SuggestPage& page);
   Task<Status> fillPage(const User& me, const Plan& plan, std::vector<Candidate>& all,
                         SearchPage& page);
 

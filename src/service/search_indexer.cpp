@@ -21,6 +21,12 @@ Task<Result<search::TermKeys>> SearchIndexer::termKeys(RoomId room) {
   co_return search::TermKeys(key->key, room);
 }
 
+Seq SearchIndexer::pendingUpTo(RoomId room) const {
+  std::lock_guard lock(mu_);
+  auto it = wanted_.find(room);
+  return it == wanted_.end() ? 0 : it->second;
+}
+
 std::int64_t SearchIndexer::lag() const {
   std::lock_guard lock(mu_);
   return lagLocked();
@@ -55,8 +61,13 @@ Task<Result<IndexedMessage>> SearchIndexer::indexed(const search::TermKeys& keys
     words.insert(words.end(), more.begin(), more.end());
     flags.image = flags.image || f.record.mime.starts_with("image/");
   }
-  co_return IndexedMessage{e.seq, e.sender, e.created_at, e.reply_to != 0,
-                           search::documentTokens(keys, words, flags)};
+  IndexedMessage m{
+      e.seq, e.sender, e.created_at, e.reply_to != 0, search::documentTokens(keys, words, flags),
+      {}};
+  for (auto& v : search::vocabularyOf(keys, words)) {
+    m.words.push_back({v.word, std::move(v.prefixes), std::move(v.sealed)});
+  }
+  co_return m;
 }
 
 Task<Result<Seq>> SearchIndexer::indexBatch(RoomId room, Seq from, Seq upto) {

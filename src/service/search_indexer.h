@@ -36,6 +36,8 @@ class SearchIndexer {
   Task<Status> catchUp(RoomId room, Seq upto, std::size_t max_events);
   // A timeline write at `seq` of `room`: indexes it in the background on `executor`.
   void notify(boost::asio::any_io_executor executor, RoomId room, Seq seq);
+  // The newest seq of `room` written on this node and not yet indexed, or 0.
+  Seq pendingUpTo(RoomId room) const;
   // Events written on this node and not yet indexed (the lag in /metrics).
   std::int64_t lag() const;
 

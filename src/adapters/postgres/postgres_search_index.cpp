@@ -58,6 +58,10 @@ class PostgresSearchIndex final : public SearchIndex {
     return call<Result<std::int64_t>>(
         [q = std::move(q), cap](PgConn& c) { return search_ops::count(c, q, cap); });
   }
+  Task<Result<std::vector<SuggestHit>>> suggest(SuggestQuery q) override {
+    return call<Result<std::vector<SuggestHit>>>(
+        [q = std::move(q)](PgConn& c) { return search_ops::suggest(c, q); });
+  }
   Task<Status> dropRoom(RoomId room) override {
     return call<Status>([room](PgConn& c) { return search_ops::dropRoom(c, room); });
   }

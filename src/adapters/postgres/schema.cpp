@@ -343,6 +343,22 @@ LANGUAGE sql STABLE AS $$
   WHERE r.room_id = p_room AND r.thread_root = p_root AND r.kind = 'message' AND NOT r.deleted
 $$;
 )sql",
+    // 13: the search vocabulary (suggestions): per room, each distinct word's token, the word
+    // sealed under the room's key, how many indexed messages have it, and its prefix tokens
+    // under a GIN index; each indexed message's word tokens, to count them down.
+    R"sql(
+ALTER TABLE search_messages ADD COLUMN words bigint[] NOT NULL DEFAULT '{}';
+CREATE TABLE search_words (
+  room_id  bigint   NOT NULL,
+  word     bigint   NOT NULL,
+  sealed   bytea    NOT NULL,
+  messages bigint   NOT NULL,
+  prefixes bigint[] NOT NULL,
+  PRIMARY KEY (room_id, word)
+);
+CREATE INDEX search_words_prefixes ON search_words USING GIN (prefixes);
+CREATE INDEX search_words_unused ON search_words (room_id) WHERE messages <= 0;
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

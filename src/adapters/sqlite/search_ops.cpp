@@ -4,6 +4,8 @@
 #include <limits>
 #include <string>
 
+#include "adapters/sqlite/search_vocab_ops.h"
+
 namespace parley::sqlite::search_ops {
 
 namespace {
@@ -40,10 +42,11 @@ std::vector<SearchToken> allTokens(const IndexTerm& t) {
 }
 
 void removeMessage(Db& db, RoomId room, Seq seq) {
-  auto get = db.prepare("SELECT tokens FROM search_messages WHERE room = ?1 AND seq = ?2");
+  auto get = db.prepare("SELECT tokens, words FROM search_messages WHERE room = ?1 AND seq = ?2");
   get.bind(room, seq);
   if (!get.step()) return;
   const auto tokens = unpackTokens(get.blob(0));
+  search_vocab_ops::countDown(db, room, get.blob(1));
   for (SearchToken t : tokens) {
     db.prepare("DELETE FROM search_postings WHERE room = ?1 AND token = ?2 AND seq = ?3")
         .bind(room, t, seq)
@@ -97,6 +100,7 @@ void createSchema(Db& db) {
       "CREATE TABLE IF NOT EXISTS search_postings ("
       "  room INTEGER NOT NULL, token INTEGER NOT NULL, seq INTEGER NOT NULL,"
       "  PRIMARY KEY (room, token, seq)) STRICT, WITHOUT ROWID;");
+  search_vocab_ops::createSchema(db);
 }
 
 Result<Seq> watermark(Db& db, RoomId room) {
@@ -114,10 +118,12 @@ Status apply(Db& db, const IndexBatch& b) {
   for (const auto& m : b.put) {
     removeMessage(db, b.room, m.seq);
     db.prepare(
-          "INSERT INTO search_messages (room, seq, sender, at, reply, tokens)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-        .bind(b.room, m.seq, m.sender, m.at, m.reply, Blob{packTokens(m.tokens)})
+          "INSERT INTO search_messages (room, seq, sender, at, reply, tokens, words)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .bind(b.room, m.seq, m.sender, m.at, m.reply, Blob{packTokens(m.tokens)},
+              Blob{search_vocab_ops::packWords(m.words)})
         .run();
+    search_vocab_ops::countUp(db, b.room, m.words);
     for (SearchToken t : m.tokens) {
       db.prepare("INSERT OR IGNORE INTO search_postings (room, token, seq) VALUES (?1, ?2, ?3)")
           .bind(b.room, t, m.seq)
@@ -172,6 +178,7 @@ Status dropRoom(Db& db, RoomId room) {
   db.prepare("DELETE FROM search_postings WHERE room = ?1").bind(room).run();
   db.prepare("DELETE FROM search_messages WHERE room = ?1").bind(room).run();
   db.prepare("DELETE FROM search_watermarks WHERE room = ?1").bind(room).run();
+  search_vocab_ops::dropRoom(db, room);
   return {};
 }
 

@@ -2,6 +2,7 @@
 
 #include "adapters/sqlite/job.h"
 #include "adapters/sqlite/search_ops.h"
+#include "adapters/sqlite/search_vocab_ops.h"
 #include "adapters/sqlite/workers.h"
 
 namespace parley::sqlite {
@@ -26,6 +27,10 @@ class SqliteSearchIndex final : public SearchIndex {
   Task<Result<std::int64_t>> count(IndexQuery q, std::int64_t cap) override {
     return read<Result<std::int64_t>>(
         [q = std::move(q), cap](Db& db) { return search_ops::count(db, q, cap); });
+  }
+  Task<Result<std::vector<SuggestHit>>> suggest(SuggestQuery q) override {
+    return read<Result<std::vector<SuggestHit>>>(
+        [q = std::move(q)](Db& db) { return search_vocab_ops::suggest(db, q); });
   }
   Task<Status> dropRoom(RoomId room) override {
     return write<Status>([room](Db& db) { return search_ops::dropRoom(db, room); });

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <vector>
 
@@ -126,6 +127,69 @@ TEST_P(SearchIndexContract, ExtremeTokensRoundTrip) {
   const SearchToken hi = std::numeric_limits<SearchToken>::max();
   ASSERT_TRUE(put(1, 0, 1, {msg(1, {lo, hi, -1, 0})}));
   EXPECT_EQ(seqs(query(1, {{{lo}, {}}, {{hi}, {}}, {{-1}, {}}})), Seqs{1});
+}
+
+// Vocabulary: a message with words (token w, prefixes, sealed text as given).
+static IndexedMessage withWords(Seq seq, std::vector<SearchToken> words) {
+  IndexedMessage m{seq, 1, seq * 1000, false, words, {}};
+  for (SearchToken w : words) {
+    // Prefix tokens: 1000 + the word's "first letter" (w / 10) and the word itself.
+    m.words.push_back({w, {1000 + w / 10, 2000 + w}, "sealed-" + std::to_string(w)});
+  }
+  return m;
+}
+
+using Words = std::vector<std::pair<SearchToken, std::int64_t>>;  // (word, messages)
+
+inline Words suggested(SearchIndex& index, std::vector<std::pair<RoomId, SearchToken>> prefixes,
+                       int limit = 50) {
+  auto hits = testing::await(index.suggest({std::move(prefixes), limit}));
+  EXPECT_TRUE(hits);
+  Words out;
+  if (!hits) return out;
+  for (auto& h : *hits) {
+    EXPECT_EQ(h.sealed, "sealed-" + std::to_string(h.word));
+    out.emplace_back(h.word, h.messages);
+  }
+  return out;
+}
+
+TEST_P(SearchIndexContract, VocabularyCountsMessagesMostFrequentFirst) {
+  ASSERT_TRUE(put(1, 0, 3, {withWords(1, {11, 12}), withWords(2, {12, 13}), withWords(3, {12})}));
+  auto words = suggested(*index_, {{1, 1001}});
+  ASSERT_EQ(words.size(), 3u);
+  EXPECT_EQ(words[0], (std::pair<SearchToken, std::int64_t>{12, 3}));
+  std::sort(words.begin() + 1, words.end());  // ties in any order
+  EXPECT_EQ(words, (Words{{12, 3}, {11, 1}, {13, 1}}));
+  EXPECT_EQ(suggested(*index_, {{1, 2013}}), (Words{{13, 1}}));
+  EXPECT_EQ(suggested(*index_, {{1, 1001}}, 1), (Words{{12, 3}}));
+  EXPECT_EQ(suggested(*index_, {{2, 1001}}), Words{});  // another room's vocabulary is its own
+  EXPECT_EQ(suggested(*index_, {{1, 9999}}), Words{});
+}
+
+TEST_P(SearchIndexContract, VocabularyFollowsEditsAndDeletes) {
+  ASSERT_TRUE(put(1, 0, 2, {withWords(1, {11, 12}), withWords(2, {12})}));
+  ASSERT_TRUE(put(1, 2, 4, {withWords(1, {12, 14})}, {2}));  // 1 edited: 11 gone; 2 deleted
+  EXPECT_EQ(suggested(*index_, {{1, 2011}}), Words{});
+  EXPECT_EQ(suggested(*index_, {{1, 2012}}), (Words{{12, 1}}));
+  EXPECT_EQ(suggested(*index_, {{1, 2014}}), (Words{{14, 1}}));
+  ASSERT_TRUE(put(1, 4, 5, {}, {1}));
+  EXPECT_EQ(suggested(*index_, {{1, 1001}}), Words{});
+  ASSERT_TRUE(put(1, 5, 6, {withWords(6, {11})}));  // a word forgotten can come back
+  EXPECT_EQ(suggested(*index_, {{1, 2011}}), (Words{{11, 1}}));
+  ASSERT_TRUE(testing::await(index_->dropRoom(1)));
+  EXPECT_EQ(suggested(*index_, {{1, 2011}}), Words{});
+}
+
+TEST_P(SearchIndexContract, VocabularyOfSeveralRoomsAndARefusedBatch) {
+  ASSERT_TRUE(put(1, 0, 1, {withWords(1, {11})}));
+  ASSERT_TRUE(put(2, 0, 2, {withWords(1, {21}), withWords(2, {21})}));
+  EXPECT_EQ(suggested(*index_, {{1, 1001}, {2, 1002}}), (Words{{21, 2}, {11, 1}}));
+  EXPECT_FALSE(put(1, 0, 2, {withWords(2, {11, 15})}));  // stale: nothing counted
+  EXPECT_EQ(suggested(*index_, {{1, 1001}}), (Words{{11, 1}}));
+  // The same message indexed again (a retried batch after a crash) counts once.
+  ASSERT_TRUE(put(1, 1, 2, {withWords(1, {11})}));
+  EXPECT_EQ(suggested(*index_, {{1, 1001}}), (Words{{11, 1}}));
 }
 
 }  // namespace parley::search_index_contract
