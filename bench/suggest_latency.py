@@ -59,6 +59,7 @@ def main() -> None:
                 conn.request("GET", f"/api/v1/search?q=in:{room}%20{vocab[0]}", headers=headers)
                 conn.getresponse().read()
             lat = []
+            by_len: dict[int, list[float]] = {}
             for _ in range(1000):
                 w = rng.choices(vocab, weights)[0]
                 q = w[: rng.randint(1, min(4, len(w)))]
@@ -67,12 +68,25 @@ def main() -> None:
                 r = conn.getresponse()
                 r.read()
                 lat.append((time.perf_counter() - t) * 1000)
+                by_len.setdefault(len(q), []).append(lat[-1])
                 assert r.status == 200, r.status
             lat.sort()
+            base = []  # the same connection's cost of a read that lists the caller's rooms
+            for _ in range(300):
+                t = time.perf_counter()
+                conn.request("GET", "/api/v1/rooms", headers=headers)
+                conn.getresponse().read()
+                base.append((time.perf_counter() - t) * 1000)
+            base.sort()
+            print(f"baseline GET /rooms: p50 {base[150]:.2f} ms, p99 {base[297]:.2f} ms")
             print(f"{messages} messages in {rooms_n} rooms (sent in {sent_s:.1f} s); "
                   f"suggest over {len(lat)} prefixes of 1-4 letters: "
                   f"p50 {lat[len(lat) // 2]:.2f} ms, p99 {lat[int(len(lat) * 0.99)]:.2f} ms, "
                   f"max {lat[-1]:.2f} ms")
+            for n, xs in sorted(by_len.items()):
+                xs.sort()
+                print(f"  {n} letter(s): {len(xs)} requests, p50 {xs[len(xs) // 2]:.2f} ms, "
+                      f"p99 {xs[int(len(xs) * 0.99)]:.2f} ms")
         finally:
             server.stop()
 
