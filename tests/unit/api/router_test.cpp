@@ -76,12 +76,12 @@ TEST(RouteTable, KnownPathWithOtherMethodListsItsMethods) {
     const char* path;
     const char* allow;
   };
-  for (auto c :
-       {Case{"DELETE", "/me", "GET, HEAD"}, Case{"GET", "/login", "POST"},
-        Case{"PUT", "/rooms", "GET, HEAD, POST"}, Case{"POST", "/rooms/public", "GET, HEAD"},
-        Case{"GET", "/rooms/1/members/2", "PATCH, DELETE"},
-        Case{"PUT", "/rooms/1/messages", "GET, HEAD, POST"},
-        Case{"OPTIONS", "/sessions/4", "DELETE"}}) {
+  for (auto c : {Case{"DELETE", "/me", "GET, HEAD"}, Case{"GET", "/login", "POST"},
+                 Case{"PUT", "/rooms", "GET, HEAD, POST"},
+                 Case{"POST", "/rooms/public", "GET, HEAD, DELETE"},
+                 Case{"GET", "/rooms/1/members/2", "PATCH, DELETE"},
+                 Case{"PUT", "/rooms/1/messages", "GET, HEAD, POST"},
+                 Case{"OPTIONS", "/sessions/4", "DELETE"}}) {
     auto m = match(c.method, c.path);
     EXPECT_FALSE(m.route) << c.method << " " << c.path;
     EXPECT_EQ(m.allow, c.allow) << c.method << " " << c.path;
