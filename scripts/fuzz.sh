@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 seconds=${1:-15}
 shift || true
 targets=("$@")
-if [ "${#targets[@]}" -eq 0 ]; then targets=(envelope json_input keyring s3_xml s3_url kms_wire kms_url vault_wire vault_url files_http ws_frame); fi
+# Every target in fuzz/ (fuzz/NAME_fuzz.cpp), so a new one cannot be left out of the smoke run.
+if [ "${#targets[@]}" -eq 0 ]; then
+  for f in fuzz/*_fuzz.cpp; do targets+=("$(basename "$f" _fuzz.cpp)"); done
+fi
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
