@@ -53,6 +53,11 @@ echo "== integration and attack tests, embedded default, and the multi-node clus
 echo "== integration and attack tests again, every server on PostgreSQL + Redis"
 PARLEY_BACKEND=scaled /usr/bin/python3 -m pytest tests/integration tests/security -q -p no:cacheprovider -m "not cluster"
 
+# tests/faults/README.md: Redis flushed, PostgreSQL restarted or out of disk, nodes killed,
+# a node cut off from Redis, a reader that reads nothing; a checker over every client's log.
+echo "== fault injection: real traffic through real faults, lost/duplicated/reordered must be 0"
+PARLEY_BACKEND=scaled /usr/bin/python3 -m pytest tests/faults -q -p no:cacheprovider -s -rA
+
 if [ -f web/package.json ]; then
   echo "== web client: lint (prettier, eslint), unit and browser tests"
   . scripts/node-env.sh
