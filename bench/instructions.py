@@ -65,7 +65,7 @@ WAIT = 120.0  # bound of any single wait (valgrind makes the server 20-100x slow
 SERVER_ARGS = ["--send-rate", "1000000", "--login-per-ip", "1000000",
                "--login-per-account-ip", "1000000", "--register-per-ip", "1000000",
                "--register-per-minute", "1000000", "--presence-lease-ms", "3600000",
-               "--log-level", "warn"]
+               "--log-level", "warn", "--registration", "open"]
 
 
 class ScaledServices(Services):

@@ -89,9 +89,14 @@ class Services:
 
 
 def start_server(data_dir: Path, args: list[str], binary: Path = PARLEY) -> tuple[subprocess.Popen, str]:
+    # Sign-up is open for the bench's users; an older build (a baseline) has no such flag.
+    help_text = subprocess.run([str(binary), "serve", "--help"], capture_output=True, text=True,
+                               timeout=30).stdout
+    open_signup = ["--registration", "open"] if "--registration" in help_text else []
     cmd = [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
            "--send-rate", "1000000", "--login-per-ip", "1000000",
-           "--register-per-ip", "1000000", "--register-per-minute", "1000000", "--log-level", "warn", *args]
+           "--register-per-ip", "1000000", "--register-per-minute", "1000000", "--log-level", "warn",
+           *open_signup, *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(data_dir.with_suffix(".log"), "wb"))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

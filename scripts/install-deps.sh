@@ -17,7 +17,7 @@ PKGS=(cmake ninja-build g++ ccache pkg-config git curl
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev librdkafka-dev libssl-dev
-  libmagic-dev libvips-dev libicu-dev ca-certificates
+  libmagic-dev libvips-dev libicu-dev libqrencode-dev ca-certificates
   postgresql redis-server redis-tools maven openjdk-17-jre-headless openssl haproxy clang-14 libclang-rt-14-dev clang-format-14
   python3 python3-pytest python3-websockets python3-venv python3-pil
   python3-cryptography python3-yaml
@@ -27,7 +27,7 @@ if [ "${1:-}" = "--run-only" ]; then
     libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libboost-program-options1.81-dev libsqlite3-dev libsodium-dev libspdlog-dev libfmt-dev
     libtomlplusplus-dev libgtest-dev libgmock-dev libpq-dev libhiredis-dev librdkafka-dev libssl-dev
-    libmagic-dev libvips-dev libicu-dev ca-certificates nodejs npm)
+    libmagic-dev libvips-dev libicu-dev libqrencode-dev ca-certificates nodejs npm)
 fi
 
 # valgrind: callgrind counts instructions per operation (bench/instructions.sh).

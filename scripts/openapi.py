@@ -91,6 +91,11 @@ SCHEMAS = {
                        "detail": STR, "at": MS, "count": INT, "last_at": MS}),
     "MemberPage": obj({"members": arr(ref("PagedMember")), "member_count": INT,
                        "live_presence": BOOL, "has_more": BOOL}),
+    "Enrolment": obj({"secret": STR, "uri": STR,
+                      "qr_svg": {"type": "string", "description": "an SVG image of uri"}}),
+    "Invite": obj({"id": INT, "created_by": INT, "created_at": MS, "expires_at": MS,
+                   "max_uses": INT, "uses": INT, "room": INT, "revoked_at": INT,
+                   "state": {"enum": ["active", "revoked", "expired", "used_up"]}}),
     "SearchHit": obj({"room_id": INT, "seq": INT, "sender": ref("User"), "created_at": MS,
                       "exact": BOOL, "snippet": arr(obj({"text": STR, "match": BOOL}))}),
 }
@@ -103,8 +108,8 @@ def body(required: dict, optional: dict | None = None) -> dict:
 
 # Path parameters: {username}, {emoji}, {file_id} are text, any other an integer (router.h).
 PARAM_DOC = {
-    "id": "the room id (or session id under /sessions); one that cannot name a room answers as "
-          "a missing room, 404 not_found",
+    "id": "the room id (or session id under /sessions, invite id under /admin/invites); one "
+          "that cannot name a room answers as a missing room, 404 not_found",
     "seq": "a message's seq in the room",
     "user_id": "a member's user id",
     "username": "a username",
@@ -137,14 +142,48 @@ def LIMIT(doc: str, lo: int = 0, hi: int | None = None) -> dict:  # noqa: N802
 # (an empty body reads as {}), open (no session), query (parameters), ok ({status: schema or
 # None for no content}), raw (a non-JSON success answer: {status: (media type, doc)}).
 ROUTES = [
-    ("post", "/register", "Create an account",
-     ["invalid_username", "weak_password", "conflict", "rate_limited", "busy"],
-     {"open": True, "body": body({"username": USERNAME, "password": PASSWORD}),
-      "ok": {201: obj({"user": ref("User")})}}),
-    ("post", "/login", "Log in: a session token, also set as the parley_session cookie",
-     ["bad_credentials", "account_disabled", "rate_limited", "busy"],
+    ("post", "/register", "Create an account (with an invite unless --registration open)",
+     ["invalid_username", "weak_password", "conflict", "rate_limited", "busy",
+      "registration_closed", "invalid_invite"],
+     {"open": True, "body": body({"username": USERNAME, "password": PASSWORD}, {"invite": STR}),
+      "ok": {201: obj({"user": ref("User")}, {"room": INT})}}),
+    ("post", "/login", "Log in: a session token, also set as the parley_session cookie "
+     "(or 401 otp_required and a challenge for the second step)",
+     ["bad_credentials", "account_disabled", "rate_limited", "busy", "otp_required"],
      {"open": True, "body": body({"username": STR, "password": STR}, {"device": STR}),
       "ok": {200: obj({"token": STR, "session": ref("Session"), "user": ref("User")})}}),
+    ("post", "/login/2fa", "The second sign-in step: a TOTP code or a recovery code",
+     ["invalid_otp", "rate_limited"],
+     {"open": True, "body": body({"challenge": STR}, {"code": STR, "recovery_code": STR}),
+      "ok": {200: obj({"token": STR, "session": ref("Session"), "user": ref("User")},
+                      {"recovery_codes": arr(STR)})}}),
+    ("post", "/login/2fa/enrol", "Enrol at sign-in (--require-2fa): a secret for the app",
+     ["invalid_otp", "rate_limited"],
+     {"open": True, "body": body({"challenge": STR}), "ok": {201: ref("Enrolment")}}),
+    ("get", "/me/2fa", "My two-factor sign-in", [],
+     {"ok": {200: obj({"enabled": BOOL, "pending": BOOL, "recovery_left": INT})}}),
+    ("post", "/me/2fa", "Start enrolling: a new pending TOTP secret", ["conflict"],
+     {"empty_body": True, "body": body({}), "ok": {201: ref("Enrolment")}}),
+    ("post", "/me/2fa/confirm", "Turn two-factor sign-in on with a current code",
+     ["invalid_otp", "conflict", "rate_limited"],
+     {"body": body({"code": STR}), "ok": {200: obj({"recovery_codes": arr(STR)})}}),
+    ("post", "/me/2fa/disable", "Turn two-factor sign-in off (password and a code)",
+     ["wrong_password", "invalid_otp", "rate_limited", "busy"],
+     {"body": body({"password": STR, "code": STR}), "ok": {204: None}}),
+    ("post", "/admin/users/{username}/reset-2fa", "Turn an account's two-factor sign-in off "
+     "(admins only)", ["forbidden", "not_found"], {"ok": {204: None}}),
+    ("post", "/admin/invites", "Make a sign-up invite (admins only)",
+     ["forbidden", "not_found"],
+     {"empty_body": True,
+      "body": body({}, {"expires_in_s": {"type": "integer", "minimum": 60, "maximum": 7776000},
+                        "max_uses": {"type": "integer", "minimum": 1, "maximum": 10000},
+                        "room": INT}),
+      "ok": {201: obj({"invite": ref("Invite"), "code": STR})}}),
+    ("get", "/admin/invites", "Invites, newest first (admins only)", ["forbidden"],
+     {"query": [LIMIT("at most 500, default 100")],
+      "ok": {200: obj({"invites": arr(ref("Invite"))})}}),
+    ("delete", "/admin/invites/{id}", "Revoke an invite (admins only)",
+     ["forbidden", "not_found"], {"ok": {204: None}}),
     ("post", "/logout", "End the calling session", [], {"ok": {204: None}}),
     ("get", "/me", "The caller and its session", [],
      {"ok": {200: obj({"user": ref("User"), "session": ref("Session")})}}),
@@ -401,8 +440,8 @@ Authentication: `Authorization: Bearer <token>` from `POST /login`. Browsers get
 token in the `HttpOnly; SameSite=Strict` cookie `parley_session`; a request authenticated by
 that cookie that changes anything (any method but GET/HEAD) must carry an `Origin` header on
 the allowlist (`--allowed-origin`, and the server's own origin), else `403
-origin_not_allowed`. `POST /login`, `/register` and `/password-reset` need no session, but
-one that carries an `Origin` not on the allowlist is refused the same way. Tokens are never
+origin_not_allowed`. `POST /login`, `/login/2fa`, `/login/2fa/enrol`, `/register` and
+`/password-reset` need no session, but one that carries an `Origin` not on the allowlist is refused the same way. Tokens are never
 accepted in URLs.
 """
 

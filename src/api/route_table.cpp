@@ -133,7 +133,7 @@ std::span<const Route> apiRoutes() {
   static const std::vector<Route> all = [] {
     std::vector<Route> v;
     for (auto part : {accountRoutes(), roomRoutes(), messageRoutes(), reactionRoutes(),
-                      threadRoutes(), searchRoutes()}) {
+                      threadRoutes(), searchRoutes(), signupRoutes(), twoFactorRoutes()}) {
       v.insert(v.end(), part.begin(), part.end());
     }
     return v;

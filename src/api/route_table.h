@@ -89,6 +89,17 @@ std::span<const Route> messageRoutes();
 std::span<const Route> searchRoutes();
 std::span<const Route> reactionRoutes();
 std::span<const Route> threadRoutes();
+std::span<const Route> signupRoutes();     // invites (routes_signup.cpp)
+std::span<const Route> twoFactorRoutes();  // two-factor sign-in (routes_2fa.cpp)
+
+// A login's answer (routes_2fa.cpp): the session and its cookie, or 401 otp_required with
+// the challenge of the second step.
+HttpResponse loginResponse(const AccountService::Login& login);
+
+// POST /register with an "invite" (routes_signup.cpp): the account, and the invite's room.
+boost::asio::awaitable<Result<HttpResponse>> registerInvited(Call& c, std::string username,
+                                                             std::string password,
+                                                             std::string code);
 
 // For handlers.
 HttpResponse jsonResponse(int status, const boost::json::object& body);

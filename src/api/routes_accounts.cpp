@@ -1,4 +1,5 @@
 // Accounts: register, login, sessions, users, the audit trail, admin (docs/api.md).
+#include "api/audit_query.h"
 #include "api/json_input.h"
 #include "api/route_table.h"
 #include "service/codec.h"
@@ -16,6 +17,11 @@ Awaitable<Result<HttpResponse>> registerUser(Call& c) {
   if (!username) co_return username.error();
   auto password = reqString(c.body, "password");
   if (!password) co_return password.error();
+  auto invite = optString(c.body, "invite");
+  if (!invite) co_return invite.error();
+  if (*invite)
+    co_return co_await registerInvited(c, std::move(*username), std::move(*password),
+                                       std::move(**invite));
   auto user = co_await c.ctx.accounts.registerUser(std::move(*username), std::move(*password),
                                                    c.req.remote_ip);
   if (!user) co_return user.error();
@@ -33,12 +39,7 @@ Awaitable<Result<HttpResponse>> login(Call& c) {
   auto login = co_await c.ctx.accounts.login(std::move(*username), std::move(*password),
                                              std::move(device_name), c.req.remote_ip);
   if (!login) co_return login.error();
-  auto r = jsonResponse(200, {{"token", login->token},
-                              {"session", codec::session(login->session, login->session.id)},
-                              {"user", codec::user(login->user.id, login->user.username)}});
-  r.headers.emplace_back("Set-Cookie", "parley_session=" + login->token +
-                                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=7776000");
-  co_return r;
+  co_return loginResponse(*login);
 }
 
 Awaitable<Result<HttpResponse>> logout(Call& c) {
@@ -100,12 +101,20 @@ Awaitable<Result<HttpResponse>> audit(Call& c) {
   co_return jsonResponse(200, {{"events", auditJson(*events)}});
 }
 
+// Admins only: the filters are checked after the role, so others learn nothing from them.
 Awaitable<Result<HttpResponse>> auditAll(Call& c) {
-  auto n = auditLimit(c);
-  if (!n) co_return n.error();
-  auto events = co_await c.ctx.accounts.auditTrailAll(*c.auth, *n);
+  auto allowed = co_await c.ctx.accounts.requireAdmin(*c.auth);
+  if (!allowed) co_return allowed.error();
+  auto search = parseAuditSearch(c);
+  if (!search) co_return search.error();
+  const int limit = search->query.limit;
+  AuditQuery query = std::move(search->query);  // (g++ 12: src/README.md)
+  std::string username = std::move(search->username);
+  auto events = co_await c.ctx.accounts.searchAudit(*c.auth, std::move(query), std::move(username));
   if (!events) co_return events.error();
-  co_return jsonResponse(200, {{"events", auditJson(*events)}});
+  json::value next = nullptr;  // opaque to clients: the id to continue below
+  if (static_cast<int>(events->size()) == limit) next = std::to_string(events->back().id);
+  co_return jsonResponse(200, {{"events", auditJson(*events)}, {"next_cursor", next}});
 }
 
 Awaitable<Result<HttpResponse>> setDisabled(Call& c, bool disabled) {

@@ -47,12 +47,20 @@ constexpr Command kCommands[] = {
     {"list-users", "[--after ID] [--limit N]", "list accounts (id, name, roles, created)",
      "  --after ID        start after this account id (paging)\n"
      "  --limit N         at most N accounts, 1 to 100000 (default 1000)\n"},
+    {"create-invite", "[--uses N] [--days D] [--room ID] [--url URL]",
+     "print a sign-up invite link (for --registration invite; stored only as a hash)",
+     "  --uses N          how many accounts it may create, 1 to 10000 (default 1)\n"
+     "  --days D          days until it expires, 1 to 90 (default 7)\n"
+     "  --room ID         a group room the new accounts join\n"
+     "  --url URL         the address people open the web client at (default: from --listen)\n"},
+    {"reset-2fa", "USER", "turn off an account's two-factor sign-in (it may enrol again)", ""},
 };
 
 constexpr const char* kStoreOptions =
     "store options (as for `parley serve`; env PARLEY_<NAME>; or TOML keys):\n"
     "  --data-dir DIR    the data directory of an embedded server (default ./parley-data)\n"
     "  --db URL          postgresql://... or sqlite:PATH\n"
+    "  --keyring URL     the nodes' master key (audit rows are chained under it)\n"
     "  --config FILE     a TOML file with the serve options\n";
 
 int adminUsage(std::ostream& out) {

@@ -25,6 +25,8 @@ std::string utc(Millis at) {
   return buf;
 }
 
+}  // namespace
+
 // --url, else the address the serve options listen on.
 std::string baseUrl(const AdminRequest& req) {
   auto it = req.flags.find("--url");
@@ -33,6 +35,8 @@ std::string baseUrl(const AdminRequest& req) {
   std::string host = h.find(':') != std::string::npos ? "[" + h + "]" : h;
   return "http://" + host + ":" + std::to_string(req.cfg.listen_port);
 }
+
+namespace {
 
 Task<void> audit(Store& store, UserId user, const char* kind, const char* detail) {
   AuditEvent e{
@@ -141,6 +145,8 @@ Task<Status> setAdmin(Store& store, const AdminRequest& req, bool admin, std::os
   co_return Status{};
 }
 
+}  // namespace
+
 Result<std::int64_t> numberFlag(const AdminRequest& req, const char* name, std::int64_t fallback,
                                 std::int64_t lo, std::int64_t hi) {
   auto it = req.flags.find(name);
@@ -154,6 +160,8 @@ Result<std::int64_t> numberFlag(const AdminRequest& req, const char* name, std::
   }
   return v;
 }
+
+namespace {
 
 Task<Status> listUsers(Store& store, const AdminRequest& req, std::ostream& out) {
   auto after = numberFlag(req, "--after", 0, 0, INT64_MAX);
@@ -187,6 +195,8 @@ Task<Status> runAdmin(Store& store, AdminRequest req, std::ostream& out) {
   if (c == "grant-admin" || c == "revoke-admin")
     co_return co_await setAdmin(store, req, c == "grant-admin", out);
   if (c == "list-users") co_return co_await listUsers(store, req, out);
+  if (c == "create-invite") co_return co_await createInvite(store, req, out);
+  if (c == "reset-2fa") co_return co_await resetTwoFactor(store, req, out);
   co_return makeError(Code::bad_request, "unknown command " + c);
 }
 

@@ -61,6 +61,8 @@ po::options_description describe() {
     ("search-synonyms", po::value<std::string>()->default_value(""), "synonym file applied to search queries (Solr/Elasticsearch format: 'laptop, notebook' and 'ny => new york' lines, # comments)")
     ("resume-max", po::value<int>()->default_value(1000), "events replayed per room on resume before the client is told to resync")
     ("history-cache-mib", po::value<int>()->default_value(64), "MiB of rendered newest history pages kept in this node's memory (0: none)")
+    ("registration", po::value<std::string>()->default_value("invite"), "who may sign up through POST /register: open (anyone), invite (only with an admin's invite; parley admin create-invite) or closed (nobody; parley admin create-user)")
+    ("require-2fa", po::bool_switch(), "every account must sign in with a second factor (TOTP); one without it enrols at its next login")
     ("admin", po::value<std::vector<std::string>>()->composing(), "username allowed to read every account's audit trail (repeatable)")
     ("login-per-ip", po::value<int>()->default_value(30), "login attempts per minute from one address")
     ("login-per-account-ip", po::value<int>()->default_value(10), "login attempts per 15 minutes for one account from one address")
@@ -272,6 +274,23 @@ void readFiles(const po::variables_map& vm, Config& c) {
   c.image.max_interlaced_bytes = vm["thumbnail-max-interlaced-mib"].as<std::uint64_t>() << 20;
 }
 
+// Who may sign up, and whether a second factor is required (docs/operations.md, "Sign-up").
+Status readSignup(const po::variables_map& vm, Config& c) {
+  const std::string mode = vm["registration"].as<std::string>();
+  using R = ServiceLimits::Registration;
+  if (mode == "open") {
+    c.limits.registration = R::open;
+  } else if (mode == "invite") {
+    c.limits.registration = R::invite;
+  } else if (mode == "closed") {
+    c.limits.registration = R::closed;
+  } else {
+    return makeError(Code::bad_request, "--registration must be open, invite or closed");
+  }
+  c.limits.require_2fa = vm["require-2fa"].as<bool>();
+  return Status{};
+}
+
 // Rates, sessions, logins, registrations and the audit trail.
 Status readLimits(const po::variables_map& vm, Config& c) {
   c.limits.send_rate_per_sec = vm["send-rate"].as<int>();
@@ -313,6 +332,7 @@ Result<std::optional<Config>> parseServeArgs(int argc, const char* const* argv) 
   if (auto st = readTls(vm, c); !st) return st.error();
   readFiles(vm, c);
   if (auto st = readLimits(vm, c); !st) return st.error();
+  if (auto st = readSignup(vm, c); !st) return st.error();
   return std::optional<Config>(std::move(c));
 }
 

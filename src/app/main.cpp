@@ -32,6 +32,8 @@
 #include "api/server.h"
 #include "api/static_files.h"
 #include "app/admin_cmd.h"
+#include "app/admin_ops.h"
+#include "app/audit_cmd.h"
 #include "app/backup_cmd.h"
 #include "app/config.h"
 #include "app/flag_checks.h"
@@ -72,6 +74,7 @@ int usage() {
                "            grant-admin, revoke-admin, list-users (see parley admin --help)\n"
                "  keys rewrap  re-wrap every stored data key under the newest master key\n"
                "            version (takes the serve options: --keyring, --db, ...)\n"
+               "  audit verify check the audit trail's hash chain (parley audit verify --help)\n"
                "  backup DIR   copy the data (database, blobs, keyring) into a new DIR, live\n"
                "  restore DIR  put a backup into a new or empty --data-dir\n"
                "  search reindex  rebuild the search index from the store (--room ID: one room;\n"
@@ -266,6 +269,12 @@ int openAdapters(const app::Config& cfg, Adapters& a) {
   auto store = openStore(cfg);
   if (!store) return fail("--db", store.error());
   a.store = std::move(*store);
+  // The deployment's secrets are wrapped by the key provider that made them: a node given
+  // another --keyring, or one whose key version was retired before `parley keys rewrap`,
+  // stops here rather than serve what it cannot open.
+  if (auto st = app::chainAudit(*a.store, *a.keys); !st) {
+    return fail("audit key (does this --keyring open the deployment's secrets?)", st.error());
+  }
   auto search = openSearch(cfg);
   if (!search) return fail("search index", search.error());
   a.search = std::move(*search);
@@ -462,6 +471,10 @@ int serve(app::Config cfg, const char* argv0) {
   if (!url) return fail("--listen", url.error());
   server.start();
   startBackground(*adapters.ioc, s, cfg);
+  asio::co_spawn(*adapters.ioc, app::firstAdminHint(*adapters.store, cfg, std::cerr),
+                 [](std::exception_ptr e) {
+                   if (e) log::error("first_admin_hint_failed");
+                 });
   log::info("listening",
             {{"url", *url}, {"data_dir", cfg.data_dir}, {"static_dir", cfg.static_dir}});
   std::cout << "parley listening on " << *url << std::endl;
@@ -482,6 +495,7 @@ int keysRewrap(const app::Config& cfg) {
   if (!keys) return fail("--keyring", keys.error());
   auto store = openStore(cfg);
   if (!store) return fail("--db", store.error());
+  if (auto st = app::chainAudit(**store, **keys); !st) return fail("audit key", st.error());
   RewrapOptions o;
   o.skip = app::alreadyNewest(cfg, **keys);
   o.progress = [](RoomId room, std::uint32_t version, const RewrapReport& r) {
@@ -493,6 +507,8 @@ int keysRewrap(const app::Config& cfg) {
   io.run();
   auto report = done.get();
   if (!report) return fail("keys rewrap", report.error());
+  app::recordNow(**store, "keys_rewrapped", "parley keys rewrap",
+                 "rewrapped " + std::to_string(report->rewrapped));
   std::cout << "done: rewrapped " << report->rewrapped << ", already newest " << report->skipped
             << ", changed meanwhile " << report->changed << "\n";
   return 0;
@@ -510,8 +526,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "admin" && argc > 2 && std::string(argv[2]) == "delete-room")
-    return app::deleteRoomMain(argc - 2, argv + 2, openStore);
-  if (cmd == "admin") return app::adminMain(argc - 1, argv + 1, openStore);
+    return app::deleteRoomMain(argc - 2, argv + 2, app::chainedOpener(openStore));
+  if (cmd == "admin") return app::adminMain(argc - 1, argv + 1, app::chainedOpener(openStore));
+  if (cmd == "audit") return app::auditMain(argc - 1, argv + 1, openStore);
   if (cmd == "keys") {
     if (argc < 3 || std::string(argv[2]) != "rewrap") return usage();
     if (app::wantsHelp(argc - 2, argv + 2)) return app::commandUsage("keys rewrap");

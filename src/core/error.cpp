@@ -30,6 +30,14 @@ std::string_view codeName(Code c) noexcept {
       return "wrong_password";
     case Code::invalid_reset_link:
       return "invalid_reset_link";
+    case Code::invalid_invite:
+      return "invalid_invite";
+    case Code::registration_closed:
+      return "registration_closed";
+    case Code::otp_required:
+      return "otp_required";
+    case Code::invalid_otp:
+      return "invalid_otp";
     case Code::forbidden:
       return "forbidden";
     case Code::not_member:
@@ -61,6 +69,7 @@ int httpStatus(Code c) noexcept {
     case Code::weak_password:
     case Code::invalid_file:
     case Code::invalid_reset_link:
+    case Code::invalid_invite:
       return 400;
     case Code::message_too_long:
     case Code::payload_too_large:
@@ -68,9 +77,12 @@ int httpStatus(Code c) noexcept {
     case Code::unauthorized:
     case Code::bad_credentials:
     case Code::account_disabled:
+    case Code::otp_required:
+    case Code::invalid_otp:
       return 401;
     case Code::forbidden:
     case Code::wrong_password:
+    case Code::registration_closed:
     case Code::not_member:
     case Code::origin_not_allowed:
       return 403;

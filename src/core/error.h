@@ -14,27 +14,31 @@
 namespace parley {
 
 enum class Code {
-  bad_request,         // 400: malformed JSON, missing or invalid field
-  bad_query,           // 400: a search query that does not parse (Error::at says where)
-  invalid_username,    // 400
-  weak_password,       // 400
-  invalid_file,        // 400: a file id that is not an unattached upload of the sender in the room
-  message_too_long,    // 413
-  payload_too_large,   // 413
-  unauthorized,        // 401: missing, unknown, revoked or expired token
-  bad_credentials,     // 401: wrong username or password
-  account_disabled,    // 401: right password, but an admin disabled the account
-  wrong_password,      // 403: the current password given to a password change is wrong
-  invalid_reset_link,  // 400: a password reset link that is unknown, used or expired
-  forbidden,           // 403: authenticated but not allowed (role)
-  not_member,          // 403: not a member of the room
-  origin_not_allowed,  // 403
-  not_found,           // 404: unknown room, message, user or session
-  conflict,            // 409: e.g. username taken, already a member
-  rate_limited,        // 429
-  busy,                // 503: a bounded resource (password hashing) is saturated
-  unavailable,         // 503: a dependency failed; the request may be retried
-  internal,            // 500
+  bad_request,          // 400: malformed JSON, missing or invalid field
+  bad_query,            // 400: a search query that does not parse (Error::at says where)
+  invalid_username,     // 400
+  weak_password,        // 400
+  invalid_file,         // 400: a file id that is not an unattached upload of the sender in the room
+  message_too_long,     // 413
+  payload_too_large,    // 413
+  unauthorized,         // 401: missing, unknown, revoked or expired token
+  bad_credentials,      // 401: wrong username or password
+  account_disabled,     // 401: right password, but an admin disabled the account
+  wrong_password,       // 403: the current password given to a password change is wrong
+  invalid_reset_link,   // 400: a password reset link that is unknown, used or expired
+  invalid_invite,       // 400: a sign-up invite that is unknown, revoked, expired or used up
+  registration_closed,  // 403: sign-up needs an invite (--registration invite) or is off
+  otp_required,         // 401: the password was right; a second step (TOTP code) is needed
+  invalid_otp,          // 401: a wrong, replayed or expired code or challenge of that step
+  forbidden,            // 403: authenticated but not allowed (role)
+  not_member,           // 403: not a member of the room
+  origin_not_allowed,   // 403
+  not_found,            // 404: unknown room, message, user or session
+  conflict,             // 409: e.g. username taken, already a member
+  rate_limited,         // 429
+  busy,                 // 503: a bounded resource (password hashing) is saturated
+  unavailable,          // 503: a dependency failed; the request may be retried
+  internal,             // 500
 };
 
 // The stable, documented string form of a code ("not_member").

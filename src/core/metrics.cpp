@@ -112,6 +112,9 @@ void renderAccounts(std::string& out, const Metrics& m) {
           m.logins_locked.value());
   counter(out, "parley_logins_new_network_total", "Logins from a network not seen before.",
           m.logins_new_network.value());
+  counter(out, "parley_suspicious_logins_total",
+          "Logins scored as suspicious (an alert went to the account's other sessions).",
+          m.suspicious_logins.value());
   counter(out, "parley_registrations_limited_total",
           "Registrations refused by a registration limit.", m.registrations_limited.value());
   counter(out, "parley_session_cache_rejected_total",

@@ -79,6 +79,7 @@ struct Metrics {
   Counter logins_failed;            // wrong password or unknown account
   Counter logins_locked;            // refused by a login limit
   Counter logins_new_network;       // successful logins from a network not seen before
+  Counter suspicious_logins;        // logins scored at or above the threshold (login_risk.h)
   Counter registrations_limited;    // registrations refused by a registration limit
   Counter session_cache_rejected;   // cached sessions whose MAC did not verify (treated as a miss)
   Counter uploads;                  // files stored

@@ -147,6 +147,20 @@ struct AuditEvent {
   Millis at = 0;           // the first attempt this row stands for
   std::int64_t count = 1;  // attempts it stands for (repeated refusals share a row)
   Millis last_at = 0;      // the newest of them (the Store sets it to `at` for a new row)
+  // The chain (service/audit_chain.h): hex of the keyed hash of the event before this one
+  // ("" for the first) and of this one. Both "" for rows stored before the chain existed.
+  // count and last_at are not covered: they grow after the row is written.
+  std::string prev_hash;
+  std::string hash;
+};
+
+// Where the audit chain starts after pruning: the newest pruned chained event (its id,
+// time and hash) and a keyed MAC over them, so the start cannot be moved without the key.
+struct AuditAnchor {
+  std::int64_t through_id = 0;
+  Millis through_at = 0;
+  std::string hash;
+  std::string mac;
 };
 
 // An uploaded file (an attachment). Its contents live in the BlobStore, sealed in chunks

@@ -19,9 +19,11 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -110,6 +112,37 @@ struct KnownLogin {
 // How many networks, and how many devices, the Store keeps per account (by last use).
 inline constexpr int kKnownLoginsPerAccount = 50;
 
+// A sign-up invite (docs/api.md "Sign-up and invites"); the Store keeps only the hash of
+// its code.
+struct Invite {
+  std::int64_t id = 0;
+  std::string token_hash;
+  UserId created_by = 0;  // 0: made by `parley admin create-invite`
+  Millis created_at = 0;
+  Millis expires_at = 0;
+  int max_uses = 1;
+  int uses = 0;
+  RoomId room_id = 0;     // 0: none; else the room the new account joins
+  Millis revoked_at = 0;  // 0: not revoked
+};
+
+struct InvitedUser {
+  User user;
+  RoomId room_id = 0;  // the invite's room (0: none)
+};
+
+// An account's TOTP second factor (service/two_factor.h): the secret sealed by the service
+// (the Store never sees it in the clear), whether enrolment was confirmed, the last time
+// step a code was accepted for (a code is never accepted twice), and the hashes of the
+// unused recovery codes, concatenated (32 bytes each).
+struct TotpRecord {
+  std::string sealed_secret;
+  bool enabled = false;
+  std::int64_t last_step = 0;
+  std::string recovery;
+  Millis created_at = 0;
+};
+
 struct AppendResult {
   StoredEvent event;
   bool duplicate = false;
@@ -140,6 +173,32 @@ struct RoomPurge {
   std::vector<FileRecord> files;  // rows removed; their blobs are the caller's to remove
   int events = 0;                 // events removed
   bool done = false;              // nothing of the room is left
+};
+
+// The keyed hash that links an audit row to the one before it (service/audit_chain.h):
+// lowercase hex of a hash of `prev_hash` and the row's fields but id, count and last_at.
+// Pure and thread-safe; the Store calls it inside its own transactions.
+using AuditChain = std::function<std::string(std::string_view prev_hash, const AuditEvent& e)>;
+
+// The event an anchor's MAC is computed over: chain(a.hash, auditAnchorEvent(a)).
+inline AuditEvent auditAnchorEvent(const AuditAnchor& a) {
+  AuditEvent e;
+  e.kind = "audit_pruned";
+  e.detail = std::to_string(a.through_id);
+  e.at = a.through_at;
+  return e;
+}
+
+// A filter of the audit trail (admin search). Empty strings and zeros match everything.
+struct AuditQuery {
+  std::string text;    // a substring of kind, device or detail (case-insensitive, ASCII)
+  std::string kind;    // exact
+  UserId user_id = 0;  // exact
+  std::string ip;      // exact, or a prefix when it ends with '.' or ':'
+  Millis since = 0;    // at >= since
+  Millis until = 0;    // at < until (0: no bound)
+  std::int64_t before_id = 0;
+  int limit = 50;
 };
 
 class Store {
@@ -176,6 +235,38 @@ class Store {
   // (unknown, used and expired links are told apart by nobody), and nothing changes.
   virtual Task<Result<UserId>> usePasswordReset(std::string token_hash, Millis now,
                                                 std::string password_hash) = 0;
+
+  // --- sign-up invites ---
+  // Stores `i` (its id is filled in and returned); conflict if the token hash exists.
+  virtual Task<Result<Invite>> createInvite(Invite i) = 0;
+  // The newest `limit` invites, newest first (revoked, expired and used-up ones too).
+  virtual Task<Result<std::vector<Invite>>> invites(int limit) = 0;
+  // not_found unless `id` names an invite not yet revoked.
+  virtual Task<Status> revokeInvite(std::int64_t id, Millis now) = 0;
+  // Creates the account and spends one use of the invite whose code hashes to `token_hash`,
+  // atomically (also across nodes: two sign-ups for the last use cannot both succeed).
+  // not_found if that invite is unknown, revoked, expired at `now` or used up: nothing is
+  // created. conflict if the username is taken: nothing is spent.
+  virtual Task<Result<InvitedUser>> createInvitedUser(std::string token_hash, std::string username,
+                                                      std::string password_hash, Millis now) = 0;
+
+  // --- two-factor (TOTP) ---
+  // Stores a pending (not yet confirmed) secret for `user`, replacing a pending one;
+  // conflict if the account has a confirmed one; not_found if no such user.
+  virtual Task<Status> putPendingTotp(UserId user, std::string sealed_secret, Millis now) = 0;
+  // not_found if the account has none (pending or confirmed).
+  virtual Task<Result<TotpRecord>> totpOf(UserId user) = 0;
+  // Confirms a pending secret, with the step of the code that confirmed it and the recovery
+  // code hashes; conflict unless one is pending.
+  virtual Task<Status> enableTotp(UserId user, std::int64_t step, std::string recovery) = 0;
+  // Records that a code of `step` was accepted, if `step` is after the last one accepted;
+  // conflict otherwise (a replay, also across nodes), or if none is confirmed.
+  virtual Task<Status> useTotpStep(UserId user, std::int64_t step) = 0;
+  // Replaces the recovery code hashes if they are still `expected` (one code spent);
+  // conflict otherwise.
+  virtual Task<Status> replaceRecovery(UserId user, std::string expected, std::string next) = 0;
+  // Removes the account's second factor; not_found if it has none.
+  virtual Task<Status> deleteTotp(UserId user) = 0;
 
   // --- sessions ---
   // Returns the session with its id filled in.
@@ -335,19 +426,37 @@ class Store {
                                     std::string expected) = 0;
 
   // --- audit ---
-  // Stores `e` as a new row (count 1, last_at = at).
+  // The audit trail is a hash chain: each new row stores the hash of the row before it (by
+  // id) and its own, chain(prev_hash, row), computed inside the transaction that appends
+  // it while every other append waits (on every node), so the chain never forks. The
+  // composition root sets `chain` once, before the first audit write; until then rows are
+  // stored unchained (hash "") and `parley audit verify` reports them.
+  virtual void setAuditChain(AuditChain chain) = 0;
+  // Stores `e` as a new row (count 1, last_at = at), chained.
   virtual Task<Status> recordAudit(AuditEvent e) = 0;
   // Records `e` counted with its repeats: if `e.user_id` has a row stored by countAudit
   // under the same `key` in the same window (e.at / window_ms), that row counts one more
   // (count + 1, last_at = max(last_at, e.at)) and keeps its own at, ip, device and detail;
-  // else `e` is stored as a new row (count 1). Atomic, also across nodes: a flood of one
-  // refusal costs one row per key and window, however fast and from wherever it comes.
+  // else `e` is stored as a new row (count 1), chained. Atomic, also across nodes: a flood
+  // of one refusal costs one row per key and window, however fast and from wherever it comes.
   virtual Task<Status> countAudit(AuditEvent e, std::string key, Millis window_ms) = 0;
   // Newest first, at most `limit`; user 0 means every user's.
   virtual Task<Result<std::vector<AuditEvent>>> auditEvents(UserId user, int limit) = 0;
-  // Deletes at most `limit` rows whose `at` is before `before`, oldest first; returns how
-  // many it deleted (fewer than `limit`: none older is left).
+  // Rows matching `q` (every set field), newest first (by id), ids below q.before_id
+  // (0: no bound), at most q.limit.
+  virtual Task<Result<std::vector<AuditEvent>>> searchAudit(AuditQuery q) = 0;
+  // Every row in id order after `after_id`, at most `limit`, with its chain hashes (for
+  // walking the chain in pages).
+  virtual Task<Result<std::vector<AuditEvent>>> auditChainAfter(std::int64_t after_id,
+                                                                int limit) = 0;
+  // Deletes at most `limit` of the oldest rows (by id) whose `at` is before `before`,
+  // stopping at the first row that is not: the chain stays whole. Returns how many it
+  // deleted (fewer than `limit`: none older is left). When a deleted row was chained, the
+  // same transaction moves the anchor to the newest one deleted (mac: chain(its hash,
+  // {kind "audit_pruned", detail its id, at its at})).
   virtual Task<Result<std::int64_t>> pruneAudit(Millis before, int limit) = 0;
+  // The anchor the last pruning left; not_found if no chained row was ever pruned.
+  virtual Task<Result<AuditAnchor>> auditAnchor() = 0;
 };
 
 using StorePtr = std::unique_ptr<Store>;

@@ -36,6 +36,12 @@ Status AccountService::checkPassword(std::string_view password) {
 
 Task<Result<User>> AccountService::registerUser(std::string username, std::string password,
                                                 std::string ip) {
+  if (limits_.registration != ServiceLimits::Registration::open) {
+    co_return makeError(Code::registration_closed,
+                        limits_.registration == ServiceLimits::Registration::closed
+                            ? "sign-up is closed on this server"
+                            : "sign-up on this server needs an invite");
+  }
   if (auto ok = checkUsername(username); !ok) co_return ok.error();
   if (auto ok = checkPassword(password); !ok) co_return ok.error();
   auto admitted = co_await admitRegistration(ip);
@@ -50,12 +56,6 @@ Task<Result<User>> AccountService::registerUser(std::string username, std::strin
   co_return user;
 }
 
-namespace {
-
-// The address a registration is counted against: an IPv4 address, or an IPv6 /64 (anyone
-// with IPv6 holds a whole /64, so counting single addresses would not limit anything).
-std::string registrationSource(const std::string& ip);
-
 // The network a login comes from: /24 for IPv4, /64 for IPv6 (first four groups).
 std::string networkOf(const std::string& ip) {
   if (ip.find(':') != std::string::npos) {
@@ -68,6 +68,12 @@ std::string networkOf(const std::string& ip) {
   auto dot = ip.rfind('.');
   return dot == std::string::npos ? ip : ip.substr(0, dot);
 }
+
+namespace {
+
+// The address a registration is counted against: an IPv4 address, or an IPv6 /64 (anyone
+// with IPv6 holds a whole /64, so counting single addresses would not limit anything).
+std::string registrationSource(const std::string& ip);
 
 Error limited(std::string message, int retry_after_s) {
   Error e{Code::rate_limited, std::move(message)};
@@ -198,8 +204,7 @@ Task<Result<AccountService::Login>> AccountService::login(std::string username,
     auto found = co_await store_.knownLogin(user->id, network, device);
     if (found) known = *found;
   }
-  const bool known_network = known.network, known_device = known.device;
-  auto admitted = co_await admitLogin(user ? &*user : nullptr, ip, device, known_network);
+  auto admitted = co_await admitLogin(user ? &*user : nullptr, ip, device, known.network);
   if (!admitted) co_return admitted.error();
 
   if (!user) {
@@ -222,25 +227,41 @@ Task<Result<AccountService::Login>> AccountService::login(std::string username,
     co_return makeError(Code::account_disabled, "this account is disabled");
   }
 
+  co_return co_await finishPassword(std::move(*user), std::move(device), std::move(ip));
+}
+
+// The audit rows say whether the network and the device are new to the account: read again
+// here, since a second sign-in step may come minutes after the password.
+Task<Result<AccountService::Login>> AccountService::startSession(User user, std::string device,
+                                                                 std::string ip) {
+  std::string network = networkOf(ip);
+  KnownLogin known;
+  auto found = co_await store_.knownLogin(user.id, network, device);
+  if (found) known = *found;
   auto token = crypto::newSessionToken();
   Session s;
-  s.user_id = user->id;
+  s.user_id = user.id;
   s.token_hash = token.hash;
   s.device = device;
   s.ip = ip;
   s.created_at = s.last_seen_at = clock_.now();
   auto saved = co_await store_.createSession(std::move(s));
   if (!saved) co_return saved.error();
-  users_.remember(user->id, user->username);
+  users_.remember(user.id, user.username);
   metrics().logins.inc();
-  co_await store_.rememberLogin(user->id, network, device, clock_.now());  // best effort
-  co_await audit(user->id, "login", ip, device);
-  if (!known_network) {
+  co_await store_.rememberLogin(user.id, network, device, clock_.now());  // best effort
+  co_await audit(user.id, "login", ip, device);
+  if (!known.network) {
     metrics().logins_new_network.inc();
-    co_await audit(user->id, "login_new_network", ip, device);
+    co_await audit(user.id, "login_new_network", ip, device);
   }
-  if (!known_device) co_await audit(user->id, "login_new_device", ip, device);
-  co_return Login{std::move(token.token), std::move(*saved), std::move(*user)};
+  if (!known.device) co_await audit(user.id, "login_new_device", ip, device);
+  co_await assessLogin(*saved, !known.device, !known.network);
+  Login out;
+  out.token = std::move(token.token);
+  out.session = std::move(*saved);
+  out.user = std::move(user);
+  co_return out;
 }
 
 Task<std::optional<CachedSession>> AccountService::cachedSession(const std::string& hash,

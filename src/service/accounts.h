@@ -14,12 +14,16 @@
 #include "ports/clock.h"
 #include "ports/store.h"
 #include "service/event.h"
+#include "service/invites.h"
 #include "service/limits.h"
 #include "service/password_reset.h"
 #include "service/shared_secrets.h"
 #include "service/users.h"
 
 namespace parley {
+
+// The network a login comes from: /24 for IPv4, /64 for IPv6 (first four groups).
+std::string networkOf(const std::string& ip);
 
 class AccountService {
  public:
@@ -36,6 +40,8 @@ class AccountService {
         clock_(clock),
         limits_(limits) {}
 
+  const Clock& clock() const { return clock_; }
+
   static Status checkUsername(std::string_view name);
   static Status checkPassword(std::string_view password);
 
@@ -46,6 +52,12 @@ class AccountService {
     std::string token;  // shown once, never stored
     Session session;
     User user;
+    // Set instead of a session when the password was right but a second step is needed
+    // (otp_required): the challenge to send with the code, and whether the account must
+    // enrol first (--require-2fa and no second factor yet).
+    std::string challenge;
+    bool enrol = false;
+    std::vector<std::string> recovery_codes;  // a second step that enrolled: shown once
   };
   Task<Result<Login>> login(std::string username, std::string password, std::string device,
                             std::string ip);
@@ -62,6 +74,10 @@ class AccountService {
   Task<Result<std::vector<AuditEvent>>> auditTrail(const AuthContext& ctx, int limit);
   // Every account's (admins only: forbidden otherwise).
   Task<Result<std::vector<AuditEvent>>> auditTrailAll(const AuthContext& ctx, int limit);
+  // Admins only (forbidden otherwise): the rows matching `q`, of the account `username` if
+  // not "" (none for an unknown name), newest first (account_audit.cpp).
+  Task<Result<std::vector<AuditEvent>>> searchAudit(const AuthContext& ctx, AuditQuery q,
+                                                    std::string username);
   // A server admin: the role in the Store (read there, not from a cached session, so a
   // revoked role counts at once), or a name given with --admin. forbidden otherwise.
   Task<Status> requireAdmin(const AuthContext& ctx);
@@ -85,6 +101,54 @@ class AccountService {
   // invalid_reset_link for an unknown, used or expired link (alike); rate limited per address.
   Task<Status> resetPassword(std::string token, std::string password, std::string ip);
 
+  // --- sign-up and invites (account_signup.cpp) ---
+  // Whether POST /register without an invite may create an account (--registration).
+  // registerUser refuses with registration_closed unless it is open.
+  // With an invite (any mode but closed): invalid_invite for an unknown, revoked, expired or
+  // used-up code (one answer for all four, after the rate limit and before hashing is
+  // wasted on nothing: the Store checks the code and creates the account atomically).
+  Task<Result<InvitedUser>> registerInvited(std::string username, std::string password,
+                                            std::string ip, std::string code);
+  // Admins only. A room must be a group room the admin may add people to (a member of a
+  // public one, an owner or admin of a private one), else not_found "no such room".
+  Task<Result<NewInvite>> createInvite(const AuthContext& admin, InviteSpec spec);
+  Task<Result<std::vector<Invite>>> invites(const AuthContext& admin, int limit);
+  Task<Status> revokeInvite(const AuthContext& admin, std::int64_t id);
+
+  // --- two-factor sign-in (account_2fa.cpp; docs/api.md "Two-factor sign-in") ---
+  struct Enrolment {
+    std::string secret_base32;  // for typing into an app
+    std::string uri;            // otpauth://totp/... (what the QR code holds)
+  };
+  struct TwoFactorState {
+    bool enabled = false;
+    bool pending = false;
+    int recovery_left = 0;
+  };
+  static constexpr Millis kChallengeTtlMs = 5 * 60 * 1000;
+  static constexpr int kChallengeAttempts = 5;
+  static constexpr int kRecoveryCodes = 10;
+
+  Task<Result<TwoFactorState>> twoFactorState(const AuthContext& ctx);
+  // A new pending secret (replacing a pending one); conflict if two-factor is on already.
+  Task<Result<Enrolment>> beginEnrolment(const AuthContext& ctx);
+  // Confirms the pending secret with a current code; returns the recovery codes (shown
+  // once). invalid_otp for a wrong code; limited as logins are.
+  Task<Result<std::vector<std::string>>> confirmEnrolment(const AuthContext& ctx, std::string code,
+                                                          std::string ip);
+  // Needs the password and a current code or a recovery code; wrong_password or invalid_otp.
+  Task<Status> disableTwoFactor(const AuthContext& ctx, std::string password, std::string code,
+                                std::string ip);
+  // The second sign-in step: a challenge from login() and a code (or a recovery code).
+  // invalid_otp for a wrong, replayed or spent code and for any challenge that is not a live
+  // one (forged, expired, used, or of an account that no longer exists): the same answer.
+  Task<Result<Login>> loginSecondStep(std::string challenge, std::string code,
+                                      std::string recovery_code, std::string ip);
+  // With an enrolment challenge (--require-2fa): a pending secret for that account.
+  Task<Result<Enrolment>> beginEnrolmentWithChallenge(std::string challenge, std::string ip);
+  // Admins only: removes the account's second factor (it may enrol again).
+  Task<Status> resetTwoFactor(const AuthContext& admin, std::string username);
+
  private:
   void publishRevoke(UserId user, SessionId session);
   // Deletes every session of `user` but `keep` (0: all), drops them from the cache and
@@ -102,6 +166,10 @@ class AccountService {
   // Counts one login attempt against the limits; rate_limited (and audited) when over.
   Task<Status> admitLogin(const User* user, const std::string& ip, const std::string& device,
                           bool known_network);
+  // Scores a successful login from the audit trail (login_risk.h); when suspicious, records
+  // suspicious_login, counts it and sends security_alert to the account's other sessions
+  // on every node (account_audit.cpp). Best effort: a login never fails on it.
+  Task<void> assessLogin(const Session& session, bool new_device, bool new_network);
   // Literal kind and detail: no std::string temporaries in co_await calls (g++ 12).
   Task<void> audit(UserId user, const char* kind, const std::string& ip, const std::string& device,
                    const char* detail = "");
@@ -109,6 +177,30 @@ class AccountService {
   // kAuditCountWindowMs (Store::countAudit): a flood costs rows per minute, not per guess.
   Task<void> auditRefusal(UserId user, const char* kind, const std::string& ip,
                           const std::string& device, const char* detail);
+
+  // account_2fa.cpp
+  struct Challenge {
+    UserId user = 0;
+    bool enrol = false;
+    std::string device;
+    std::string nonce;
+  };
+  // After the password checked out: a session, or a challenge if a second step is due.
+  Task<Result<Login>> finishPassword(User user, std::string device, std::string ip);
+  Task<Result<Login>> startSession(User user, std::string device, std::string ip);
+  Task<Result<std::string>> makeChallenge(UserId user, bool enrol, const std::string& device);
+  Task<std::optional<Challenge>> readChallenge(const std::string& text);
+  Task<Result<std::string>> totpKey(UserId user, const std::string& sealed);
+  Task<Result<Enrolment>> enrol(const User& user);
+  // Confirms the account's pending secret with `code`; the recovery codes. conflict if none
+  // is pending, invalid_otp for a wrong code (audited). Not rate limited: the callers are.
+  Task<Result<std::vector<std::string>>> confirmPending(UserId user, const std::string& code,
+                                                        const std::string& ip,
+                                                        const std::string& device);
+  // Whether `code` is a current code (spent now: never again) or `recovery` an unused
+  // recovery code (spent now) of the account's confirmed second factor.
+  Task<Result<bool>> spendSecondFactor(UserId user, const std::string& code,
+                                       const std::string& recovery);
 
   Store& store_;
   Cache& cache_;

@@ -50,6 +50,12 @@ Envelope Envelope::revoke(UserId user, SessionId session) {
   return env;
 }
 
+Envelope Envelope::alert(UserId user, SessionId about) {
+  Envelope env(FrameKind::alert, 0, user);
+  env.session = about;
+  return env;
+}
+
 namespace {
 
 // The header's third number: the one field the kind carries besides room and user.
@@ -58,6 +64,7 @@ std::int64_t wireNumber(const Envelope& env) {
     case FrameKind::presence:
       return env.online ? 1 : 0;
     case FrameKind::revoke:
+    case FrameKind::alert:
       return env.session;
     default:
       return env.seq;
@@ -70,6 +77,7 @@ void setWireNumber(Envelope& env, std::int64_t n) {
       env.online = n == 1;
       break;
     case FrameKind::revoke:
+    case FrameKind::alert:
       env.session = n;
       break;
     default:

@@ -5,7 +5,7 @@
 //   "<kind> <room> <n> <user>\n<frame json>"
 //
 // where <n> is the one number the kind needs besides room and user: the seq (event, read,
-// room_added), the session (revoke), 1 or 0 for online (presence), else 0.
+// room_added), the session (revoke, alert), 1 or 0 for online (presence), else 0.
 #pragma once
 
 #include <optional>
@@ -27,6 +27,7 @@ enum class FrameKind : char {
   room_removed = 'R',  // user topic
   presence = 'P',      // user topic (of each presence peer)
   revoke = 'S',        // user topic
+  alert = 'L',         // user topic: to every session of the user but the one it is about
   direct = 'F',        // never on the bus: a reply to one connection (ack, error, ...)
 };
 
@@ -41,7 +42,8 @@ struct Envelope {
   UserId user = 0;        // whom it is about: sender, member, reader, typist, or the user
                           // whose topic it is on (room_added/removed, presence, revoke)
   Seq seq = 0;            // event: its seq; read: the marker; room_added: the room's last seq
-  SessionId session = 0;  // revoke: the session to end (0: every session of `user`)
+  SessionId session = 0;  // revoke: the session to end (0: every session of `user`);
+                          // alert: the new session it is about (not sent to it)
   bool online = false;    // presence
 
   static Envelope event(RoomId room, Seq seq, UserId sender);
@@ -53,6 +55,7 @@ struct Envelope {
   static Envelope roomRemoved(RoomId room, UserId user);
   static Envelope presence(UserId user, bool online);
   static Envelope revoke(UserId user, SessionId session);
+  static Envelope alert(UserId user, SessionId about);
 
  private:
   Envelope(FrameKind kind, RoomId room, UserId user) : kind(kind), room(room), user(user) {}

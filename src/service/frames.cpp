@@ -130,4 +130,16 @@ std::string resync(RoomId room, Seq last_seq) {
 
 std::string sessionRevoked() { return R"({"type":"session_revoked"})"; }
 
+std::string securityAlert(const Session& s, int score, const std::vector<std::string>& reasons) {
+  json::array why;
+  for (const auto& r : reasons) why.emplace_back(r);
+  return json::serialize(json::object{{"type", "security_alert"},
+                                      {"session_id", s.id},
+                                      {"device", s.device},
+                                      {"ip", s.ip},
+                                      {"at", s.created_at},
+                                      {"score", score},
+                                      {"reasons", std::move(why)}});
+}
+
 }  // namespace parley::frames

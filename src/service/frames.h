@@ -66,5 +66,7 @@ std::string resync(RoomId room, Seq last_seq);
 // The payload of a revoke envelope. Never written to a socket: the receiving node closes
 // the revoked sessions' connections instead (close code 4001).
 std::string sessionRevoked();
+// To the account's other sessions: a login scored suspicious (login_risk.h).
+std::string securityAlert(const Session& s, int score, const std::vector<std::string>& reasons);
 
 }  // namespace parley::frames

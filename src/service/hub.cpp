@@ -189,6 +189,8 @@ BusRoute classifyBusPayload(std::string_view topic, FrameKind kind) {
       return toUser(topic, Before::nothing);
     case FrameKind::revoke:
       return toUser(topic, Before::nothing, Deliver::revoke);
+    case FrameKind::alert:
+      return toUser(topic, Before::nothing, Deliver::push_to_other_sessions);
     case FrameKind::direct:
       return {};
   }
@@ -265,6 +267,9 @@ void Hub::route(Shard& s, const BusRoute& r, const LiveItem& item) {
         break;
       case BusRoute::Deliver::push_to_others:
         if (c.userId() != env.user) c.push(item);
+        break;
+      case BusRoute::Deliver::push_to_other_sessions:
+        if (c.sessionId() != env.session) c.push(item);
         break;
       case BusRoute::Deliver::revoke:
         if (env.session == 0 || c.sessionId() == env.session) c.revoke();

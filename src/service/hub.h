@@ -35,11 +35,12 @@ namespace parley {
 struct BusRoute {
   enum class To { nobody, room, user };  // nobody: dropped
   enum class Before { nothing, subject_leaves, user_joins, user_leaves };
-  enum class Deliver { push, push_to_others, revoke };
+  enum class Deliver { push, push_to_others, push_to_other_sessions, revoke };
   To to = To::nobody;
   UserId user = 0;                  // To::user: the user named by the topic
   Before before = Before::nothing;  // subject: the envelope's user; user: `user` above
-  Deliver deliver = Deliver::push;  // to others: not to the envelope's user (typing)
+  Deliver deliver = Deliver::push;  // to others: not to the envelope's user (typing); to
+                                    // other sessions: not to the envelope's session (alert)
 
   bool operator==(const BusRoute&) const = default;
 };

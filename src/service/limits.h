@@ -42,6 +42,14 @@ struct ServiceLimits {
   // Audit rows older than this are deleted (0: kept forever).
   Millis audit_retention_ms = 180LL * 24 * 3600 * 1000;
 
+  // Who may create an account through POST /register (docs/api.md "Sign-up and invites"):
+  // anyone, only with an admin's invite, or nobody. `parley serve` defaults to invite; the
+  // service's own default is open, for tests that build a service by hand.
+  enum class Registration { open, invite, closed };
+  Registration registration = Registration::open;
+  // Every account must have a second factor: one without it enrols at its next login.
+  bool require_2fa = false;
+
   // Usernames allowed to read every account's audit trail.
   std::vector<std::string> admin_usernames;
 };

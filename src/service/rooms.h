@@ -66,6 +66,11 @@ class RoomService {
   Task<Result<Member>> setRole(const User& me, RoomId room, UserId user, std::string role);
   Task<Result<Room>> direct(const User& me, std::string username);
 
+  // Adds a new account to the room its sign-up invite named (room_invites.cpp): the invite
+  // is the authority (an admin who could add people to it made it). A room gone meanwhile,
+  // or no longer a group room, is skipped (not_found), the account stays.
+  Task<Status> admitInvited(const User& user, RoomId room);
+
  private:
   Task<Result<Room>> groupRoom(RoomId room);
   // `peer`: for a direct room, the other member, shown in the room_added frame.

@@ -3,33 +3,12 @@
 #include <cstdint>
 
 #include "crypto/tokens.h"
+#include "service/length_prefixed.h"
 
 namespace parley {
 
-namespace {
-
-// Fixed-width numbers and length-prefixed strings, so no two entries share an encoding.
-class MacInput {
- public:
-  MacInput& num(std::int64_t v) {
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-    return *this;
-  }
-  MacInput& str(std::string_view s) {
-    num(static_cast<std::int64_t>(s.size()));
-    out_.append(s);
-    return *this;
-  }
-  const std::string& bytes() const { return out_; }
-
- private:
-  std::string out_;
-};
-
-}  // namespace
-
 std::string sessionMac(std::string_view key, std::string_view token_hash, const CachedSession& s) {
-  MacInput in;
+  LengthPrefixed in;
   in.str("parley/session-cache/v1")
       .str(token_hash)
       .num(s.session.id)

@@ -28,8 +28,15 @@ class SharedSecrets {
   static constexpr const char* kSessionCacheMac = "session-cache-mac/v1";
   // The key that seals what crosses the Bus between nodes (SealedBus).
   static constexpr const char* kBusSeal = "bus-seal/v1";
+  // The key of the audit trail's hash chain (audit_chain.h).
+  static constexpr const char* kAuditChain = "audit-chain/v1";
+  // The key that seals TOTP secrets in the Store and keys recovery code hashes.
+  static constexpr const char* kTotpSeal = "totp-seal/v1";
+  // The key that MACs the challenges of the second sign-in step.
+  static constexpr const char* kOtpChallenge = "otp-challenge/v1";
   // Every name above (what `parley keys rewrap` re-wraps).
-  static constexpr const char* kAllNames[] = {kSessionCacheMac, kBusSeal};
+  static constexpr const char* kAllNames[] = {kSessionCacheMac, kBusSeal, kAuditChain, kTotpSeal,
+                                              kOtpChallenge};
   // What the wrap of `name` is bound to: "parley/secret/v1|NAME".
   static std::string contextOf(const std::string& name);
 

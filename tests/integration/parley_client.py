@@ -133,8 +133,11 @@ class Server:
     # ---- lifecycle
 
     def command(self) -> list[str]:
+        # Tests register users freely: sign-up is open unless a test chooses a mode (a new
+        # install's default is invite, docs/operations.md "Sign-up").
+        mode = [] if any(a.startswith("--registration") for a in self.args) else ["--registration", "open"]
         return [str(self.binary), "serve", "--listen", "127.0.0.1:0",
-                "--data-dir", str(self.data_dir), *self.args]
+                "--data-dir", str(self.data_dir), *mode, *self.args]
 
     def start(self, timeout: float = START_TIMEOUT) -> "Server":
         assert self.proc is None or self.proc.poll() is not None, "already running"

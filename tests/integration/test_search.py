@@ -215,6 +215,9 @@ def test_metrics_report_the_index(server, users):
     assert "parley_searches_total " in text
 
 
+# Scans every file at rest, with the PostgreSQL data dir and a pg_dump when scaled out:
+# about 20 s on a quiet machine, so more than the default bound.
+@pytest.mark.timeout_s(120)
 def test_nothing_searchable_is_at_rest(server_factory):
     server = server_factory(extra=SEARCH_RATE)
     a, _ = register_and_login(server, "alice")

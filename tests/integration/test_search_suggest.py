@@ -149,6 +149,9 @@ def test_suggestions_are_rate_limited_per_user(server_factory):
     assert "parley_search_suggestions_total " in server.request("GET", "/metrics").text
 
 
+# Scans every file at rest, with the PostgreSQL data dir and a pg_dump when scaled out:
+# about 20 s on a quiet machine, so more than the default bound.
+@pytest.mark.timeout_s(120)
 def test_the_vocabulary_is_not_at_rest(server_factory):
     server = server_factory(extra=RATES)
     a, _ = register_and_login(server, "alice")

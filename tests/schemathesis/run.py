@@ -37,7 +37,7 @@ USER, ADMIN, PASSWORD = "st_user", "st_admin", "st-password-1"
 LIMITS = ["--login-per-ip", "100000", "--login-per-account-ip", "100000",
           "--login-per-account-new-network", "100000", "--register-per-ip", "100000",
           "--register-per-minute", "100000", "--send-rate", "100000", "--search-rate", "100000",
-          "--upload-rate", "100000"]
+          "--upload-rate", "100000", "--registration", "open"]
 CHECKS = ("not_a_server_error,status_code_conformance,response_schema_conformance,"
           "content_type_conformance,response_headers_conformance")
 

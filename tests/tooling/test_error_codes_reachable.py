@@ -28,6 +28,12 @@ REACHED = {
         "tests/integration/test_people.py::test_password_change_ends_the_other_sessions_and_keeps_this_one",
     "invalid_reset_link":
         "tests/integration/test_people.py::test_bad_password_change_and_reset_bodies_are_refused",
+    "invalid_invite":
+        "tests/integration/test_signup.py::test_unknown_revoked_and_malformed_invites_get_the_same_answer",
+    "registration_closed":
+        "tests/integration/test_signup.py::test_closed_refuses_even_a_valid_invite_and_bad_modes_are_refused",
+    "otp_required": "tests/integration/test_2fa.py::test_enrol_then_sign_in_with_a_code",
+    "invalid_otp": "tests/integration/test_2fa.py::test_the_same_code_is_refused_the_second_time",
     "forbidden": "tests/integration/test_messages.py::test_cannot_edit_or_delete_others_message",
     "not_member": "tests/integration/test_rooms.py::test_non_member_rest_is_refused",
     "origin_not_allowed":

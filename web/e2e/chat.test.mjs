@@ -479,7 +479,8 @@ test(
     const a = await user("mike");
     const other = await openUser(browser, server.url, a.username, { register: false });
     contexts.push(other.context);
-    await a.page.getByRole("button", { name: "Devices" }).click();
+    await a.page.locator(".topbar .whoami").click();
+    await a.page.getByRole("menuitem", { name: "Devices" }).click();
     const rows = a.page.locator("dialog [data-session-id]");
     await until(async () => (await rows.count()) === 2, { message: "two sessions" });
     await a.page
@@ -491,7 +492,8 @@ test(
     // The revoked device drops to the sign-in screen without a reload.
     await other.page.locator("#auth-username").waitFor({ timeout: 10000 });
     await a.page.keyboard.press("Escape");
-    await a.page.getByRole("button", { name: "Log out" }).click();
+    await a.page.locator(".topbar .whoami").click();
+    await a.page.getByRole("menuitem", { name: "Log out" }).click();
     await a.page.locator("#auth-username").waitFor();
     await a.page.reload();
     await a.page.locator("#auth-username").waitFor();

@@ -32,6 +32,8 @@ export async function startServer(extraArgs = []) {
       distDir,
       "--log-level",
       "warn",
+      // e2e tests register users freely (a new install's default is invite)
+      ...(extraArgs.some((a) => a.startsWith("--registration")) ? [] : ["--registration", "open"]),
       ...extraArgs,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
@@ -60,6 +62,7 @@ export async function startServer(extraArgs = []) {
   child.stdout.resume();
   return {
     url,
+    dataDir,
     pid: child.pid,
     async stop() {
       if (child.exitCode === null) {

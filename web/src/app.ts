@@ -13,6 +13,7 @@ import { RoomLevels } from "./prefs";
 import { notifyWorthy, type NotifyLevel } from "./notify-rules";
 import { ChatState } from "./state";
 import type { ChatEvent, User } from "./types";
+import { accountMenu } from "./views/account-menu";
 import { Composer } from "./views/composer";
 import type { ChatContext } from "./views/context";
 import {
@@ -28,7 +29,9 @@ import { RoomList, unreadMentions } from "./views/room-list";
 import { SearchBox } from "./views/search";
 import { roomSwitcher } from "./views/switcher";
 import { ThreadPanel } from "./views/thread-panel";
+import { showSecurityAlert } from "./views/security-alert";
 import { Timeline } from "./views/timeline";
+import { securityDialog } from "./views/two-factor";
 
 export const SESSION_ENDED = "Your session has ended. Please sign in again.";
 
@@ -121,6 +124,7 @@ export class ChatApp implements ChatContext {
     this.conn.onUnauthorized = () => onEnd(SESSION_ENDED);
     this.conn.onCaughtUp = () => this.timeline.maybeMarkRead();
     this.conn.onNewEvent = (ev, live) => live && this.maybeNotify(ev);
+    this.conn.onSecurityAlert = (f) => showSecurityAlert(f);
     this.layout();
     this.unsubs.push(this.st.subscribe(() => this.render()));
     this.unsubs.push(this.conn.onStatus(() => this.renderBanner()));
@@ -274,18 +278,16 @@ export class ChatApp implements ChatContext {
       { class: "topbar" },
       h("span", { class: "brand", text: "Parley" }),
       this.search.el,
-      h("span", {
-        class: "whoami",
-        text: this.me.username,
-        "aria-label": `Signed in as ${this.me.username}`,
-      }),
       h(
         "nav",
         { class: "account", "aria-label": "Account" },
         this.thread.buttonBox,
         this.bell,
-        h("button", { type: "button", text: "Devices", onclick: () => sessionsDialog(this) }),
-        h("button", { type: "button", text: "Log out", onclick: () => this.logout() }),
+        accountMenu(this.me.username, () => [
+          { label: "Devices", run: () => sessionsDialog(this) },
+          { label: "Security", run: () => securityDialog() },
+          { label: "Log out", run: () => this.logout() },
+        ]),
       ),
     );
     const c = this.composer;

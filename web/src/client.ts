@@ -53,6 +53,8 @@ export class Connection {
   onCaughtUp: () => void = () => {};
   /** a timeline event the state had not seen; live: it came while in step, not in catch-up */
   onNewEvent: (ev: ChatEvent, live: boolean) => void = () => {};
+  /** a login of this account the server scored as suspicious (views/security-alert.ts) */
+  onSecurityAlert: (f: Extract<ServerFrame, { type: "security_alert" }>) => void = () => {};
 
   private readonly st: ChatState;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
@@ -292,6 +294,9 @@ export class Connection {
       case "resync":
         this.st.resync(f.room, f.last_seq);
         this.refreshRooms();
+        break;
+      case "security_alert":
+        this.onSecurityAlert(f);
         break;
     }
   }

@@ -9,6 +9,7 @@ import "./styles/attachments.css";
 import "./styles/dialogs.css";
 import "./styles/search.css";
 import "./styles/threads.css";
+import "./styles/two-factor.css";
 import "./styles/phone.css";
 import { ApiError, api, setUnauthorizedHandler } from "./api";
 import { ChatApp, SESSION_ENDED } from "./app";
@@ -16,6 +17,7 @@ import { errText } from "./format";
 import type { User } from "./types";
 import { showLogin } from "./views/login";
 import { resetTokenFromHash, showPasswordReset } from "./views/settings";
+import { inviteFromHash, showInviteSignup } from "./views/two-factor";
 
 const root = document.getElementById("app")!;
 let current: ChatApp | null = null;
@@ -38,6 +40,8 @@ setUnauthorizedHandler(() => {
 async function main(): Promise<void> {
   const reset = resetTokenFromHash(); // an admin's one-time link: set a password first
   if (reset) return showPasswordReset(root, reset, (notice) => showLogin(root, notice, startChat));
+  const invite = inviteFromHash(); // an invite link: sign up with it
+  if (invite) return showInviteSignup(root, invite, startChat);
   try {
     const { user } = await api.me();
     startChat(user);

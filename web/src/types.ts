@@ -134,5 +134,14 @@ export type ServerFrame =
   | { type: "presence_snapshot"; online: User[] }
   | { type: "presence"; user: User; online: boolean }
   | { type: "resync"; room: number; last_seq: number }
+  | {
+      type: "security_alert";
+      session_id: number;
+      device: string;
+      ip: string;
+      at: number;
+      score: number;
+      reasons: string[];
+    }
   | { type: "pong"; req: unknown }
   | { type: "error"; req?: unknown; code: string; message?: string };

@@ -42,6 +42,21 @@ Task<Status> createPasswordReset(PgConn& c, UserId user, const std::string& toke
 Task<Result<UserId>> usePasswordReset(PgConn& c, const std::string& token_hash, Millis now,
                                       const std::string& password_hash);
 
+// signup.cpp
+Task<Result<Invite>> createInvite(PgConn& c, const Invite& i);
+Task<Result<std::vector<Invite>>> invites(PgConn& c, int limit);
+Task<Status> revokeInvite(PgConn& c, std::int64_t id, Millis now);
+Task<Result<InvitedUser>> createInvitedUser(PgConn& c, const std::string& token_hash,
+                                            const std::string& username,
+                                            const std::string& password_hash, Millis now);
+Task<Status> putPendingTotp(PgConn& c, UserId user, const std::string& sealed, Millis now);
+Task<Result<TotpRecord>> totpOf(PgConn& c, UserId user);
+Task<Status> enableTotp(PgConn& c, UserId user, std::int64_t step, const std::string& recovery);
+Task<Status> useTotpStep(PgConn& c, UserId user, std::int64_t step);
+Task<Status> replaceRecovery(PgConn& c, UserId user, const std::string& expected,
+                             const std::string& next);
+Task<Status> deleteTotp(PgConn& c, UserId user);
+
 // known_logins.cpp
 Task<Status> rememberLogin(PgConn& c, UserId user, const std::string& network,
                            const std::string& device, Millis now);
@@ -55,10 +70,14 @@ Task<Status> rewrapSecret(PgConn& c, const std::string& name, const std::string&
                           const std::string& expected);
 
 // audit.cpp
-Task<Status> recordAudit(PgConn& c, const AuditEvent& e);
-Task<Status> countAudit(PgConn& c, const AuditEvent& e, const std::string& key, Millis window_ms);
+Task<Status> recordAudit(PgConn& c, const AuditEvent& e, const AuditChain& chain);
+Task<Status> countAudit(PgConn& c, const AuditEvent& e, const std::string& key, Millis window_ms,
+                        const AuditChain& chain);
 Task<Result<std::vector<AuditEvent>>> auditEvents(PgConn& c, UserId user, int limit);
-Task<Result<std::int64_t>> pruneAudit(PgConn& c, Millis before, int limit);
+Task<Result<std::vector<AuditEvent>>> searchAudit(PgConn& c, const AuditQuery& q);
+Task<Result<std::vector<AuditEvent>>> auditChainAfter(PgConn& c, std::int64_t after_id, int limit);
+Task<Result<std::int64_t>> pruneAudit(PgConn& c, Millis before, int limit, const AuditChain& chain);
+Task<Result<AuditAnchor>> auditAnchor(PgConn& c);
 
 // rooms.cpp
 Task<Result<Room>> createRoom(PgConn& c, const NewRoom& r);

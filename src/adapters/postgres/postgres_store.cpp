@@ -123,6 +123,47 @@ class PostgresStore final : public Store {
     return call<Status>([user, id](PgConn& c) { return ops::deleteSession(c, user, id); });
   }
 
+  // --- sign-up invites and two-factor ---
+  Task<Result<Invite>> createInvite(Invite i) override {
+    return call<Result<Invite>>([i = std::move(i)](PgConn& c) { return ops::createInvite(c, i); });
+  }
+  Task<Result<std::vector<Invite>>> invites(int limit) override {
+    return call<Result<std::vector<Invite>>>([limit](PgConn& c) { return ops::invites(c, limit); });
+  }
+  Task<Status> revokeInvite(std::int64_t id, Millis now) override {
+    return call<Status>([id, now](PgConn& c) { return ops::revokeInvite(c, id, now); });
+  }
+  Task<Result<InvitedUser>> createInvitedUser(std::string token_hash, std::string username,
+                                              std::string password_hash, Millis now) override {
+    return call<Result<InvitedUser>>(
+        [t = std::move(token_hash), u = std::move(username), h = std::move(password_hash),
+         now](PgConn& c) { return ops::createInvitedUser(c, t, u, h, now); });
+  }
+  Task<Status> putPendingTotp(UserId user, std::string sealed_secret, Millis now) override {
+    return call<Status>([user, s = std::move(sealed_secret), now](PgConn& c) {
+      return ops::putPendingTotp(c, user, s, now);
+    });
+  }
+  Task<Result<TotpRecord>> totpOf(UserId user) override {
+    return call<Result<TotpRecord>>([user](PgConn& c) { return ops::totpOf(c, user); });
+  }
+  Task<Status> enableTotp(UserId user, std::int64_t step, std::string recovery) override {
+    return call<Status>([user, step, r = std::move(recovery)](PgConn& c) {
+      return ops::enableTotp(c, user, step, r);
+    });
+  }
+  Task<Status> useTotpStep(UserId user, std::int64_t step) override {
+    return call<Status>([user, step](PgConn& c) { return ops::useTotpStep(c, user, step); });
+  }
+  Task<Status> replaceRecovery(UserId user, std::string expected, std::string next) override {
+    return call<Status>([user, e = std::move(expected), n = std::move(next)](PgConn& c) {
+      return ops::replaceRecovery(c, user, e, n);
+    });
+  }
+  Task<Status> deleteTotp(UserId user) override {
+    return call<Status>([user](PgConn& c) { return ops::deleteTotp(c, user); });
+  }
+
   // --- known logins ---
   Task<Status> rememberLogin(UserId user, std::string network, std::string device,
                              Millis now) override {
@@ -152,21 +193,34 @@ class PostgresStore final : public Store {
   }
 
   // --- audit ---
+  void setAuditChain(AuditChain chain) override { chain_ = std::move(chain); }
   Task<Status> recordAudit(AuditEvent e) override {
-    return call<Status>([e = std::move(e)](PgConn& c) { return ops::recordAudit(c, e); });
+    return call<Status>(
+        [this, e = std::move(e)](PgConn& c) { return ops::recordAudit(c, e, chain_); });
   }
   Task<Status> countAudit(AuditEvent e, std::string key, Millis window_ms) override {
-    return call<Status>([e = std::move(e), k = std::move(key), window_ms](PgConn& c) {
-      return ops::countAudit(c, e, k, window_ms);
+    return call<Status>([this, e = std::move(e), k = std::move(key), window_ms](PgConn& c) {
+      return ops::countAudit(c, e, k, window_ms, chain_);
     });
   }
   Task<Result<std::vector<AuditEvent>>> auditEvents(UserId user, int limit) override {
     return call<Result<std::vector<AuditEvent>>>(
         [user, limit](PgConn& c) { return ops::auditEvents(c, user, limit); });
   }
+  Task<Result<std::vector<AuditEvent>>> searchAudit(AuditQuery q) override {
+    return call<Result<std::vector<AuditEvent>>>(
+        [q = std::move(q)](PgConn& c) { return ops::searchAudit(c, q); });
+  }
+  Task<Result<std::vector<AuditEvent>>> auditChainAfter(std::int64_t after_id, int limit) override {
+    return call<Result<std::vector<AuditEvent>>>(
+        [after_id, limit](PgConn& c) { return ops::auditChainAfter(c, after_id, limit); });
+  }
   Task<Result<std::int64_t>> pruneAudit(Millis before, int limit) override {
     return call<Result<std::int64_t>>(
-        [before, limit](PgConn& c) { return ops::pruneAudit(c, before, limit); });
+        [this, before, limit](PgConn& c) { return ops::pruneAudit(c, before, limit, chain_); });
+  }
+  Task<Result<AuditAnchor>> auditAnchor() override {
+    return call<Result<AuditAnchor>>([](PgConn& c) { return ops::auditAnchor(c); });
   }
 
   // --- rooms and members ---
@@ -349,6 +403,7 @@ class PostgresStore final : public Store {
         asio::use_awaitable, std::move(body));
   }
 
+  AuditChain chain_;  // set once before the first audit write (Store::setAuditChain)
   // Declared first, destroyed last: the pool's sockets and timers belong to it.
   asio::io_context ioc_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_{ioc_.get_executor()};

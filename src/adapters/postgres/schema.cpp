@@ -359,6 +359,44 @@ CREATE TABLE search_words (
 CREATE INDEX search_words_prefixes ON search_words USING GIN (prefixes);
 CREATE INDEX search_words_unused ON search_words (room_id) WHERE messages <= 0;
 )sql",
+    // 14: the audit trail becomes a hash chain (service/audit_chain.h). Rows from before
+    // this step keep hash '' and stay unchained: the chain starts at the first row written
+    // after it. audit_anchor holds where the chain starts once pruning removed its head.
+    R"sql(
+ALTER TABLE audit_events ADD COLUMN prev_hash text NOT NULL DEFAULT '';
+ALTER TABLE audit_events ADD COLUMN hash text NOT NULL DEFAULT '';
+CREATE INDEX audit_events_kind ON audit_events(kind, id);
+CREATE TABLE audit_anchor (
+  one        integer PRIMARY KEY CHECK (one = 1),
+  through_id bigint  NOT NULL,
+  through_at bigint  NOT NULL,
+  hash       text    NOT NULL,
+  mac        text    NOT NULL
+);
+)sql",
+    // 15: sign-up invites (only the code's hash is kept) and TOTP second factors (the
+    // secret sealed by the service, recovery codes as hashes).
+    R"sql(
+CREATE TABLE invites (
+  id         bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  token_hash bytea   NOT NULL UNIQUE,
+  created_by bigint  NOT NULL DEFAULT 0,
+  created_at bigint  NOT NULL,
+  expires_at bigint  NOT NULL,
+  max_uses   integer NOT NULL,
+  uses       integer NOT NULL DEFAULT 0,
+  room_id    bigint  NOT NULL DEFAULT 0,
+  revoked_at bigint  NOT NULL DEFAULT 0
+);
+CREATE TABLE user_totp (
+  user_id       bigint  PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  sealed_secret bytea   NOT NULL,
+  enabled       boolean NOT NULL DEFAULT false,
+  last_step     bigint  NOT NULL DEFAULT 0,
+  recovery      bytea   NOT NULL DEFAULT '',
+  created_at    bigint  NOT NULL
+);
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

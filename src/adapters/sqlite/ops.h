@@ -39,6 +39,20 @@ Status createPasswordReset(Db& db, UserId user, const std::string& token_hash, M
 Result<UserId> usePasswordReset(Db& db, const std::string& token_hash, Millis now,
                                 const std::string& password_hash);
 
+// signup.cpp
+Result<Invite> createInvite(Db& db, const Invite& i);
+Result<std::vector<Invite>> invites(Db& db, int limit);
+Status revokeInvite(Db& db, std::int64_t id, Millis now);
+Result<InvitedUser> createInvitedUser(Db& db, const std::string& token_hash,
+                                      const std::string& username, const std::string& password_hash,
+                                      Millis now);
+Status putPendingTotp(Db& db, UserId user, const std::string& sealed, Millis now);
+Result<TotpRecord> totpOf(Db& db, UserId user);
+Status enableTotp(Db& db, UserId user, std::int64_t step, const std::string& recovery);
+Status useTotpStep(Db& db, UserId user, std::int64_t step);
+Status replaceRecovery(Db& db, UserId user, const std::string& expected, const std::string& next);
+Status deleteTotp(Db& db, UserId user);
+
 // rooms.cpp
 Result<Room> createRoom(Db& db, const NewRoom& r);
 Result<Room> directRoom(Db& db, UserId a, UserId b, Millis now);
@@ -83,10 +97,14 @@ Status rewrapSecret(Db& db, const std::string& name, const std::string& wrapped,
                     const std::string& expected);
 
 // audit.cpp
-Status recordAudit(Db& db, const AuditEvent& e);
-Status countAudit(Db& db, const AuditEvent& e, const std::string& key, Millis window_ms);
+Status recordAudit(Db& db, const AuditEvent& e, const AuditChain& chain);
+Status countAudit(Db& db, const AuditEvent& e, const std::string& key, Millis window_ms,
+                  const AuditChain& chain);
 Result<std::vector<AuditEvent>> auditEvents(Db& db, UserId user, int limit);
-Result<std::int64_t> pruneAudit(Db& db, Millis before, int limit);
+Result<std::vector<AuditEvent>> searchAudit(Db& db, const AuditQuery& q);
+Result<std::vector<AuditEvent>> auditChainAfter(Db& db, std::int64_t after_id, int limit);
+Result<std::int64_t> pruneAudit(Db& db, Millis before, int limit, const AuditChain& chain);
+Result<AuditAnchor> auditAnchor(Db& db);
 
 // files.cpp
 Status createFile(Db& db, const FileRecord& f);

@@ -259,6 +259,44 @@ CREATE TABLE thread_follows (
 ) STRICT;
 CREATE INDEX thread_follows_by_user ON thread_follows(user_id, following);
 )sql",
+    // 12: the audit trail becomes a hash chain (service/audit_chain.h). Rows from before
+    // this step keep hash '' and stay unchained: the chain starts at the first row written
+    // after it. audit_anchor holds where the chain starts once pruning removed its head.
+    R"sql(
+ALTER TABLE audit_events ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_events ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_events_kind ON audit_events(kind, id);
+CREATE TABLE audit_anchor (
+  one        INTEGER PRIMARY KEY CHECK (one = 1),
+  through_id INTEGER NOT NULL,
+  through_at INTEGER NOT NULL,
+  hash       TEXT    NOT NULL,
+  mac        TEXT    NOT NULL
+) STRICT;
+)sql",
+    // 13: sign-up invites (only the code's hash is kept) and TOTP second factors (the
+    // secret sealed by the service, recovery codes as hashes).
+    R"sql(
+CREATE TABLE invites (
+  id         INTEGER PRIMARY KEY,
+  token_hash BLOB    NOT NULL UNIQUE,
+  created_by INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  max_uses   INTEGER NOT NULL,
+  uses       INTEGER NOT NULL DEFAULT 0,
+  room_id    INTEGER NOT NULL DEFAULT 0,
+  revoked_at INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE user_totp (
+  user_id       INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  sealed_secret BLOB    NOT NULL,
+  enabled       INTEGER NOT NULL DEFAULT 0,
+  last_step     INTEGER NOT NULL DEFAULT 0,
+  recovery      BLOB    NOT NULL DEFAULT x'',
+  created_at    INTEGER NOT NULL
+) STRICT;
+)sql",
 };
 
 int userVersion(Db& db) {

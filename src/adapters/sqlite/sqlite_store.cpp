@@ -60,6 +60,47 @@ class SqliteStore final : public Store {
                                      Db& db) { return ops::usePasswordReset(db, t, now, h); });
   }
 
+  // --- sign-up invites and two-factor ---
+  Task<Result<Invite>> createInvite(Invite i) override {
+    return write<Result<Invite>>([i = std::move(i)](Db& db) { return ops::createInvite(db, i); });
+  }
+  Task<Result<std::vector<Invite>>> invites(int limit) override {
+    return read<Result<std::vector<Invite>>>([limit](Db& db) { return ops::invites(db, limit); });
+  }
+  Task<Status> revokeInvite(std::int64_t id, Millis now) override {
+    return write<Status>([id, now](Db& db) { return ops::revokeInvite(db, id, now); });
+  }
+  Task<Result<InvitedUser>> createInvitedUser(std::string token_hash, std::string username,
+                                              std::string password_hash, Millis now) override {
+    return write<Result<InvitedUser>>(
+        [t = std::move(token_hash), u = std::move(username), h = std::move(password_hash),
+         now](Db& db) { return ops::createInvitedUser(db, t, u, h, now); });
+  }
+  Task<Status> putPendingTotp(UserId user, std::string sealed_secret, Millis now) override {
+    return write<Status>([user, s = std::move(sealed_secret), now](Db& db) {
+      return ops::putPendingTotp(db, user, s, now);
+    });
+  }
+  Task<Result<TotpRecord>> totpOf(UserId user) override {
+    return read<Result<TotpRecord>>([user](Db& db) { return ops::totpOf(db, user); });
+  }
+  Task<Status> enableTotp(UserId user, std::int64_t step, std::string recovery) override {
+    return write<Status>([user, step, r = std::move(recovery)](Db& db) {
+      return ops::enableTotp(db, user, step, r);
+    });
+  }
+  Task<Status> useTotpStep(UserId user, std::int64_t step) override {
+    return write<Status>([user, step](Db& db) { return ops::useTotpStep(db, user, step); });
+  }
+  Task<Status> replaceRecovery(UserId user, std::string expected, std::string next) override {
+    return write<Status>([user, e = std::move(expected), n = std::move(next)](Db& db) {
+      return ops::replaceRecovery(db, user, e, n);
+    });
+  }
+  Task<Status> deleteTotp(UserId user) override {
+    return write<Status>([user](Db& db) { return ops::deleteTotp(db, user); });
+  }
+
   // --- sessions ---
   Task<Result<Session>> createSession(Session s) override {
     return write<Result<Session>>([s = std::move(s)](Db& db) { return ops::createSession(db, s); });
@@ -109,21 +150,34 @@ class SqliteStore final : public Store {
   }
 
   // --- audit ---
+  void setAuditChain(AuditChain chain) override { chain_ = std::move(chain); }
   Task<Status> recordAudit(AuditEvent e) override {
-    return write<Status>([e = std::move(e)](Db& db) { return ops::recordAudit(db, e); });
+    return write<Status>(
+        [this, e = std::move(e)](Db& db) { return ops::recordAudit(db, e, chain_); });
   }
   Task<Status> countAudit(AuditEvent e, std::string key, Millis window_ms) override {
-    return write<Status>([e = std::move(e), k = std::move(key), window_ms](Db& db) {
-      return ops::countAudit(db, e, k, window_ms);
+    return write<Status>([this, e = std::move(e), k = std::move(key), window_ms](Db& db) {
+      return ops::countAudit(db, e, k, window_ms, chain_);
     });
   }
   Task<Result<std::vector<AuditEvent>>> auditEvents(UserId user, int limit) override {
     return read<Result<std::vector<AuditEvent>>>(
         [user, limit](Db& db) { return ops::auditEvents(db, user, limit); });
   }
+  Task<Result<std::vector<AuditEvent>>> searchAudit(AuditQuery q) override {
+    return read<Result<std::vector<AuditEvent>>>(
+        [q = std::move(q)](Db& db) { return ops::searchAudit(db, q); });
+  }
+  Task<Result<std::vector<AuditEvent>>> auditChainAfter(std::int64_t after_id, int limit) override {
+    return read<Result<std::vector<AuditEvent>>>(
+        [after_id, limit](Db& db) { return ops::auditChainAfter(db, after_id, limit); });
+  }
   Task<Result<std::int64_t>> pruneAudit(Millis before, int limit) override {
     return write<Result<std::int64_t>>(
-        [before, limit](Db& db) { return ops::pruneAudit(db, before, limit); });
+        [this, before, limit](Db& db) { return ops::pruneAudit(db, before, limit, chain_); });
+  }
+  Task<Result<AuditAnchor>> auditAnchor() override {
+    return read<Result<AuditAnchor>>([](Db& db) { return ops::auditAnchor(db); });
   }
 
   // --- rooms and members ---
@@ -271,6 +325,7 @@ class SqliteStore final : public Store {
     return submit<T>(readers_.queue(), std::move(work));
   }
 
+  AuditChain chain_;  // set once before the first audit write (Store::setAuditChain)
   // Declared last, destroyed first: ~ReaderPool and ~Writer finish queued work.
   Writer writer_;
   ReaderPool readers_;

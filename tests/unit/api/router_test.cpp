@@ -96,7 +96,8 @@ TEST(RouteTable, HeadIsAnsweredByTheGetRoute) {
   EXPECT_EQ(match("HEAD", "/logout").allow, "POST");
 }
 
-// Open routes: the two that make a session, and the one whose one-time token is its credential.
+// Open routes: those that make a session (the second sign-in step's challenge is its
+// credential), and those whose one-time token is their credential.
 TEST(RouteTable, EveryPatternIsReachableAndOnlyRegisterLoginAndPasswordResetAreOpen) {
   for (const Route& r : apiRoutes()) {
     std::string path;
@@ -104,7 +105,9 @@ TEST(RouteTable, EveryPatternIsReachableAndOnlyRegisterLoginAndPasswordResetAreO
     auto m = match(r.method, path);
     ASSERT_TRUE(m.route) << r.method << " " << r.pattern;
     EXPECT_EQ(m.route, &r) << r.method << " " << r.pattern;
-    bool open = r.pattern == "/register" || r.pattern == "/login" || r.pattern == "/password-reset";
+    bool open = r.pattern == "/register" || r.pattern == "/login" ||
+                r.pattern == "/password-reset" || r.pattern == "/login/2fa" ||
+                r.pattern == "/login/2fa/enrol";
     EXPECT_EQ(r.access == Access::open, open) << r.pattern;
   }
 }

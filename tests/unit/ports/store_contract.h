@@ -1047,6 +1047,7 @@ TEST_P(StoreContract, UnattachedUsageCountsOnlyTheUploadersUnattachedFiles) {
 }  // namespace parley::store_contract
 
 #include "ports/store_accounts_contract.h"
+#include "ports/store_audit_contract.h"
 #include "ports/store_deletion_contract.h"
 #include "ports/store_people_contract.h"
 #include "ports/store_reactions_contract.h"

@@ -80,26 +80,29 @@ std::vector<std::string> catalogue() {
   Error limited{Code::rate_limited, "slow down"};
   limited.retry_after_s = 2;
   json::array online{json::object{{"id", 2}, {"username", "bob"}}};
-  return {frames::ready(me, 3, {summary}),
-          frames::caughtUp(),
-          frames::ack(&req, 7, 44),
-          frames::ack(nullptr, 7, 44),
-          frames::sendAck(&req, 7, 43, "c-1", false),
-          frames::pong(&req),
-          frames::error(limited, &req),
-          frames::error(Error{Code::not_member, "no"}, nullptr),
-          frames::event(e),
-          frames::memberJoined(7, 2, "bob", Role::member),
-          frames::memberRole(7, 2, "bob", Role::admin),
-          frames::memberGone(7, 2, "bob", "left"),
-          frames::roomAdded(room, Role::owner, &me),
-          frames::roomRemoved(7),
-          frames::roomDeleted(7),
-          frames::read(7, 1, 45),
-          frames::typing(7, 1, "alice"),
-          frames::presenceSnapshot(online),
-          frames::presence(2, "bob", true),
-          frames::resync(7, 5000)};
+  return {
+      frames::ready(me, 3, {summary}),
+      frames::caughtUp(),
+      frames::ack(&req, 7, 44),
+      frames::ack(nullptr, 7, 44),
+      frames::sendAck(&req, 7, 43, "c-1", false),
+      frames::pong(&req),
+      frames::error(limited, &req),
+      frames::error(Error{Code::not_member, "no"}, nullptr),
+      frames::event(e),
+      frames::memberJoined(7, 2, "bob", Role::member),
+      frames::memberRole(7, 2, "bob", Role::admin),
+      frames::memberGone(7, 2, "bob", "left"),
+      frames::roomAdded(room, Role::owner, &me),
+      frames::roomRemoved(7),
+      frames::roomDeleted(7),
+      frames::read(7, 1, 45),
+      frames::typing(7, 1, "alice"),
+      frames::presenceSnapshot(online),
+      frames::presence(2, "bob", true),
+      frames::resync(7, 5000),
+      frames::securityAlert(Session{.id = 9, .user_id = 1, .device = "phone", .ip = "192.0.2.7"},
+                            70, {"failures_before", "new_device_and_network"})};
 }
 
 TEST(FramesTest, EveryFrameIsDocumentedWithTheSameFields) {

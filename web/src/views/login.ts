@@ -4,13 +4,14 @@ import { api } from "../api";
 import { append, clear, h } from "../dom";
 import { deviceName, errText } from "../format";
 import type { User } from "../types";
+import { signIn } from "./two-factor";
 
 /** Replace root's content with the sign-in form; notice is shown above it when set. */
 export function showLogin(root: HTMLElement, notice: string, onSignedIn: (me: User) => void): void {
   document.title = "Parley";
   document.body.classList.remove("show-room");
   clear(root);
-  const { form, user } = authForm(onSignedIn);
+  const { form, user } = authForm(root, onSignedIn);
   append(
     root,
     h(
@@ -25,7 +26,7 @@ export function showLogin(root: HTMLElement, notice: string, onSignedIn: (me: Us
 }
 
 /** The form, in "Sign in" mode or, toggled, "Create account" (which then signs in). */
-function authForm(onSignedIn: (me: User) => void) {
+function authForm(root: HTMLElement, onSignedIn: (me: User) => void) {
   let mode: "login" | "register" = "login";
   const error = h("p", { class: "form-error", role: "alert" });
   const user = h("input", {
@@ -74,9 +75,10 @@ function authForm(onSignedIn: (me: User) => void) {
     submit.disabled = true;
     try {
       if (mode === "register") await api.register(user.value.trim(), pass.value);
-      const res = await api.login(user.value.trim(), pass.value, deviceName());
+      // A second step (two-factor sign-in) replaces this form in root when due.
+      const me = await signIn(root, user.value.trim(), pass.value, deviceName());
       pass.value = "";
-      onSignedIn(res.user);
+      onSignedIn(me);
     } catch (e) {
       error.textContent = errText(e);
       submit.disabled = false;

@@ -244,5 +244,29 @@ TEST_F(PostgresNodes, BinaryBodiesRoundTrip) {
   EXPECT_EQ(read->sealed_body, body);
 }
 
+// --- the audit chain across nodes ---
+
+// Two nodes (two stores, two pools) appending at once still make one chain: every append
+// holds the chain's advisory lock from reading the newest hash to its commit.
+TEST(PostgresAudit, TwoNodesAppendingAtOnceKeepOneChain) {
+  const std::string url = freshDatabase();
+  ASSERT_FALSE(url.empty());
+  auto a = openPostgresStore(url);
+  auto b = openPostgresStore(url);
+  ASSERT_TRUE(a && b);
+  (*a)->setAuditChain(store_contract::testLink);
+  (*b)->setAuditChain(store_contract::testLink);
+  std::vector<Task<Status>> writes;
+  for (int i = 0; i < 200; ++i) {
+    Store& node = i % 2 == 0 ? **a : **b;
+    AuditEvent e = store_contract::auditOf(i, "login", "10.0.0." + std::to_string(i % 250), i);
+    writes.push_back(i % 5 == 0 ? node.countAudit(e, "k", 60'000) : node.recordAudit(e));
+  }
+  for (const auto& st : runAll(std::move(writes), 4)) ASSERT_TRUE(st) << errorOf(st);
+  auto rows = store_contract::wholeChain(**b);
+  EXPECT_EQ(rows.size(), 200u);
+  store_contract::expectLinked(rows, "");
+}
+
 }  // namespace
 }  // namespace parley::postgres

@@ -73,6 +73,11 @@ void setUserVersion(const fs::path& file, int version) {
 
 // Takes a file back to what step 4 left: the later steps' tables, indexes and columns go.
 constexpr const char* kUndoAfterStep4 =
+    // step 13 (sign-up invites, two-factor)
+    "DROP TABLE user_totp; DROP TABLE invites;"
+    // step 12 (the audit chain)
+    "DROP TABLE audit_anchor; DROP INDEX audit_events_kind;"
+    "ALTER TABLE audit_events DROP COLUMN hash; ALTER TABLE audit_events DROP COLUMN prev_hash;"
     // step 11 (threads)
     "DROP TABLE thread_follows; DROP INDEX events_by_thread;"
     "ALTER TABLE events DROP COLUMN thread; ALTER TABLE events DROP COLUMN thread_root;"
