@@ -96,6 +96,16 @@ SCHEMAS = {
     "Invite": obj({"id": INT, "created_by": INT, "created_at": MS, "expires_at": MS,
                    "max_uses": INT, "uses": INT, "room": INT, "revoked_at": INT,
                    "state": {"enum": ["active", "revoked", "expired", "used_up"]}}),
+    "AdminUser": obj({"id": INT, "username": STR, "admin": BOOL, "disabled": BOOL,
+                      "created_at": MS, "two_factor": BOOL,
+                      "last_seen_at": {"type": "integer", "format": "int64",
+                                       "description": "the newest session's last use; 0: none"}}),
+    "AdminRoom": obj({"id": INT, "kind": {"enum": ["group", "direct"]}, "name": STR,
+                      "public": BOOL, "member_count": INT,
+                      "owner": nullable(obj({"id": INT, "username": STR})),
+                      "created_at": MS,
+                      "last_activity_at": {"type": "integer", "format": "int64",
+                                           "description": "the newest event's time; 0: none"}}),
     "SearchHit": obj({"room_id": INT, "seq": INT, "sender": ref("User"), "created_at": MS,
                       "exact": BOOL, "snippet": arr(obj({"text": STR, "match": BOOL}))}),
 }
@@ -108,8 +118,9 @@ def body(required: dict, optional: dict | None = None) -> dict:
 
 # Path parameters: {username}, {emoji}, {file_id} are text, any other an integer (router.h).
 PARAM_DOC = {
-    "id": "the room id (or session id under /sessions, invite id under /admin/invites); one "
-          "that cannot name a room answers as a missing room, 404 not_found",
+    "id": "the room id (or session id under /sessions and /admin/users/{username}/sessions, "
+          "invite id under /admin/invites); one that cannot name a room answers as a missing "
+          "room, 404 not_found",
     "seq": "a message's seq in the room",
     "user_id": "a member's user id",
     "username": "a username",
@@ -210,6 +221,37 @@ ROUTES = [
      {"open": True, "body": body({"token": STR, "password": PASSWORD}), "ok": {204: None}}),
     ("post", "/admin/users/{username}/reset-link", "Issue a one-time reset link (admins only)",
      ["forbidden", "not_found"], {"ok": {201: obj({"token": STR, "expires_at": MS})}}),
+    # The admin console
+    ("get", "/admin/users", "Accounts, by username prefix, ascending by id (admins only)",
+     ["forbidden"],
+     {"query": [q("q", {"type": "string", "maxLength": 64}, "a username prefix (any case)"),
+                q("cursor", NONNEG, "next_cursor of the previous page"),
+                LIMIT("1 to 200, default 50")],
+      "ok": {200: obj({"users": arr(ref("AdminUser")), "next_cursor": nullable(STR)})}}),
+    ("post", "/admin/users", "Create an account, with a password or a reset link (admins only)",
+     ["forbidden", "invalid_username", "weak_password", "conflict", "busy"],
+     {"body": body({"username": USERNAME}, {"password": PASSWORD, "admin": BOOL}),
+      "ok": {201: obj({"user": ref("AdminUser")},
+                      {"reset_token": STR, "reset_expires_at": MS})}}),
+    ("post", "/admin/users/{username}/admin", "Make an account a server admin (admins only)",
+     ["forbidden", "not_found"], {"ok": {204: None}}),
+    ("delete", "/admin/users/{username}/admin", "Remove the server admin role; never from the "
+     "last admin (admins only)", ["forbidden", "not_found", "conflict"], {"ok": {204: None}}),
+    ("get", "/admin/users/{username}/sessions", "An account's sessions, newest first "
+     "(admins only)", ["forbidden", "not_found"],
+     {"ok": {200: obj({"sessions": arr(ref("Session"))})}}),
+    ("delete", "/admin/users/{username}/sessions/{id}", "End one session of an account; its "
+     "sockets close with 4001 (admins only)", ["forbidden", "not_found"], {"ok": {204: None}}),
+    ("get", "/admin/rooms", "Rooms, by name prefix, ascending by id: names and counts, never "
+     "content (admins only)", ["forbidden"],
+     {"query": [q("q", {"type": "string", "maxLength": 64}, "a room name prefix (any case)"),
+                q("cursor", NONNEG, "next_cursor of the previous page"),
+                LIMIT("1 to 200, default 50")],
+      "ok": {200: obj({"rooms": arr(ref("AdminRoom")), "next_cursor": nullable(STR)})}}),
+    ("post", "/admin/rooms/{id}/owner", "Hand a room to a new owner; its other owners become "
+     "admins (admins only)", ["forbidden", "not_found", "conflict"],
+     {"body": body({"username": STR}),
+      "ok": {200: obj({"member": ref("Member"), "previous_owners": arr(STR)})}}),
     # Rooms
     ("get", "/rooms", "My rooms with unread counts", [],
      {"ok": {200: obj({"rooms": arr(ref("ListedRoom"))})}}),

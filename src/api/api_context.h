@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "service/accounts.h"
+#include "service/admin_rooms.h"
 #include "service/files.h"
 #include "service/hub.h"
 #include "service/limits.h"
@@ -55,6 +56,7 @@ struct ApiContext {
   ReactionService* reactions = nullptr;           // null: reactions answer unavailable
   RoomDeletion* room_deletion = nullptr;          // null: DELETE /rooms/{id} is unavailable
   ThreadService* threads = nullptr;               // null: threads answer unavailable
+  AdminRooms* admin_rooms = nullptr;              // null: /admin/rooms answers unavailable
 };
 
 }  // namespace parley::api

@@ -91,6 +91,7 @@ std::span<const Route> reactionRoutes();
 std::span<const Route> threadRoutes();
 std::span<const Route> signupRoutes();     // invites (routes_signup.cpp)
 std::span<const Route> twoFactorRoutes();  // two-factor sign-in (routes_2fa.cpp)
+std::span<const Route> adminRoutes();      // the admin console (routes_admin.cpp)
 
 // A login's answer (routes_2fa.cpp): the session and its cookie, or 401 otp_required with
 // the challenge of the second step.

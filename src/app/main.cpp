@@ -347,7 +347,8 @@ struct Services {
         rooms(*a.store, *a.bus, messages, presence, users, clock, cfg.limits),
         reactions(*a.store, *a.cache, messages, room_keys, clock, cfg.limits),
         room_deletion(*a.store, *a.bus, room_keys, files, messages, clock),
-        threads(*a.store, messages, clock) {
+        threads(*a.store, messages, clock),
+        admin_rooms(*a.store, accounts, rooms) {
     a.bus->setHandler(
         [this](const std::string& topic, Bus::Payload p) {
           if (topic == RoomDeletion::kTopic) return room_deletion.onDeleted(*p);
@@ -378,6 +379,7 @@ struct Services {
   ReactionService reactions;
   RoomDeletion room_deletion;
   ThreadService threads;
+  AdminRooms admin_rooms;
 };
 
 // Log, the web client (loaded before anything is created), open-file limit, data
@@ -465,6 +467,7 @@ int serve(app::Config cfg, const char* argv0) {
   if (cfg.edge.test_echo) log::warn("test_echo_endpoint_enabled", {{"path", "/api/v1/test/echo"}});
   ctx.reactions = &s.reactions;
   ctx.room_deletion = &s.room_deletion;
+  ctx.admin_rooms = &s.admin_rooms;
   ctx.threads = &s.threads;
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);

@@ -54,6 +54,22 @@ struct RoomSummary {
   std::optional<StoredEvent> last_message;
 };
 
+// A row of the admins' account list (Store::searchUsers).
+struct UserListing {
+  User user;                  // password_hash left empty
+  bool totp_enabled = false;  // a confirmed second factor (a pending one is not)
+  Millis last_seen = 0;       // the latest last_seen of its sessions; 0: none
+};
+
+// A row of the admins' room list (Store::searchRooms): names and counts, never content.
+struct RoomListing {
+  Room room;
+  std::int64_t member_count = 0;
+  UserId owner_id = 0;       // the owner with the lowest id; 0: none (a direct room)
+  std::string owner;         // their username
+  Millis last_activity = 0;  // created_at of the newest timeline event; 0: none
+};
+
 struct AppendRequest {
   RoomId room_id = 0;
   EventKind kind = EventKind::message;
@@ -219,6 +235,15 @@ class Store {
   virtual Task<Result<std::vector<User>>> usersPage(UserId after, int limit) = 0;
   // Grants or removes the server admin role; not_found if there is no such user.
   virtual Task<Status> setUserAdmin(UserId id, bool admin) = 0;
+  // Removes the admin role from `id` unless it is the last enabled account holding it,
+  // atomically (two admins removing each other at once cannot leave none): conflict then,
+  // and nothing changes. not_found if there is no such user. Removing the role from an
+  // account without it succeeds.
+  virtual Task<Status> revokeAdminUnlessLast(UserId id) = 0;
+  // One page of accounts whose username starts with `prefix` (compared case-insensitively;
+  // "" matches all): ids above `after`, ascending, at most `limit`.
+  virtual Task<Result<std::vector<UserListing>>> searchUsers(std::string prefix, UserId after,
+                                                             int limit) = 0;
   // Makes `id` a server admin if it is the only account (the first of a fresh data dir);
   // returns whether it did. Two accounts created at once both see the other: neither is.
   virtual Task<Result<bool>> claimFirstAdmin(UserId id) = 0;
@@ -286,6 +311,11 @@ class Store {
   virtual Task<Result<Room>> directRoom(UserId a, UserId b, Millis now) = 0;
   virtual Task<Result<Room>> roomById(RoomId id) = 0;
   virtual Task<Result<std::vector<Room>>> publicRooms(int limit) = 0;
+  // One page of the rooms not deleted whose name starts with `prefix` (case-insensitively;
+  // "" matches all), of either kind and either visibility: ids above `after`, ascending, at
+  // most `limit`.
+  virtual Task<Result<std::vector<RoomListing>>> searchRooms(std::string prefix, RoomId after,
+                                                             int limit) = 0;
   virtual Task<Result<std::vector<RoomSummary>>> roomsOf(UserId user) = 0;
 
   // not_found if `user` is not a member of `room`. Also reports the room's last seq as read

@@ -5,6 +5,7 @@
 // Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,37 @@ class AccountService {
   Task<Result<Enrolment>> beginEnrolmentWithChallenge(std::string challenge, std::string ip);
   // Admins only: removes the account's second factor (it may enrol again).
   Task<Status> resetTwoFactor(const AuthContext& admin, std::string username);
+
+  // --- the admin console (account_admin.cpp; docs/api.md "The admin console") ---
+  // Every call answers forbidden to a caller who is not a server admin before it looks at
+  // its inputs, and audits what it changes (in the trail of the account changed, naming
+  // the admin in the detail).
+  static constexpr int kAdminPageMax = 200;
+  static constexpr std::size_t kAdminQueryMax = 64;  // bytes of a search prefix
+  // One page of accounts whose username starts with `q` (bad_request if longer than
+  // kAdminQueryMax), ids above `after`, at most `limit` (clamped to 1..kAdminPageMax).
+  Task<Result<std::vector<UserListing>>> listUsers(const AuthContext& admin, std::string q,
+                                                   UserId after, int limit);
+  struct CreatedUser {
+    User user;
+    std::optional<ResetLink> link;  // set when no password was given
+  };
+  // With a password (checked as at sign-up), or without one: then the account gets a
+  // random password nobody knows and a one-time reset link to choose one. Sign-up limits
+  // and --registration do not apply. conflict if the name is taken.
+  Task<Result<CreatedUser>> createUserAsAdmin(const AuthContext& admin, std::string username,
+                                              std::optional<std::string> password, bool make_admin);
+  // Grants or removes the server admin role. Removing it from the last enabled account
+  // that holds it answers conflict (names given with --admin are admins regardless).
+  Task<Status> setAdminRole(const AuthContext& admin, std::string username, bool grant);
+  // The account's sessions, newest first.
+  Task<Result<std::vector<Session>>> sessionsOf(const AuthContext& admin, std::string username);
+  // Ends one session of the account (its sockets close with 4001 on every node); not_found
+  // if the account has no such session.
+  Task<Status> endSessionOf(const AuthContext& admin, std::string username, SessionId id);
+  // Writes an audit row for a change an admin made outside this service (a room's owner).
+  Task<void> auditAdminChange(const AuthContext& admin, UserId subject, const char* kind,
+                              const std::string& detail);
 
  private:
   void publishRevoke(UserId user, SessionId session);

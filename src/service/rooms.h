@@ -71,6 +71,16 @@ class RoomService {
   // or no longer a group room, is skipped (not_found), the account stays.
   Task<Status> admitInvited(const User& user, RoomId room);
 
+  // Makes `to` the owner of the group room (adding it as a member if it is not one) and
+  // every other owner an admin, authorised by the caller (the admin console, admin_rooms.h).
+  // Returns the new owner's membership and the names of the owners it replaced. not_found
+  // "no such room" for a room that does not exist; conflict for a direct room.
+  struct HandOver {
+    Member owner;
+    std::vector<std::string> previous;
+  };
+  Task<Result<HandOver>> handOver(RoomId room, const User& to);
+
  private:
   Task<Result<Room>> groupRoom(RoomId room);
   // `peer`: for a direct room, the other member, shown in the room_added frame.

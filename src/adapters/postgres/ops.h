@@ -35,6 +35,11 @@ User readUser(const PgResult& r, int row);
 // people.cpp
 Task<Result<std::vector<User>>> usersPage(PgConn& c, UserId after, int limit);
 Task<Status> setUserAdmin(PgConn& c, UserId id, bool admin);
+Task<Status> revokeAdminUnlessLast(PgConn& c, UserId id);
+Task<Result<std::vector<UserListing>>> searchUsers(PgConn& c, const std::string& prefix,
+                                                   UserId after, int limit);
+// A LIKE pattern (ESCAPE '\\') matching what starts with `prefix`, ASCII letters lowered.
+std::string likePrefix(std::string_view prefix);
 Task<Result<bool>> claimFirstAdmin(PgConn& c, UserId id);
 Task<Status> setPasswordHash(PgConn& c, UserId id, const std::string& password_hash);
 Task<Status> createPasswordReset(PgConn& c, UserId user, const std::string& token_hash, Millis now,
@@ -84,6 +89,8 @@ Task<Result<Room>> createRoom(PgConn& c, const NewRoom& r);
 Task<Result<Room>> directRoom(PgConn& c, UserId a, UserId b, Millis now);
 Task<Result<Room>> roomById(PgConn& c, RoomId id);
 Task<Result<std::vector<Room>>> publicRooms(PgConn& c, int limit);
+Task<Result<std::vector<RoomListing>>> searchRooms(PgConn& c, const std::string& prefix,
+                                                   RoomId after, int limit);
 Task<Result<std::vector<RoomSummary>>> roomsOf(PgConn& c, UserId user);
 Task<Result<RoomKeyRecord>> roomKey(PgConn& c, RoomId room, std::uint32_t version);
 Task<Result<RoomKeyRecord>> latestRoomKey(PgConn& c, RoomId room);

@@ -13,6 +13,54 @@ Status oneChanged(Result<PgResult>& r) {
 
 }  // namespace
 
+std::string likePrefix(std::string_view prefix) {
+  std::string out;
+  for (char ch : prefix) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
+  }
+  return out + '%';
+}
+
+// The other enabled admins are locked in id order before the count (so two admins removing
+// each other at once serialise, without a deadlock): the second sees the first's change.
+Task<Status> revokeAdminUnlessLast(PgConn& c, UserId id) {
+  const Params p(id);
+  auto found = co_await c.query("SELECT is_admin FROM users WHERE id = $1", p);
+  if (!found) co_return found.error();
+  if (found->rows() == 0) co_return makeError(Code::not_found, "user not found");
+  if (!found->boolean(0, 0)) co_return Status{};
+  auto r = co_await c.query(
+      "WITH admins AS MATERIALIZED (SELECT id FROM users WHERE is_admin AND NOT disabled "
+      "ORDER BY id FOR UPDATE) "
+      "UPDATE users SET is_admin = false WHERE id = $1 AND is_admin "
+      "AND (SELECT count(*) FROM admins WHERE id <> $1) > 0",
+      p);
+  if (!r) co_return r.error();
+  if (r->affected() == 0)
+    co_return makeError(Code::conflict, "the last server admin cannot lose the role");
+  co_return Status{};
+}
+
+Task<Result<std::vector<UserListing>>> searchUsers(PgConn& c, const std::string& prefix,
+                                                   UserId after, int limit) {
+  const Params p(likePrefix(prefix), after, static_cast<std::int64_t>(limit));
+  auto r = co_await c.query(
+      "SELECT u.id, u.username, '', u.created_at, u.disabled, u.is_admin, "
+      "COALESCE((SELECT t.enabled FROM user_totp t WHERE t.user_id = u.id), false), "
+      "COALESCE((SELECT max(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id), 0) "
+      "FROM users u WHERE u.username_lower LIKE $1 ESCAPE '\\' AND u.id > $2 "
+      "ORDER BY u.id LIMIT $3",
+      p);
+  if (!r) co_return r.error();
+  std::vector<UserListing> out;
+  for (int i = 0; i < r->rows(); ++i) {
+    out.push_back(UserListing{
+        .user = readUser(*r, i), .totp_enabled = r->boolean(i, 6), .last_seen = r->int64(i, 7)});
+  }
+  co_return out;
+}
+
 Task<Result<std::vector<User>>> usersPage(PgConn& c, UserId after, int limit) {
   static const std::string sql = std::string(kUserSelect) + "WHERE id > $1 ORDER BY id LIMIT $2";
   const Params p(after, static_cast<std::int64_t>(limit));

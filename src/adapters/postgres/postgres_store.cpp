@@ -98,6 +98,15 @@ class PostgresStore final : public Store {
     return call<Result<std::vector<User>>>(
         [after, limit](PgConn& c) { return ops::usersPage(c, after, limit); });
   }
+  Task<Status> revokeAdminUnlessLast(UserId id) override {
+    return call<Status>([id](PgConn& c) { return ops::revokeAdminUnlessLast(c, id); });
+  }
+  Task<Result<std::vector<UserListing>>> searchUsers(std::string prefix, UserId after,
+                                                     int limit) override {
+    return call<Result<std::vector<UserListing>>>([p = std::move(prefix), after, limit](PgConn& c) {
+      return ops::searchUsers(c, p, after, limit);
+    });
+  }
   Task<Status> setUserAdmin(UserId id, bool admin) override {
     return call<Status>([id, admin](PgConn& c) { return ops::setUserAdmin(c, id, admin); });
   }
@@ -236,6 +245,12 @@ class PostgresStore final : public Store {
   Task<Result<std::vector<Room>>> publicRooms(int limit) override {
     return call<Result<std::vector<Room>>>(
         [limit](PgConn& c) { return ops::publicRooms(c, limit); });
+  }
+  Task<Result<std::vector<RoomListing>>> searchRooms(std::string prefix, RoomId after,
+                                                     int limit) override {
+    return call<Result<std::vector<RoomListing>>>([p = std::move(prefix), after, limit](PgConn& c) {
+      return ops::searchRooms(c, p, after, limit);
+    });
   }
   Task<Result<std::vector<RoomSummary>>> roomsOf(UserId user) override {
     return call<Result<std::vector<RoomSummary>>>(

@@ -118,6 +118,34 @@ Task<Result<std::vector<Room>>> publicRooms(PgConn& c, int limit) {
   co_return out;
 }
 
+// The owner and the last event are read by the primary keys of members and events, so a
+// page costs a few index lookups per room, never a scan of a timeline.
+Task<Result<std::vector<RoomListing>>> searchRooms(PgConn& c, const std::string& prefix,
+                                                   RoomId after, int limit) {
+  static const std::string sql =
+      std::string("SELECT ") + kRoomColumns +
+      ", r.member_count, COALESCE(o.id, 0), COALESCE(o.username, ''), "
+      "COALESCE((SELECT e.created_at FROM events e WHERE e.room_id = r.id "
+      "ORDER BY e.seq DESC LIMIT 1), 0) "
+      "FROM rooms r LEFT JOIN users o ON o.id = (SELECT m.user_id FROM members m "
+      "WHERE m.room_id = r.id AND m.role = 'owner' ORDER BY m.user_id LIMIT 1) "
+      "WHERE r.deleted_at IS NULL AND r.name ILIKE $1 ESCAPE '\\' AND r.id > $2 "
+      "ORDER BY r.id LIMIT $3";
+  const Params p(likePrefix(prefix), after, static_cast<std::int64_t>(std::max(limit, 0)));
+  auto r = co_await c.query(sql.c_str(), p);
+  if (!r) co_return r.error();
+  std::vector<RoomListing> out;
+  constexpr int k = kRoomColumnCount;
+  for (int i = 0; i < r->rows(); ++i) {
+    out.push_back(RoomListing{.room = readRoom(*r, i),
+                              .member_count = r->int64(i, k),
+                              .owner_id = r->int64(i, k + 1),
+                              .owner = r->text(i, k + 2),
+                              .last_activity = r->int64(i, k + 3)});
+  }
+  co_return out;
+}
+
 // One statement, so one snapshot: the unread counts and last messages agree with the rooms.
 Task<Result<std::vector<RoomSummary>>> roomsOf(PgConn& c, UserId user) {
   const Params p(user);

@@ -32,6 +32,11 @@ User readUser(const Stmt& st);
 // people.cpp
 Result<std::vector<User>> usersPage(Db& db, UserId after, int limit);
 Status setUserAdmin(Db& db, UserId id, bool admin);
+Status revokeAdminUnlessLast(Db& db, UserId id);
+Result<std::vector<UserListing>> searchUsers(Db& db, const std::string& prefix, UserId after,
+                                             int limit);
+// A LIKE pattern (ESCAPE '\\') matching what starts with `prefix`, ASCII letters lowered.
+std::string likePrefix(std::string_view prefix);
 Result<bool> claimFirstAdmin(Db& db, UserId id);
 Status setPasswordHash(Db& db, UserId id, const std::string& password_hash);
 Status createPasswordReset(Db& db, UserId user, const std::string& token_hash, Millis now,
@@ -58,6 +63,8 @@ Result<Room> createRoom(Db& db, const NewRoom& r);
 Result<Room> directRoom(Db& db, UserId a, UserId b, Millis now);
 Result<Room> roomById(Db& db, RoomId id);
 Result<std::vector<Room>> publicRooms(Db& db, int limit);
+Result<std::vector<RoomListing>> searchRooms(Db& db, const std::string& prefix, RoomId after,
+                                             int limit);
 Result<std::vector<RoomSummary>> roomsOf(Db& db, UserId user);
 Result<RoomKeyRecord> roomKey(Db& db, RoomId room, std::uint32_t version);
 Result<RoomKeyRecord> latestRoomKey(Db& db, RoomId room);

@@ -78,6 +78,31 @@ Result<std::vector<Room>> publicRooms(Db& db, int limit) {
   return out;
 }
 
+// The owner and the last event are read by the primary keys of members and events, so a
+// page costs a few index lookups per room, never a scan of a timeline.
+Result<std::vector<RoomListing>> searchRooms(Db& db, const std::string& prefix, RoomId after,
+                                             int limit) {
+  Stmt st = db.prepare(std::string("SELECT ") + kRoomColumns +
+                       ", r.member_count, COALESCE(o.id, 0), COALESCE(o.username, ''), "
+                       "COALESCE((SELECT e.created_at FROM events e WHERE e.room_id = r.id "
+                       "ORDER BY e.seq DESC LIMIT 1), 0) "
+                       "FROM rooms r LEFT JOIN users o ON o.id = (SELECT m.user_id FROM members m "
+                       "WHERE m.room_id = r.id AND m.role = 'owner' ORDER BY m.user_id LIMIT 1) "
+                       "WHERE r.deleted_at IS NULL AND r.name LIKE ? ESCAPE '\\' AND r.id > ? "
+                       "ORDER BY r.id LIMIT ?");
+  st.bind(likePrefix(prefix), after, std::max(limit, 0));
+  std::vector<RoomListing> out;
+  constexpr int k = kRoomColumnCount;
+  while (st.step()) {
+    out.push_back(RoomListing{.room = readRoom(st),
+                              .member_count = st.int64(k),
+                              .owner_id = st.int64(k + 1),
+                              .owner = st.text(k + 2),
+                              .last_activity = st.int64(k + 3)});
+  }
+  return out;
+}
+
 Result<std::vector<RoomSummary>> roomsOf(Db& db, UserId user) {
   std::vector<RoomSummary> out;
   {

@@ -41,6 +41,15 @@ class SqliteStore final : public Store {
   Task<Status> setUserAdmin(UserId id, bool admin) override {
     return write<Status>([id, admin](Db& db) { return ops::setUserAdmin(db, id, admin); });
   }
+  Task<Status> revokeAdminUnlessLast(UserId id) override {
+    return write<Status>([id](Db& db) { return ops::revokeAdminUnlessLast(db, id); });
+  }
+  Task<Result<std::vector<UserListing>>> searchUsers(std::string prefix, UserId after,
+                                                     int limit) override {
+    return read<Result<std::vector<UserListing>>>([p = std::move(prefix), after, limit](Db& db) {
+      return ops::searchUsers(db, p, after, limit);
+    });
+  }
   Task<Result<bool>> claimFirstAdmin(UserId id) override {
     return write<Result<bool>>([id](Db& db) { return ops::claimFirstAdmin(db, id); });
   }
@@ -193,6 +202,12 @@ class SqliteStore final : public Store {
   }
   Task<Result<std::vector<Room>>> publicRooms(int limit) override {
     return read<Result<std::vector<Room>>>([limit](Db& db) { return ops::publicRooms(db, limit); });
+  }
+  Task<Result<std::vector<RoomListing>>> searchRooms(std::string prefix, RoomId after,
+                                                     int limit) override {
+    return read<Result<std::vector<RoomListing>>>([p = std::move(prefix), after, limit](Db& db) {
+      return ops::searchRooms(db, p, after, limit);
+    });
   }
   Task<Result<std::vector<RoomSummary>>> roomsOf(UserId user) override {
     return read<Result<std::vector<RoomSummary>>>(
