@@ -32,6 +32,8 @@ import { ThreadPanel } from "./views/thread-panel";
 import { showSecurityAlert } from "./views/security-alert";
 import { Timeline } from "./views/timeline";
 import { securityDialog } from "./views/two-factor";
+import { adminApi } from "./views/admin/admin-api";
+import { openAdminConsole } from "./views/admin/console";
 
 export const SESSION_ENDED = "Your session has ended. Please sign in again.";
 
@@ -76,6 +78,9 @@ export class ChatApp implements ChatContext {
   private readonly thread: ThreadPanel;
   private roomView = h("section", { class: "room", "aria-labelledby": "room-title" });
   private empty = h("div", { class: "empty" }, h("p", { text: "Pick a room, or start one." }));
+  // Whether the account menu offers the admin console: asked of the server once at start
+  // (GET /me does not say; the console's own routes answer 403 to everyone else).
+  private isAdmin = false;
 
   /** onEnd: the session is over (logged out, or refused); notice says why. */
   constructor(
@@ -126,6 +131,7 @@ export class ChatApp implements ChatContext {
     this.conn.onNewEvent = (ev, live) => live && this.maybeNotify(ev);
     this.conn.onSecurityAlert = (f) => showSecurityAlert(f);
     this.layout();
+    void adminApi.isAdmin().then((yes) => (this.isAdmin = yes));
     this.unsubs.push(this.st.subscribe(() => this.render()));
     this.unsubs.push(this.conn.onStatus(() => this.renderBanner()));
     this.listenToWindow();
@@ -286,6 +292,7 @@ export class ChatApp implements ChatContext {
         accountMenu(this.me.username, () => [
           { label: "Devices", run: () => sessionsDialog(this) },
           { label: "Security", run: () => securityDialog() },
+          ...(this.isAdmin ? [{ label: "Admin console", run: () => openAdminConsole() }] : []),
           { label: "Log out", run: () => this.logout() },
         ]),
       ),

@@ -10,6 +10,7 @@ import "./styles/dialogs.css";
 import "./styles/search.css";
 import "./styles/threads.css";
 import "./styles/two-factor.css";
+import "./styles/admin.css";
 import "./styles/phone.css";
 import { ApiError, api, setUnauthorizedHandler } from "./api";
 import { ChatApp, SESSION_ENDED } from "./app";
