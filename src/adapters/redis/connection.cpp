@@ -239,15 +239,9 @@ bool Connection::send(const Args& args, Done done) {
   return enqueue(std::move(command), std::move(done));
 }
 
-bool Connection::enqueue(std::string command, Done done, bool front) {
-  if (front) {
-    // Only before anything was written on this connection (the handshake).
-    out_.insert(0, command);
-    pending_.push_front(std::move(done));
-  } else {
-    out_ += command;
-    pending_.push_back(std::move(done));
-  }
+bool Connection::enqueue(std::string command, Done done) {
+  out_ += command;
+  pending_.push_back(std::move(done));
   wake_writer_.cancel();
   return true;
 }
@@ -264,7 +258,6 @@ asio::awaitable<void> Connection::run() {
       backoff = opts_.reconnect_min_ms;
       ++generation_;
       state_ = State::up;
-      queueHandshake();
       stats_->connections_up.fetch_add(1, std::memory_order_relaxed);
       if (callbacks_.on_up) callbacks_.on_up(*this, after_outage);
       co_await serve();
@@ -299,36 +292,70 @@ asio::awaitable<bool> Connection::connectOnce() {
         if (!ec && self->generation_ == generation) self->closeSocket();
       });
   auto [cec, ep] = co_await asio::async_connect(socket_, endpoints, kAwait);
-  connect_deadline_.cancel();
   if (cec || state_ == State::stopped || !socket_.is_open()) {
+    connect_deadline_.cancel();
     if (cec) log::warn("redis_connect_failed", {{"connection", name_}, {"error", cec.message()}});
     closeSocket();
     co_return false;
   }
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  // The deadline covers the handshake too: a Redis that accepts connections but never
+  // answers (hung, or stopped with its listen backlog still open) is not up.
+  const bool answered = co_await handshake();
+  connect_deadline_.cancel();
+  if (!answered || state_ == State::stopped || !socket_.is_open()) {
+    closeSocket();
+    co_return false;
+  }
   co_return true;
 }
 
-// AUTH and SELECT go first, before anything queued during a first attempt. A refusal
-// closes the connection: nothing sent on it would reach the intended database.
-void Connection::queueHandshake() {
-  auto check = [self = weak_from_this()](Result<Reply> r) {
-    auto conn = self.lock();
-    if (!conn || !r || !r->isError()) return;
-    log::error("redis_handshake_refused", {{"connection", conn->name_}, {"error", r->str}});
-    conn->closeSocket();
+// AUTH, SELECT and CLIENT SETNAME, then PING, each answered before the connection counts as
+// up. Until then requests fail at once (after an outage) or stay queued (first attempt),
+// instead of each waiting out `request_timeout_ms` on a socket nobody answers. A refusal
+// fails the attempt: nothing sent on the connection would reach the intended database.
+asio::awaitable<bool> Connection::handshake() {
+  std::string out;
+  std::size_t expected = 0;
+  auto add = [&](const Args& args) {
+    out += formatCommand(args);
+    ++expected;
   };
-  if (!opts_.client_name.empty()) {
-    enqueue(formatCommand({"CLIENT", "SETNAME", opts_.client_name + ":" + name_}), check, true);
-  }
-  if (endpoint_.db != 0)
-    enqueue(formatCommand({"SELECT", std::to_string(endpoint_.db)}), check, true);
   if (!endpoint_.password.empty()) {
     Args auth = {"AUTH"};
     if (!endpoint_.user.empty()) auth.push_back(endpoint_.user);
     auth.push_back(endpoint_.password);
-    enqueue(formatCommand(auth), check, true);
+    add(auth);
   }
+  if (endpoint_.db != 0) add({"SELECT", std::to_string(endpoint_.db)});
+  if (!opts_.client_name.empty()) add({"CLIENT", "SETNAME", opts_.client_name + ":" + name_});
+  add({"PING"});
+  auto [wec, written] = co_await asio::async_write(socket_, asio::buffer(out), kAwait);
+  if (wec) co_return false;
+  std::unique_ptr<redisReader, ReaderDeleter> reader(redisReaderCreate());
+  if (!reader) throw std::bad_alloc();
+  std::size_t answered = 0;
+  while (answered < expected) {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(read_buf_), kAwait);
+    if (ec) {
+      log::warn("redis_handshake_unanswered", {{"connection", name_}, {"error", ec.message()}});
+      co_return false;
+    }
+    if (redisReaderFeed(reader.get(), read_buf_.data(), n) != REDIS_OK) co_return false;
+    for (;;) {
+      void* raw = nullptr;
+      if (redisReaderGetReply(reader.get(), &raw) != REDIS_OK) co_return false;
+      if (raw == nullptr) break;
+      Reply reply = copyReply(*static_cast<redisReply*>(raw));
+      freeReplyObject(raw);
+      if (reply.isError()) {
+        log::error("redis_handshake_refused", {{"connection", name_}, {"error", reply.str}});
+        co_return false;
+      }
+      ++answered;
+    }
+  }
+  co_return true;
 }
 
 asio::awaitable<void> Connection::serve() {

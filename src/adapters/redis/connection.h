@@ -3,9 +3,11 @@
 // not understand sharded pub/sub replies).
 //
 // Requests are pipelined: written back to back, replies matched in order. The connection
-// reconnects by itself with capped exponential backoff. While it is down every request
-// fails at once (Code::unavailable); only during the very first connection attempt are
-// requests queued, so a freshly started node does not fail its first calls.
+// reconnects by itself with capped exponential backoff. A connection is up once its
+// handshake (AUTH, SELECT, CLIENT SETNAME, PING) is answered within `connect_timeout_ms`.
+// While it is not up every request fails at once (Code::unavailable); only during the very
+// first connection attempt are requests queued, so a freshly started node does not fail its
+// first calls.
 //
 // Thread-safety: `request`/`requestAll` may be awaited from any executor; `start`/`stop`
 // may be called from any thread; everything else runs on `strand()` only. Owned through
@@ -103,13 +105,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Waiter;
 
   bool accepting() const { return state_ == State::first_attempt || state_ == State::up; }
-  bool enqueue(std::string command, Done done, bool front = false);
+  bool enqueue(std::string command, Done done);
   boost::asio::awaitable<Result<std::vector<Reply>>> exchange(std::vector<Args> batch);
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<bool> connectOnce();
   boost::asio::awaitable<void> serve();
   boost::asio::awaitable<void> writeLoop(std::uint64_t generation);
-  void queueHandshake();
+  boost::asio::awaitable<bool> handshake();
   void dispatch(Reply reply);
   void failAll(std::string_view why);
   void closeSocket();

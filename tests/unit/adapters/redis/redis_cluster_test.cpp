@@ -171,6 +171,7 @@ class LyingNode {
   }
   std::string answer(const std::string& verb) {
     if (verb == "AUTH") return "+OK\r\n";
+    if (verb == "PING") return "+PONG\r\n";  // the connection handshake
     if (verb == "CLUSTER") {
       const std::string p = port();
       return "*1\r\n*3\r\n:0\r\n:16383\r\n*3\r\n$9\r\n127.0.0.1\r\n:" + p + "\r\n$2\r\nid\r\n";

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "adapters/redis/codec.h"
@@ -103,6 +107,75 @@ TEST(RedisConnection, FailsFastWithoutRedis) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(await(conn->request(ping)));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  conn->stop();
+}
+
+// A hung Redis: it completes TCP connections (as a stopped process's listen backlog, or a
+// proxy, does) and never answers a byte. Such a connection is not up: the request queued
+// during the first attempt fails with the attempt ("not connected") instead of being
+// written on a dead socket and waiting out its request timeout, and on_up is never called.
+class HungRedis {
+ public:
+  HungRedis() : acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this] {
+      for (;;) {
+        auto s = std::make_unique<boost::asio::ip::tcp::socket>(ioc_);
+        boost::system::error_code ec;
+        acceptor_.accept(*s, ec);
+        if (ec || stopping_.load()) return;
+        accepted_.fetch_add(1);
+        held_.push_back(std::move(s));  // held open, never read, never answered
+      }
+    });
+  }
+  ~HungRedis() {
+    stopping_.store(true);
+    boost::asio::io_context ioc;  // one last connection wakes the blocking accept
+    boost::asio::ip::tcp::socket wake(ioc);
+    boost::system::error_code ignored;
+    wake.connect(acceptor_.local_endpoint(), ignored);
+    thread_.join();
+  }
+  std::string url() const {
+    return "redis://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> held_;
+  std::atomic<int> accepted_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+TEST(RedisConnection, ARedisThatAcceptsButNeverAnswersIsNotUp) {
+  test::RedisEnv env;
+  HungRedis hung;
+  auto ep = parseRedisUrl(hung.url());
+  ASSERT_TRUE(ep);
+  RedisOptions opts;
+  opts.connect_timeout_ms = 200;     // the handshake's deadline
+  opts.request_timeout_ms = 30'000;  // what a request written on the dead socket would wait
+  opts.reconnect_min_ms = 60'000;    // stays down after the first attempt
+  opts.stats = std::make_shared<RedisStats>();
+  auto went_up = std::make_shared<std::atomic<bool>>(false);
+  Connection::Callbacks callbacks;
+  callbacks.on_up = [went_up](Connection&, bool) { went_up->store(true); };
+  auto conn = std::make_shared<Connection>(env.executor(), *ep, opts, "test", callbacks);
+  conn->start();
+  Args ping = {"PING"};
+  auto first = await(conn->request(ping));
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().code, Code::unavailable);
+  EXPECT_EQ(first.error().message, "redis: not connected");  // not "request timed out"
+  EXPECT_GE(hung.accepted(), 1);  // TCP connected: only the missing answer kept it down
+  EXPECT_FALSE(went_up->load());
+  EXPECT_EQ(opts.stats->connections_up.load(), 0);
+  auto second = await(conn->request(ping));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().message, "redis: not connected");
   conn->stop();
 }
 
