@@ -96,7 +96,12 @@ Awaitable<Result<HttpResponse>> leave(Call& c) {
 // Crypto-shreds the room, then removes it (docs/api.md, "Deleting a room").
 Awaitable<Result<HttpResponse>> deleteRoom(Call& c) {
   if (!c.ctx.room_deletion) co_return makeError(Code::unavailable, "room deletion is not enabled");
-  auto done = co_await c.ctx.room_deletion->remove(c.me(), c.id("id"));
+  // A server admin may delete any room. The role is read now, as every admin route reads it
+  // (from the Store, or --admin NAME): a cached session's copy may be stale, and the scaled
+  // backend's session cache does not carry it at all.
+  User me = c.me();
+  me.admin = static_cast<bool>(co_await c.ctx.accounts.requireAdmin(*c.auth));
+  auto done = co_await c.ctx.room_deletion->remove(me, c.id("id"));
   if (!done) co_return done.error();
   co_return noContent();
 }

@@ -43,7 +43,8 @@ class RoomDeletion {
   // The bus topic every node subscribes to: "<room id>" payloads of deleted rooms.
   static constexpr const char* kTopic = "parley:rooms-deleted";
 
-  // DELETE /rooms/{id}: `me` must own the room or be a server admin. A room `me` may not
+  // DELETE /rooms/{id}: `me` must own the room or be a server admin (`me.admin`, which the
+  // caller reads fresh: AccountService::requireAdmin, not a cached session). A room `me` may not
   // see answers not_found, exactly as a room that does not exist; a member who is not the
   // owner gets forbidden; a non-member of a public room not_member. unavailable (nothing
   // deleted) when the key service cannot destroy the keys now.

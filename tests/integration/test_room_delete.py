@@ -124,6 +124,27 @@ def test_delete_answers_and_refusals(server_factory):
                for e in js["events"]), js
 
 
+def test_a_server_admin_deletes_a_room_it_is_not_in(server_factory):
+    # Both kinds of server admin: the Store's role (create-user --admin) and `--admin NAME`.
+    from parley_client import login, register, unique
+    from people import create_user, try_login
+    chief = unique("chief")
+    server = server_factory(extra=["--admin", chief])
+    ta, _ = register_and_login(server, "alice")
+    register(server, chief)
+    tc = login(server, chief)["token"]
+    create_user(server, "root", "--admin")
+    st, js = try_login(server, "root")
+    assert st == 200, js
+    tr = js["token"]
+    for token in (tc, tr):
+        room = create_room(server, ta, "private", public=False)["id"]
+        post_message(server, ta, room, "words")
+        st, js = server.api("DELETE", f"/rooms/{room}", token=token)
+        assert st == 204, js
+        assert_error(server.api("GET", f"/rooms/{room}", token=ta), 404, "not_found")
+
+
 @embedded_only
 @pytest.mark.timeout_s(120)
 def test_a_backup_from_before_the_deletion_opens_nothing_of_the_room(server_factory, tmp_path):
