@@ -25,6 +25,8 @@ po::options_description describe() {
     ("bus", po::value<std::string>()->default_value(""), "what carries live events between nodes: kafka://HOST:PORT[,HOST:PORT...][?topic=parley.events&partitions=N&security.protocol=...] (needs --redis, which keeps the cache, presence, sessions and limits; default: Redis pub/sub when --redis is given, else in-process)")
     ("keyring", po::value<std::string>()->default_value(""), "the master key: a keyring file (default: <data-dir>/keyring.json), a KMS key, kms+https://ACCESS:SECRET@HOST[:PORT]/KEY_ID[?region=R&ca=PEM] (kms+http:// for plain HTTP), or a Vault/OpenBao Transit key, vault+https://HOST[:PORT]/MOUNT/keys/NAME (see --vault-token-file); every node of a deployment must use the same keys")
     ("vault-token-file", po::value<std::string>()->default_value(""), "with --keyring vault+https://HOST[:PORT]/MOUNT/keys/NAME[?ca=PEM&namespace=NS] (vault+http:// for plain HTTP): a file holding the Vault token (else the environment variable PARLEY_VAULT_TOKEN; never in the URL)")
+    ("vault-role-id-file", po::value<std::string>()->default_value(""), "with a vault+ --keyring, instead of a token: log in with AppRole, the role id read from this file (with --vault-secret-id-file; the auth mount is approle unless the URL says approle_mount=PATH); the node renews its token, or logs in again, before it expires")
+    ("vault-secret-id-file", po::value<std::string>()->default_value(""), "with --vault-role-id-file: a file holding the AppRole secret id")
     ("blobs", po::value<std::string>()->default_value(""), "where files are kept: a directory, or s3+https://ACCESS:SECRET@HOST[:PORT]/BUCKET[?region=R&style=path|virtual&part_mib=N&ca=PEM] (s3:// for plain HTTP) (default: <data-dir>/blobs); every node of a deployment must share it")
     ("max-upload", po::value<long long>()->default_value(100ll * 1024 * 1024), "largest file upload, bytes (larger ones get 413 and nothing is kept)")
     ("upload-ttl", po::value<long>()->default_value(86400), "seconds an upload may stay unattached to a message before it is deleted")
@@ -226,6 +228,8 @@ void readBackends(const po::variables_map& vm, Config& c) {
   c.presence_room_limit = vm["presence-room-limit"].as<long>();
   c.keyring = vm["keyring"].as<std::string>();
   c.vault_token_file = vm["vault-token-file"].as<std::string>();
+  c.vault_role_id_file = vm["vault-role-id-file"].as<std::string>();
+  c.vault_secret_id_file = vm["vault-secret-id-file"].as<std::string>();
   c.blobs = vm["blobs"].as<std::string>();
 }
 

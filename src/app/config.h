@@ -23,7 +23,9 @@ struct Config {
   std::string bus_url;    // empty: the bus is Redis pub/sub with --redis, else in-process
   bool migrate = true;    // apply missing schema steps at start
   std::string keyring;    // empty: <data_dir>/keyring.json; a path, or kms+https://...; shared
-  std::string vault_token_file;  // with a vault+ keyring: where the token is (else env)
+  std::string vault_token_file;      // with a vault+ keyring: where the token is (else env)
+  std::string vault_role_id_file;    // ... or an AppRole login: its role id
+  std::string vault_secret_id_file;  // ... and secret id
   std::string blobs;  // empty: a local directory <data_dir>/blobs; else a path or s3://...
   FileLimits files;
   media::ImageLimits image;

@@ -25,15 +25,45 @@ Error flagError(std::string_view flag, const std::string& why) {
   return makeError(Code::bad_request, std::string(flag) + ": " + why);
 }
 
-Result<std::string> readTokenFile(const std::string& path) {
+// The first 4 KiB of a credential file, checked as vault::checkCredential does.
+Result<std::string> readCredentialFile(std::string_view flag, const std::string& path,
+                                       std::string_view what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return flagError("--vault-token-file", "cannot read " + path);
+  if (!in) return flagError(flag, "cannot read " + path);
   std::string raw(4097, '\0');
   in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
   raw.resize(static_cast<std::size_t>(in.gcount()));
-  auto token = vault::checkToken(raw);
-  if (!token) return flagError("--vault-token-file", path + ": " + token.error().message);
-  return token;
+  auto value = vault::checkCredential(raw, what);
+  if (!value) return flagError(flag, path + ": " + value.error().message);
+  return value;
+}
+
+bool wantsAppRole(const Config& cfg) {
+  return !cfg.vault_role_id_file.empty() || !cfg.vault_secret_id_file.empty();
+}
+
+// --vault-role-id-file and --vault-secret-id-file, both, read and checked.
+Result<vault::AppRole> appRole(const Config& cfg, const vault::VaultConfig& v) {
+  if (cfg.vault_role_id_file.empty() || cfg.vault_secret_id_file.empty()) {
+    return flagError(
+        cfg.vault_role_id_file.empty() ? "--vault-secret-id-file" : "--vault-role-id-file",
+        "AppRole needs both --vault-role-id-file and --vault-secret-id-file");
+  }
+  const char* env = std::getenv("PARLEY_VAULT_TOKEN");
+  if ((env != nullptr && *env != '\0') || !cfg.vault_token_file.empty()) {
+    return flagError("--vault-role-id-file",
+                     "give a token (PARLEY_VAULT_TOKEN or --vault-token-file) or an AppRole, "
+                     "not both");
+  }
+  auto role = readCredentialFile("--vault-role-id-file", cfg.vault_role_id_file, "role id");
+  if (!role) return role.error();
+  auto secret = readCredentialFile("--vault-secret-id-file", cfg.vault_secret_id_file, "secret id");
+  if (!secret) return secret.error();
+  vault::AppRole out;
+  if (!v.approle_mount.empty()) out.mount = v.approle_mount;
+  out.role_id = std::move(*role);
+  out.secret_id = std::move(*secret);
+  return out;
 }
 
 // Wraps and unwraps a throwaway key; with `check_binding`, also makes sure the blob does not
@@ -82,11 +112,14 @@ Result<std::string> vaultToken(const Config& cfg) {
   if (from_env && !cfg.vault_token_file.empty()) {
     return flagError("--vault-token-file", "PARLEY_VAULT_TOKEN is set too: give one of them");
   }
-  if (!cfg.vault_token_file.empty()) return readTokenFile(cfg.vault_token_file);
+  if (!cfg.vault_token_file.empty()) {
+    return readCredentialFile("--vault-token-file", cfg.vault_token_file, "token");
+  }
   if (!from_env) {
     return flagError("--keyring",
                      "a vault+ keyring needs a token: set PARLEY_VAULT_TOKEN or "
-                     "--vault-token-file");
+                     "--vault-token-file, or log in with --vault-role-id-file and "
+                     "--vault-secret-id-file");
   }
   auto token = vault::checkToken(env);
   if (!token) return flagError("PARLEY_VAULT_TOKEN", token.error().message);
@@ -100,11 +133,24 @@ Status checkKeyFlags(const Config& cfg) {
     }
   }
   if (!vault::isVaultUrl(cfg.keyring)) {
-    if (cfg.vault_token_file.empty()) return {};
-    return flagError("--vault-token-file", "only with --keyring vault+https://...");
+    if (!cfg.vault_token_file.empty()) {
+      return flagError("--vault-token-file", "only with --keyring vault+https://...");
+    }
+    if (wantsAppRole(cfg)) {
+      return flagError(
+          cfg.vault_role_id_file.empty() ? "--vault-secret-id-file" : "--vault-role-id-file",
+          "only with --keyring vault+https://...");
+    }
+    return {};
   }
-  if (auto v = vault::parseVaultUrl(cfg.keyring); !v) {
-    return flagError("--keyring", v.error().message);
+  auto v = vault::parseVaultUrl(cfg.keyring);
+  if (!v) return flagError("--keyring", v.error().message);
+  if (wantsAppRole(cfg)) {
+    if (auto role = appRole(cfg, *v); !role) return role.error();
+    return {};
+  }
+  if (!v->approle_mount.empty()) {
+    return flagError("--keyring", "approle_mount= needs --vault-role-id-file");
   }
   if (auto t = vaultToken(cfg); !t) return t.error();
   return {};
@@ -120,9 +166,15 @@ Result<KeyProviderPtr> openKeys(const Config& cfg) {
   if (vault::isVaultUrl(cfg.keyring)) {
     auto vcfg = vault::parseVaultUrl(cfg.keyring);
     if (!vcfg) return vcfg.error();
-    auto token = vaultToken(cfg);
-    if (!token) return token.error();
-    vcfg->token = std::move(*token);
+    if (wantsAppRole(cfg)) {
+      auto role = appRole(cfg, *vcfg);
+      if (!role) return role.error();
+      vcfg->approle = std::move(*role);
+    } else {
+      auto token = vaultToken(cfg);
+      if (!token) return token.error();
+      vcfg->token = std::move(*token);
+    }
     // The URL holds no credential (parseVaultUrl refuses one), so it is logged as given.
     log::info("key_provider", {{"kind", "vault"}, {"url", cfg.keyring}});
     return tried(vault::makeVaultKeyProvider(std::move(*vcfg)), true);

@@ -17,9 +17,10 @@ namespace parley::app {
 // ASCII. Only meaningful with a vault+ --keyring.
 Result<std::string> vaultToken(const Config& cfg);
 
-// Flag checks of the key flags (exit 2, nothing opened but the token file): the KMS or
-// Vault URL parses, a Vault keyring has exactly one token source, and --vault-token-file is
-// not given without a Vault keyring.
+// Flag checks of the key flags (exit 2, nothing opened but the credential files): the KMS or
+// Vault URL parses, a Vault keyring has exactly one source of credentials (PARLEY_VAULT_TOKEN,
+// --vault-token-file, or AppRole's --vault-role-id-file with --vault-secret-id-file), and
+// none of those flags is given without a Vault keyring.
 Status checkKeyFlags(const Config& cfg);
 
 // Opens the provider. A remote one (KMS, Vault) is tried once: a throwaway key is wrapped and

@@ -4,11 +4,14 @@ scripts/services/openbao.sh) with a token whose policy allows only encrypt and d
 key: room keys are wrapped there, a node with another master key cannot read the rooms, a
 wrong token or a key that ignores the context stops the node at start with one line (exit
 1), a token in the URL is a bad flag (exit 2), and the token is never in the logs."""
+from __future__ import annotations
+
 import json
 import os
 import re
 import sqlite3
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -135,9 +138,10 @@ def test_a_vault_keyring_without_a_token_is_a_bad_flag(tmp_path, monkeypatch):
     assert b"needs a token" in s.stderr_bytes()
 
 
-def _admin(method: str, path: str, body: dict) -> dict:
+def _admin(method: str, path: str, body: dict | None) -> dict:
     req = urllib.request.Request(f"{_env('PARLEY_TEST_VAULT_ADDR')}/v1/{path}",
-                                 data=json.dumps(body).encode(), method=method,
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 method=method,
                                  headers={"X-Vault-Token": _env("PARLEY_TEST_VAULT_ROOT_TOKEN")})
     with urllib.request.urlopen(req, timeout=10) as r:
         raw = r.read()
@@ -245,3 +249,114 @@ def test_rewrap_lets_the_operator_retire_old_key_versions(tmp_path, backend):
             backends.drop_database(db)
     assert _env("PARLEY_TEST_VAULT_ROOT_TOKEN").encode() not in _logs(s) + \
         (done.stdout + done.stderr).encode()
+
+
+def _approle(tmp_path, ttl: str, max_ttl: str) -> dict:
+    """A fresh AppRole auth mount with a role under the nodes' policy (encrypt and decrypt on
+    the parley key only): its mount, and files holding the role id and a secret id."""
+    mount = "approle-" + unique("m")
+    _admin("POST", f"sys/auth/{mount}", {"type": "approle"})
+    # The nodes' Transit policy, and renewing their own token (without it a node logs in
+    # again each time instead: it works, at the cost of a login and a new lease).
+    _admin("PUT", "sys/policies/acl/parley-renew",
+           {"policy": 'path "auth/token/renew-self" { capabilities = ["update"] }'})
+    _admin("POST", f"auth/{mount}/role/parley",
+           {"token_policies": ["parley-transit", "parley-renew"],
+            "token_no_default_policy": True,
+            "token_ttl": ttl, "token_max_ttl": max_ttl})
+    role_id = _admin("GET", f"auth/{mount}/role/parley/role-id", None)["data"]["role_id"]
+    secret_id = _admin("POST", f"auth/{mount}/role/parley/secret-id", {})["data"]["secret_id"]
+    files = {}
+    for name, value in (("role-id", role_id), ("secret-id", secret_id)):
+        path = tmp_path / name
+        path.write_text(value + "\n")
+        path.chmod(0o600)
+        files[name] = path
+    return {"mount": mount, "role_id": role_id, "secret_id": secret_id,
+            "flags": ["--vault-role-id-file", str(files["role-id"]),
+                      "--vault-secret-id-file", str(files["secret-id"])]}
+
+
+def _token_events(s: Server) -> list:
+    """The `how` of each vault_token log record: "login" or "renewed", in order."""
+    out = []
+    for line in _logs(s).decode("utf-8", "replace").splitlines():
+        if '"vault_token"' in line and line.startswith("{"):
+            out.append(json.loads(line).get("how"))
+    return out
+
+
+@pytest.mark.timeout_s(90)
+def test_a_node_logs_in_with_approle_and_keeps_its_token_fresh(tmp_path, monkeypatch):
+    # Tokens of 4 s, at most 9 s: the node must renew and then log in again for room keys to
+    # keep being wrapped. A new room's first message wraps its key in Vault, so rooms are made
+    # and written to until the log shows a renewal and a second login, and then for as long
+    # again as a token lives.
+    monkeypatch.delenv("PARLEY_VAULT_TOKEN", raising=False)
+    role = _approle(tmp_path, ttl="4s", max_ttl="9s")
+    url = _env("PARLEY_TEST_VAULT_URL") + f"?approle_mount={role['mount']}"
+    s = Server(tmp_path / "data", tmp_path, ["--keyring", url, *role["flags"],
+                                             "--send-rate", "1000"])
+    s.start()
+    try:
+        tok, _ = register_and_login(s, "approleuser")
+        made, seen_all_at = 0, None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            room = create_room(s, tok, f"approle-{made}")  # each fails the test if refused
+            post_message(s, tok, room["id"], f"sealed under a fresh key #{made}")
+            made += 1
+            events = _token_events(s)
+            if seen_all_at is None and "renewed" in events and events.count("login") >= 2:
+                seen_all_at = time.monotonic()
+            if seen_all_at is not None and time.monotonic() - seen_all_at > 4:
+                break
+            time.sleep(0.25)  # pacing the room creations, not waiting for an event
+        events = _token_events(s)
+        assert "renewed" in events and events.count("login") >= 2, events
+        assert seen_all_at is not None and time.monotonic() - seen_all_at > 4, events
+    finally:
+        s.stop()
+    logs = _logs(s)
+    assert role["secret_id"].encode() not in logs and role["role_id"].encode() not in logs
+
+
+@pytest.mark.timeout_s(30)
+def test_a_wrong_approle_secret_stops_the_node_at_start(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARLEY_VAULT_TOKEN", raising=False)
+    role = _approle(tmp_path, ttl="1h", max_ttl="24h")
+    wrong = "0e5c1b8a-" + unique("s").replace("-", "")
+    (tmp_path / "secret-id").write_text(wrong)
+    url = _env("PARLEY_TEST_VAULT_URL") + f"?approle_mount={role['mount']}"
+    s = Server(tmp_path / "data", tmp_path, ["--keyring", url, *role["flags"]])
+    with pytest.raises(RuntimeError, match=r"(exited with|exit) 1\)? before listening"):
+        s.start()
+    lines = _plain_lines(s.stderr_bytes())
+    assert len(lines) == 1 and lines[0].startswith("parley: --keyring: vault login: HTTP 400"), \
+        lines
+    logs = _logs(s)
+    assert wrong.encode() not in logs and role["role_id"].encode() not in logs
+
+
+@pytest.mark.timeout_s(30)
+@pytest.mark.parametrize("case", ["role only", "secret only", "and a token", "mount, no role",
+                                  "no keyring"])
+def test_approle_flags_are_checked_before_anything_opens(tmp_path, monkeypatch, case):
+    monkeypatch.delenv("PARLEY_VAULT_TOKEN", raising=False)
+    for name in ("role-id", "secret-id"):
+        (tmp_path / name).write_text("x-" + name)
+    role = ["--vault-role-id-file", str(tmp_path / "role-id")]
+    secret = ["--vault-secret-id-file", str(tmp_path / "secret-id")]
+    url = _env("PARLEY_TEST_VAULT_URL")
+    args, says = {
+        "role only": (["--keyring", url, *role], b"needs both"),
+        "secret only": (["--keyring", url, *secret], b"needs both"),
+        "and a token": (["--keyring", url, *role, *secret, "--vault-token-file",
+                         str(_token_file(tmp_path, "s.x"))], b"not both"),
+        "mount, no role": (["--keyring", url + "?approle_mount=approle"], b"approle_mount"),
+        "no keyring": ([*role, *secret], b"only with --keyring vault+"),
+    }[case]
+    s = Server(tmp_path / "data", tmp_path, args)
+    with pytest.raises(RuntimeError, match=r"(exited with|exit) 2\)? before listening"):
+        s.start()
+    assert says in s.stderr_bytes(), s.stderr_bytes()[-2000:]

@@ -5,6 +5,13 @@
 // The token is sent as X-Vault-Token and nowhere else: it is never part of an error or a
 // log line, even when a (malicious) server echoes it back in its answer.
 //
+// With an AppRole (config.approle) the client logs in on first use and keeps its token
+// fresh on the way: once two thirds of the token's lease have passed, the next call renews
+// it (auth/token/renew-self) or, if it is not renewable, is near its max TTL, or the renewal
+// fails, logs in again. One call refreshes while the others go on with the still-valid
+// token; a failed refresh is retried by the next call and only fails calls once the token
+// has expired. Role id, secret id and tokens are redacted from every error.
+//
 // Thread-safe: post() may be awaited from any executor, concurrently. Connections run on the
 // client's own thread; the caller resumes on its executor. Destroying the client waits for
 // calls in flight; none may start once destruction has begun.
@@ -25,6 +32,8 @@ struct VaultStats {
   std::atomic<std::uint64_t> requests{0};  // HTTP exchanges, retries included
   std::atomic<std::uint64_t> retries{0};
   std::atomic<std::uint64_t> connections_opened{0};
+  std::atomic<std::uint64_t> logins{0};    // AppRole logins that gave a token
+  std::atomic<std::uint64_t> renewals{0};  // token renewals that extended its lease
 };
 
 class VaultClient {

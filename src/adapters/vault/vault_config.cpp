@@ -72,6 +72,16 @@ std::optional<std::string> readParams(boost::urls::url_view u, VaultConfig& c) {
         if (ch <= ' ' || ch > '~') return "namespace must be printable ASCII";
       }
       c.vault_namespace = value;
+    } else if (key == "approle_mount") {
+      std::string_view rest = value;
+      if (rest.empty()) return "approle_mount is empty";
+      while (!rest.empty()) {  // auth mounts nest like secret mounts: a/b/approle
+        const auto slash = rest.find('/');
+        if (!validSegment(rest.substr(0, slash))) return "approle_mount is [A-Za-z0-9_.-] segments";
+        rest = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+        if (slash != std::string_view::npos && rest.empty()) return "approle_mount ends with /";
+      }
+      c.approle_mount = value;
     } else {
       return "unknown parameter " + key.substr(0, 64);
     }
@@ -113,17 +123,22 @@ Result<VaultConfig> parseVaultUrl(std::string_view text) {
   return c;
 }
 
-Result<std::string> checkToken(std::string_view raw) {
+Result<std::string> checkCredential(std::string_view raw, std::string_view what) {
+  const std::string name(what);
   const auto first = raw.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return makeError(Code::bad_request, "the token is empty");
+  if (first == std::string_view::npos)
+    return makeError(Code::bad_request, "the " + name + " is empty");
   raw = raw.substr(first, raw.find_last_not_of(" \t\r\n") - first + 1);
-  if (raw.size() > 4096) return makeError(Code::bad_request, "the token is over 4096 bytes");
+  if (raw.size() > 4096) return makeError(Code::bad_request, "the " + name + " is over 4096 bytes");
   for (char ch : raw) {
     if (ch <= ' ' || ch > '~') {
-      return makeError(Code::bad_request, "the token holds a character that is not printable");
+      return makeError(Code::bad_request,
+                       "the " + name + " holds a character that is not printable");
     }
   }
   return std::string(raw);
 }
+
+Result<std::string> checkToken(std::string_view raw) { return checkCredential(raw, "token"); }
 
 }  // namespace parley::vault

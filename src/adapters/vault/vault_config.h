@@ -12,17 +12,28 @@
 // - namespace= is sent as X-Vault-Namespace (Vault Enterprise, OpenBao namespaces).
 // - The URL never carries a credential: USER:PASS@ is refused, so a token cannot end up in
 //   a command line, a TOML file or a log. The token comes from PARLEY_VAULT_TOKEN or from
-//   --vault-token-file (app/), and AppRole is not yet supported.
+//   --vault-token-file (app/), or the node logs in with AppRole (--vault-role-id-file and
+//   --vault-secret-id-file; approle_mount= names the auth mount, default `approle`) and
+//   renews its token, or logs in again, before the token expires (vault_client.h).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/error.h"
 
 namespace parley::vault {
+
+// AppRole login (auth/<mount>/login): the node gets its token from Vault and keeps it fresh.
+struct AppRole {
+  std::string mount = "approle";  // approle_mount= in the URL
+  std::string role_id;            // from a file (app/); never logged
+  std::string secret_id;          // from a file (app/); never logged
+};
 
 struct VaultConfig {
   std::string host;
@@ -31,8 +42,10 @@ struct VaultConfig {
   std::string ca_file;  // ca=: trust these CAs instead of the system's (HTTPS only)
   std::string mount = "transit";
   std::string key_name;
-  std::string vault_namespace;  // namespace=: X-Vault-Namespace, "" for none
-  std::string token;            // X-Vault-Token; never from the URL, never logged
+  std::string vault_namespace;     // namespace=: X-Vault-Namespace, "" for none
+  std::string token;               // X-Vault-Token; never from the URL, never logged
+  std::string approle_mount;       // approle_mount=: "" unless the URL names one
+  std::optional<AppRole> approle;  // set instead of `token` for an AppRole login
   std::size_t max_idle_connections = 8;
   std::chrono::milliseconds idle_timeout{10000};
 
@@ -42,6 +55,9 @@ struct VaultConfig {
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{2000};
   std::chrono::milliseconds request_timeout{10000};
+
+  // When an AppRole token is due for renewal: steady_clock when empty (tests move time).
+  std::function<std::chrono::steady_clock::time_point()> now;
 };
 
 // True when `url` is meant for the Vault adapter (it starts with "vault+" or "vault:").
@@ -54,5 +70,7 @@ Result<VaultConfig> parseVaultUrl(std::string_view url);
 // A token as read from PARLEY_VAULT_TOKEN or a token file: surrounding white space cut;
 // Code::bad_request when empty, over 4096 bytes, or holding anything but printable ASCII.
 Result<std::string> checkToken(std::string_view raw);
+// The same checks for an AppRole role id or secret id ("role id", "secret id" in errors).
+Result<std::string> checkCredential(std::string_view raw, std::string_view what);
 
 }  // namespace parley::vault

@@ -45,6 +45,47 @@ std::string decryptRequest(std::string_view ciphertext, std::string_view context
   return json::serialize(o);
 }
 
+std::string appRoleLoginRequest(std::string_view role_id, std::string_view secret_id) {
+  json::object o;
+  o["role_id"] = json::string(role_id);
+  o["secret_id"] = json::string(secret_id);
+  return json::serialize(o);
+}
+
+Result<TokenLease> tokenLeaseAnswer(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return makeError(Code::internal, "vault login: answer is not JSON");
+  const json::value* auth = v.as_object().if_contains("auth");
+  if (auth == nullptr || !auth->is_object()) {
+    return makeError(Code::internal, "vault login: answer has no auth");
+  }
+  const json::object& a = auth->as_object();
+  const json::value* token = a.if_contains("client_token");
+  const json::value* lease = a.if_contains("lease_duration");
+  const json::value* renewable = a.if_contains("renewable");
+  if (token == nullptr || !token->is_string()) {
+    return makeError(Code::internal, "vault login: answer has no auth.client_token");
+  }
+  constexpr std::int64_t kTenYears = 10LL * 366 * 24 * 3600;
+  if (lease == nullptr || !lease->is_int64() || lease->as_int64() < 0 ||
+      lease->as_int64() > kTenYears) {
+    return makeError(Code::internal, "vault login: auth.lease_duration is not 0..10 years");
+  }
+  const std::string_view t = token->as_string();
+  bool printable = !t.empty() && t.size() <= 4096;
+  for (char ch : t) printable = printable && ch > ' ' && ch <= '~';
+  if (!printable) {
+    return makeError(Code::internal,
+                     "vault login: auth.client_token is not 1..4096 printable bytes");
+  }
+  TokenLease out;
+  out.token = std::string(t);
+  out.ttl = std::chrono::seconds(lease->as_int64());
+  out.renewable = renewable != nullptr && renewable->is_bool() && renewable->as_bool();
+  return out;
+}
+
 std::optional<std::uint32_t> ciphertextVersion(std::string_view c) {
   constexpr std::string_view kPrefix = "vault:v";
   if (c.size() > kMaxCiphertext || c.rfind(kPrefix, 0) != 0) return std::nullopt;

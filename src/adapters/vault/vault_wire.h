@@ -8,6 +8,7 @@
 // another shape). The client bounds the body before these see it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +33,18 @@ Result<std::string> decryptAnswer(std::string_view body, std::size_t key_bytes);
 
 // N of "vault:vN:<base64>" (1 ≤ N < 2^31), or nullopt if `ciphertext` is not of that shape.
 std::optional<std::uint32_t> ciphertextVersion(std::string_view ciphertext);
+
+// {"role_id", "secret_id"}: the body of POST /v1/auth/<mount>/login.
+std::string appRoleLoginRequest(std::string_view role_id, std::string_view secret_id);
+
+// What a login or a token renewal gave: auth.client_token (printable ASCII, at most 4096
+// bytes), auth.lease_duration (0 = never expires; at most ten years) and auth.renewable.
+struct TokenLease {
+  std::string token;
+  std::chrono::seconds ttl{0};
+  bool renewable = false;
+};
+Result<TokenLease> tokenLeaseAnswer(std::string_view body);
 
 // The "errors" of an error answer joined by "; ", printable ASCII only, at most 300 bytes;
 // "" when there are none.
