@@ -1,4 +1,6 @@
 // Accounts: register, login, sessions, users, the audit trail, admin (docs/api.md).
+#include <algorithm>
+
 #include "api/audit_query.h"
 #include "api/json_input.h"
 #include "api/route_table.h"
@@ -52,8 +54,63 @@ Awaitable<Result<HttpResponse>> logout(Call& c) {
 }
 
 Awaitable<Result<HttpResponse>> me(Call& c) {
-  co_return jsonResponse(200, {{"user", codec::user(c.me().id, c.me().username)},
+  auto profile = co_await c.ctx.accounts.myProfile(*c.auth);
+  if (!profile) co_return profile.error();
+  co_return jsonResponse(200, {{"user", codec::profile(*profile)},
                                {"session", codec::session(c.auth->session, c.auth->session.id)}});
+}
+
+// Each known field is a string or null (clears it); any other field is refused, so a typo
+// never passes for a change that did nothing.
+Result<ProfilePatch> readPatch(const json::object& body) {
+  ProfilePatch patch;
+  const std::pair<std::string_view, std::optional<std::optional<std::string>>*> fields[] = {
+      {"display_name", &patch.display_name},
+      {"status_text", &patch.status_text},
+      {"status_emoji", &patch.status_emoji},
+      {"time_zone", &patch.time_zone},
+  };
+  for (const auto& kv : body) {
+    const std::string_view key = kv.key();
+    const json::value& value = kv.value();
+    auto it = std::find_if(std::begin(fields), std::end(fields),
+                           [key](const auto& f) { return f.first == key; });
+    if (it == std::end(fields)) {
+      return makeError(Code::invalid_profile, "unknown profile field: " + std::string(key.substr(0, 64)));
+    }
+    if (value.is_null()) {
+      it->second->emplace(std::nullopt);
+    } else if (value.is_string()) {
+      it->second->emplace(std::string(value.get_string()));
+    } else {
+      return makeError(Code::bad_request, std::string(key) + " must be a string or null");
+    }
+  }
+  return patch;
+}
+
+Awaitable<Result<HttpResponse>> patchMe(Call& c) {
+  auto patch = readPatch(c.body);
+  if (!patch) co_return patch.error();
+  auto profile = co_await c.ctx.accounts.updateProfile(*c.auth, std::move(*patch));
+  if (!profile) co_return profile.error();
+  co_return jsonResponse(200, {{"user", codec::profile(*profile)}});
+}
+
+// ?q=prefix&limit=N&cursor=C (docs/api.md "Finding people").
+Awaitable<Result<HttpResponse>> findPeople(Call& c) {
+  auto limit = intParam(c.queryParam("limit"), "limit");
+  if (!limit) co_return limit.error();
+  std::string q = c.queryParam("q").value_or("");  // (g++ 12: src/README.md)
+  std::string cursor = c.queryParam("cursor").value_or("");
+  const int n = static_cast<int>(std::clamp<std::int64_t>(limit->value_or(0), 0, 1000));
+  auto page = co_await c.ctx.accounts.findPeople(*c.auth, std::move(q), std::move(cursor), n);
+  if (!page) co_return page.error();
+  json::array people;
+  for (const Profile& p : page->people) people.push_back(codec::profile(p));
+  json::value next = nullptr;
+  if (!page->next_cursor.empty()) next = json::string(page->next_cursor);
+  co_return jsonResponse(200, {{"users", std::move(people)}, {"next_cursor", std::move(next)}});
 }
 
 Awaitable<Result<HttpResponse>> sessions(Call& c) {
@@ -129,9 +186,9 @@ Awaitable<Result<HttpResponse>> enableUser(Call& c) { return setDisabled(c, fals
 
 Awaitable<Result<HttpResponse>> userByName(Call& c) {
   std::string username = c.text("username");  // (g++ 12: src/README.md)
-  auto user = co_await c.ctx.accounts.userByName(std::move(username));
-  if (!user) co_return user.error();
-  co_return jsonResponse(200, {{"user", codec::user(user->id, user->username)}});
+  auto profile = co_await c.ctx.accounts.profileOf(*c.auth, std::move(username));
+  if (!profile) co_return profile.error();
+  co_return jsonResponse(200, {{"user", codec::profile(*profile)}});
 }
 
 Awaitable<Result<HttpResponse>> changePassword(Call& c) {
@@ -170,8 +227,10 @@ constexpr Route kRoutes[] = {
     {"POST", "/login", &login, Body::json, Access::open},
     {"POST", "/logout", &logout},
     {"GET", "/me", &me},
+    {"PATCH", "/me", &patchMe, Body::json},
     {"GET", "/sessions", &sessions},
     {"DELETE", "/sessions/{id}", &revokeSession},
+    {"GET", "/users", &findPeople},
     {"GET", "/users/{username}", &userByName},
     {"GET", "/audit", &audit},
     {"POST", "/admin/users/{username}/disable", &disableUser},

@@ -64,6 +64,9 @@ po::options_description describe() {
     ("resume-max", po::value<int>()->default_value(1000), "events replayed per room on resume before the client is told to resync")
     ("history-cache-mib", po::value<int>()->default_value(64), "MiB of rendered newest history pages kept in this node's memory (0: none)")
     ("registration", po::value<std::string>()->default_value("invite"), "who may sign up through POST /register: open (anyone), invite (only with an admin's invite; parley admin create-invite) or closed (nobody; parley admin create-user)")
+    ("people-search", po::value<std::string>()->default_value("all"), "whom GET /users?q= and GET /users/{username} show: all (every account that is not disabled) or shared (only people who share a room with the caller; others answer as if they did not exist)")
+    ("people-search-rate", po::value<int>()->default_value(5), "searches for people (GET /users?q=) per second per user")
+    ("profile-changes-per-hour", po::value<int>()->default_value(30), "profile changes (PATCH /me) per hour per user")
     ("require-2fa", po::bool_switch(), "every account must sign in with a second factor (TOTP); one without it enrols at its next login")
     ("admin", po::value<std::vector<std::string>>()->composing(), "username allowed to read every account's audit trail (repeatable)")
     ("login-per-ip", po::value<int>()->default_value(30), "login attempts per minute from one address")
@@ -101,6 +104,8 @@ constexpr NumericFlag kNumericFlags[] = {
     {"send-rate", 1, 100'000'000},
     {"search-rate", 1, 100'000'000},
     {"search-suggest-rate", 1, 100'000'000},
+    {"people-search-rate", 1, 100'000'000},
+    {"profile-changes-per-hour", 1, 100'000'000},
     {"resume-max", 1, 100'000'000},
     {"history-cache-mib", 0, 1024 * 1024},
     {"login-per-ip", 1, 1'000'000'000},
@@ -226,6 +231,8 @@ void readBackends(const po::variables_map& vm, Config& c) {
   c.migrate = !vm["no-migrate"].as<bool>();
   c.presence_lease_ms = vm["presence-lease-ms"].as<long>();
   c.presence_room_limit = vm["presence-room-limit"].as<long>();
+  // Profile frames reach the same peers as presence frames.
+  c.limits.profile_frame_room_limit = c.presence_room_limit;
   c.keyring = vm["keyring"].as<std::string>();
   c.vault_token_file = vm["vault-token-file"].as<std::string>();
   c.vault_role_id_file = vm["vault-role-id-file"].as<std::string>();
@@ -292,6 +299,13 @@ Status readSignup(const po::variables_map& vm, Config& c) {
     return makeError(Code::bad_request, "--registration must be open, invite or closed");
   }
   c.limits.require_2fa = vm["require-2fa"].as<bool>();
+  const std::string people = vm["people-search"].as<std::string>();
+  if (people != "all" && people != "shared") {
+    return makeError(Code::bad_request, "--people-search must be all or shared");
+  }
+  c.limits.people_search_shared = people == "shared";
+  c.limits.people_search_rate_per_sec = vm["people-search-rate"].as<int>();
+  c.limits.profile_changes_per_hour = vm["profile-changes-per-hour"].as<int>();
   return Status{};
 }
 

@@ -12,6 +12,8 @@ std::string_view codeName(Code c) noexcept {
       return "bad_query";
     case Code::invalid_username:
       return "invalid_username";
+    case Code::invalid_profile:
+      return "invalid_profile";
     case Code::weak_password:
       return "weak_password";
     case Code::invalid_file:
@@ -66,6 +68,7 @@ int httpStatus(Code c) noexcept {
     case Code::bad_request:
     case Code::bad_query:
     case Code::invalid_username:
+    case Code::invalid_profile:
     case Code::weak_password:
     case Code::invalid_file:
     case Code::invalid_reset_link:

@@ -17,6 +17,7 @@ enum class Code {
   bad_request,          // 400: malformed JSON, missing or invalid field
   bad_query,            // 400: a search query that does not parse (Error::at says where)
   invalid_username,     // 400
+  invalid_profile,      // 400: a profile field that is too long, not UTF-8, or not a zone
   weak_password,        // 400
   invalid_file,         // 400: a file id that is not an unattached upload of the sender in the room
   message_too_long,     // 413

@@ -35,6 +35,21 @@ struct User {
   bool admin = false;  // a server admin (a role in the Store; --admin NAME grants it too)
 };
 
+// What an account shows of itself besides its username (docs/api.md "Profiles"). Every
+// field is "" until set; the service checks them (service/profile_fields.h) before the Store
+// stores them. `display_key` is the display name folded for prefix search (ICU case folding),
+// written by the service with the name.
+struct Profile {
+  UserId user_id = 0;
+  std::string username;  // filled by the Store on reads
+  std::string display_name;
+  std::string display_key;
+  std::string status_text;
+  std::string status_emoji;
+  std::string time_zone;  // an IANA zone name
+  Millis updated_at = 0;  // 0: never set
+};
+
 // A logged-in device. The token itself is never stored: only its hash.
 struct Session {
   SessionId id = 0;

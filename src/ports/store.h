@@ -217,6 +217,17 @@ struct AuditQuery {
   int limit = 50;
 };
 
+// Store::findPeople: accounts whose username key (usernameKey) or display_key starts with
+// `prefix`, not disabled, ascending by username key, after `after` (a username key,
+// exclusive; "" from the start), at most `limit`. `shared_with` != 0: only accounts that are
+// members of some room `shared_with` is a member of (itself included).
+struct PeopleQuery {
+  std::string prefix;
+  std::string after;
+  int limit = 20;
+  UserId shared_with = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -260,6 +271,20 @@ class Store {
   // (unknown, used and expired links are told apart by nobody), and nothing changes.
   virtual Task<Result<UserId>> usePasswordReset(std::string token_hash, Millis now,
                                                 std::string password_hash) = 0;
+
+  // --- profiles (docs/api.md "Profiles") ---
+  // The account's profile, its username filled in (fields never set are ""). not_found if
+  // there is no such user.
+  virtual Task<Result<Profile>> profileOf(UserId id) = 0;
+  // Replaces every editable field of `p.user_id`'s profile (display_name, display_key,
+  // status_text, status_emoji, time_zone, updated_at) with those of `p`; the caller checked
+  // them. not_found if there is no such user.
+  virtual Task<Status> putProfile(Profile p) = 0;
+  // Whether some room has both `a` and `b` as members now.
+  virtual Task<Result<bool>> shareRoom(UserId a, UserId b) = 0;
+  // See PeopleQuery. Each match's profile. A scan bounded by `limit` matches, not by the
+  // number of accounts (docs/operations.md "Finding people").
+  virtual Task<Result<std::vector<Profile>>> findPeople(PeopleQuery q) = 0;
 
   // --- sign-up invites ---
   // Stores `i` (its id is filled in and returned); conflict if the token hash exists.

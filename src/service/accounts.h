@@ -18,6 +18,7 @@
 #include "service/invites.h"
 #include "service/limits.h"
 #include "service/password_reset.h"
+#include "service/profile_fields.h"
 #include "service/shared_secrets.h"
 #include "service/users.h"
 
@@ -116,6 +117,27 @@ class AccountService {
   Task<Result<std::vector<Invite>>> invites(const AuthContext& admin, int limit);
   Task<Status> revokeInvite(const AuthContext& admin, std::int64_t id);
 
+  // --- profiles and finding people (account_profile.cpp; docs/api.md "Profiles") ---
+  // The caller's own profile.
+  Task<Result<Profile>> myProfile(const AuthContext& ctx);
+  // `username`'s profile; not_found for a user the caller may not see (--people-search
+  // shared and no room in common), exactly as for one that does not exist.
+  Task<Result<Profile>> profileOf(const AuthContext& ctx, std::string username);
+  // Applies a checked patch (profile_fields.h) and returns the new profile; rate_limited
+  // beyond ServiceLimits::profile_changes_per_hour. Audited (profile_changed, the fields in
+  // the detail) and sent as a profile frame to the user's sessions and sharers on every
+  // node. A patch that changes nothing is neither counted, audited nor sent.
+  Task<Result<Profile>> updateProfile(const AuthContext& ctx, ProfilePatch patch);
+  struct PeoplePage {
+    std::vector<Profile> people;
+    std::string next_cursor;  // "" at the end
+  };
+  // Accounts whose username or display name starts with `q` (case-insensitively), not
+  // disabled, in username order; `cursor` continues a page. rate_limited beyond
+  // ServiceLimits::people_search_rate_per_sec; invalid_profile for a bad `q`.
+  Task<Result<PeoplePage>> findPeople(const AuthContext& ctx, std::string q, std::string cursor,
+                                      int limit);
+
   // --- two-factor sign-in (account_2fa.cpp; docs/api.md "Two-factor sign-in") ---
   struct Enrolment {
     std::string secret_base32;  // for typing into an app
@@ -209,6 +231,10 @@ class AccountService {
   // kAuditCountWindowMs (Store::countAudit): a flood costs rows per minute, not per guess.
   Task<void> auditRefusal(UserId user, const char* kind, const std::string& ip,
                           const std::string& device, const char* detail);
+
+  // account_profile.cpp: sends `p` as a profile frame to `p.user_id`'s sessions and its
+  // presence peers (ServiceLimits::profile_frame_room_limit), on every node.
+  Task<void> publishProfile(const Profile& p);
 
   // account_2fa.cpp
   struct Challenge {

@@ -13,6 +13,19 @@ json::object user(UserId id, std::string_view username) {
   return json::object{{"id", id}, {"username", username}};
 }
 
+json::object profile(const Profile& p) {
+  auto orNull = [](const std::string& s) -> json::value {
+    if (s.empty()) return nullptr;
+    return json::string(s);
+  };
+  return json::object{{"id", p.user_id},
+                      {"username", p.username},
+                      {"display_name", orNull(p.display_name)},
+                      {"status_text", orNull(p.status_text)},
+                      {"status_emoji", orNull(p.status_emoji)},
+                      {"time_zone", orNull(p.time_zone)}};
+}
+
 json::object session(const Session& s, SessionId current) {
   return json::object{{"id", s.id},
                       {"device", s.device},

@@ -12,6 +12,9 @@
 namespace parley::codec {
 
 boost::json::object user(UserId id, std::string_view username);
+// A user with its profile (docs/api.md "Profiles"): the fields of `user`, and
+// display_name, status_text, status_emoji, time_zone (null when unset).
+boost::json::object profile(const Profile& p);
 boost::json::object session(const Session& s, SessionId current);
 boost::json::object room(const Room& r);
 boost::json::object member(const Member& m);

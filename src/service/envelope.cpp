@@ -56,6 +56,8 @@ Envelope Envelope::alert(UserId user, SessionId about) {
   return env;
 }
 
+Envelope Envelope::profile(UserId user) { return {FrameKind::profile, 0, user}; }
+
 namespace {
 
 // The header's third number: the one field the kind carries besides room and user.

@@ -28,6 +28,7 @@ enum class FrameKind : char {
   presence = 'P',      // user topic (of each presence peer)
   revoke = 'S',        // user topic
   alert = 'L',         // user topic: to every session of the user but the one it is about
+  profile = 'U',       // user topic (of the user and of each sharer): a changed profile
   direct = 'F',        // never on the bus: a reply to one connection (ack, error, ...)
 };
 
@@ -56,6 +57,7 @@ struct Envelope {
   static Envelope presence(UserId user, bool online);
   static Envelope revoke(UserId user, SessionId session);
   static Envelope alert(UserId user, SessionId about);
+  static Envelope profile(UserId user);
 
  private:
   Envelope(FrameKind kind, RoomId room, UserId user) : kind(kind), room(room), user(user) {}

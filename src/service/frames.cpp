@@ -124,6 +124,10 @@ std::string presence(UserId user, std::string_view username, bool online) {
       {"type", "presence"}, {"user", codec::user(user, username)}, {"online", online}});
 }
 
+std::string profile(const Profile& p) {
+  return json::serialize(json::object{{"type", "profile"}, {"user", codec::profile(p)}});
+}
+
 std::string resync(RoomId room, Seq last_seq) {
   return fmt::format(R"({{"type":"resync","room":{},"last_seq":{}}})", room, last_seq);
 }

@@ -58,6 +58,9 @@ std::string typing(RoomId room, UserId user, std::string_view username);
 // `presence_snapshot`: user objects of the presence peers online now.
 std::string presenceSnapshot(boost::json::array online);
 std::string presence(UserId user, std::string_view username, bool online);
+// `profile`: a user who shares a room with the receiver (or the receiver, from another
+// session) changed their profile.
+std::string profile(const Profile& p);
 // `resync`: more was missed than a replay carries; reload the room over REST.
 std::string resync(RoomId room, Seq last_seq);
 

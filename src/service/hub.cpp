@@ -191,6 +191,8 @@ BusRoute classifyBusPayload(std::string_view topic, FrameKind kind) {
       return toUser(topic, Before::nothing, Deliver::revoke);
     case FrameKind::alert:
       return toUser(topic, Before::nothing, Deliver::push_to_other_sessions);
+    case FrameKind::profile:
+      return toUser(topic, Before::nothing);
     case FrameKind::direct:
       return {};
   }

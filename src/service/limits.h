@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,15 @@ struct ServiceLimits {
   int search_rate_per_sec = 5;           // per user (GET /search)
   int search_suggest_rate_per_sec = 20;  // per user (GET /search/suggest)
   int max_reaction_emoji = 20;           // distinct emoji on one message
+  // Profiles and finding people (docs/api.md "Profiles", "Finding people").
+  int people_search_rate_per_sec = 5;  // per user (GET /users?q=)
+  int profile_changes_per_hour = 30;   // per user (PATCH /me)
+  // --people-search shared: GET /users and GET /users/{username} show only people who share
+  // a room with the caller (others answer as if they did not exist).
+  bool people_search_shared = false;
+  // Live profile frames go to sharers of direct rooms and of group rooms up to this size
+  // (the presence peers); members of bigger rooms read the profile when they need it.
+  std::int64_t profile_frame_room_limit = 200;
   Millis typing_interval_ms = 2000;
   Millis session_idle_ms = 30LL * 24 * 3600 * 1000;
   Millis session_max_age_ms = 90LL * 24 * 3600 * 1000;

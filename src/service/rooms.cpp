@@ -230,6 +230,13 @@ Task<Result<Room>> RoomService::direct(const User& me, std::string username) {
     co_return peer.error().code == Code::not_found ? makeError(Code::not_found, "no such user")
                                                    : peer.error();
   if (peer->id == me.id) co_return makeError(Code::bad_request, "a direct room needs another user");
+  // --people-search shared: someone the caller may not see is someone who does not exist
+  // (docs/api.md "Finding people"); an existing direct room is shared already.
+  if (limits_.people_search_shared) {
+    auto shared = co_await store_.shareRoom(me.id, peer->id);
+    if (!shared) co_return shared.error();
+    if (!*shared) co_return makeError(Code::not_found, "no such user");
+  }
   auto room = co_await store_.directRoom(me.id, peer->id, clock_.now());
   if (!room) co_return room.error();
   // Idempotent for the receivers: a connection that already has the room ignores it.

@@ -64,6 +64,8 @@ class RoomService {
   Task<Result<Member>> addMember(const User& me, RoomId room, std::string username);
   Task<Status> removeMember(const User& me, RoomId room, UserId user);
   Task<Result<Member>> setRole(const User& me, RoomId room, UserId user, std::string role);
+  // not_found "no such user" also for someone the caller may not see (--people-search
+  // shared and no room in common).
   Task<Result<Room>> direct(const User& me, std::string username);
 
   // Adds a new account to the room its sign-up invite named (room_invites.cpp): the invite

@@ -16,6 +16,8 @@ REACHED = {
     "bad_request": "tests/integration/test_limits.py::test_malformed_json_body_is_400",
     "bad_query": "tests/integration/test_search.py::test_every_bad_query_says_what_and_where",
     "invalid_username": "tests/integration/test_accounts.py::test_register_rejects_bad_username",
+    "invalid_profile":
+        "tests/integration/test_profiles.py::test_bad_patches_are_refused_and_change_nothing",
     "weak_password": "tests/integration/test_accounts.py::test_register_rejects_weak_password",
     "invalid_file":
         "tests/integration/test_files.py::test_bad_uploads_and_attachments_are_refused_and_change_nothing",

@@ -33,6 +33,10 @@ extern const char* const kUserSelect;
 User readUser(const PgResult& r, int row);
 
 // people.cpp
+Task<Result<Profile>> profileOf(PgConn& c, UserId id);
+Task<Status> putProfile(PgConn& c, const Profile& prof);
+Task<Result<bool>> shareRoom(PgConn& c, UserId a, UserId b);
+Task<Result<std::vector<Profile>>> findPeople(PgConn& c, const PeopleQuery& q);
 Task<Result<std::vector<User>>> usersPage(PgConn& c, UserId after, int limit);
 Task<Status> setUserAdmin(PgConn& c, UserId id, bool admin);
 Task<Status> revokeAdminUnlessLast(PgConn& c, UserId id);

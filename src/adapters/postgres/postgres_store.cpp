@@ -107,6 +107,19 @@ class PostgresStore final : public Store {
       return ops::searchUsers(c, p, after, limit);
     });
   }
+  Task<Result<Profile>> profileOf(UserId id) override {
+    return call<Result<Profile>>([id](PgConn& c) { return ops::profileOf(c, id); });
+  }
+  Task<Status> putProfile(Profile p) override {
+    return call<Status>([p = std::move(p)](PgConn& c) { return ops::putProfile(c, p); });
+  }
+  Task<Result<bool>> shareRoom(UserId a, UserId b) override {
+    return call<Result<bool>>([=](PgConn& c) { return ops::shareRoom(c, a, b); });
+  }
+  Task<Result<std::vector<Profile>>> findPeople(PeopleQuery q) override {
+    return call<Result<std::vector<Profile>>>(
+        [q = std::move(q)](PgConn& c) { return ops::findPeople(c, q); });
+  }
   Task<Status> setUserAdmin(UserId id, bool admin) override {
     return call<Status>([id, admin](PgConn& c) { return ops::setUserAdmin(c, id, admin); });
   }

@@ -397,6 +397,20 @@ CREATE TABLE user_totp (
   created_at    bigint  NOT NULL
 );
 )sql",
+    // 16: profiles (docs/api.md "Profiles"): one row per account that set a field; the
+    // display name's search key (folded by the service) is matched by prefix.
+    R"sql(
+CREATE TABLE profiles (
+  user_id      bigint PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  display_name text   NOT NULL DEFAULT '',
+  display_key  text   NOT NULL DEFAULT '',
+  status_text  text   NOT NULL DEFAULT '',
+  status_emoji text   NOT NULL DEFAULT '',
+  time_zone    text   NOT NULL DEFAULT '',
+  updated_at   bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX profiles_display_key ON profiles (display_key COLLATE "C");
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

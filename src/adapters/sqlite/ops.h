@@ -44,6 +44,12 @@ Status createPasswordReset(Db& db, UserId user, const std::string& token_hash, M
 Result<UserId> usePasswordReset(Db& db, const std::string& token_hash, Millis now,
                                 const std::string& password_hash);
 
+// profiles.cpp
+Result<Profile> profileOf(Db& db, UserId id);
+Status putProfile(Db& db, const Profile& p);
+Result<bool> shareRoom(Db& db, UserId a, UserId b);
+Result<std::vector<Profile>> findPeople(Db& db, const PeopleQuery& q);
+
 // signup.cpp
 Result<Invite> createInvite(Db& db, const Invite& i);
 Result<std::vector<Invite>> invites(Db& db, int limit);

@@ -297,6 +297,20 @@ CREATE TABLE user_totp (
   created_at    INTEGER NOT NULL
 ) STRICT;
 )sql",
+    // 14: profiles (docs/api.md "Profiles"): one row per account that set a field; the
+    // display name's search key (folded by the service) is matched by prefix.
+    R"sql(
+CREATE TABLE profiles (
+  user_id      INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  display_name TEXT    NOT NULL DEFAULT '',
+  display_key  TEXT    NOT NULL DEFAULT '',
+  status_text  TEXT    NOT NULL DEFAULT '',
+  status_emoji TEXT    NOT NULL DEFAULT '',
+  time_zone    TEXT    NOT NULL DEFAULT '',
+  updated_at   INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX profiles_display_key ON profiles(display_key);
+)sql",
 };
 
 int userVersion(Db& db) {

@@ -38,6 +38,19 @@ class SqliteStore final : public Store {
     return read<Result<std::vector<User>>>(
         [after, limit](Db& db) { return ops::usersPage(db, after, limit); });
   }
+  Task<Result<Profile>> profileOf(UserId id) override {
+    return read<Result<Profile>>([id](Db& db) { return ops::profileOf(db, id); });
+  }
+  Task<Status> putProfile(Profile p) override {
+    return write<Status>([p = std::move(p)](Db& db) { return ops::putProfile(db, p); });
+  }
+  Task<Result<bool>> shareRoom(UserId a, UserId b) override {
+    return read<Result<bool>>([=](Db& db) { return ops::shareRoom(db, a, b); });
+  }
+  Task<Result<std::vector<Profile>>> findPeople(PeopleQuery q) override {
+    return read<Result<std::vector<Profile>>>(
+        [q = std::move(q)](Db& db) { return ops::findPeople(db, q); });
+  }
   Task<Status> setUserAdmin(UserId id, bool admin) override {
     return write<Status>([id, admin](Db& db) { return ops::setUserAdmin(db, id, admin); });
   }

@@ -1050,5 +1050,6 @@ TEST_P(StoreContract, UnattachedUsageCountsOnlyTheUploadersUnattachedFiles) {
 #include "ports/store_audit_contract.h"
 #include "ports/store_deletion_contract.h"
 #include "ports/store_people_contract.h"
+#include "ports/store_profiles_contract.h"
 #include "ports/store_reactions_contract.h"
 #include "ports/store_threads_contract.h"

@@ -100,6 +100,7 @@ std::vector<std::string> catalogue() {
       frames::typing(7, 1, "alice"),
       frames::presenceSnapshot(online),
       frames::presence(2, "bob", true),
+      frames::profile(Profile{.user_id = 2, .username = "bob", .display_name = "Bob"}),
       frames::resync(7, 5000),
       frames::securityAlert(Session{.id = 9, .user_id = 1, .device = "phone", .ip = "192.0.2.7"},
                             70, {"failures_before", "new_device_and_network"})};
