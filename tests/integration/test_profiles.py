@@ -7,10 +7,12 @@ topic; the change under test was published (and its fan-out read from the Store)
 that request was even sent."""
 from __future__ import annotations
 
+import subprocess
 import urllib.parse
 
-from parley_client import (add_member, assert_error, connect_ready, create_room, login, register,
-                           register_and_login, run, unique)
+from parley_client import (add_member, assert_error, connect_ready, create_room, login, parley_bin,
+                           register, register_and_login, run, unique)
+from people import admin_cli
 
 
 def _patch(server, token, body):
@@ -157,7 +159,8 @@ def _named(server, name):
     return js["token"], js["user"]
 
 
-def test_find_people_by_prefix_in_pages(server):
+def test_find_people_by_prefix_in_pages(server_factory):
+    server = server_factory(extra=("--people-search-rate", "1000"))
     toks = {name: _named(server, name) for name in ("ann", "Anton", "bea", "cyd")}
     # Display names match too, case-insensitively and through case folding.
     _ok_patch(server, toks["bea"][0], {"display_name": "ANNABEL"})
@@ -189,7 +192,6 @@ def test_find_people_by_prefix_in_pages(server):
 
 
 def test_disabled_accounts_are_not_listed(server):
-    from people import admin_cli
     tok, _ = register_and_login(server, "finder")
     _, gone = register_and_login(server, "zzgone")
     assert [u["username"] for u in _find(server, tok, q="zzgone")[1]["users"]] == [gone["username"]]
@@ -231,8 +233,7 @@ def test_shared_mode_hides_people_without_a_room_in_common(server_factory):
 
 
 def test_flag_must_be_all_or_shared(tmp_path):
-    import subprocess
-    from parley_client import parley_bin
-    p = subprocess.run([str(parley_bin()), "--people-search", "some", "--data-dir",
-                        str(tmp_path)], capture_output=True, timeout=30)
-    assert p.returncode == 2 and b"--people-search must be all or shared" in p.stderr
+    r = subprocess.run([str(parley_bin()), "serve", "--listen", "127.0.0.1:0", "--data-dir",
+                        str(tmp_path / "d"), "--people-search", "some"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and "--people-search must be all or shared" in r.stderr, r

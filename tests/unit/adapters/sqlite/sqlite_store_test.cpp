@@ -73,6 +73,8 @@ void setUserVersion(const fs::path& file, int version) {
 
 // Takes a file back to what step 4 left: the later steps' tables, indexes and columns go.
 constexpr const char* kUndoAfterStep4 =
+    // step 14 (profiles)
+    "DROP TABLE profiles;"
     // step 13 (sign-up invites, two-factor)
     "DROP TABLE user_totp; DROP TABLE invites;"
     // step 12 (the audit chain)
