@@ -13,6 +13,7 @@ function forbid(...groups) {
 // The views proper. A view may import only the parts: context.ts (what the shell hands a
 // view), attachments.ts (files in the DOM) and message.ts (one timeline row).
 const views = [
+  "profile",
   "composer",
   "dialogs",
   "login",

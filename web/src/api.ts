@@ -8,6 +8,8 @@ import type {
   Reaction,
   Room,
   RoomDetails,
+  Profile,
+  ProfilePatch,
   Session,
   User,
 } from "./types";
@@ -111,10 +113,17 @@ export const api = {
   login: (username: string, password: string, device: string) =>
     call<{ session: Session; user: User }>("POST", "/login", { username, password, device }, true),
   logout: () => call<void>("POST", "/logout"),
-  me: () => call<{ user: User; session: Session }>("GET", "/me", undefined, true),
+  me: () => call<{ user: Profile; session: Session }>("GET", "/me", undefined, true),
+  updateProfile: (patch: ProfilePatch) => call<{ user: Profile }>("PATCH", "/me", patch),
+  /** people whose username or display name starts with q (docs/api.md "Finding people") */
+  findPeople: (q: string, cursor: string | null = null, limit = 10) => {
+    const p = new URLSearchParams({ q, limit: String(limit) });
+    if (cursor) p.set("cursor", cursor);
+    return call<{ users: Profile[]; next_cursor: string | null }>("GET", `/users?${p}`);
+  },
   sessions: () => call<{ sessions: Session[] }>("GET", "/sessions"),
   revokeSession: (id: number) => call<void>("DELETE", `/sessions/${id}`),
-  user: (username: string) => call<{ user: User }>("GET", `/users/${enc(username)}`),
+  user: (username: string) => call<{ user: Profile }>("GET", `/users/${enc(username)}`),
   rooms: () => call<{ rooms: Room[] }>("GET", "/rooms"),
   publicRooms: () => call<{ rooms: Room[] }>("GET", "/rooms/public"),
   createRoom: (name: string, topic: string, isPublic: boolean) =>

@@ -12,7 +12,8 @@ import { Notifier, bellIcon } from "./notifier";
 import { RoomLevels } from "./prefs";
 import { notifyWorthy, type NotifyLevel } from "./notify-rules";
 import { ChatState } from "./state";
-import type { ChatEvent, User } from "./types";
+import { people } from "./people";
+import type { ChatEvent, Profile, User } from "./types";
 import { accountMenu } from "./views/account-menu";
 import { Composer } from "./views/composer";
 import type { ChatContext } from "./views/context";
@@ -34,6 +35,7 @@ import { Timeline } from "./views/timeline";
 import { securityDialog } from "./views/two-factor";
 import { adminApi } from "./views/admin/admin-api";
 import { openAdminConsole } from "./views/admin/console";
+import { profileDialog } from "./views/profile";
 
 export const SESSION_ENDED = "Your session has ended. Please sign in again.";
 
@@ -89,6 +91,10 @@ export class ChatApp implements ChatContext {
     private readonly onEnd: (notice: string) => void,
   ) {
     this.st.setMe(me);
+    people.clear();
+    people.setFetch(async (username) => (await api.user(username)).user);
+    if ("display_name" in me) people.set(me as Profile);
+    this.unsubs.push(people.subscribe(() => this.st.changed()));
     this.levels = new RoomLevels(browserStore(), me.id);
     this.conn = new Connection({
       state: this.st,
@@ -290,6 +296,7 @@ export class ChatApp implements ChatContext {
         this.thread.buttonBox,
         this.bell,
         accountMenu(this.me.username, () => [
+          { label: "Profile", run: () => profileDialog(this) },
           { label: "Devices", run: () => sessionsDialog(this) },
           { label: "Security", run: () => securityDialog() },
           ...(this.isAdmin ? [{ label: "Admin console", run: () => openAdminConsole() }] : []),

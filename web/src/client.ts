@@ -3,6 +3,7 @@
 // re-sent under their original client_msg_id so a retry never makes a second message.
 // No DOM here: the socket, timers and the room-list fetch are injected (see test/).
 
+import { people } from "./people";
 import type { ChatState } from "./state";
 import type { ChatEvent, FileInfo, Room, ServerFrame } from "./types";
 
@@ -290,6 +291,9 @@ export class Connection {
         break;
       case "presence":
         this.st.onPresence(f.user, f.online);
+        break;
+      case "profile":
+        people.set(f.user);
         break;
       case "resync":
         this.st.resync(f.room, f.last_seq);

@@ -1,6 +1,7 @@
 // Text the views show, with no DOM in it: names of rooms and people, one-line excerpts,
 // times, error messages, and the ids and device names the client makes up.
 
+import { people } from "./people";
 import { ApiError } from "./api";
 import type { Message, RoomState } from "./state";
 import type { User } from "./types";
@@ -75,7 +76,8 @@ export function peerOf(r: RoomState, meId: number): User | undefined {
 export function roomName(r: RoomState | undefined, meId = -1): string {
   if (!r) return "";
   if (r.info.kind === "direct") {
-    return peerOf(r, meId)?.username ?? (r.info.name || "Direct message");
+    const peer = peerOf(r, meId);
+    return peer ? people.displayName(peer.id, peer.username) : r.info.name || "Direct message";
   }
   return r.info.name || `Room ${r.info.id}`;
 }

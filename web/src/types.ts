@@ -5,6 +5,19 @@ export interface User {
   username: string;
 }
 
+/** A user with their profile (docs/api.md "Profiles"); a field is null when unset. */
+export interface Profile extends User {
+  display_name: string | null;
+  status_text: string | null;
+  status_emoji: string | null;
+  time_zone: string | null;
+}
+
+/** The fields PATCH /me takes: a string sets one, null clears it, absent leaves it. */
+export type ProfilePatch = Partial<
+  Record<"display_name" | "status_text" | "status_emoji" | "time_zone", string | null>
+>;
+
 export interface Session {
   id: number;
   device: string;
@@ -133,6 +146,7 @@ export type ServerFrame =
   | { type: "typing"; room: number; user: User }
   | { type: "presence_snapshot"; online: User[] }
   | { type: "presence"; user: User; online: boolean }
+  | { type: "profile"; user: Profile }
   | { type: "resync"; room: number; last_seq: number }
   | {
       type: "security_alert";

@@ -4,7 +4,8 @@
 import { api } from "../api";
 import { append, clear, h } from "../dom";
 import { errText, fmtTime, roomName } from "../format";
-import type { Member, Session } from "../types";
+import { people } from "../people";
+import type { Member, Profile, Session } from "../types";
 import type { ChatContext } from "./context";
 
 /** A modal dialog titled title, its body built with the function that closes it. */
@@ -144,34 +145,98 @@ async function openDirect(ctx: ChatContext, username: string, close: () => void)
   ctx.open(room.id);
 }
 
+/** One person found by GET /users?q=: display name, @username, status; a click starts. */
+function personRow(p: Profile, start: (username: string) => void): HTMLElement {
+  const status = [p.status_emoji, p.status_text].filter(Boolean).join(" ");
+  return h(
+    "li",
+    { class: "dlg-row", "data-person": p.username },
+    h(
+      "span",
+      {},
+      p.display_name || p.username,
+      p.display_name ? h("span", { class: "muted", text: ` @${p.username}` }) : null,
+      status ? h("span", { class: "member-status", text: ` ${status}` }) : null,
+    ),
+    h("button", {
+      type: "button",
+      text: "Message",
+      "aria-label": `Message ${p.display_name || p.username}`,
+      onclick: () => start(p.username),
+    }),
+  );
+}
+
+/**
+ * Start a direct message: type a name, pick from the people whose username or display name
+ * starts with it (GET /users?q=), or submit the username as typed.
+ */
 export function directDialog(ctx: ChatContext): void {
   const who = h("input", {
     id: "dm-username",
     required: true,
     autocapitalize: "none",
+    autocomplete: "off",
     spellcheck: "false",
+    "aria-describedby": "dm-hint",
   });
+  const found = h("ul", { class: "dlg-list", "aria-label": "People", "aria-live": "polite" });
   const err = errorLine();
-  dialog("Direct message", (close) => [
-    h(
-      "form",
-      {
-        class: "stack",
-        onsubmit: async (ev: Event) => {
-          ev.preventDefault();
-          try {
-            await openDirect(ctx, who.value.trim(), close);
-          } catch (e) {
-            err.textContent = errText(e);
-          }
+  let close = () => {};
+  const start = async (username: string) => {
+    try {
+      await openDirect(ctx, username, close);
+    } catch (e) {
+      err.textContent = errText(e);
+    }
+  };
+  let asked = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const lookUp = () => {
+    const q = who.value.trim();
+    const mine = ++asked;
+    if (!q) return void clear(found);
+    api
+      .findPeople(q)
+      .then(({ users }) => {
+        if (mine !== asked) return; // a later keystroke's answer wins
+        clear(found);
+        for (const p of users) {
+          people.set(p);
+          if (p.id !== ctx.me.id) found.appendChild(personRow(p, (u) => void start(u)));
+        }
+      })
+      .catch(() => {}); // rate limited or offline: the typed name still works
+  };
+  who.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(lookUp, 150);
+  });
+  dialog("Direct message", (c) => {
+    close = c;
+    return [
+      h(
+        "form",
+        {
+          class: "stack",
+          onsubmit: async (ev: Event) => {
+            ev.preventDefault();
+            await start(who.value.trim());
+          },
         },
-      },
-      h("label", { for: "dm-username", text: "Username" }),
-      who,
-      err,
-      h("button", { type: "submit", class: "primary", text: "Start conversation" }),
-    ),
-  ]);
+        h("label", { for: "dm-username", text: "Name or username" }),
+        who,
+        h("p", {
+          id: "dm-hint",
+          class: "muted",
+          text: "People whose name starts with what you type appear below.",
+        }),
+        err,
+        h("button", { type: "submit", class: "primary", text: "Start conversation" }),
+      ),
+      found,
+    ];
+  });
   who.focus();
 }
 
@@ -189,8 +254,14 @@ function memberRow(m: Member, on: boolean, message: ((username: string) => void)
         "aria-label": on ? "online" : "offline",
       }),
       " ",
-      m.username,
+      people.displayName(m.user_id, m.username),
+      people.get(m.user_id)?.display_name
+        ? h("span", { class: "muted", text: ` @${m.username}` })
+        : null,
       m.role !== "member" ? h("span", { class: "muted", text: ` (${m.role})` }) : null,
+      people.status(m.user_id)
+        ? h("span", { class: "member-status", text: ` ${people.status(m.user_id)}` })
+        : null,
     ),
     message
       ? h("button", { type: "button", text: "Message", onclick: () => message(m.username) })

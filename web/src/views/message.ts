@@ -2,6 +2,7 @@
 // actions, or the form that edits it), a send of mine not yet acknowledged, the divider.
 // Built whole each time; what the buttons do is the timeline's (MessageActions).
 
+import { people } from "../people";
 import { append, h } from "../dom";
 import { avatarColour, fmtShortTime, fmtTime, initials, summary } from "../format";
 import { markMentions, renderMarkdown } from "../markdown";
@@ -69,11 +70,19 @@ export function avatarEl(userId: number, name: string): HTMLElement {
 }
 
 /** The head of a message: avatar, name and time; a grouped message shows only the time. */
-function headEl(senderId: number, name: string, at: Node, grouped: boolean): HTMLElement[] {
+function headEl(senderId: number, username: string, at: Node, grouped: boolean): HTMLElement[] {
   if (grouped) return [h("span", { class: "gutter" }, at)];
+  const name = people.displayName(senderId, username);
+  const status = people.status(senderId);
   return [
     avatarEl(senderId, name),
-    h("header", { class: "msg-head" }, h("span", { class: "sender", text: name }), at),
+    h(
+      "header",
+      { class: "msg-head" },
+      h("span", { class: "sender", text: name, title: `@${username}` }),
+      status ? h("span", { class: "sender-status", text: status }) : null,
+      at,
+    ),
   ];
 }
 

@@ -1,6 +1,7 @@
 // The sidebar: the buttons that start or find a room, and my rooms, newest activity first,
 // each with its unread count, its last message and (direct rooms) whether the peer is online.
 
+import { people } from "../people";
 import { KeyedList, h } from "../dom";
 import { peerOf, roomLabel, roomName, summary } from "../format";
 import { mentionsMe } from "../notify-rules";
@@ -55,10 +56,12 @@ export class RoomList {
     const current = this.ctx.active === id;
     const name = roomName(r, me.id);
     const last = r.lastMessage;
+    const who =
+      last && (last.sender === me.id ? "You" : people.displayName(last.sender, last.sender_name));
     const preview = last
       ? last.deleted
         ? "Message deleted"
-        : `${last.sender === me.id ? "You" : last.sender_name}: ${summary(last, 60)}`
+        : `${who}: ${summary(last, 60)}`
       : r.info.topic || "No messages yet";
     const peer = peerOf(r, me.id);
     const online = peer ? st.isOnline(peer.id) : null;

@@ -2,6 +2,7 @@
 // messages and my pending sends in order with the "new messages" divider, editing in place,
 // who is typing, the scroll position, and marking the room read when I reach the bottom.
 
+import { people } from "../people";
 import { api } from "../api";
 import { KeyedList, append, clear, h, type Keyed } from "../dom";
 import { GROUP_WINDOW_MS, errText, roomName } from "../format";
@@ -284,6 +285,7 @@ export class Timeline {
           parent?.deleted,
           m.files.map((f) => f.id),
           grouped,
+          grouped ? "" : people.displayName(m.sender, m.sender_name) + people.status(m.sender),
           m.reactions,
           m.mine,
           this.hasReactions,
