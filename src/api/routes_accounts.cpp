@@ -76,7 +76,8 @@ Result<ProfilePatch> readPatch(const json::object& body) {
     auto it = std::find_if(std::begin(fields), std::end(fields),
                            [key](const auto& f) { return f.first == key; });
     if (it == std::end(fields)) {
-      return makeError(Code::invalid_profile, "unknown profile field: " + std::string(key.substr(0, 64)));
+      return makeError(Code::invalid_profile,
+                       "unknown profile field: " + std::string(key.substr(0, 64)));
     }
     if (value.is_null()) {
       it->second->emplace(std::nullopt);
