@@ -9,8 +9,9 @@ namespace {
 Code codeOf(const Result<std::string>& r) { return r ? Code::internal : r.error().code; }
 
 TEST(ProfileFields, DisplayNameIsTrimmedAndCountedInCodePoints) {
-  EXPECT_EQ(checkDisplayName("  Ada Lovelace \t").value(), "Ada Lovelace");
-  EXPECT_EQ(checkDisplayName("\u3000Zoë\u00a0").value(), "Zoë");  // Unicode spaces trimmed
+  EXPECT_EQ(checkDisplayName("  Ada Lovelace  ").value(), "Ada Lovelace");
+  EXPECT_EQ(codeOf(checkDisplayName("Ada\t")), Code::invalid_profile);  // a tab is a control
+  EXPECT_EQ(checkDisplayName("\u3000Zoë\u00a0").value(), "Zoë");        // Unicode spaces trimmed
   EXPECT_EQ(checkDisplayName(std::string(64, 'a')).value(), std::string(64, 'a'));
   std::string sixty_four_e;
   for (int i = 0; i < 64; ++i) sixty_four_e += "é";  // 128 bytes, 64 code points
