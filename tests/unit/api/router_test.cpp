@@ -76,7 +76,7 @@ TEST(RouteTable, KnownPathWithOtherMethodListsItsMethods) {
     const char* path;
     const char* allow;
   };
-  for (auto c : {Case{"DELETE", "/me", "GET, HEAD"}, Case{"GET", "/login", "POST"},
+  for (auto c : {Case{"DELETE", "/me", "GET, HEAD, PATCH"}, Case{"GET", "/login", "POST"},
                  Case{"PUT", "/rooms", "GET, HEAD, POST"},
                  Case{"POST", "/rooms/public", "GET, HEAD, DELETE"},
                  Case{"GET", "/rooms/1/members/2", "PATCH, DELETE"},
