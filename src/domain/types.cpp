@@ -33,6 +33,33 @@ std::optional<Role> roleFromString(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+std::string_view toString(WhoMay w) noexcept { return w == WhoMay::admins ? "admins" : "all"; }
+
+std::optional<WhoMay> whoMayFromString(std::string_view s) noexcept {
+  if (s == "all") return WhoMay::all;
+  if (s == "admins") return WhoMay::admins;
+  return std::nullopt;
+}
+
+std::string_view toString(NotifyLevel l) noexcept {
+  switch (l) {
+    case NotifyLevel::all:
+      return "all";
+    case NotifyLevel::mentions:
+      return "mentions";
+    case NotifyLevel::none:
+      return "none";
+  }
+  return "all";
+}
+
+std::optional<NotifyLevel> notifyLevelFromString(std::string_view s) noexcept {
+  if (s == "all") return NotifyLevel::all;
+  if (s == "mentions") return NotifyLevel::mentions;
+  if (s == "none") return NotifyLevel::none;
+  return std::nullopt;
+}
+
 std::string_view toString(EventKind k) noexcept {
   switch (k) {
     case EventKind::message:
@@ -45,6 +72,10 @@ std::string_view toString(EventKind k) noexcept {
       return "react";
     case EventKind::unreact:
       return "unreact";
+    case EventKind::pin:
+      return "pin";
+    case EventKind::unpin:
+      return "unpin";
   }
   return "message";
 }
@@ -55,6 +86,8 @@ std::optional<EventKind> eventKindFromString(std::string_view s) noexcept {
   if (s == "delete") return EventKind::del;
   if (s == "react") return EventKind::react;
   if (s == "unreact") return EventKind::unreact;
+  if (s == "pin") return EventKind::pin;
+  if (s == "unpin") return EventKind::unpin;
   return std::nullopt;
 }
 
@@ -71,6 +104,33 @@ std::string reactionsJson(const std::vector<ReactionCount>& counts) {
     out += "]}";
   }
   out += ']';
+  return out;
+}
+
+std::string joinIds(const std::vector<UserId>& ids) {
+  std::string out;
+  for (UserId id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+std::vector<UserId> splitIds(std::string_view text) {
+  std::vector<UserId> out;
+  UserId v = 0;
+  bool digits = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9' && v < kSeqMax / 10) {
+      v = v * 10 + (c - '0');
+      digits = true;
+    } else if (c == ',') {
+      if (digits) out.push_back(v);
+      v = 0;
+      digits = false;
+    }
+  }
+  if (digits) out.push_back(v);
   return out;
 }
 

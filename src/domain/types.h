@@ -63,10 +63,20 @@ struct Session {
 
 enum class RoomKind { group, direct };
 enum class Role { member, admin, owner };
+// Who may do something a room's owners may restrict: every member, or its owners and
+// admins only (a room setting: Room::room_mentions, Room::pins).
+enum class WhoMay { all, admins };
+// What a member wants to be told of in a room (docs/api.md "Notifications"): every
+// message, mentions of them only, or nothing. Kept by the server for the member's clients.
+enum class NotifyLevel { all, mentions, none };
 
 std::string_view toString(RoomKind k) noexcept;
 std::string_view toString(Role r) noexcept;
 std::optional<Role> roleFromString(std::string_view s) noexcept;
+std::string_view toString(WhoMay w) noexcept;
+std::optional<WhoMay> whoMayFromString(std::string_view s) noexcept;
+std::string_view toString(NotifyLevel l) noexcept;
+std::optional<NotifyLevel> notifyLevelFromString(std::string_view s) noexcept;
 
 struct Room {
   RoomId id = 0;
@@ -77,6 +87,10 @@ struct Room {
   Seq last_seq = 0;  // highest seq assigned in this room; 0 when empty
   UserId created_by = 0;
   Millis created_at = 0;
+  // Who may say @room and @here (a plain member's are no room mention when `admins`),
+  // and who may pin and unpin messages. Direct rooms: every member may do both.
+  WhoMay room_mentions = WhoMay::all;
+  WhoMay pins = WhoMay::admins;
 };
 
 struct Member {
@@ -89,12 +103,16 @@ struct Member {
   // Store::member() only: the room's last seq, read in the same statement as the membership
   // (0 from every other read). It moves on every send, edit and delete.
   Seq room_last_seq = 0;
+  // The member's notification choice for this room, and whether they muted it.
+  NotifyLevel notify = NotifyLevel::all;
+  bool muted = false;
 };
 
-// Every entry of a room's timeline has a seq: messages, and the edits, deletes and
-// reaction changes of earlier messages (so a resuming client learns of a change it missed,
-// in order). react/unreact: one user added or took back one emoji on the target.
-enum class EventKind { message, edit, del, react, unreact };
+// Every entry of a room's timeline has a seq: messages, and the edits, deletes, reaction
+// changes and pins of earlier messages (so a resuming client learns of a change it missed,
+// in order). react/unreact: one user added or took back one emoji on the target;
+// pin/unpin: one member pinned or unpinned the target.
+enum class EventKind { message, edit, del, react, unreact, pin, unpin };
 std::string_view toString(EventKind k) noexcept;
 std::optional<EventKind> eventKindFromString(std::string_view s) noexcept;
 
@@ -124,7 +142,29 @@ struct StoredEvent {
   // summary just after this event (empty when the root has no live reply left). Not sealed:
   // integers only.
   std::string thread;
+  // message: the members its text (as edited) mentions with @username, ascending, resolved
+  // by the Store in the transaction that stored the text (members at that moment only);
+  // edit: those of the new text. Empty for every other kind and for a deleted message.
+  // Not sealed: user ids only, as the sender is (docs/security.md).
+  std::vector<UserId> mentions;
+  bool mention_room = false;  // the text says @room (and the sender may say it)
+  bool mention_here = false;  // the text says @here
 };
+
+// Mentioned ids as the Stores keep them in one text column: "4,7" (ascending, no spaces;
+// "" for none). splitIds reads what joinIds wrote, skipping anything else.
+std::string joinIds(const std::vector<UserId>& ids);
+std::vector<UserId> splitIds(std::string_view text);
+// The mention flags as one integer column: 1 @room, 2 @here.
+inline constexpr int kMentionRoomFlag = 1;
+inline constexpr int kMentionHereFlag = 2;
+inline int mentionFlags(const StoredEvent& e) {
+  return (e.mention_room ? kMentionRoomFlag : 0) | (e.mention_here ? kMentionHereFlag : 0);
+}
+inline void setMentionFlags(StoredEvent& e, std::int64_t flags) {
+  e.mention_room = (flags & kMentionRoomFlag) != 0;
+  e.mention_here = (flags & kMentionHereFlag) != 0;
+}
 
 // The reactions of one message, as one JSON array the Store writes and clients read:
 // [{"emoji":"👍","count":2,"users":[4,7]}, ...] in order of each emoji's first reaction,

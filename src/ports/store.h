@@ -50,6 +50,8 @@ struct RoomSummary {
   // Main-timeline messages (not deleted, not mine, not thread replies) with seq >
   // me.last_read_seq; thread replies count in followedThreads instead.
   std::int64_t unread = 0;
+  // Of those, the ones that mention me: by name, or with @room or @here.
+  std::int64_t mentions = 0;
   // The newest main-timeline (thread_root 0) kind=message event, tombstones included.
   std::optional<StoredEvent> last_message;
 };
@@ -95,13 +97,43 @@ struct AppendRequest {
   // A reply named here stands for its own root. The root must be a live message of the
   // room on the main timeline, else not_found ("no such thread root") and nothing is stored.
   Seq thread_root = 0;
+  // message/edit: what the text mentions, parsed by the caller (service/mentions.h):
+  // usernames as usernameKey has them (at most kMaxMentionNames), @room and @here. The
+  // Store resolves the names inside the storing transaction to the room's members at that
+  // moment (a name that is no member's is no mention) and stores the ids on the new event
+  // and, for an edit, on its target in place of the old ones. The flags are kept unless
+  // the room's room_mentions is `admins` and the sender is a plain member of a group room
+  // (read in the same transaction): then both are dropped.
+  std::vector<std::string> mention_names;
+  bool mention_room = false;
+  bool mention_here = false;
+  // pin only: how many pinned messages a room may have.
+  int max_pins = 50;
+};
+
+inline constexpr std::size_t kMaxMentionNames = 50;
+
+// A room setting change (Store::setRoomSettings): the fields that are set change.
+struct RoomSettings {
+  std::optional<WhoMay> room_mentions;
+  std::optional<WhoMay> pins;
+};
+
+// One pinned message (Store::pins).
+struct Pin {
+  StoredEvent message;  // as it is now (edits applied)
+  UserId pinned_by = 0;
+  Millis pinned_at = 0;
+  Seq pin_seq = 0;  // the seq of the pin event
 };
 
 // The event an append stores at `seq`: what each kind keeps of the request (a message its
-// client_msg_id and reply_to, an edit or delete its target; a delete no body). Every
-// adapter stores and returns exactly this.
+// client_msg_id and reply_to, an edit or delete its target; a delete no body; a message or
+// edit its mention flags, the adapter adds the resolved ids). Every adapter stores and
+// returns exactly this.
 inline StoredEvent storedEventOf(const AppendRequest& r, Seq seq) {
   const bool is_message = r.kind == EventKind::message;
+  const bool has_text = is_message || r.kind == EventKind::edit;
   return StoredEvent{.room_id = r.room_id,
                      .seq = seq,
                      .event_id = r.event_id,
@@ -115,7 +147,10 @@ inline StoredEvent storedEventOf(const AppendRequest& r, Seq seq) {
                      .sealed_body = r.kind == EventKind::del ? std::string() : r.sealed_body,
                      .reactions = {},
                      .thread_root = is_message ? r.thread_root : 0,
-                     .thread = {}};
+                     .thread = {},
+                     .mentions = {},
+                     .mention_room = has_text && r.mention_room,
+                     .mention_here = has_text && r.mention_here};
 }
 
 // Whether an account has logged in before from a network, and with a device (login limits:
@@ -377,7 +412,8 @@ class Store {
   // if the room is public, not_found if it is not or does not exist; nothing is stored.
   // edit: not_found if target is not a live message; forbidden if target.sender != sender.
   // del: the same checks; the target's body is erased (tombstone) and its files' rows are
-  // deleted in the same transaction (the caller removes their blobs afterwards).
+  // deleted in the same transaction (the caller removes their blobs afterwards), and its
+  // mentions cleared. message/edit: the mentions are resolved (AppendRequest::mention_names).
   // react/unreact: the sender must be a member (not_member if the room is public, else
   // not_found, as for a message); not_found if target is not a live message. react: conflict
   // if the target already has max_emoji distinct emoji and this is a new one. The reaction
@@ -385,6 +421,12 @@ class Store {
   // rewritten, and the new event carries that aggregate. A change that changes nothing
   // (adding a reaction already there, taking back one that is not) stores nothing and
   // returns `duplicate = true` with the target message as `event`.
+  // pin/unpin: the sender must be a member (errors as for a message); forbidden if the
+  // room's `pins` is `admins`, the room is a group room and the sender a plain member;
+  // not_found if target is not a live message of the room; pin: conflict if the room has
+  // max_pins pinned messages already. Pinning a pinned message or unpinning one that is not
+  // stores nothing and returns `duplicate = true` with the target as `event`. A delete
+  // unpins its target in its own transaction (the delete event says so; no unpin event).
   virtual Task<Result<AppendResult>> append(AppendRequest r) = 0;
   virtual Task<Result<StoredEvent>> eventAt(RoomId room, Seq seq) = 0;
   virtual Task<Result<std::vector<StoredEvent>>> events(EventQuery q) = 0;
@@ -393,6 +435,17 @@ class Store {
   virtual Task<Result<std::vector<std::pair<Seq, std::string>>>> reactionsBy(RoomId room,
                                                                              UserId user, Seq from,
                                                                              Seq to) = 0;
+
+  // The room's pinned messages, the most recently pinned first (at most max_pins).
+  virtual Task<Result<std::vector<Pin>>> pins(RoomId room) = 0;
+
+  // --- room settings and notification levels ---
+  // Changes the settings that are set; returns the room after the change. not_found if
+  // there is no such room (permissions are the caller's to check).
+  virtual Task<Result<Room>> setRoomSettings(RoomId room, RoomSettings s) = 0;
+  // Sets `user`'s notification level and mute in `room`; not_found if not a member.
+  virtual Task<Status> setNotifications(RoomId room, UserId user, NotifyLevel level,
+                                        bool muted) = 0;
 
   // --- threads ---
   // A reply (append of a message with thread_root) stores the root's new summary on the

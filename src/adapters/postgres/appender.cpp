@@ -66,8 +66,11 @@ Task<void> Appender::runBatch(PgConn& conn, std::vector<Pending*>& batch) {
   std::vector<Pending*> alone;  // to rerun one by one
   if (seqs) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if ((*seqs)[i]) {
-        finish(batch[i], AppendResult{.event = storedEventOf(*batch[i]->request, *(*seqs)[i])});
+      if (auto& written = (*seqs)[i]) {
+        StoredEvent e = storedEventOf(*batch[i]->request, written->seq);
+        e.mentions = std::move(written->mentions);
+        setMentionFlags(e, written->mention_flags);
+        finish(batch[i], AppendResult{.event = std::move(e)});
       } else {
         alone.push_back(batch[i]);
       }

@@ -18,7 +18,7 @@ Error notMember() { return makeError(Code::not_found, "not a member of the room"
 constexpr const char* kAddMember = R"sql(
 WITH m AS (
   INSERT INTO members(room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4) RETURNING *)
-SELECT m.room_id, m.user_id, u.username, m.role, m.last_read_seq, m.joined_at
+SELECT m.room_id, m.user_id, u.username, m.role, m.last_read_seq, m.joined_at, m.notify, m.muted
 FROM m JOIN users u ON u.id = m.user_id)sql";
 
 // Clamped to the room's last seq (as in the SQLite adapter): a marker past the end would

@@ -130,11 +130,22 @@ Task<Status> deleteUnattachedFile(PgConn& c, const std::string& id);
 
 // timeline.cpp
 Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r);
+// The usernames a request mentions as the write statements take them: usernameKey of each
+// (at most kMaxMentionNames, none holding a ','), joined by ','.
+std::string mentionNames(const AppendRequest& r);
+// What a message's write statement stored: its seq and the mentions resolved.
+struct Written {
+  Seq seq = 0;
+  std::vector<UserId> mentions;
+  std::int64_t mention_flags = 0;
+};
+// Fills e's mentions from a write statement's `RETURNING seq, mentions, mention_flags`.
+void readMentions(const PgResult& written, StoredEvent& e);
 // Several messages (kind message, client_msg_id set) in ONE transaction, in the given
-// order: one write statement each, as append's. Per request its seq, or nullopt when the
-// statement's own checks made it do nothing (a duplicate, a missing room, a bad reply_to;
-// append() on its own explains which). An error means nothing was stored.
-Task<Result<std::vector<std::optional<Seq>>>> appendMessages(
+// order: one write statement each, as append's. Per request what it wrote, or nullopt when
+// the statement's own checks made it do nothing (a duplicate, a missing room, a bad
+// reply_to; append() on its own explains which). An error means nothing was stored.
+Task<Result<std::vector<std::optional<Written>>>> appendMessages(
     PgConn& c, const std::vector<const AppendRequest*>& batch);
 Task<Result<StoredEvent>> eventAt(PgConn& c, RoomId room, Seq seq);
 
@@ -144,6 +155,13 @@ Task<Result<AppendResult>> changeReaction(PgConn& c, const AppendRequest& r);
 Task<Result<std::vector<std::pair<Seq, std::string>>>> reactionsBy(PgConn& c, RoomId room,
                                                                    UserId user, Seq from, Seq to);
 Task<Result<std::vector<StoredEvent>>> events(PgConn& c, const EventQuery& q);
+
+// pins.cpp
+// append() of kind pin/unpin (parley_pin, schema step 17).
+Task<Result<AppendResult>> changePin(PgConn& c, const AppendRequest& r);
+Task<Result<std::vector<Pin>>> pins(PgConn& c, RoomId room);
+Task<Result<Room>> setRoomSettings(PgConn& c, RoomId room, const RoomSettings& s);
+Task<Status> setNotifications(PgConn& c, RoomId room, UserId user, NotifyLevel level, bool muted);
 
 // threads.cpp
 // append() of a message with thread_root (its own transaction, never batched).

@@ -323,6 +323,18 @@ class PostgresStore final : public Store {
   Task<Result<std::vector<StoredEvent>>> events(EventQuery q) override {
     return call<Result<std::vector<StoredEvent>>>([q](PgConn& c) { return ops::events(c, q); });
   }
+  Task<Result<std::vector<Pin>>> pins(RoomId room) override {
+    return call<Result<std::vector<Pin>>>([=](PgConn& c) { return ops::pins(c, room); });
+  }
+
+  // --- room settings and notification levels ---
+  Task<Result<Room>> setRoomSettings(RoomId room, RoomSettings s) override {
+    return call<Result<Room>>([=](PgConn& c) { return ops::setRoomSettings(c, room, s); });
+  }
+  Task<Status> setNotifications(RoomId room, UserId user, NotifyLevel level, bool muted) override {
+    return call<Status>(
+        [=](PgConn& c) { return ops::setNotifications(c, room, user, level, muted); });
+  }
 
   // --- threads ---
   Task<Status> setThreadFollow(RoomId room, Seq root, UserId user, bool follow,

@@ -46,16 +46,22 @@ SELECT r.id, u.id, 'member', $3 FROM r, (VALUES ($1), ($2)) AS u(id))sql";
 
 constexpr const char* kRoomsOf = R"sql(
 SELECT r.id, r.kind, r.name, r.topic, r.is_public, r.last_seq, r.created_by, r.created_at,
-  m.room_id, m.user_id, u.username, m.role, m.last_read_seq, m.joined_at,
-  (SELECT count(*) FROM events x
-    WHERE x.room_id = r.id AND x.seq > m.last_read_seq AND x.kind = 'message'
-      AND x.thread_root = 0 AND NOT x.deleted AND x.sender <> m.user_id),
+  r.room_mentions, r.pins,
+  m.room_id, m.user_id, u.username, m.role, m.last_read_seq, m.joined_at, m.notify, m.muted,
+  n.unread, n.mentions,
   e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, e.target,
   e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions,
-  e.thread_root, e.thread
+  e.thread_root, e.thread, e.mentions, e.mention_flags
 FROM members m
 JOIN rooms r ON r.id = m.room_id
 JOIN users u ON u.id = m.user_id
+CROSS JOIN LATERAL (
+  SELECT count(*) AS unread,
+    count(*) FILTER (WHERE x.mention_flags <> 0
+      OR strpos(',' || x.mentions || ',', ',' || m.user_id::text || ',') > 0) AS mentions
+  FROM events x
+  WHERE x.room_id = r.id AND x.seq > m.last_read_seq AND x.kind = 'message'
+    AND x.thread_root = 0 AND NOT x.deleted AND x.sender <> m.user_id) n
 LEFT JOIN LATERAL (
   SELECT * FROM events WHERE room_id = r.id AND kind = 'message' AND thread_root = 0
   ORDER BY seq DESC LIMIT 1) e
@@ -152,13 +158,15 @@ Task<Result<std::vector<RoomSummary>>> roomsOf(PgConn& c, UserId user) {
   auto r = co_await c.query(kRoomsOf, p);
   if (!r) co_return r.error();
   constexpr int kUnread = kRoomColumnCount + kMemberColumnCount;
-  constexpr int kLast = kUnread + 1;
+  constexpr int kMentions = kUnread + 1;
+  constexpr int kLast = kMentions + 1;
   std::vector<RoomSummary> out;
   for (int i = 0; i < r->rows(); ++i) {
     RoomSummary s;
     s.room = readRoom(*r, i);
     s.me = readMember(*r, i, kRoomColumnCount);
     s.unread = r->int64(i, kUnread);
+    s.mentions = r->int64(i, kMentions);
     if (!r->isNull(i, kLast)) s.last_message = readEvent(*r, i, kLast);
     out.push_back(std::move(s));
   }

@@ -411,6 +411,84 @@ CREATE TABLE profiles (
 );
 CREATE INDEX profiles_display_key ON profiles (display_key COLLATE "C");
 )sql",
+    // 17: mentions: the ids a message's text mentions (joinIds, resolved at commit to the
+    // room's members) and its @room/@here flags, in the clear beside the sealed body; who
+    // may say @room and pin (room settings); each member's notification level and mute;
+    // the pinned messages, and the function that pins or unpins one (ops/pins.cpp).
+    R"sql(
+ALTER TABLE events ADD COLUMN mentions text NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN mention_flags integer NOT NULL DEFAULT 0;
+ALTER TABLE rooms ADD COLUMN room_mentions text NOT NULL DEFAULT 'all'
+  CHECK (room_mentions IN ('all', 'admins'));
+ALTER TABLE rooms ADD COLUMN pins text NOT NULL DEFAULT 'admins' CHECK (pins IN ('all', 'admins'));
+ALTER TABLE members ADD COLUMN notify text NOT NULL DEFAULT 'all'
+  CHECK (notify IN ('all', 'mentions', 'none'));
+ALTER TABLE members ADD COLUMN muted boolean NOT NULL DEFAULT false;
+CREATE TABLE pins (
+  room_id   bigint NOT NULL,
+  seq       bigint NOT NULL,
+  pinned_by bigint NOT NULL,
+  pinned_at bigint NOT NULL,
+  pin_seq   bigint NOT NULL,
+  PRIMARY KEY (room_id, seq),
+  FOREIGN KEY (room_id, seq) REFERENCES events(room_id, seq) ON DELETE CASCADE
+);
+-- One pin or unpin in one statement, locking as parley_react does: the target row, then
+-- the room row (before counting the pins, so two pins at once cannot pass the limit).
+CREATE FUNCTION parley_pin(p_room bigint, p_target bigint, p_user bigint, p_add boolean,
+                           p_max_pins bigint, p_event_id text, p_now bigint,
+                           p_key_version bigint)
+RETURNS TABLE(r_outcome text, r_seq bigint) LANGUAGE plpgsql AS $$
+DECLARE
+  v_role text;
+  v_seq bigint;
+BEGIN
+  SELECT role INTO v_role FROM members WHERE room_id = p_room AND user_id = p_user;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT CASE WHEN EXISTS (SELECT 1 FROM rooms WHERE id = p_room AND is_public)
+                        THEN 'not_member' ELSE 'no_room' END, 0::bigint;
+    RETURN;
+  END IF;
+  IF v_role = 'member' AND EXISTS (SELECT 1 FROM rooms
+                                   WHERE id = p_room AND kind = 'group' AND pins = 'admins') THEN
+    RETURN QUERY SELECT 'forbidden'::text, 0::bigint;
+    RETURN;
+  END IF;
+  PERFORM 1 FROM events
+    WHERE room_id = p_room AND seq = p_target AND kind = 'message' AND NOT deleted FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'no_message'::text, 0::bigint;
+    RETURN;
+  END IF;
+  PERFORM 1 FROM rooms WHERE id = p_room FOR NO KEY UPDATE;
+  IF p_add THEN
+    IF EXISTS (SELECT 1 FROM pins WHERE room_id = p_room AND seq = p_target) THEN
+      RETURN QUERY SELECT 'unchanged'::text, 0::bigint;
+      RETURN;
+    END IF;
+    IF (SELECT count(*) FROM pins WHERE room_id = p_room) >= p_max_pins THEN
+      RETURN QUERY SELECT 'too_many'::text, 0::bigint;
+      RETURN;
+    END IF;
+  ELSE
+    DELETE FROM pins WHERE room_id = p_room AND seq = p_target;
+    IF NOT FOUND THEN
+      RETURN QUERY SELECT 'unchanged'::text, 0::bigint;
+      RETURN;
+    END IF;
+  END IF;
+  UPDATE rooms SET last_seq = last_seq + 1 WHERE id = p_room RETURNING last_seq INTO v_seq;
+  IF p_add THEN
+    INSERT INTO pins(room_id, seq, pinned_by, pinned_at, pin_seq)
+      VALUES (p_room, p_target, p_user, p_now, v_seq);
+  END IF;
+  INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
+                     created_at, key_version, sealed_body)
+    VALUES (p_room, v_seq, p_event_id, CASE WHEN p_add THEN 'pin' ELSE 'unpin' END, p_user,
+            '', 0, p_target, p_now, p_key_version, ''::bytea);
+  RETURN QUERY SELECT 'ok'::text, v_seq;
+END $$;
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

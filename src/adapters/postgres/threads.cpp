@@ -37,12 +37,20 @@ constexpr const char* kReplyFacts =
 constexpr const char* kOriginal =
     "SELECT e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, "
     "e.target, e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions, "
-    "e.thread_root, e.thread FROM events e "
+    "e.thread_root, e.thread, e.mentions, e.mention_flags FROM events e "
     "WHERE room_id = $1 AND sender = $2 AND client_msg_id = $3 AND kind = 'message'";
 
-// kInsertMessage (timeline.cpp) with the root checked in the same statement.
+// kInsertMessage (timeline.cpp) with the root checked in the same statement (mentions:
+// $10 and $11).
 constexpr const char* kInsertReply =
-    "WITH r AS (" PARLEY_ROOT_OF(
+    "WITH mu AS ("
+    "  SELECT coalesce(string_agg(u.id::text, ',' ORDER BY u.id), '') AS ids,"
+    "    CASE WHEN EXISTS (SELECT 1 FROM rooms rr JOIN members mm ON mm.room_id = rr.id"
+    "      WHERE rr.id = $1 AND rr.kind = 'group' AND rr.room_mentions = 'admins'"
+    "        AND mm.user_id = $2 AND mm.role = 'member') THEN 0 ELSE $11 END AS flags"
+    "  FROM users u JOIN members mb ON mb.room_id = $1 AND mb.user_id = u.id"
+    "  WHERE u.username_lower = ANY(string_to_array($10, ','))),"
+    "r AS (" PARLEY_ROOT_OF(
         "$9") "),"
               "s AS ("
               "  UPDATE rooms SET last_seq = last_seq + 1"
@@ -55,9 +63,11 @@ constexpr const char* kInsertReply =
               "    AND EXISTS (SELECT 1 FROM r)"
               "  RETURNING last_seq) "
               "INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, "
-              "  target, created_at, key_version, sealed_body, thread_root) "
-              "SELECT $1, s.last_seq, $5, 'message', $2, $3, $4, 0, $6, $7, $8, r.seq FROM s, r "
-              "RETURNING seq";
+              "  target, created_at, key_version, sealed_body, thread_root, mentions, "
+              "  mention_flags) "
+              "SELECT $1, s.last_seq, $5, 'message', $2, $3, $4, 0, $6, $7, $8, r.seq, mu.ids, "
+              "  mu.flags FROM s, r, mu "
+              "RETURNING seq, mentions, mention_flags";
 
 #undef PARLEY_ROOT_OF
 
@@ -125,7 +135,7 @@ SELECT f.last_read_seq,
      AND x.kind = 'message' AND NOT x.deleted AND x.seq > f.last_read_seq AND x.sender <> $1),
   e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, e.target,
   e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions,
-  e.thread_root, e.thread
+  e.thread_root, e.thread, e.mentions, e.mention_flags
 FROM thread_follows f
 JOIN members m ON m.room_id = f.room_id AND m.user_id = f.user_id
 JOIN events e ON e.room_id = f.room_id AND e.seq = f.root_seq
@@ -160,8 +170,11 @@ Task<Result<AppendResult>> appendReply(PgConn& c, const AppendRequest& r) {
   s.push_back({kLockRoot, Params(r.room_id, r.thread_root, r.sender)});
   s.push_back({kReplyFacts, Params(r.room_id, r.reply_to, r.sender, r.thread_root)});
   s.push_back({kOriginal, Params(r.room_id, r.sender, r.client_msg_id)});
-  s.push_back({kInsertReply, Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id,
-                                    r.now, r.key_version, Bytes{r.sealed_body}, r.thread_root)});
+  const std::int64_t flags =
+      (r.mention_room ? kMentionRoomFlag : 0) | (r.mention_here ? kMentionHereFlag : 0);
+  s.push_back({kInsertReply,
+               Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id, r.now,
+                      r.key_version, Bytes{r.sealed_body}, r.thread_root, mentionNames(r), flags)});
   s.push_back({kAfterReply, Params(r.room_id, r.event_id, r.sender, r.now)});
   constexpr int kAttempts = 4;  // as append's: each retry reads what the winner committed
   for (int attempt = 1;; ++attempt) {
@@ -172,6 +185,7 @@ Task<Result<AppendResult>> appendReply(PgConn& c, const AppendRequest& r) {
     }
     if ((*res)[3].rows() == 1 && (*res)[4].rows() == 1) {
       StoredEvent e = storedEventOf(r, (*res)[3].int64(0, 0));
+      readMentions((*res)[3], e);
       e.thread_root = (*res)[4].int64(0, 0);
       e.thread = (*res)[4].text(0, 1);
       co_return AppendResult{.event = std::move(e), .duplicate = false};

@@ -25,16 +25,26 @@ SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
 constexpr const char* kOriginal = R"sql(
 SELECT e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, e.target,
        e.created_at, e.edited_at, e.deleted, e.key_version, e.sealed_body, e.reactions,
-       e.thread_root, e.thread
+       e.thread_root, e.thread, e.mentions, e.mention_flags
 FROM events e WHERE room_id = $1 AND sender = $2 AND client_msg_id = $3 AND kind = 'message')sql";
 
 // A concurrent identical send that commits while this one waits for the room row is not
 // seen by NOT EXISTS (same snapshot): the INSERT then fails on events_idempotency, the
 // whole pipeline rolls back (seq increment included) and the caller retries.
 // Membership is checked here, in the storing statement (no separate read before the
-// append): a non-member's message takes no seq and stores nothing.
+// append): a non-member's message takes no seq and stores nothing. Mentions ($9: the
+// names, joined by ','; $10: the flags) resolve to the room's members in the same
+// statement, so a name that is no member's when it commits is no mention.
 constexpr const char* kInsertMessage = R"sql(
-WITH s AS (
+WITH mu AS (
+  SELECT coalesce(string_agg(u.id::text, ',' ORDER BY u.id), '') AS ids,
+    CASE WHEN EXISTS (SELECT 1 FROM rooms rr JOIN members mm ON mm.room_id = rr.id
+                      WHERE rr.id = $1 AND rr.kind = 'group' AND rr.room_mentions = 'admins'
+                        AND mm.user_id = $2 AND mm.role = 'member')
+         THEN 0 ELSE $10 END AS flags
+  FROM users u JOIN members mb ON mb.room_id = $1 AND mb.user_id = u.id
+  WHERE u.username_lower = ANY(string_to_array($9, ','))),
+s AS (
   UPDATE rooms SET last_seq = last_seq + 1
   WHERE id = $1
     AND EXISTS (SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2)
@@ -44,9 +54,9 @@ WITH s AS (
                            WHERE room_id = $1 AND seq = $4 AND kind = 'message'))
   RETURNING last_seq)
 INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
-                   created_at, key_version, sealed_body)
-SELECT $1, s.last_seq, $5, 'message', $2, $3, $4, 0, $6, $7, $8 FROM s
-RETURNING seq)sql";
+                   created_at, key_version, sealed_body, mentions, mention_flags)
+SELECT $1, s.last_seq, $5, 'message', $2, $3, $4, 0, $6, $7, $8, mu.ids, mu.flags FROM s, mu
+RETURNING seq, mentions, mention_flags)sql";
 
 // A message that attaches files (ids joined by ','; an id never holds one) first locks
 // those files' rows, in id order, as its own statement: a concurrent send naming the same
@@ -67,9 +77,17 @@ SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
           AND message_seq IS NULL) = cardinality(string_to_array($3, ',')))sql";
 
 // kInsertMessage, taking a seq only if every named file is an unattached upload of the
-// sender in this room, and attaching them to it.
+// sender in this room, and attaching them to it (mentions: $10 and $11).
 constexpr const char* kInsertMessageWithFiles = R"sql(
-WITH s AS (
+WITH mu AS (
+  SELECT coalesce(string_agg(u.id::text, ',' ORDER BY u.id), '') AS ids,
+    CASE WHEN EXISTS (SELECT 1 FROM rooms rr JOIN members mm ON mm.room_id = rr.id
+                      WHERE rr.id = $1 AND rr.kind = 'group' AND rr.room_mentions = 'admins'
+                        AND mm.user_id = $2 AND mm.role = 'member')
+         THEN 0 ELSE $11 END AS flags
+  FROM users u JOIN members mb ON mb.room_id = $1 AND mb.user_id = u.id
+  WHERE u.username_lower = ANY(string_to_array($10, ','))),
+s AS (
   UPDATE rooms SET last_seq = last_seq + 1
   WHERE id = $1
     AND EXISTS (SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2)
@@ -85,9 +103,9 @@ a AS (
   UPDATE attachments SET message_seq = s.last_seq FROM s
   WHERE id = ANY(string_to_array($9, ',')))
 INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
-                   created_at, key_version, sealed_body)
-SELECT $1, s.last_seq, $5, 'message', $2, $3, $4, 0, $6, $7, $8 FROM s
-RETURNING seq)sql";
+                   created_at, key_version, sealed_body, mentions, mention_flags)
+SELECT $1, s.last_seq, $5, 'message', $2, $3, $4, 0, $6, $7, $8, mu.ids, mu.flags FROM s, mu
+RETURNING seq, mentions, mention_flags)sql";
 
 // The target's sender, NULL unless it is a live message.
 constexpr const char* kChangeFacts = R"sql(
@@ -96,29 +114,41 @@ SELECT EXISTS (SELECT 1 FROM rooms WHERE id = $1),
         WHERE room_id = $1 AND seq = $2 AND kind = 'message' AND NOT deleted))sql";
 
 // Edits and deletes change the target row first (locking it), and take a seq only if
-// they did.
+// they did. An edit's mentions ($9, $10, as kInsertMessage's) replace the target's.
 constexpr const char* kInsertEdit = R"sql(
-WITH t AS (
-  UPDATE events SET sealed_body = $6, key_version = $5, edited_at = $4
+WITH mu AS (
+  SELECT coalesce(string_agg(u.id::text, ',' ORDER BY u.id), '') AS ids,
+    CASE WHEN EXISTS (SELECT 1 FROM rooms rr JOIN members mm ON mm.room_id = rr.id
+                      WHERE rr.id = $1 AND rr.kind = 'group' AND rr.room_mentions = 'admins'
+                        AND mm.user_id = $2 AND mm.role = 'member')
+         THEN 0 ELSE $10 END AS flags
+  FROM users u JOIN members mb ON mb.room_id = $1 AND mb.user_id = u.id
+  WHERE u.username_lower = ANY(string_to_array($9, ','))),
+t AS (
+  UPDATE events SET sealed_body = $6, key_version = $5, edited_at = $4,
+    mentions = (SELECT ids FROM mu), mention_flags = (SELECT flags FROM mu)
   WHERE room_id = $1 AND seq = $3 AND kind = 'message' AND NOT deleted AND sender = $2
   RETURNING 1),
 s AS (
   UPDATE rooms SET last_seq = last_seq + 1
   WHERE id = $1 AND EXISTS (SELECT 1 FROM t) RETURNING last_seq)
 INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
-                   created_at, key_version, sealed_body)
-SELECT $1, s.last_seq, $7, 'edit', $2, '', 0, $3, $4, $5, $8 FROM s
-RETURNING seq)sql";
+                   created_at, key_version, sealed_body, mentions, mention_flags)
+SELECT $1, s.last_seq, $7, 'edit', $2, '', 0, $3, $4, $5, $8, mu.ids, mu.flags FROM s, mu
+RETURNING seq, mentions, mention_flags)sql";
 
-// A delete also drops the rows of the target's files (their blobs go afterwards) and its
-// reactions.
+// A delete also drops the rows of the target's files (their blobs go afterwards), its
+// reactions and its mentions.
 constexpr const char* kInsertDelete = R"sql(
 WITH t AS (
-  UPDATE events SET sealed_body = ''::bytea, deleted = true, reactions = ''
+  UPDATE events SET sealed_body = ''::bytea, deleted = true, reactions = '', mentions = '',
+    mention_flags = 0
   WHERE room_id = $1 AND seq = $3 AND kind = 'message' AND NOT deleted AND sender = $2
   RETURNING 1),
 x AS (
   DELETE FROM reactions WHERE room_id = $1 AND seq = $3 AND EXISTS (SELECT 1 FROM t)),
+p AS (
+  DELETE FROM pins WHERE room_id = $1 AND seq = $3 AND EXISTS (SELECT 1 FROM t)),
 f AS (
   DELETE FROM attachments
   WHERE room_id = $1 AND message_seq = $3 AND EXISTS (SELECT 1 FROM t)),
@@ -143,15 +173,19 @@ std::string joinedIds(const std::vector<std::string>& ids) {
   return out;
 }
 
+std::int64_t flags(const AppendRequest& r) {
+  return (r.mention_room ? kMentionRoomFlag : 0) | (r.mention_here ? kMentionHereFlag : 0);
+}
+
 std::vector<Statement> messageWithFilesPipeline(const AppendRequest& r) {
   const std::string ids = joinedIds(r.file_ids);
   std::vector<Statement> s;
   s.push_back({kLockFiles, Params(ids)});
   s.push_back({kMessageFilesFacts, Params(r.room_id, r.reply_to, ids, r.sender)});
   s.push_back({kOriginal, Params(r.room_id, r.sender, r.client_msg_id)});
-  s.push_back(
-      {kInsertMessageWithFiles, Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id,
-                                       r.now, r.key_version, Bytes{r.sealed_body}, ids)});
+  s.push_back({kInsertMessageWithFiles,
+               Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id, r.now,
+                      r.key_version, Bytes{r.sealed_body}, ids, mentionNames(r), flags(r))});
   return s;
 }
 
@@ -160,8 +194,9 @@ std::vector<Statement> messagePipeline(const AppendRequest& r) {
   std::vector<Statement> s;
   s.push_back({kMessageFacts, Params(r.room_id, r.reply_to, r.sender)});
   s.push_back({kOriginal, Params(r.room_id, r.sender, r.client_msg_id)});
-  s.push_back({kInsertMessage, Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id,
-                                      r.now, r.key_version, Bytes{r.sealed_body})});
+  s.push_back(
+      {kInsertMessage, Params(r.room_id, r.sender, r.client_msg_id, r.reply_to, r.event_id, r.now,
+                              r.key_version, Bytes{r.sealed_body}, mentionNames(r), flags(r))});
   return s;
 }
 
@@ -171,9 +206,9 @@ std::vector<Statement> changePipeline(const AppendRequest& r) {
   if (r.kind == EventKind::del) s.push_back(lockRootOfTarget(r));
   s.push_back({kChangeFacts, Params(r.room_id, r.target)});
   if (r.kind == EventKind::edit) {
-    s.push_back(
-        {kInsertEdit, Params(r.room_id, r.sender, r.target, r.now, r.key_version,
-                             Bytes{r.target_sealed_body}, r.event_id, Bytes{r.sealed_body})});
+    s.push_back({kInsertEdit, Params(r.room_id, r.sender, r.target, r.now, r.key_version,
+                                     Bytes{r.target_sealed_body}, r.event_id, Bytes{r.sealed_body},
+                                     mentionNames(r), flags(r))});
   } else {
     s.push_back(
         {kInsertDelete, Params(r.room_id, r.sender, r.target, r.now, r.event_id, r.key_version)});
@@ -227,10 +262,28 @@ std::optional<Result<AppendResult>> explain(const AppendRequest& r,
 
 }  // namespace
 
+void readMentions(const PgResult& written, StoredEvent& e) {
+  e.mentions = splitIds(written.text(0, 1));
+  setMentionFlags(e, written.int64(0, 2));
+}
+
+std::string mentionNames(const AppendRequest& r) {
+  std::vector<std::string> keys;
+  for (const auto& name : r.mention_names) {
+    if (keys.size() == kMaxMentionNames) break;
+    if (name.empty() || name.find(',') != std::string::npos) continue;
+    keys.push_back(usernameKey(name));
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return joinedIds(keys);
+}
+
 Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r) {
   if (r.kind == EventKind::react || r.kind == EventKind::unreact) {
     co_return co_await changeReaction(c, r);
   }
+  if (r.kind == EventKind::pin || r.kind == EventKind::unpin) co_return co_await changePin(c, r);
   if (r.kind == EventKind::message && r.client_msg_id.empty()) {
     co_return makeError(Code::bad_request, "a message needs a client_msg_id");
   }
@@ -258,6 +311,7 @@ Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r) {
     const PgResult& written = (*res)[writeAt(r, res->size())];
     if (written.rows() == 1) {
       StoredEvent e = storedEventOf(r, written.int64(0, 0));
+      if (r.kind != EventKind::del) readMentions(written, e);
       if (r.kind == EventKind::del) applyAfterDelete(res->back(), e);
       co_return AppendResult{.event = std::move(e)};
     }
@@ -268,23 +322,29 @@ Task<Result<AppendResult>> append(PgConn& c, const AppendRequest& r) {
   }
 }
 
-Task<Result<std::vector<std::optional<Seq>>>> appendMessages(
+Task<Result<std::vector<std::optional<Written>>>> appendMessages(
     PgConn& c, const std::vector<const AppendRequest*>& batch) {
   std::vector<Statement> statements;
   statements.reserve(batch.size());
   for (const AppendRequest* r : batch) {
     statements.push_back(
-        {kInsertMessage, Params(r->room_id, r->sender, r->client_msg_id, r->reply_to, r->event_id,
-                                r->now, r->key_version, Bytes{r->sealed_body})});
+        {kInsertMessage,
+         Params(r->room_id, r->sender, r->client_msg_id, r->reply_to, r->event_id, r->now,
+                r->key_version, Bytes{r->sealed_body}, mentionNames(*r), flags(*r))});
   }
   auto res = co_await c.pipeline(statements);
   if (!res) co_return res.error();
-  std::vector<std::optional<Seq>> seqs;
-  seqs.reserve(batch.size());
+  std::vector<std::optional<Written>> out;
+  out.reserve(batch.size());
   for (const PgResult& written : *res) {
-    seqs.push_back(written.rows() == 1 ? std::optional<Seq>(written.int64(0, 0)) : std::nullopt);
+    if (written.rows() == 1) {
+      out.push_back(
+          Written{written.int64(0, 0), splitIds(written.text(0, 1)), written.int64(0, 2)});
+    } else {
+      out.push_back(std::nullopt);
+    }
   }
-  co_return seqs;
+  co_return out;
 }
 
 Task<Result<StoredEvent>> eventAt(PgConn& c, RoomId room, Seq seq) {

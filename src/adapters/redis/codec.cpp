@@ -7,10 +7,12 @@ namespace parley::redis {
 namespace {
 
 // v1 ('E') has no reactions (read as none); v2 ('F') ends with them; v3 ('G') then has the
-// thread root and summary (v1 and v2 entries predate threads: none).
+// thread root and summary (v1 and v2 entries predate threads: none); v4 ('H') then has the
+// mentions (joinIds) and their flags (older entries predate mentions: none).
 constexpr char kEventV1 = 'E';
 constexpr char kEventV2 = 'F';
 constexpr char kEventV3 = 'G';
+constexpr char kEventV4 = 'H';
 // 'S' (v1, no MAC) entries no longer decode: they are misses, refilled from the Store.
 constexpr char kSessionV2 = 'T';
 
@@ -85,7 +87,7 @@ class Reader {
 }  // namespace
 
 std::string encodeEvent(const StoredEvent& e) {
-  return Writer(kEventV3)
+  return Writer(kEventV4)
       .i64(e.room_id)
       .i64(e.seq)
       .str(e.event_id)
@@ -102,14 +104,17 @@ std::string encodeEvent(const StoredEvent& e) {
       .str(e.reactions)
       .i64(e.thread_root)
       .str(e.thread)
+      .str(joinIds(e.mentions))
+      .u8(static_cast<std::uint8_t>(mentionFlags(e)))
       .take();
 }
 
 std::optional<StoredEvent> decodeEvent(std::string_view bytes) {
   const char tag = bytes.empty() ? kEventV1 : bytes[0];
-  const bool v3 = tag == kEventV3;
+  const bool v4 = tag == kEventV4;
+  const bool v3 = v4 || tag == kEventV3;
   const bool v2 = v3 || tag == kEventV2;
-  Reader r(bytes, v3 ? kEventV3 : v2 ? kEventV2 : kEventV1);
+  Reader r(bytes, v4 ? kEventV4 : v3 ? kEventV3 : v2 ? kEventV2 : kEventV1);
   StoredEvent e;
   e.room_id = r.i64();
   e.seq = r.i64();
@@ -129,12 +134,18 @@ std::optional<StoredEvent> decodeEvent(std::string_view bytes) {
     e.thread_root = r.i64();
     e.thread = r.str();
   }
-  if (!r.done() || kind > static_cast<std::uint8_t>(EventKind::unreact) || deleted > 1 ||
-      key_version > UINT32_MAX) {
+  std::uint8_t flags = 0;
+  if (v4) {
+    e.mentions = splitIds(r.str());
+    flags = r.u8();
+  }
+  if (!r.done() || kind > static_cast<std::uint8_t>(EventKind::unpin) || deleted > 1 ||
+      key_version > UINT32_MAX || flags > (kMentionRoomFlag | kMentionHereFlag)) {
     return std::nullopt;
   }
   e.kind = static_cast<EventKind>(kind);
   e.deleted = deleted == 1;
+  setMentionFlags(e, flags);
   e.key_version = static_cast<std::uint32_t>(key_version);
   return e;
 }

@@ -139,8 +139,13 @@ Result<StoredEvent> eventAt(Db& db, RoomId room, Seq seq);
 Result<std::vector<StoredEvent>> events(Db& db, const EventQuery& q);
 // The newest main-timeline kind=message event of the room, tombstones included.
 std::optional<StoredEvent> newestMessage(Db& db, RoomId room);
-// Main-timeline messages (not deleted) by someone other than `user` after `last_read`.
-std::int64_t unreadCount(Db& db, RoomId room, UserId user, Seq last_read);
+// Main-timeline messages (not deleted) by someone other than `user` after `last_read`,
+// and how many of them mention `user` (by id, @room or @here).
+struct UnreadCounts {
+  std::int64_t unread = 0;
+  std::int64_t mentions = 0;
+};
+UnreadCounts unreadCounts(Db& db, RoomId room, UserId user, Seq last_read);
 void insertEvent(Db& db, const StoredEvent& e);
 
 // reactions.cpp
@@ -151,6 +156,13 @@ Result<AppendResult> changeReaction(Db& db, const AppendRequest& r, Seq (*next_s
 std::string reactionAggregate(Db& db, RoomId room, Seq seq);
 Result<std::vector<std::pair<Seq, std::string>>> reactionsBy(Db& db, RoomId room, UserId user,
                                                              Seq from, Seq to);
+
+// pins.cpp
+// Inside an append of kind pin/unpin, once the room and membership are checked.
+Result<AppendResult> changePin(Db& db, const AppendRequest& r, Seq (*next_seq)(Db&, RoomId));
+Result<std::vector<Pin>> pins(Db& db, RoomId room);
+Result<Room> setRoomSettings(Db& db, RoomId room, const RoomSettings& s);
+Status setNotifications(Db& db, RoomId room, UserId user, NotifyLevel level, bool muted);
 
 // threads.cpp
 // The summary of the thread of `root` as its rows stand (threadJson).

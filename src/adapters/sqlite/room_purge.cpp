@@ -53,6 +53,7 @@ Result<RoomPurge> purgeRoom(Db& db, RoomId room, int limit) {
   }
   if (left > 0 && out.events < left) {
     db.prepare("DELETE FROM reactions WHERE room_id = ?").bind(room).step();
+    db.prepare("DELETE FROM pins WHERE room_id = ?").bind(room).step();
     db.prepare("UPDATE rooms SET purged = 1 WHERE id = ?").bind(room).step();
     out.done = true;
   }

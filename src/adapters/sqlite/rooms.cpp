@@ -118,7 +118,9 @@ Result<std::vector<RoomSummary>> roomsOf(Db& db, UserId user) {
     }
   }
   for (RoomSummary& s : out) {
-    s.unread = unreadCount(db, s.room.id, user, s.me.last_read_seq);
+    const UnreadCounts counts = unreadCounts(db, s.room.id, user, s.me.last_read_seq);
+    s.unread = counts.unread;
+    s.mentions = counts.mentions;
     s.last_message = newestMessage(db, s.room.id);
   }
   return out;

@@ -10,7 +10,9 @@ Room readRoom(const Stmt& st, int c) {
               .is_public = st.boolean(c + 4),
               .last_seq = st.int64(c + 5),
               .created_by = st.int64(c + 6),
-              .created_at = st.int64(c + 7)};
+              .created_at = st.int64(c + 7),
+              .room_mentions = whoMayFromString(st.text(c + 8)).value_or(WhoMay::all),
+              .pins = whoMayFromString(st.text(c + 9)).value_or(WhoMay::admins)};
 }
 
 Member readMember(const Stmt& st, int c) {
@@ -20,10 +22,14 @@ Member readMember(const Stmt& st, int c) {
                 .username = st.text(c + 2),
                 .role = roleFromString(st.text(c + 3)).value_or(Role::member),
                 .last_read_seq = st.int64(c + 4),
-                .joined_at = st.int64(c + 5)};
+                .joined_at = st.int64(c + 5),
+                .room_last_seq = 0,
+                .notify = notifyLevelFromString(st.text(c + 6)).value_or(NotifyLevel::all),
+                .muted = st.boolean(c + 7)};
 }
 
 StoredEvent readEvent(const Stmt& st) {
+  const std::int64_t flags = st.int64(17);
   return StoredEvent{.room_id = st.int64(0),
                      .seq = st.int64(1),
                      .event_id = st.text(2),
@@ -39,7 +45,10 @@ StoredEvent readEvent(const Stmt& st) {
                      .sealed_body = st.blob(12),
                      .reactions = st.text(13),
                      .thread_root = st.int64(14),
-                     .thread = st.text(15)};
+                     .thread = st.text(15),
+                     .mentions = splitIds(st.text(16)),
+                     .mention_room = (flags & kMentionRoomFlag) != 0,
+                     .mention_here = (flags & kMentionHereFlag) != 0};
 }
 
 }  // namespace parley::sqlite

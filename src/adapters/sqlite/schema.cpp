@@ -311,6 +311,29 @@ CREATE TABLE profiles (
 ) STRICT;
 CREATE INDEX profiles_display_key ON profiles(display_key);
 )sql",
+    // 15: mentions: the ids a message's text mentions (joinIds, resolved at commit to the
+    // room's members) and its @room/@here flags, in the clear beside the sealed body; who
+    // may say @room and pin (room settings); each member's notification level and mute;
+    // the pinned messages.
+    R"sql(
+ALTER TABLE events ADD COLUMN mentions TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN mention_flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rooms ADD COLUMN room_mentions TEXT NOT NULL DEFAULT 'all'
+  CHECK (room_mentions IN ('all', 'admins'));
+ALTER TABLE rooms ADD COLUMN pins TEXT NOT NULL DEFAULT 'admins' CHECK (pins IN ('all', 'admins'));
+ALTER TABLE members ADD COLUMN notify TEXT NOT NULL DEFAULT 'all'
+  CHECK (notify IN ('all', 'mentions', 'none'));
+ALTER TABLE members ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE pins (
+  room_id   INTEGER NOT NULL,
+  seq       INTEGER NOT NULL,
+  pinned_by INTEGER NOT NULL,
+  pinned_at INTEGER NOT NULL,
+  pin_seq   INTEGER NOT NULL,
+  PRIMARY KEY (room_id, seq),
+  FOREIGN KEY (room_id, seq) REFERENCES events(room_id, seq) ON DELETE CASCADE
+) STRICT;
+)sql",
 };
 
 int userVersion(Db& db) {

@@ -272,6 +272,19 @@ class SqliteStore final : public Store {
     return read<Result<std::vector<StoredEvent>>>([q](Db& db) { return ops::events(db, q); });
   }
 
+  Task<Result<std::vector<Pin>>> pins(RoomId room) override {
+    return read<Result<std::vector<Pin>>>([=](Db& db) { return ops::pins(db, room); });
+  }
+
+  // --- room settings and notification levels ---
+  Task<Result<Room>> setRoomSettings(RoomId room, RoomSettings s) override {
+    return write<Result<Room>>([=](Db& db) { return ops::setRoomSettings(db, room, s); });
+  }
+  Task<Status> setNotifications(RoomId room, UserId user, NotifyLevel level, bool muted) override {
+    return write<Status>(
+        [=](Db& db) { return ops::setNotifications(db, room, user, level, muted); });
+  }
+
   // --- threads ---
   Task<Status> setThreadFollow(RoomId room, Seq root, UserId user, bool follow,
                                Millis now) override {

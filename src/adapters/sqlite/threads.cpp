@@ -120,7 +120,7 @@ Result<std::vector<FollowedThread>> followedThreads(Db& db, UserId user, int lim
     while (st.step()) {
       FollowedThread t;
       t.root = readEvent(st);
-      t.last_read_seq = st.int64(16);
+      t.last_read_seq = st.int64(kEventColumnCount);
       out.push_back(std::move(t));
     }
   }

@@ -24,9 +24,45 @@ bool isMessage(Db& db, RoomId room, Seq seq) {
       .step();
 }
 
+struct Mentions {
+  std::vector<UserId> ids;
+  int flags = 0;
+};
+
+// @room and @here as the room lets the sender say them (Room::room_mentions).
+int allowedFlags(Db& db, const AppendRequest& r) {
+  const int asked =
+      (r.mention_room ? kMentionRoomFlag : 0) | (r.mention_here ? kMentionHereFlag : 0);
+  if (asked == 0) return 0;
+  const bool restricted =
+      db.prepare(
+            "SELECT 1 FROM rooms rr JOIN members mm ON mm.room_id = rr.id WHERE rr.id = ? "
+            "AND rr.kind = 'group' AND rr.room_mentions = 'admins' AND mm.user_id = ? "
+            "AND mm.role = 'member'")
+          .bind(r.room_id, r.sender)
+          .step();
+  return restricted ? 0 : asked;
+}
+
+// The members of the room that `r` mentions by name, ascending: members now, inside the
+// storing transaction, so a name that is no member's at commit is no mention.
+Mentions resolveMentions(Db& db, const AppendRequest& r) {
+  std::vector<UserId> ids;
+  const std::size_t n = std::min(r.mention_names.size(), kMaxMentionNames);
+  for (std::size_t i = 0; i < n; ++i) {
+    Stmt st = db.prepare(
+        "SELECT u.id FROM users u JOIN members m ON m.user_id = u.id "
+        "WHERE m.room_id = ? AND u.username_lower = ?");
+    if (st.bind(r.room_id, usernameKey(r.mention_names[i])).step()) ids.push_back(st.int64(0));
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return Mentions{std::move(ids), allowedFlags(db, r)};
+}
+
 // Checks an edit or delete against its target, then applies it to the target row, so
-// that readers of messages see them with edits and deletes applied.
-Status changeTarget(Db& db, const AppendRequest& r) {
+// that readers of messages see them with edits and deletes applied. `mentions`: an edit's.
+Status changeTarget(Db& db, const AppendRequest& r, const Mentions& mentions) {
   {
     Stmt st = db.prepare(
         "SELECT sender FROM events "
@@ -39,21 +75,24 @@ Status changeTarget(Db& db, const AppendRequest& r) {
     }
   }
   if (r.kind == EventKind::edit) {
+    // The mentions are the new text's (resolved by append before this runs).
     db.prepare(
-          "UPDATE events SET sealed_body = ?, key_version = ?, edited_at = ? "
-          "WHERE room_id = ? AND seq = ?")
-        .bind(Blob{r.target_sealed_body}, r.key_version, r.now, r.room_id, r.target)
+          "UPDATE events SET sealed_body = ?, key_version = ?, edited_at = ?, mentions = ?, "
+          "mention_flags = ? WHERE room_id = ? AND seq = ?")
+        .bind(Blob{r.target_sealed_body}, r.key_version, r.now, joinIds(mentions.ids),
+              mentions.flags, r.room_id, r.target)
         .run();
   } else {
-    // A deleted message keeps no reactions.
+    // A deleted message keeps no reactions and mentions nobody.
     db.prepare(
-          "UPDATE events SET sealed_body = x'', deleted = 1, reactions = '' "
-          "WHERE room_id = ? AND seq = ?")
+          "UPDATE events SET sealed_body = x'', deleted = 1, reactions = '', mentions = '', "
+          "mention_flags = 0 WHERE room_id = ? AND seq = ?")
         .bind(r.room_id, r.target)
         .run();
     db.prepare("DELETE FROM reactions WHERE room_id = ? AND seq = ?")
         .bind(r.room_id, r.target)
         .run();
+    db.prepare("DELETE FROM pins WHERE room_id = ? AND seq = ?").bind(r.room_id, r.target).run();
     deleteFilesOf(db, r.room_id, r.target);
   }
   return {};
@@ -66,8 +105,8 @@ Seq nextSeq(Db& db, RoomId room) {
   return st.int64(0);
 }
 
-Status validate(Db& db, const AppendRequest& r) {
-  if (r.kind != EventKind::message) return changeTarget(db, r);
+Status validate(Db& db, const AppendRequest& r, const Mentions& mentions) {
+  if (r.kind != EventKind::message) return changeTarget(db, r, mentions);
   if (r.client_msg_id.empty()) {
     return makeError(Code::bad_request, "a message needs a client_msg_id");
   }
@@ -102,11 +141,11 @@ Status checkMember(Db& db, const AppendRequest& r) {
 void insertEvent(Db& db, const StoredEvent& e) {
   db.prepare(
         "INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, "
-        "target, created_at, key_version, sealed_body, reactions, thread_root, thread) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        "target, created_at, key_version, sealed_body, reactions, thread_root, thread, "
+        "mentions, mention_flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(e.room_id, e.seq, e.event_id, toString(e.kind), e.sender, e.client_msg_id, e.reply_to,
             e.target, e.created_at, e.key_version, Blob{e.sealed_body}, e.reactions, e.thread_root,
-            e.thread)
+            e.thread, joinIds(e.mentions), mentionFlags(e))
       .run();
 }
 
@@ -119,6 +158,10 @@ Result<AppendResult> append(Db& db, const AppendRequest& r) {
   if (r.kind == EventKind::react || r.kind == EventKind::unreact) {
     if (auto ok = checkMember(db, r); !ok) return ok.error();
     return changeReaction(db, r, &nextSeq);
+  }
+  if (r.kind == EventKind::pin || r.kind == EventKind::unpin) {
+    if (auto ok = checkMember(db, r); !ok) return ok.error();
+    return changePin(db, r, &nextSeq);
   }
   if (r.kind == EventKind::message) {
     // Before the retry lookup.
@@ -136,8 +179,12 @@ Result<AppendResult> append(Db& db, const AppendRequest& r) {
   } else if (r.kind == EventKind::del) {
     root = threadRootOfTarget(db, r);
   }
-  if (auto ok = validate(db, r); !ok) return ok.error();
+  Mentions mentions;
+  if (r.kind == EventKind::message || r.kind == EventKind::edit) mentions = resolveMentions(db, r);
+  if (auto ok = validate(db, r, mentions); !ok) return ok.error();
   StoredEvent e = storedEventOf(r, nextSeq(db, r.room_id));
+  e.mentions = std::move(mentions.ids);
+  setMentionFlags(e, mentions.flags);
   // A refused attachment returns an error: the writer rolls the whole job back.
   if (r.kind == EventKind::message && !r.file_ids.empty()) {
     if (auto ok = attachFiles(db, r.room_id, r.sender, r.file_ids, e.seq); !ok) return ok.error();
@@ -180,12 +227,15 @@ std::optional<StoredEvent> newestMessage(Db& db, RoomId room) {
   return readEvent(st);
 }
 
-std::int64_t unreadCount(Db& db, RoomId room, UserId user, Seq last_read) {
+UnreadCounts unreadCounts(Db& db, RoomId room, UserId user, Seq last_read) {
+  // One scan: the mention count is the unread rows whose flags or id list name me.
   Stmt st = db.prepare(
-      "SELECT count(*) FROM events WHERE room_id = ? AND seq > ? AND kind = 'message' "
+      "SELECT count(*), coalesce(sum(mention_flags <> 0 OR "
+      "instr(',' || mentions || ',', ',' || ? || ',') > 0), 0) FROM events "
+      "WHERE room_id = ? AND seq > ? AND kind = 'message' "
       "AND thread_root = 0 AND deleted = 0 AND sender != ?");
-  st.bind(room, last_read, user).step();
-  return st.int64(0);
+  st.bind(std::to_string(user), room, last_read, user).step();
+  return UnreadCounts{st.int64(0), st.int64(1)};
 }
 
 }  // namespace parley::sqlite::ops

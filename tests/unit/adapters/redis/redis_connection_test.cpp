@@ -50,6 +50,32 @@ TEST(RedisCodec, RejectsTruncatedOrForeignBytes) {
   EXPECT_EQ(hex(std::string("\x00\xff\x1a", 3)), "00ff1a");
 }
 
+// v4 entries carry the mentions; a v3 entry (written before them) reads as mentioning none.
+TEST(RedisCodec, KeepsMentions) {
+  StoredEvent e;
+  e.seq = 4;
+  e.sealed_body = "body";
+  e.thread = "t";
+  e.mentions = {3, 12};
+  e.mention_here = true;
+  auto back = decodeEvent(encodeEvent(e));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->mentions, (std::vector<UserId>{3, 12}));
+  EXPECT_FALSE(back->mention_room);
+  EXPECT_TRUE(back->mention_here);
+  EXPECT_EQ(back->thread, "t");
+  std::string v3 = encodeEvent(StoredEvent{.seq = 4, .sealed_body = "body", .thread = "t"});
+  v3.resize(v3.size() - 5);  // without the empty mention list and the flags
+  v3[0] = 'G';
+  back = decodeEvent(v3);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->seq, 4);
+  EXPECT_TRUE(back->mentions.empty());
+  std::string bad_flags = encodeEvent(e);
+  bad_flags.back() = 4;
+  EXPECT_FALSE(decodeEvent(bad_flags));
+}
+
 TEST(RedisConnection, PipelinesRequestsAndKeepsTheirOrder) {
   ASSERT_FALSE(test::redisUrl().empty());
   test::RedisEnv env;

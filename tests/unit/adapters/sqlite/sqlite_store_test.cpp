@@ -73,6 +73,11 @@ void setUserVersion(const fs::path& file, int version) {
 
 // Takes a file back to what step 4 left: the later steps' tables, indexes and columns go.
 constexpr const char* kUndoAfterStep4 =
+    // step 15 (mentions, settings, levels, pins)
+    "DROP TABLE pins; ALTER TABLE members DROP COLUMN muted; ALTER TABLE members DROP COLUMN "
+    "notify;"
+    "ALTER TABLE rooms DROP COLUMN pins; ALTER TABLE rooms DROP COLUMN room_mentions;"
+    "ALTER TABLE events DROP COLUMN mention_flags; ALTER TABLE events DROP COLUMN mentions;"
     // step 14 (profiles)
     "DROP TABLE profiles;"
     // step 13 (sign-up invites, two-factor)
