@@ -50,6 +50,8 @@ PASSWORD = {"type": "string", "minLength": 8, "maxLength": 1024,
 TEXT = {"type": "string", "minLength": 1, "maxLength": 16384,
         "description": "1 to 16,384 bytes of UTF-8"}
 ROLE = {"enum": ["owner", "admin", "member"]}
+WHO_MAY = {"enum": ["all", "admins"]}
+NOTIFY_LEVEL = {"enum": ["all", "mentions", "none"]}
 MS = {"type": "integer", "format": "int64", "description": "milliseconds since the Unix epoch"}
 
 
@@ -69,10 +71,13 @@ SCHEMAS = {
     "Session": obj({"id": INT, "device": STR, "ip": STR, "created_at": MS,
                     "last_seen_at": MS, "current": BOOL}),
     "Room": obj({"id": INT, "kind": {"enum": ["group", "direct"]}, "name": STR, "topic": STR,
-                 "public": BOOL, "last_seq": INT}),
+                 "public": BOOL, "last_seq": INT, "room_mentions": WHO_MAY, "pins": WHO_MAY}),
     "ListedRoom": {"allOf": [ref("Room"), obj(
         {"role": {"enum": ["owner", "admin", "member"]}, "last_read_seq": INT, "unread": INT,
+         "mentions": INT, "notifications": ref("Notifications"),
          "last_message": nullable(ref("Event"))}, {"peer": ref("User")})]},
+    "Notifications": obj({"level": NOTIFY_LEVEL, "muted": BOOL}),
+    "Pin": obj({"seq": INT, "pinned_by": INT, "pinned_at": MS, "message": ref("Event")}),
     "Member": obj({"user_id": INT, "username": STR, "role": {"enum": ["owner", "admin", "member"]},
                    "last_read_seq": INT}),
     "PagedMember": {"allOf": [ref("Member"), obj({"online": BOOL})]},
@@ -81,12 +86,14 @@ SCHEMAS = {
                  "created_at": MS, "image": nullable(obj({"width": INT, "height": INT})),
                  "thumbnail": BOOL}),
     "Event": obj({"room": INT, "seq": INT, "id": STR,
-                  "kind": {"enum": ["message", "edit", "delete", "react", "unreact"]},
+                  "kind": {"enum": ["message", "edit", "delete", "react", "unreact", "pin",
+                                    "unpin"]},
                   "sender": INT, "sender_name": STR, "client_msg_id": STR, "text": STR,
                   "reply_to": INT, "target": INT, "created_at": MS, "edited_at": INT,
                   "deleted": BOOL, "files": arr(ref("File")), "reactions": arr(ref("Reaction")),
                   "thread_root": INT, "thread": nullable(ref("ThreadSummary")),
-                  "root_thread": nullable(ref("ThreadSummary"))}),
+                  "root_thread": nullable(ref("ThreadSummary")), "mentions": arr(INT),
+                  "mention_room": BOOL, "mention_here": BOOL}),
     "ThreadSummary": obj({"reply_count": INT, "last_reply_at": MS, "participants": arr(INT)}),
     "FollowedThread": obj({"room": INT, "root": ref("Event"), "unread": INT,
                            "last_read_seq": INT}),
@@ -346,6 +353,23 @@ ROUTES = [
     ("delete", "/rooms/{id}/messages/{seq}/reactions/{emoji}", "Take my reaction back",
      ["not_member", "not_found", "conflict", "rate_limited"],
      {"ok": {200: obj({"event": nullable(ref("Event")), "reactions": arr(ref("Reaction"))})}}),
+    # Pins, room settings, notification levels
+    ("get", "/rooms/{id}/pins", "The room's pinned messages, newest pin first",
+     ["not_member", "not_found"], {"ok": {200: obj({"pins": arr(ref("Pin"))})}}),
+    ("put", "/rooms/{id}/pins/{seq}", "Pin a message",
+     ["forbidden", "not_member", "not_found", "conflict", "rate_limited"],
+     {"ok": {200: obj({"event": nullable(ref("Event"))})}}),
+    ("delete", "/rooms/{id}/pins/{seq}", "Unpin a message",
+     ["forbidden", "not_member", "not_found", "rate_limited"],
+     {"ok": {200: obj({"event": nullable(ref("Event"))})}}),
+    ("patch", "/rooms/{id}", "Change the room's settings (owners and admins)",
+     ["forbidden", "not_member", "not_found", "rate_limited"],
+     {"body": body({}, {"room_mentions": WHO_MAY, "pins": WHO_MAY}),
+      "ok": {200: obj({"room": ref("Room")})}}),
+    ("put", "/rooms/{id}/notifications", "Set my notification level and mute in a room",
+     ["not_member", "not_found", "rate_limited"],
+     {"body": body({"level": NOTIFY_LEVEL}, {"muted": BOOL}),
+      "ok": {200: ref("Notifications")}}),
     # Threads
     ("put", "/rooms/{id}/threads/{seq}/follow", "Follow a thread", ["not_member", "not_found"],
      {"ok": {204: None}}),

@@ -13,6 +13,7 @@
 #include "service/hub.h"
 #include "service/limits.h"
 #include "service/messages.h"
+#include "service/pins.h"
 #include "service/presence.h"
 #include "service/reactions.h"
 #include "service/room_deletion.h"
@@ -57,6 +58,7 @@ struct ApiContext {
   RoomDeletion* room_deletion = nullptr;          // null: DELETE /rooms/{id} is unavailable
   ThreadService* threads = nullptr;               // null: threads answer unavailable
   AdminRooms* admin_rooms = nullptr;              // null: /admin/rooms answers unavailable
+  PinService* pins = nullptr;  // null: pins, room settings and levels answer unavailable
 };
 
 }  // namespace parley::api

@@ -134,7 +134,7 @@ std::span<const Route> apiRoutes() {
     std::vector<Route> v;
     for (auto part :
          {accountRoutes(), roomRoutes(), messageRoutes(), reactionRoutes(), threadRoutes(),
-          searchRoutes(), signupRoutes(), twoFactorRoutes(), adminRoutes()}) {
+          pinRoutes(), searchRoutes(), signupRoutes(), twoFactorRoutes(), adminRoutes()}) {
       v.insert(v.end(), part.begin(), part.end());
     }
     return v;

@@ -89,6 +89,7 @@ std::span<const Route> messageRoutes();
 std::span<const Route> searchRoutes();
 std::span<const Route> reactionRoutes();
 std::span<const Route> threadRoutes();
+std::span<const Route> pinRoutes();        // pins, room settings, notification levels
 std::span<const Route> signupRoutes();     // invites (routes_signup.cpp)
 std::span<const Route> twoFactorRoutes();  // two-factor sign-in (routes_2fa.cpp)
 std::span<const Route> adminRoutes();      // the admin console (routes_admin.cpp)

@@ -16,6 +16,9 @@ json::object listedJson(const RoomService::Listed& l) {
   o["role"] = toString(l.summary.me.role);
   o["last_read_seq"] = l.summary.me.last_read_seq;
   o["unread"] = l.summary.unread;
+  o["mentions"] = l.summary.mentions;
+  o["notifications"] =
+      json::object{{"level", toString(l.summary.me.notify)}, {"muted", l.summary.me.muted}};
   o["last_message"] =
       l.last_message ? json::value(codec::event(*l.last_message)) : json::value(nullptr);
   if (l.peer) o["peer"] = codec::user(l.peer->id, l.peer->username);

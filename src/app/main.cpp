@@ -348,7 +348,8 @@ struct Services {
         reactions(*a.store, *a.cache, messages, room_keys, clock, cfg.limits),
         room_deletion(*a.store, *a.bus, room_keys, files, messages, clock),
         threads(*a.store, messages, clock),
-        admin_rooms(*a.store, accounts, rooms) {
+        admin_rooms(*a.store, accounts, rooms),
+        pins(*a.store, *a.cache, messages, clock, cfg.limits) {
     a.bus->setHandler(
         [this](const std::string& topic, Bus::Payload p) {
           if (topic == RoomDeletion::kTopic) return room_deletion.onDeleted(*p);
@@ -380,6 +381,7 @@ struct Services {
   RoomDeletion room_deletion;
   ThreadService threads;
   AdminRooms admin_rooms;
+  PinService pins;
 };
 
 // Log, the web client (loaded before anything is created), open-file limit, data
@@ -469,6 +471,7 @@ int serve(app::Config cfg, const char* argv0) {
   ctx.room_deletion = &s.room_deletion;
   ctx.admin_rooms = &s.admin_rooms;
   ctx.threads = &s.threads;
+  ctx.pins = &s.pins;
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);
   if (!url) return fail("--listen", url.error());

@@ -36,8 +36,14 @@ json::object session(const Session& s, SessionId current) {
 }
 
 json::object room(const Room& r) {
-  return json::object{{"id", r.id},       {"kind", toString(r.kind)}, {"name", r.name},
-                      {"topic", r.topic}, {"public", r.is_public},    {"last_seq", r.last_seq}};
+  return json::object{{"id", r.id},
+                      {"kind", toString(r.kind)},
+                      {"name", r.name},
+                      {"topic", r.topic},
+                      {"public", r.is_public},
+                      {"last_seq", r.last_seq},
+                      {"room_mentions", toString(r.room_mentions)},
+                      {"pins", toString(r.pins)}};
 }
 
 json::object member(const Member& m) {
@@ -160,6 +166,8 @@ json::object event(const Event& e) {
   const StoredEvent& m = e.meta;
   json::array files;
   for (const auto& f : e.files) files.push_back(file(f));
+  json::array mentioned;
+  for (UserId id : m.mentions) mentioned.push_back(id);
   return json::object{{"room", m.room_id},
                       {"seq", m.seq},
                       {"id", m.event_id},
@@ -177,7 +185,10 @@ json::object event(const Event& e) {
                       {"reactions", reactionsOf(m)},
                       {"thread_root", m.thread_root},
                       {"thread", m.thread_root == 0 ? threadOf(m.thread) : nullptr},
-                      {"root_thread", m.thread_root != 0 ? threadOf(m.thread) : nullptr}};
+                      {"root_thread", m.thread_root != 0 ? threadOf(m.thread) : nullptr},
+                      {"mentions", std::move(mentioned)},
+                      {"mention_room", m.mention_room},
+                      {"mention_here", m.mention_here}};
 }
 
 namespace {
@@ -277,7 +288,13 @@ void appendEvent(std::string& out, const Event& e) {
   out.append(m.thread_root == 0 ? summary : "null");
   out.append(R"(,"root_thread":)");
   out.append(m.thread_root != 0 ? summary : "null");
-  out.push_back('}');
+  out.append(R"(,"mentions":[)");
+  for (std::size_t i = 0; i < m.mentions.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    appendInt(out, m.mentions[i]);
+  }
+  out.append(m.mention_room ? R"(],"mention_room":true)" : R"(],"mention_room":false)");
+  out.append(m.mention_here ? R"(,"mention_here":true})" : R"(,"mention_here":false})");
 }
 
 std::string eventsPage(const std::vector<Event>& events, bool has_more) {

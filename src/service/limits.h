@@ -25,6 +25,7 @@ struct ServiceLimits {
   int search_rate_per_sec = 5;           // per user (GET /search)
   int search_suggest_rate_per_sec = 20;  // per user (GET /search/suggest)
   int max_reaction_emoji = 20;           // distinct emoji on one message
+  int max_pins = 50;                     // pinned messages in one room
   // Profiles and finding people (docs/api.md "Profiles", "Finding people").
   int people_search_rate_per_sec = 5;  // per user (GET /users?q=)
   int profile_changes_per_hour = 30;   // per user (PATCH /me)

@@ -11,6 +11,7 @@
 #include "service/codec.h"
 #include "service/envelope.h"
 #include "service/frames.h"
+#include "service/mentions.h"
 #include "service/message_body.h"
 #include "service/reactions.h"
 #include "service/threads.h"
@@ -49,6 +50,14 @@ Status MessageService::checkText(const std::string& text) const {
 }
 
 namespace {
+
+// What `text` mentions, for the Store to resolve (docs/api.md "Mentions").
+void addMentions(AppendRequest& req, std::string_view text) {
+  mentions::Parsed parsed = mentions::parse(text);
+  req.mention_names = std::move(parsed.names);
+  req.mention_room = parsed.room;
+  req.mention_here = parsed.here;
+}
 
 // `e` opened under its room key (not read when it has no body, as a delete has none).
 Result<Event> openWithKey(StoredEvent e, std::string sender_name, std::string_view key) {
@@ -149,6 +158,7 @@ Task<Result<MessageService::Sent>> MessageService::send(const User& sender, Room
   if (!key) co_return key.error();
 
   AppendRequest req;
+  addMentions(req, body.text);
   req.room_id = room;
   req.kind = EventKind::message;
   req.event_id = crypto::newEventId();
@@ -247,6 +257,7 @@ Task<Result<Event>> MessageService::edit(const User& sender, RoomId room, Seq ta
   if (!key) co_return key.error();
 
   AppendRequest req;
+  addMentions(req, text);
   req.room_id = room;
   req.kind = EventKind::edit;
   req.event_id = crypto::newEventId();
@@ -264,6 +275,10 @@ Task<Result<Event>> MessageService::edit(const User& sender, RoomId room, Seq ta
   updated.edited_at = req.now;
   auto appended = co_await store_.append(std::move(req));
   if (!appended) co_return appended.error();
+  // The target's mentions are now the new text's (the Store resolved them).
+  updated.mentions = appended->event.mentions;
+  updated.mention_room = appended->event.mention_room;
+  updated.mention_here = appended->event.mention_here;
 
   pages_.dropRoom(room);
   // The target first: a cached run that holds the edit then holds its effect too, so a read
@@ -300,6 +315,9 @@ Task<Result<Event>> MessageService::remove(const User& sender, RoomId room, Seq 
   tombstone.deleted = true;
   tombstone.sealed_body.clear();
   tombstone.reactions.clear();
+  tombstone.mentions.clear();
+  tombstone.mention_room = false;
+  tombstone.mention_here = false;
   pages_.dropRoom(room);
   co_await cache_.replaceEvent(std::move(tombstone));  // before the delete event, as in edit()
   co_await cache_.appendEvent(appended->event);

@@ -104,6 +104,10 @@ class MessageService {
   // see (a room that does not exist included).
   Task<Result<Member>> requireMember(RoomId room, UserId user);
 
+  // rate_limited (with retry_after_s) when `sender` is over --send-rate: the one bucket of
+  // every write a user makes to a room (sends, edits, deletes, reactions, pins, settings).
+  Task<Status> chargeWrite(UserId sender);
+
  private:
   // A page once membership is checked; `last_seq`: the room's, read with the membership.
   Task<Result<Page>> readPage(RoomId room, std::optional<Seq> before, std::optional<Seq> after,
@@ -117,8 +121,6 @@ class MessageService {
   Task<Result<DataKey>> sendingKey(const User& sender, RoomId room,
                                    const std::vector<std::string>& file_ids, MessageBody& body);
   Task<Result<Sent>> afterAppend(const User& sender, AppendResult appended, MessageBody body);
-  // rate_limited (with retry_after_s) when `sender` is over --send-rate.
-  Task<Status> chargeWrite(UserId sender);
 
   Store& store_;
   Cache& cache_;

@@ -143,6 +143,12 @@ def _files(allowed):
     return lambda kind, role: allowed if role in members_of(kind) else HIDDEN
 
 
+def _pin(kind, role):
+    if role not in members_of(kind):
+        return unseen(kind)
+    return ok() if role == "owner" or kind == "direct" else FORBIDDEN
+
+
 def _unattached(kind, role):
     # Before it is attached, an upload is its uploader's alone.
     return ok(200) if role == "owner" else HIDDEN
@@ -187,6 +193,17 @@ ROUTES = [
     Route("unreact", "DELETE",
           lambda w, r, role: f"/rooms/{{room}}/messages/{other_seq(r, role)}/reactions/tada",
           member_rule(ok())),
+    # Pins: owners and admins of a group room (pins "admins", the default), both members of a
+    # direct room (api.md, "Pins"); the list, every member.
+    Route("pins", "GET", lambda w, r, role: "/rooms/{room}/pins", member_rule(ok())),
+    Route("pin", "PUT", lambda w, r, role: f"/rooms/{{room}}/pins/{other_seq(r, role)}", _pin),
+    Route("unpin", "DELETE", lambda w, r, role: f"/rooms/{{room}}/pins/{other_seq(r, role)}",
+          _pin),
+    # Room settings: owners and admins of a group room; my notification level: any member.
+    Route("settings", "PATCH", lambda w, r, role: "/rooms/{room}", _owner_only(ok(200)),
+          body=lambda w, r, role: {"pins": "admins"}),
+    Route("notifications", "PUT", lambda w, r, role: "/rooms/{room}/notifications",
+          member_rule(ok()), body=lambda w, r, role: {"level": "mentions", "muted": False}),
     Route("upload", "POST", lambda w, r, role: "/rooms/{room}/files?name=probe.txt",
           _files(ok(201)), raw=lambda w, r, role: b"probe bytes"),
     Route("download", "GET", lambda w, r, role: f"/rooms/{{room}}/files/{r.file_attached}",

@@ -87,6 +87,22 @@ TEST(CodecTest, ThreadSummariesAreTheStores) {
   EXPECT_EQ(page.rfind(R"(],"has_more":true})"), page.size() - 18);
 }
 
+// Mentions: the ids the Store resolved, and the two flags, on every event.
+TEST(CodecTest, MentionsAreListedWithTheirFlags) {
+  Event e = sample("hi @bob", "alice", "m1");
+  EXPECT_NE(direct(e).find(R"("mentions":[],"mention_room":false,"mention_here":false})"),
+            std::string::npos);
+  EXPECT_EQ(direct(e), viaObject(e));
+  e.meta.mentions = {4, 9'007'199'254'740'993};
+  e.meta.mention_room = true;
+  EXPECT_EQ(direct(e), viaObject(e));
+  EXPECT_NE(direct(e).find(
+                R"("mentions":[4,9007199254740993],"mention_room":true,"mention_here":false})"),
+            std::string::npos);
+  e.meta.mention_here = true;
+  EXPECT_EQ(direct(e), viaObject(e));
+}
+
 TEST(CodecTest, EventMatchesBoostJsonForRandomText) {
   std::mt19937 rng(6);
   for (int i = 0; i < 500; ++i) {
