@@ -5,11 +5,13 @@ import type {
   ChatEvent,
   FileInfo,
   Member,
+  PinInfo,
   Reaction,
   Room,
   RoomDetails,
   Profile,
   ProfilePatch,
+  RoomNotifications,
   Session,
   User,
 } from "./types";
@@ -131,6 +133,13 @@ export const api = {
   roomDetails: (id: number) => call<RoomDetails>("GET", `/rooms/${id}`),
   join: (id: number) => call<{ room: Room }>("POST", `/rooms/${id}/join`),
   leave: (id: number) => call<void>("POST", `/rooms/${id}/leave`),
+  setNotifications: (id: number, n: RoomNotifications) =>
+    call<RoomNotifications>("PUT", `/rooms/${id}/notifications`, n),
+  pins: (id: number) => call<{ pins: PinInfo[] }>("GET", `/rooms/${id}/pins`),
+  pin: (id: number, seq: number) =>
+    call<{ event: ChatEvent | null }>("PUT", `/rooms/${id}/pins/${seq}`),
+  unpin: (id: number, seq: number) =>
+    call<{ event: ChatEvent | null }>("DELETE", `/rooms/${id}/pins/${seq}`),
   invite: (id: number, username: string) =>
     call<{ member: Member }>("POST", `/rooms/${id}/members`, { username }),
   direct: (username: string) => call<{ room: Room }>("POST", "/direct", { username }),

@@ -13,7 +13,7 @@ import { RoomLevels } from "./prefs";
 import { notifyWorthy, type NotifyLevel } from "./notify-rules";
 import { ChatState } from "./state";
 import { people } from "./people";
-import type { ChatEvent, Profile, User } from "./types";
+import type { ChatEvent, Profile, RoomNotifications, User } from "./types";
 import { accountMenu } from "./views/account-menu";
 import { Composer } from "./views/composer";
 import type { ChatContext } from "./views/context";
@@ -25,6 +25,7 @@ import {
   sessionsDialog,
 } from "./views/dialogs";
 import { confirmDialog } from "./views/popup";
+import { PinnedBar } from "./views/pinned-bar";
 import { RoomHeader } from "./views/room-header";
 import { RoomList, unreadMentions } from "./views/room-list";
 import { SearchBox } from "./views/search";
@@ -74,6 +75,7 @@ export class ChatApp implements ChatContext {
   // the views, made in the constructor once me and conn are set (they are handed `this`)
   private readonly rooms: RoomList;
   private readonly header: RoomHeader;
+  private readonly pinned: PinnedBar;
   private readonly timeline: Timeline;
   private readonly composer: Composer;
   private readonly search: SearchBox;
@@ -115,11 +117,13 @@ export class ChatApp implements ChatContext {
       members: (id) => membersDialog(this, id),
       leave: (id) => void this.leave(id),
       level: (id) => this.levelOf(id),
-      setLevel: (id, level) => {
-        this.levels.set(id, level);
-        this.render();
-      },
+      muted: (id) => this.notificationsOf(id).muted,
+      setLevel: (id, level) =>
+        void this.setNotifications(id, { ...this.notificationsOf(id), level }),
+      setMuted: (id, muted) =>
+        void this.setNotifications(id, { ...this.notificationsOf(id), muted }),
     });
+    this.pinned = new PinnedBar(this);
     this.timeline = new Timeline(this, {
       reply: (seq) => this.composer.setReply(seq),
       focusComposer: () => this.composer.focus(),
@@ -172,13 +176,35 @@ export class ChatApp implements ChatContext {
   }
 
   /**
-   * A room's notification level: the server's, where it has them, else the one chosen in
-   * this browser, else every message.
+   * A room's notification choice: the server's (GET /rooms, kept per member so every
+   * device follows it), else the level chosen in this browser on a server without them.
    */
+  private notificationsOf(roomId: number): RoomNotifications {
+    const kept = this.st.room(roomId)?.info.notifications;
+    return kept ?? { level: this.levels.get(roomId) ?? "all", muted: false };
+  }
+
+  /** The level that applies: a muted room asks for nothing, whatever its level. */
   private levelOf(roomId: number): NotifyLevel {
-    const info = this.st.room(roomId)?.info as { notify?: NotifyLevel; muted?: boolean };
-    if (info?.muted) return "none";
-    return info?.notify ?? this.levels.get(roomId) ?? "all";
+    const n = this.notificationsOf(roomId);
+    return n.muted ? "none" : n.level;
+  }
+
+  /** Shown at once, stored on the server; put back as it was if the server refuses. */
+  private async setNotifications(roomId: number, next: RoomNotifications): Promise<void> {
+    const r = this.st.room(roomId);
+    if (!r) return;
+    const before = r.info.notifications;
+    r.info.notifications = next;
+    this.levels.set(roomId, next.level);
+    this.render();
+    try {
+      r.info.notifications = await api.setNotifications(roomId, next);
+    } catch (e) {
+      r.info.notifications = before;
+      this.flash(errText(e));
+    }
+    this.render();
   }
 
   /** The bell: ask for permission on the first press (a gesture), then switch on and off. */
@@ -308,6 +334,7 @@ export class ChatApp implements ChatContext {
     append(
       this.roomView,
       this.header.el,
+      this.pinned.el,
       this.timeline.el,
       this.timeline.typingLine,
       c.replyBar,
@@ -468,6 +495,7 @@ export class ChatApp implements ChatContext {
       return;
     }
     this.header.render(r);
+    this.pinned.render(r);
     this.timeline.render(r);
     this.composer.renderReplyBar();
   }

@@ -1,7 +1,7 @@
 // The shapes of the client's state (state.ts keeps them): a message as the client holds it,
 // a send not yet acknowledged, a room with its timeline, members, presence and typing.
 
-import type { ChatEvent, FileInfo, Member, Reaction, Room, ThreadSummary } from "./types";
+import type { ChatEvent, FileInfo, Member, PinInfo, Reaction, Room, ThreadSummary } from "./types";
 
 export interface Message {
   room: number;
@@ -23,6 +23,10 @@ export interface Message {
   /** the thread it replies in (0 or absent: the main timeline), and its own thread's summary */
   thread_root?: number;
   thread?: ThreadSummary | null;
+  /** who the text (as edited) mentions, as the server found it; absent from older servers */
+  mentions?: number[];
+  mention_room?: boolean;
+  mention_here?: boolean;
 }
 
 export type PendingStatus = "pending" | "failed";
@@ -75,6 +79,8 @@ export interface RoomState {
   typing: Map<number, TypingEntry>;
   readMarkers: Map<number, number>;
   sorted: Message[] | null;
+  /** the pinned messages, newest pin first; null until fetched, and again after a pin event */
+  pins: PinInfo[] | null;
 }
 
 export type TimelineItem =
@@ -98,5 +104,32 @@ export function toMessage(ev: ChatEvent): Message {
     mine: ev.deleted ? [] : (ev.my_reactions ?? []),
     thread_root: ev.thread_root ?? 0,
     thread: ev.thread ?? null,
+    ...(ev.mentions !== undefined ? mentionsOf(ev) : {}),
+  };
+}
+
+/** A newer copy's text (history after an edit), with its mentions where it has them. */
+export function takeText(old: Message, m: Message): void {
+  old.text = m.text;
+  old.edited_at = m.edited_at;
+  if (m.mentions !== undefined) Object.assign(old, mentionsOf(m));
+}
+
+/** An edit event: the new text, and its mentions, which are now the message's. */
+export function applyEdit(t: Message, ev: ChatEvent): void {
+  t.text = ev.text;
+  t.edited_at = ev.edited_at || ev.created_at;
+  if (ev.mentions !== undefined) Object.assign(t, mentionsOf(ev));
+}
+
+/** An event's mentions, as a message keeps them (none once deleted). */
+export function mentionsOf(
+  ev: Pick<ChatEvent, "deleted" | "mentions" | "mention_room" | "mention_here">,
+): Pick<Message, "mentions" | "mention_room" | "mention_here"> {
+  const gone = ev.deleted === true;
+  return {
+    mentions: gone ? [] : (ev.mentions ?? []),
+    mention_room: !gone && ev.mention_room === true,
+    mention_here: !gone && ev.mention_here === true,
   };
 }

@@ -7,15 +7,18 @@ export type NotifyLevel = "all" | "mentions" | "none";
 export interface Incoming {
   sender: number;
   text: string;
-  /** user ids the server found mentioned (absent from servers without mentions) */
+  /** members the server found mentioned (absent from servers without mentions) */
   mentions?: number[];
-  /** true when @room or @here named everyone */
-  mentions_all?: boolean;
+  /** the server found @room / @here */
+  mention_room?: boolean;
+  mention_here?: boolean;
 }
 
 /** Whether the message mentions me: by the server's list, else by "@me" in the text. */
 export function mentionsMe(m: Incoming, me: { id: number; username: string }): boolean {
-  if (m.mentions !== undefined) return m.mentions.includes(me.id) || m.mentions_all === true;
+  if (m.mentions !== undefined) {
+    return m.mentions.includes(me.id) || m.mention_room === true || m.mention_here === true;
+  }
   const name = me.username.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`(^|[^\\w@])@(${name}|room|here)(?![\\w-])`, "i").test(m.text);
 }

@@ -4,7 +4,8 @@
 // WebSocket frames (see client.ts) and is unit-tested in test/state.test.ts.
 
 import type { Message, PendingSend, RoomState, TimelineItem } from "./model";
-import { toMessage } from "./model";
+import { applyEdit, takeText, toMessage } from "./model";
+import { applyToPins } from "./pins";
 import { applyReaction } from "./reactions";
 import { ThreadState } from "./threads";
 import type { ChatEvent, FileInfo, Member, Room, User } from "./types";
@@ -82,6 +83,7 @@ export class ChatState {
         typing: new Map(),
         readMarkers: new Map(),
         sorted: null,
+        pins: null,
       };
       this.rooms.set(id, r);
     }
@@ -170,8 +172,7 @@ export class ChatState {
         old.text = "";
         old.files = [];
       } else if (m.edited_at >= old.edited_at) {
-        old.text = m.text;
-        old.edited_at = m.edited_at;
+        takeText(old, m);
       }
       if (!old.id) old.id = m.id;
       // An acked send is put in before its event: the event's file objects are the server's.
@@ -195,6 +196,7 @@ export class ChatState {
     r.lastSeq = ev.seq;
     if (ev.seq > r.info.last_seq) r.info.last_seq = ev.seq;
     const mine = ev.sender === this.meId();
+    applyToPins(r, ev);
     if (ev.thread_root) {
       // a reply, or a delete of one: the thread's (and its root's summary), not the room's
       this.threads.applyEvent(ev, r.messages.get(ev.thread_root));
@@ -205,10 +207,7 @@ export class ChatState {
       r.typing.delete(ev.sender);
     } else if (ev.kind === "edit") {
       const t = r.messages.get(ev.target) ?? this.threads.findReply(ev.room, ev.target);
-      if (t && !t.deleted) {
-        t.text = ev.text;
-        t.edited_at = ev.edited_at || ev.created_at;
-      }
+      if (t && !t.deleted) applyEdit(t, ev);
     } else if (ev.kind === "react" || ev.kind === "unreact") {
       const t = r.messages.get(ev.target) ?? this.threads.findReply(ev.room, ev.target);
       if (t) applyReaction(t, ev, mine);

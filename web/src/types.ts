@@ -42,7 +42,7 @@ export interface FileInfo {
   thumbnail: boolean;
 }
 
-export type EventKind = "message" | "edit" | "delete" | "react" | "unreact";
+export type EventKind = "message" | "edit" | "delete" | "react" | "unreact" | "pin" | "unpin";
 
 /** One emoji's reactions on a message (docs/api.md, "Reactions"). */
 export interface Reaction {
@@ -86,6 +86,24 @@ export interface ChatEvent {
   thread?: ThreadSummary | null;
   /** on a reply or a delete of one: its root's summary just after it */
   root_thread?: ThreadSummary | null;
+  /** the members the text mentions by name (a message as edited; an edit's new text) */
+  mentions?: number[];
+  /** the text says @room / @here */
+  mention_room?: boolean;
+  mention_here?: boolean;
+}
+
+export interface RoomNotifications {
+  level: "all" | "mentions" | "none";
+  muted: boolean;
+}
+
+/** One pinned message (GET /rooms/{id}/pins). */
+export interface PinInfo {
+  seq: number;
+  pinned_by: number;
+  pinned_at: number;
+  message: ChatEvent;
 }
 
 export interface Room {
@@ -98,6 +116,13 @@ export interface Room {
   role?: string;
   last_read_seq?: number;
   unread?: number;
+  /** GET /rooms: the unread messages that mention me (by name, @room or @here) */
+  mentions?: number;
+  /** GET /rooms: my notification level and mute in the room */
+  notifications?: RoomNotifications;
+  /** who may say @room/@here, and who may pin */
+  room_mentions?: "all" | "admins";
+  pins?: "all" | "admins";
   last_message?: ChatEvent | null;
   peer?: User;
 }

@@ -21,7 +21,10 @@ describe("mentionsMe", () => {
   it("the server's list wins over the text", () => {
     expect(mentionsMe(from("@ann.b", { mentions: [] }), me)).toBe(false);
     expect(mentionsMe(from("hey", { mentions: [1] }), me)).toBe(true);
-    expect(mentionsMe(from("@room", { mentions: [], mentions_all: true }), me)).toBe(true);
+    expect(mentionsMe(from("@room", { mentions: [], mention_room: true }), me)).toBe(true);
+    expect(mentionsMe(from("@here", { mentions: [], mention_here: true }), me)).toBe(true);
+    // @ann.b inside code is no mention: the server says so
+    expect(mentionsMe(from("`@ann.b`", { mentions: [] }), me)).toBe(false);
   });
 });
 

@@ -10,6 +10,7 @@ import { UploadQueue, type UploadSource } from "../uploads";
 import { UploadTray } from "./attachments";
 import type { ChatContext } from "./context";
 import { EmojiPicker } from "./emoji-picker";
+import { MentionSuggest } from "./mention-suggest";
 
 export interface ComposerHooks {
   /** a message went out: the timeline follows it to the bottom */
@@ -42,6 +43,7 @@ export class Composer {
     title: "Attach files (or drop them here, or paste an image)",
   });
   private emoji = new EmojiPicker((e) => this.insert(e));
+  private mentions = new MentionSuggest(this.input, () => this.memberNames());
   /** the files being attached to the next message, per room (kept when switching rooms) */
   private queues = new Map<number, UploadQueue>();
   private replyTo = 0;
@@ -62,6 +64,7 @@ export class Composer {
     this.attachBtn,
     this.emoji.button,
     this.emoji.popup,
+    this.mentions.el,
     h("label", { for: "composer-input", class: "visually-hidden", text: "Message" }),
     this.input,
     this.sendBtn,
@@ -78,6 +81,7 @@ export class Composer {
   ) {
     this.drafts = new Drafts(browserStore(), ctx.me.id);
     this.input.addEventListener("keydown", (ev) => {
+      if (this.mentions.onKey(ev)) return;
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
         this.submit();
@@ -89,6 +93,7 @@ export class Composer {
     });
     this.input.addEventListener("input", () => {
       autosize(this.input);
+      this.mentions.update();
       if (this.room !== null) this.drafts.set(this.room, this.input.value);
       const active = this.ctx.active;
       if (active !== null && this.input.value.trim()) this.ctx.conn.typing(active);
@@ -101,6 +106,14 @@ export class Composer {
 
   focus(): void {
     this.input.focus();
+  }
+
+  /** The open room's members I could mention (not me), as the client holds them. */
+  private memberNames(): string[] {
+    const r = this.ctx.active !== null ? this.ctx.st.room(this.ctx.active) : undefined;
+    return [...(r?.members?.values() ?? [])]
+      .filter((m) => m.user_id !== this.ctx.me.id)
+      .map((m) => m.username);
   }
 
   /** Put text at the cursor (an emoji from the picker), as if typed. */

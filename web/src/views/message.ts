@@ -6,6 +6,7 @@ import { people } from "../people";
 import { append, h } from "../dom";
 import { avatarColour, fmtShortTime, fmtTime, initials, summary } from "../format";
 import { markMentions, renderMarkdown } from "../markdown";
+import { mentionsMe } from "../notify-rules";
 import type { Message, PendingSend } from "../state";
 import type { User } from "../types";
 import { attachmentsEl, pendingFilesEl } from "./attachments";
@@ -37,6 +38,10 @@ export interface MessageActions {
   openThread?(m: Message): void;
   /** unread replies in the message's thread that I follow */
   threadUnread?(m: Message): number;
+  /** whether I may pin in the message's room, whether it is pinned, and (un)pinning it */
+  mayPin?(m: Message): boolean;
+  isPinned?(m: Message): boolean;
+  pin?(m: Message, on: boolean): void;
 }
 
 function replyRef(parent: Message | undefined, seq: number, act: MessageActions): HTMLElement {
@@ -126,7 +131,11 @@ export function messageEl(
   }
   if (m.text || m.edited_at || m.files.length === 0) {
     const text = textEl(m.text, !!m.edited_at, act.me.username);
-    if (text.classList.contains("names-me") && !mine) el.classList.add("mentions-me");
+    // The server's mentions decide (a name in code, or of someone not a member, is none);
+    // from the text only on a server without them.
+    const named =
+      m.mentions !== undefined ? mentionsMe(m, act.me) : text.classList.contains("names-me");
+    if (named && !mine) el.classList.add("mentions-me");
     body.appendChild(text);
   }
   if (m.files.length > 0) body.appendChild(attachmentsEl(m.files));
@@ -232,6 +241,15 @@ function actionsEl(m: Message, mine: boolean, act: MessageActions): HTMLElement 
     items.push({ label: "Reply in thread", run: () => openThread(m) });
   }
   if (mine) items.push({ label: "Edit", name: "Edit message", run: () => act.edit(m.seq) });
+  const pin = act.pin;
+  if (pin && act.mayPin?.(m)) {
+    const pinned = act.isPinned?.(m) ?? false;
+    items.push({
+      label: pinned ? "Unpin" : "Pin",
+      name: pinned ? "Unpin message" : "Pin message",
+      run: () => pin(m, !pinned),
+    });
+  }
   items.push({ label: "Copy link", run: () => act.copyLink(m) });
   if (mine) {
     items.push({ label: "Delete", name: "Delete message", danger: true, run: () => act.remove(m) });

@@ -13,15 +13,17 @@ export interface RoomHeaderActions {
   back(): void;
   members(roomId: number): void;
   leave(roomId: number): void;
-  /** the room's notification level, and choosing one */
+  /** the room's notification level (none when muted), and choosing one; muting it */
   level(roomId: number): NotifyLevel;
+  muted(roomId: number): boolean;
   setLevel(roomId: number, level: NotifyLevel): void;
+  setMuted(roomId: number, muted: boolean): void;
 }
 
 const LEVEL_TEXT: Record<NotifyLevel, string> = {
   all: "All messages",
   mentions: "Mentions only",
-  none: "Nothing (muted)",
+  none: "Nothing",
 };
 
 export class RoomHeader {
@@ -78,7 +80,8 @@ export class RoomHeader {
         : "";
     }
     const level = this.actions.level(r.info.id);
-    const sig = `${r.info.id}:${r.info.kind}:${level}`;
+    const muted = this.actions.muted(r.info.id);
+    const sig = `${r.info.id}:${r.info.kind}:${level}:${muted}`;
     if (this.actionsEl.dataset.sig !== sig) {
       this.actionsEl.dataset.sig = sig;
       clear(this.actionsEl);
@@ -88,20 +91,23 @@ export class RoomHeader {
         class: "level",
         "data-level": level,
         "aria-haspopup": "menu",
-        "aria-label": `Notifications: ${LEVEL_TEXT[level]}`,
-        title: `Notify me about: ${LEVEL_TEXT[level]}`,
+        "aria-label": `Notifications: ${muted ? "muted" : LEVEL_TEXT[level]}`,
+        title: muted ? "Muted" : `Notify me about: ${LEVEL_TEXT[level]}`,
       });
       // a bell (struck through when muted), "@" beside it for mentions only
       notify.append(bellIcon(level !== "none"), level === "mentions" ? "@" : "");
       notify.addEventListener("click", () =>
-        showMenu(
-          notify,
-          (["all", "mentions", "none"] as NotifyLevel[]).map((l) => ({
-            label: (l === level ? "✓ " : "") + LEVEL_TEXT[l],
+        showMenu(notify, [
+          ...(["all", "mentions", "none"] as NotifyLevel[]).map((l) => ({
+            label: (l === level && !muted ? "✓ " : "") + LEVEL_TEXT[l],
             name: LEVEL_TEXT[l],
             run: () => this.actions.setLevel(id, l),
           })),
-        ),
+          {
+            label: muted ? "Unmute room" : "Mute room",
+            run: () => this.actions.setMuted(id, !muted),
+          },
+        ]),
       );
       append(
         this.actionsEl,

@@ -89,6 +89,9 @@ export class Timeline {
       discard: (id) => ctx.st.discardPending(id),
       openThread: (m) => hooks.openThread(m),
       threadUnread: (m) => ctx.st.threads.unread(m.room, m.seq),
+      mayPin: (m) => this.mayPin(m.room),
+      isPinned: (m) => ctx.st.room(m.room)?.pins?.some((p) => p.message.seq === m.seq) ?? false,
+      pin: (m, on) => void this.pin(m, on),
     };
     this.el.addEventListener("scroll", () => this.onScroll(), { passive: true });
     this.el.addEventListener("keydown", (ev) => this.onKey(ev));
@@ -405,6 +408,27 @@ export class Timeline {
   private async react(m: Message, emoji: string, on: boolean): Promise<void> {
     try {
       await api.react(m.room, m.seq, emoji, on);
+    } catch (e) {
+      this.ctx.flash(errText(e));
+    }
+  }
+
+  /** Owners and admins pin; every member where the room allows it, and in a direct room. */
+  private mayPin(roomId: number): boolean {
+    const info = this.ctx.st.room(roomId)?.info;
+    if (!info) return false;
+    return (
+      info.kind === "direct" ||
+      info.pins === "all" ||
+      info.role === "owner" ||
+      info.role === "admin"
+    );
+  }
+
+  private async pin(m: Message, on: boolean): Promise<void> {
+    try {
+      if (on) await api.pin(m.room, m.seq);
+      else await api.unpin(m.room, m.seq);
     } catch (e) {
       this.ctx.flash(errText(e));
     }
