@@ -26,6 +26,7 @@ let server;
 let browser;
 const contexts = [];
 const shots = join(webDir, "e2e-shots");
+const DESKTOP = { width: 1280, height: 800 };
 
 before(async () => {
   server = await startServer(["--send-rate", "500"]);
@@ -80,6 +81,21 @@ async function snap(page, name) {
   await page.emulateMedia({ colorScheme: "light" });
 }
 
+/** Opens the row's ⋯ menu until it offers `item` (the row may be redrawn as the room loads). */
+async function menuItem(page, text, item) {
+  const r = row(page, text);
+  return until(
+    async () => {
+      await page.keyboard.press("Escape");
+      await r.hover();
+      await r.locator(".act-more").click();
+      const it = page.getByRole("menuitem", { name: item });
+      return (await it.count()) > 0 ? it : null;
+    },
+    { message: `${item} in the menu of "${text}"` },
+  );
+}
+
 function row(page, text) {
   return page.locator(".timeline .msg:not(.pending)", {
     has: page.locator(".text", { hasText: text }),
@@ -87,8 +103,8 @@ function row(page, text) {
 }
 
 test("the server's mentions: highlight, badge after a reload, level kept", async () => {
-  const a = await user("menta");
-  const b = await user("mentb");
+  const a = await user("menta", { viewport: DESKTOP });
+  const b = await user("mentb", { viewport: DESKTOP });
   const outsider = await user("mento", { page: false });
   const room = await groupRoom(a, "mention-room", [b]);
   await b.page.reload();
@@ -133,8 +149,9 @@ test("the server's mentions: highlight, badge after a reload, level kept", async
   );
 
   // B sets the room to mentions only, muted: the server keeps it.
-  await b.page.locator(".room-actions .level").click();
+  await b.page.getByRole("button", { name: "Notifications: All messages" }).click();
   await b.page.getByRole("menuitem", { name: "Mentions only" }).click();
+  await b.page.getByRole("button", { name: "Notifications: Mentions only" }).waitFor();
   await until(
     async () => {
       const { rooms } = await apiCall(b.context, server.url, "GET", "/api/v1/rooms");
@@ -142,8 +159,9 @@ test("the server's mentions: highlight, badge after a reload, level kept", async
     },
     { message: "the level kept by the server" },
   );
-  await b.page.locator(".room-actions .level").click();
+  await b.page.getByRole("button", { name: "Notifications: Mentions only" }).click();
   await b.page.getByRole("menuitem", { name: "Mute room" }).click();
+  await b.page.getByRole("button", { name: "Notifications: muted" }).waitFor();
   await until(
     async () => {
       const { rooms } = await apiCall(b.context, server.url, "GET", "/api/v1/rooms");
@@ -175,10 +193,7 @@ test("pins: the ⋯ menu pins, the other context's pinned bar follows live", asy
   assert.equal(await b.page.locator(".pinned-bar").isHidden(), true);
 
   // A (the owner) pins from the ⋯ menu.
-  const agenda = row(a.page, "the agenda for today");
-  await agenda.hover();
-  await agenda.locator(".act-more").click();
-  await a.page.getByRole("menuitem", { name: "Pin message" }).click();
+  await (await menuItem(a.page, "the agenda for today", "Pin message")).click();
   // B's bar shows it live.
   const bar = b.page.locator(".pinned-bar");
   await bar.locator(".pinned-text", { hasText: "the agenda for today" }).waitFor();
@@ -192,9 +207,7 @@ test("pins: the ⋯ menu pins, the other context's pinned bar follows live", asy
   await b.page.keyboard.press("Escape");
 
   // A unpins: B's bar goes.
-  await agenda.hover();
-  await agenda.locator(".act-more").click();
-  await a.page.getByRole("menuitem", { name: "Unpin message" }).click();
+  await (await menuItem(a.page, "the agenda for today", "Unpin message")).click();
   await bar.waitFor({ state: "hidden" });
   assert.deepEqual(a.problems, []);
   assert.deepEqual(b.problems, []);

@@ -223,6 +223,19 @@ function textEl(text: string, edited: boolean, me = ""): HTMLElement {
  * The toolbar shown on hover or focus (always, small, on phones): Reply, and "⋯" with the
  * rest (Edit and Delete for a message of mine, Copy link).
  */
+function pinItem(m: Message, act: MessageActions): MenuItem[] {
+  const pin = act.pin;
+  if (!pin || !act.mayPin?.(m)) return [];
+  const pinned = act.isPinned?.(m) ?? false;
+  return [
+    {
+      label: pinned ? "Unpin" : "Pin",
+      name: pinned ? "Unpin message" : "Pin message",
+      run: () => pin(m, !pinned),
+    },
+  ];
+}
+
 function actionsEl(m: Message, mine: boolean, act: MessageActions): HTMLElement {
   const more = h("button", {
     type: "button",
@@ -241,15 +254,6 @@ function actionsEl(m: Message, mine: boolean, act: MessageActions): HTMLElement 
     items.push({ label: "Reply in thread", run: () => openThread(m) });
   }
   if (mine) items.push({ label: "Edit", name: "Edit message", run: () => act.edit(m.seq) });
-  const pin = act.pin;
-  if (pin && act.mayPin?.(m)) {
-    const pinned = act.isPinned?.(m) ?? false;
-    items.push({
-      label: pinned ? "Unpin" : "Pin",
-      name: pinned ? "Unpin message" : "Pin message",
-      run: () => pin(m, !pinned),
-    });
-  }
   items.push({ label: "Copy link", run: () => act.copyLink(m) });
   if (mine) {
     items.push({ label: "Delete", name: "Delete message", danger: true, run: () => act.remove(m) });
@@ -263,7 +267,11 @@ function actionsEl(m: Message, mine: boolean, act: MessageActions): HTMLElement 
       run: () => showEmojiPopover(more, names, (name) => act.react(m, name, true)),
     });
   }
-  more.addEventListener("click", () => showMenu(more, items));
+  // Pin or Unpin as the room's pins are when the menu opens (the row is not redrawn on a pin).
+  more.addEventListener("click", () => {
+    const at = items.findIndex((i) => i.label === "Copy link");
+    showMenu(more, [...items.slice(0, at), ...pinItem(m, act), ...items.slice(at)]);
+  });
   const react =
     names.length > 0
       ? h("button", {
