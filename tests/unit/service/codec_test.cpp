@@ -67,7 +67,7 @@ TEST(CodecTest, ReactionsAreTheStoresAggregate) {
 // root, `root_thread` on a reply or a delete of one, null elsewhere.
 TEST(CodecTest, ThreadSummariesAreTheStores) {
   Event e = sample("root", "alice", "m1");
-  EXPECT_NE(direct(e).find(R"("thread_root":0,"thread":null,"root_thread":null})"),
+  EXPECT_NE(direct(e).find(R"("thread_root":0,"thread":null,"root_thread":null,"mentions":[])"),
             std::string::npos);
   e.meta.thread = threadJson({3, 1'764'000'000'999, {4, 9}});
   EXPECT_EQ(e.meta.thread,
