@@ -175,10 +175,7 @@ export class ChatApp implements ChatContext {
     );
   }
 
-  /**
-   * A room's notification choice: the server's (GET /rooms, kept per member so every
-   * device follows it), else the level chosen in this browser on a server without them.
-   */
+  /** My choice for a room: the server's (GET /rooms), else this browser's (older servers). */
   private notificationsOf(roomId: number): RoomNotifications {
     const kept = this.st.room(roomId)?.info.notifications;
     return kept ?? { level: this.levels.get(roomId) ?? "all", muted: false };
