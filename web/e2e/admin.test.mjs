@@ -8,24 +8,20 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { launchBrowser, openUser, parleyBin, startServer, uniqueName, until } from "./harness.mjs";
+import { test } from "node:test";
+import {
+  browser,
+  openUser,
+  parleyBin,
+  server,
+  setup,
+  track,
+  uniqueName,
+  until,
+} from "./harness.mjs";
 
 const PASSWORD = "correct horse battery";
-let server;
-let browser;
-const contexts = [];
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
+setup();
 
 function createAdmin(name) {
   const r = spawnSync(
@@ -124,7 +120,7 @@ async function assertReadable(page) {
 
 test("a member's account menu has no admin console, and its routes say 403", async () => {
   const member = await openUser(browser, server.url, uniqueName("plain"));
-  contexts.push(member.context);
+  track(member.context);
   await member.page.locator(".topbar .whoami").click();
   await member.page.getByRole("menuitem", { name: "Log out" }).waitFor();
   assert.equal(await member.page.getByRole("menuitem", { name: "Admin console" }).count(), 0);
@@ -136,9 +132,9 @@ test("users: search, create with a link, disable, admin role, reset link, sessio
   const boss = uniqueName("boss");
   createAdmin(boss);
   const admin = await openUser(browser, server.url, boss, { register: false });
-  contexts.push(admin.context);
+  track(admin.context);
   const target = await openUser(browser, server.url, uniqueName("target"));
-  contexts.push(target.context);
+  track(target.context);
   const page = admin.page;
   await openConsole(page);
   await shot(page, "users-desktop");
@@ -243,10 +239,11 @@ test("rooms: search, change owner, delete", async () => {
   const boss = uniqueName("chief");
   createAdmin(boss);
   const admin = await openUser(browser, server.url, boss, { register: false });
-  contexts.push(admin.context);
+  track(admin.context);
   const owner = await openUser(browser, server.url, uniqueName("owner"), { page: false });
   const heir = await openUser(browser, server.url, uniqueName("heir"), { page: false });
-  contexts.push(owner.context, heir.context);
+  track(owner.context);
+  track(heir.context);
   const roomName = uniqueName("Garden");
   const made = await post(owner.context, "/rooms", { name: roomName, public: false });
   assert.equal(made.status, 201);

@@ -1,61 +1,31 @@
 // End-to-end: two (or more) browser contexts against a real `parley serve`.
 
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
-  apiCall,
-  launchBrowser,
+  api,
+  browser,
+  groupRoom,
+  newContext,
+  noProblems,
   openRoom,
   openUser,
   roomButton,
   sendMessage,
-  startServer,
+  server,
+  setup,
   timelineTexts,
+  track,
   uniqueName,
   until,
+  user,
   waitLive,
   watchPage,
 } from "./harness.mjs";
 
-let server;
-let browser;
-const contexts = [];
-
-before(async () => {
-  // A higher send rate lets the history test seed its pages quickly. A presence room limit
-  // of 3 lets a four-person room stand for a big one (no live presence frames).
-  server = await startServer(["--send-rate", "500", "--presence-room-limit", "3"]);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
-
-async function user(prefix, opts) {
-  const u = await openUser(browser, server.url, uniqueName(prefix), opts);
-  contexts.push(u.context);
-  return u;
-}
-
-async function groupRoom(owner, name, members) {
-  const { room } = await apiCall(owner.context, server.url, "POST", "/api/v1/rooms", {
-    name,
-    topic: "",
-    public: false,
-  });
-  for (const m of members)
-    await apiCall(owner.context, server.url, "POST", `/api/v1/rooms/${room.id}/members`, {
-      username: m.username,
-    });
-  return room;
-}
-
-function noProblems(...users) {
-  for (const u of users) assert.deepEqual(u.problems, [], `${u.username}: page problems`);
-}
+// A higher send rate lets the history test seed its pages quickly. A presence room limit
+// of 3 lets a four-person room stand for a big one (no live presence frames).
+setup({ serverArgs: ["--send-rate", "500", "--presence-room-limit", "3"] });
 
 test(
   "register and log in through the UI, then chat live in both directions",
@@ -63,8 +33,7 @@ test(
   async () => {
     const pages = [];
     for (const prefix of ["alice", "bob"]) {
-      const context = await browser.newContext({ baseURL: server.url });
-      contexts.push(context);
+      const context = await newContext();
       const page = await context.newPage();
       const problems = watchPage(page);
       await page.goto("/");
@@ -216,13 +185,13 @@ test("history scrolls back across several pages", { timeout: 90000 }, async () =
   const room = await groupRoom(seeder, "archive", []);
   const total = 160;
   for (let i = 1; i <= total; i++) {
-    await apiCall(seeder.context, server.url, "POST", `/api/v1/rooms/${room.id}/messages`, {
+    await api(seeder, "POST", `/api/v1/rooms/${room.id}/messages`, {
       client_msg_id: `h-${i}`,
       text: `history ${i}`,
     });
   }
   const a = await user("erin");
-  await apiCall(seeder.context, server.url, "POST", `/api/v1/rooms/${room.id}/members`, {
+  await api(seeder, "POST", `/api/v1/rooms/${room.id}/members`, {
     username: a.username,
   });
   await roomButton(a.page, "archive").waitFor();
@@ -346,11 +315,11 @@ test(
     assert.equal(after, "n1");
     await badge.waitFor({ state: "detached" });
     // The marker reached the server: a fresh page shows no unread.
-    const rooms = await apiCall(b.context, server.url, "GET", "/api/v1/rooms");
+    const rooms = await api(b, "GET", "/api/v1/rooms");
     const news = rooms.rooms.find((r) => r.name === "news");
     await until(
       async () => {
-        const rs = await apiCall(b.context, server.url, "GET", "/api/v1/rooms");
+        const rs = await api(b, "GET", "/api/v1/rooms");
         return rs.rooms.find((r) => r.id === news.id).unread === 0;
       },
       { message: "server unread 0" },
@@ -452,7 +421,7 @@ test(
   async () => {
     const a = await user("ken");
     const b = await user("liz");
-    await apiCall(a.context, server.url, "POST", "/api/v1/rooms", {
+    await api(a, "POST", "/api/v1/rooms", {
       name: "lobby",
       topic: "everyone welcome",
       public: true,
@@ -478,7 +447,7 @@ test(
   async () => {
     const a = await user("mike");
     const other = await openUser(browser, server.url, a.username, { register: false });
-    contexts.push(other.context);
+    track(other.context);
     await a.page.locator(".topbar .whoami").click();
     await a.page.getByRole("menuitem", { name: "Devices" }).click();
     const rows = a.page.locator("dialog [data-session-id]");

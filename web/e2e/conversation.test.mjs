@@ -3,72 +3,24 @@
 // real `parley serve`. Screenshots go to web/e2e-shots/ (git-ignored) for a person to look at.
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
-  apiCall,
-  launchBrowser,
+  api,
+  DESKTOP,
+  groupRoom,
+  noProblems,
   openRoom,
-  openUser,
+  PHONE,
   roomButton,
   sendMessage,
-  startServer,
-  uniqueName,
+  server,
+  setup,
+  snap,
   until,
-  webDir,
+  user,
 } from "./harness.mjs";
 
-let server;
-let browser;
-const contexts = [];
-const shots = join(webDir, "e2e-shots");
-export const DESKTOP = { width: 1280, height: 800 };
-export const PHONE = { width: 390, height: 844 };
-
-before(async () => {
-  server = await startServer(["--send-rate", "500"]);
-  browser = await launchBrowser();
-  mkdirSync(shots, { recursive: true });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
-
-async function user(prefix, opts) {
-  const u = await openUser(browser, server.url, uniqueName(prefix), opts);
-  contexts.push(u.context);
-  return u;
-}
-
-async function groupRoom(owner, name, members) {
-  const { room } = await apiCall(owner.context, server.url, "POST", "/api/v1/rooms", {
-    name,
-    topic: "",
-    public: false,
-  });
-  for (const m of members)
-    await apiCall(owner.context, server.url, "POST", `/api/v1/rooms/${room.id}/members`, {
-      username: m.username,
-    });
-  return room;
-}
-
-/** A screenshot in light and in dark of what page shows now, named name-light/-dark.png. */
-async function snap(page, name) {
-  for (const scheme of ["light", "dark"]) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: join(shots, `${name}-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
-
-function noProblems(...users) {
-  for (const u of users) assert.deepEqual(u.problems, [], `${u.username}: page problems`);
-}
+setup({ serverArgs: ["--send-rate", "500"] });
 
 test("Markdown renders on the other side, and an XSS vector stays inert", async () => {
   const a = await user("mdA", { viewport: DESKTOP });
@@ -283,7 +235,7 @@ test("messages group under one header with an avatar; Up edits my last; Ctrl+K",
 
 test("on a phone, Back from a room returns to the room list, not out of Parley", async () => {
   const a = await user("phA", { viewport: PHONE });
-  await apiCall(a.context, server.url, "POST", "/api/v1/rooms", {
+  await api(a, "POST", "/api/v1/rooms", {
     name: "solo",
     topic: "just me",
     public: false,
@@ -326,9 +278,9 @@ test("on a phone, Back from a room returns to the room list, not out of Parley",
 
   // Someone joins: the count follows live.
   const b = await user("phB", { page: false });
-  const { rooms } = await apiCall(a.context, server.url, "GET", "/api/v1/rooms");
+  const { rooms } = await api(a, "GET", "/api/v1/rooms");
   const solo = rooms.find((r) => r.name === "solo");
-  await apiCall(a.context, server.url, "POST", `/api/v1/rooms/${solo.id}/members`, {
+  await api(a, "POST", `/api/v1/rooms/${solo.id}/members`, {
     username: b.username,
   });
   await a.page.locator(".room-header .presence", { hasText: "2 members," }).waitFor();

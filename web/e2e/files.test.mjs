@@ -3,63 +3,33 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
-  apiCall,
-  launchBrowser,
+  api,
+  groupRoom,
+  noProblems,
   openRoom,
-  openUser,
   roomButton,
   sendMessage,
-  startServer,
-  uniqueName,
+  setup,
   until,
+  user,
 } from "./harness.mjs";
 
 const MAX_UPLOAD = 1 << 20; // 1 MiB
 
-let server;
-let browser;
-const contexts = [];
-
-before(async () => {
-  server = await startServer(["--max-upload", String(MAX_UPLOAD)]);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
-
-async function user(prefix) {
-  const u = await openUser(browser, server.url, uniqueName(prefix));
-  contexts.push(u.context);
-  return u;
-}
+setup({ serverArgs: ["--max-upload", String(MAX_UPLOAD)] });
 
 /** Two users in a fresh group room, both looking at it. */
 async function pair(prefixA, prefixB, roomName) {
   const a = await user(prefixA);
   const b = await user(prefixB);
-  const { room } = await apiCall(a.context, server.url, "POST", "/api/v1/rooms", {
-    name: roomName,
-    topic: "",
-    public: false,
-  });
-  await apiCall(a.context, server.url, "POST", `/api/v1/rooms/${room.id}/members`, {
-    username: b.username,
-  });
+  const room = await groupRoom(a, roomName, [b]);
   await roomButton(a.page, roomName).waitFor();
   await roomButton(b.page, roomName).waitFor();
   await openRoom(a.page, roomName);
   await openRoom(b.page, roomName);
   return { a, b, room };
-}
-
-function noProblems(...users) {
-  for (const u of users) assert.deepEqual(u.problems, [], `${u.username}: page problems`);
 }
 
 /** A real PNG drawn by the browser itself (OffscreenCanvas), as bytes. */
@@ -267,7 +237,7 @@ test(
   { timeout: 60000 },
   async () => {
     const a = await user("eve");
-    await apiCall(a.context, server.url, "POST", "/api/v1/rooms", {
+    await api(a, "POST", "/api/v1/rooms", {
       name: "limits",
       topic: "",
       public: false,
@@ -301,7 +271,7 @@ test(
   { timeout: 60000 },
   async () => {
     const a = await user("fay");
-    await apiCall(a.context, server.url, "POST", "/api/v1/rooms", {
+    await api(a, "POST", "/api/v1/rooms", {
       name: "slow",
       topic: "",
       public: false,
@@ -368,7 +338,7 @@ test(
 
 test("at most 10 files per message", { timeout: 60000 }, async () => {
   const a = await user("gus");
-  await apiCall(a.context, server.url, "POST", "/api/v1/rooms", {
+  await api(a, "POST", "/api/v1/rooms", {
     name: "many",
     topic: "",
     public: false,

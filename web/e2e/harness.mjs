@@ -1,10 +1,17 @@
 // E2E harness: a real `parley serve` on port 0 with a temp data dir serving web/dist, and
 // headless Debian Chromium driven by playwright-core. Stopped by PID at the end.
+//
+// A test file calls setup() once at its top: it registers the before/after hooks that start
+// the server and the browser and close every context the file made. `server` and `browser`
+// are live bindings that the hooks fill in; user(), groupRoom(), api(), postMessage(),
+// newContext(), snap() and noProblems() work against them.
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -80,7 +87,7 @@ export async function startServer(extraArgs = []) {
   };
 }
 
-export async function launchBrowser() {
+export async function launchBrowser(extraArgs = []) {
   if (!existsSync(chromiumBin))
     throw new Error(
       `no browser at ${chromiumBin}: apt-get install -y chromium (or set CHROMIUM_BIN)`,
@@ -98,6 +105,7 @@ export async function launchBrowser() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }
@@ -199,4 +207,89 @@ export async function sendMessage(page, text) {
 /** Texts of the messages shown in the open room, in order (pending ones included). */
 export async function timelineTexts(page) {
   return page.locator(".items .msg .text").allTextContents();
+}
+
+// ---- The per-file set-up and the helpers every test file shares ----
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+/** Screenshots for a person to look at (git-ignored). */
+export const shotsDir = join(webDir, "e2e-shots");
+
+/** The file's server and browser, set by setup()'s before hook (live bindings). */
+export let server;
+export let browser;
+const contexts = [];
+
+/**
+ * Registers the file's hooks: before, a server with `serverArgs` and a browser with
+ * `browserArgs` (either may be a function, called in the hook, for arguments made then);
+ * after, every tracked context closed, the browser and the server stopped, then `cleanup`.
+ */
+export function setup({ serverArgs = [], browserArgs = [], cleanup } = {}) {
+  before(async () => {
+    const sArgs = typeof serverArgs === "function" ? await serverArgs() : serverArgs;
+    server = await startServer(sArgs);
+    const bArgs = typeof browserArgs === "function" ? await browserArgs() : browserArgs;
+    browser = await launchBrowser(bArgs);
+    mkdirSync(shotsDir, { recursive: true });
+  });
+  after(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => {});
+    await browser?.close();
+    await server?.stop();
+    await cleanup?.();
+  });
+}
+
+/** Closes `context` with the others after the file's tests. */
+export function track(context) {
+  contexts.push(context);
+  return context;
+}
+
+/** A fresh signed-out context on the file's server (closed at the end). */
+export async function newContext(opts = {}) {
+  return track(await browser.newContext({ baseURL: server.url, ...opts }));
+}
+
+/** A newly registered, signed-in user with a page open (see openUser for `opts`). */
+export async function user(prefix, opts) {
+  const u = await openUser(browser, server.url, uniqueName(prefix), opts);
+  track(u.context);
+  return u;
+}
+
+/** A REST call as `who` (a user from user() or a browser context). */
+export function api(who, method, path, data) {
+  return apiCall(who.context ?? who, server.url, method, path, data);
+}
+
+/** A private group room of `owner` with `members` added; returns the room. */
+export async function groupRoom(owner, name, members = []) {
+  const { room } = await api(owner, "POST", "/api/v1/rooms", { name, topic: "", public: false });
+  for (const m of members)
+    await api(owner, "POST", `/api/v1/rooms/${room.id}/members`, { username: m.username });
+  return room;
+}
+
+/** Sends `text` to a room through the REST API; returns the stored message. */
+export async function postMessage(who, roomId, text, extra = {}) {
+  const body = { client_msg_id: uniqueName("m"), text, ...extra };
+  const { message } = await api(who, "POST", `/api/v1/rooms/${roomId}/messages`, body);
+  return message;
+}
+
+/** Screenshots of what page shows now in light and in dark: shotsDir/name-light|dark.png. */
+export async function snap(page, name) {
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(shotsDir, `${name}-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+/** Asserts no page of `users` had a CSP violation or an uncaught error. */
+export function noProblems(...users) {
+  for (const u of users) assert.deepEqual(u.problems, [], `${u.username}: page problems`);
 }

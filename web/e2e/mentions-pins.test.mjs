@@ -6,80 +6,22 @@
 // Screenshots go to web/e2e-shots/ (git-ignored) for a person to look at.
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
-  apiCall,
-  launchBrowser,
+  api,
+  DESKTOP,
+  groupRoom,
   openRoom,
-  openUser,
+  postMessage,
   roomButton,
   sendMessage,
-  startServer,
-  uniqueName,
+  setup,
+  snap,
   until,
-  webDir,
+  user,
 } from "./harness.mjs";
 
-let server;
-let browser;
-const contexts = [];
-const shots = join(webDir, "e2e-shots");
-const DESKTOP = { width: 1280, height: 800 };
-
-before(async () => {
-  server = await startServer(["--send-rate", "500"]);
-  browser = await launchBrowser();
-  mkdirSync(shots, { recursive: true });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
-
-async function user(prefix, opts) {
-  const u = await openUser(browser, server.url, uniqueName(prefix), opts);
-  contexts.push(u.context);
-  return u;
-}
-
-async function groupRoom(owner, name, members) {
-  const { room } = await apiCall(owner.context, server.url, "POST", "/api/v1/rooms", {
-    name,
-    topic: "",
-    public: false,
-  });
-  for (const m of members)
-    await apiCall(owner.context, server.url, "POST", `/api/v1/rooms/${room.id}/members`, {
-      username: m.username,
-    });
-  return room;
-}
-
-async function post(u, roomId, text) {
-  const { message } = await apiCall(
-    u.context,
-    server.url,
-    "POST",
-    `/api/v1/rooms/${roomId}/messages`,
-    {
-      client_msg_id: uniqueName("m"),
-      text,
-    },
-  );
-  return message;
-}
-
-async function snap(page, name) {
-  for (const scheme of ["light", "dark"]) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: join(shots, `${name}-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
+setup({ serverArgs: ["--send-rate", "500"] });
 
 /** Opens the row's ⋯ menu until it offers `item` (the row may be redrawn as the room loads). */
 async function menuItem(page, text, item) {
@@ -111,9 +53,9 @@ test("the server's mentions: highlight, badge after a reload, level kept", async
   await roomButton(b.page, "mention-room").waitFor();
 
   // B is away (another room is not open): three messages arrive, two of them mention B.
-  await post(a, room.id, `@${b.username} could you look at this?`);
-  await post(a, room.id, `\`@${b.username}\` in code and @${outsider.username} outside`);
-  await post(a, room.id, "@room standup in five");
+  await postMessage(a, room.id, `@${b.username} could you look at this?`);
+  await postMessage(a, room.id, `\`@${b.username}\` in code and @${outsider.username} outside`);
+  await postMessage(a, room.id, "@room standup in five");
   // The badge counts what the server says (GET /rooms after a reload): 2 of 3.
   await b.page.reload();
   const badge = roomButton(b.page, "mention-room").locator(".mention-badge");
@@ -154,7 +96,7 @@ test("the server's mentions: highlight, badge after a reload, level kept", async
   await b.page.getByRole("button", { name: "Notifications: Mentions only" }).waitFor();
   await until(
     async () => {
-      const { rooms } = await apiCall(b.context, server.url, "GET", "/api/v1/rooms");
+      const { rooms } = await api(b, "GET", "/api/v1/rooms");
       return rooms.find((r) => r.id === room.id).notifications.level === "mentions";
     },
     { message: "the level kept by the server" },
@@ -164,7 +106,7 @@ test("the server's mentions: highlight, badge after a reload, level kept", async
   await b.page.getByRole("button", { name: "Notifications: muted" }).waitFor();
   await until(
     async () => {
-      const { rooms } = await apiCall(b.context, server.url, "GET", "/api/v1/rooms");
+      const { rooms } = await api(b, "GET", "/api/v1/rooms");
       const n = rooms.find((r) => r.id === room.id).notifications;
       return n.level === "mentions" && n.muted === true;
     },
@@ -184,8 +126,8 @@ test("pins: the ⋯ menu pins, the other context's pinned bar follows live", asy
   const a = await user("pina");
   const b = await user("pinb");
   const room = await groupRoom(a, "pin-room", [b]);
-  await post(a, room.id, "the agenda for today");
-  await post(b, room.id, "an ordinary reply");
+  await postMessage(a, room.id, "the agenda for today");
+  await postMessage(b, room.id, "an ordinary reply");
   await a.page.reload();
   await b.page.reload();
   await openRoom(a.page, "pin-room");

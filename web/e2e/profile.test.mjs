@@ -6,31 +6,20 @@
 import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
-  launchBrowser,
+  browser,
   openUser,
   roomButton,
   sendMessage,
-  startServer,
+  server,
+  setup,
+  track,
   uniqueName,
   until,
 } from "./harness.mjs";
 
-let server;
-let browser;
-const contexts = [];
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
+setup();
 
 async function openProfile(page) {
   await page.locator(".topbar .whoami").click();
@@ -41,7 +30,8 @@ async function openProfile(page) {
 test("a profile set in one browser shows in another, live", async () => {
   const a = await openUser(browser, server.url, uniqueName("ana"));
   const b = await openUser(browser, server.url, uniqueName("ben"));
-  contexts.push(a.context, b.context);
+  track(a.context);
+  track(b.context);
 
   // Ana finds Ben by the start of his name and starts a direct conversation.
   await a.page.getByRole("button", { name: "Direct message" }).click();
@@ -91,7 +81,7 @@ test("the profile dialog fits a phone, in dark mode", async () => {
   const p = await openUser(browser, server.url, uniqueName("phil"), {
     viewport: { width: 375, height: 700 },
   });
-  contexts.push(p.context);
+  track(p.context);
   await p.page.emulateMedia({ colorScheme: "dark" });
   await openProfile(p.page);
   await p.page.screenshot({ path: join(tmpdir(), "parley-e2e-profile-phone-dark.png") });

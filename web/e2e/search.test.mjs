@@ -5,84 +5,34 @@
 // go to web/e2e-shots/search-*.png (git-ignored) for a person to look at.
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
-  apiCall,
-  launchBrowser,
+  api,
+  DESKTOP,
+  groupRoom,
   openRoom,
-  openUser,
-  startServer,
-  uniqueName,
+  PHONE,
+  postMessage,
+  setup,
+  snap,
   until,
-  webDir,
+  user,
 } from "./harness.mjs";
 
-let server;
-let browser;
-const contexts = [];
-const shots = join(webDir, "e2e-shots");
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-before(async () => {
-  // Searches come faster here than a person types them: lift the per-user search rate.
-  server = await startServer(["--send-rate", "1000", "--search-rate", "100"]);
-  browser = await launchBrowser();
-  mkdirSync(shots, { recursive: true });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
-
-async function user(prefix, opts) {
-  const u = await openUser(browser, server.url, uniqueName(prefix), opts);
-  contexts.push(u.context);
-  return u;
-}
-
-async function snap(page, name) {
-  for (const scheme of ["light", "dark"]) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: join(shots, `search-${name}-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
-
-async function send(u, roomId, text) {
-  const body = { client_msg_id: `e2e-${Math.random().toString(36).slice(2)}`, text };
-  const { message } = await apiCall(
-    u.context,
-    server.url,
-    "POST",
-    `/api/v1/rooms/${roomId}/messages`,
-    body,
-  );
-  return message.seq;
-}
+// Searches come faster here than a person types them: lift the per-user search rate.
+setup({ serverArgs: ["--send-rate", "1000", "--search-rate", "100"] });
 
 /**
  * A room of `name` shared by owner and others, with 40 messages, the one to find, then 80
  * more: the newest page of 50 does not hold it. Returns the room and the seq to find.
  */
 async function roomWithHistory(owner, others, name, needle) {
-  const { room } = await apiCall(owner.context, server.url, "POST", "/api/v1/rooms", {
-    name,
-    topic: "",
-    public: false,
-  });
-  for (const m of others)
-    await apiCall(owner.context, server.url, "POST", `/api/v1/rooms/${room.id}/members`, {
-      username: m.username,
-    });
-  for (let i = 0; i < 40; i++) await send(owner, room.id, `early chatter number ${i}`);
-  const seq = await send(owner, room.id, needle);
+  const room = await groupRoom(owner, name, others);
+  for (let i = 0; i < 40; i++) await postMessage(owner, room.id, `early chatter number ${i}`);
+  const seq = (await postMessage(owner, room.id, needle)).seq;
   let last = seq;
-  for (let i = 0; i < 80; i++) last = await send(owner, room.id, `later chatter number ${i}`);
+  for (let i = 0; i < 80; i++)
+    last = (await postMessage(owner, room.id, `later chatter number ${i}`)).seq;
   return { room, seq, last };
 }
 
@@ -125,8 +75,8 @@ test("a misspelled word finds the message; picking the hit opens it in its room"
     "the tomato harvest was enormous",
   );
   // Read: the room opens at its newest page, which does not reach the hit.
-  await apiCall(b.context, server.url, "POST", `/api/v1/rooms/${room.id}/read`, { seq: last });
-  await apiCall(b.context, server.url, "POST", "/api/v1/rooms", { name: "kitchen", topic: "" });
+  await api(b, "POST", `/api/v1/rooms/${room.id}/read`, { seq: last });
+  await api(b, "POST", "/api/v1/rooms", { name: "kitchen", topic: "" });
   await indexed(b, "enormous");
   await b.page.reload();
   await openRoom(b.page, "garden");
@@ -146,7 +96,7 @@ test("a misspelled word finds the message; picking the hit opens it in its room"
   assert.equal((await hit.locator("mark").allTextContents()).join(" "), "enormous");
   assert.match(await hit.locator(".search-snippet").textContent(), /tomato harvest was enormous/);
   assert.match(await b.page.locator(".search-group-title").first().textContent(), /garden/);
-  await snap(b.page, "results-desktop");
+  await snap(b.page, "search-results-desktop");
 
   // The chips: "Has file" narrows to nothing, and pressed again it is gone.
   await b.page.locator(".search-chips .chip", { hasText: "Has file" }).click();
@@ -180,7 +130,7 @@ test("a misspelled word finds the message; picking the hit opens it in its room"
   assert.ok(texts.includes("early chatter number 39"), "the one before the hit is there");
   assert.equal(arounds.length, 1);
   assert.match(arounds[0], new RegExp(`around=${seq}&`));
-  await snap(b.page, "opened-desktop");
+  await snap(b.page, "search-opened-desktop");
 
   // Ctrl+K still switches rooms.
   await b.page.keyboard.press("Control+k");
@@ -201,7 +151,7 @@ test("by keyboard only, on a phone: /, a room suggestion, a word, arrows and Ent
   await b.page.keyboard.type("#orc");
   const sugg = b.page.locator(".search-sugg", { hasText: "orchard" });
   await sugg.waitFor();
-  await snap(b.page, "suggest-phone");
+  await snap(b.page, "search-suggest-phone");
   await until(async () => {
     await b.page.keyboard.press("ArrowDown");
     return (await sugg.getAttribute("aria-selected")) === "true";
@@ -213,7 +163,7 @@ test("by keyboard only, on a phone: /, a room suggestion, a word, arrows and Ent
   const hit = b.page.locator(`.search-hit[data-seq="${seq}"]`);
   await hit.waitFor();
   assert.equal(await hit.locator("mark").textContent(), "pruning");
-  await snap(b.page, "results-phone");
+  await snap(b.page, "search-results-phone");
   await b.page.keyboard.press("ArrowDown");
   assert.equal(await hit.getAttribute("aria-selected"), "true");
   assert.equal(
@@ -227,7 +177,7 @@ test("by keyboard only, on a phone: /, a room suggestion, a word, arrows and Ent
   assert.equal(await b.page.evaluate(() => document.activeElement?.dataset.seq), String(seq));
   await b.page.keyboard.press("ArrowUp");
   assert.equal(await b.page.evaluate(() => document.activeElement?.dataset.seq), String(seq - 1));
-  await snap(b.page, "opened-phone");
+  await snap(b.page, "search-opened-phone");
 
   // Escape closes the panel and leaves the query; the next Escape clears it.
   await b.page.keyboard.press("/");

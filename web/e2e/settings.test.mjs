@@ -4,39 +4,35 @@
 import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { launchBrowser, openUser, startServer, uniqueName, watchPage } from "./harness.mjs";
+import { test } from "node:test";
+import {
+  browser,
+  newContext,
+  openUser,
+  server,
+  setup,
+  track,
+  uniqueName,
+  watchPage,
+} from "./harness.mjs";
 
 const NEW_PASSWORD = "a brand new password";
 const boss = uniqueName("boss");
 
-let server;
-let browser;
-const contexts = [];
-
-before(async () => {
-  server = await startServer(["--admin", boss]);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
+setup({ serverArgs: ["--admin", boss] });
 
 test("a reset link sets a new password, once", async () => {
   const admin = await openUser(browser, server.url, boss, { page: false });
   const victim = await openUser(browser, server.url, uniqueName("forgot"), { page: false });
-  contexts.push(admin.context, victim.context);
+  track(admin.context);
+  track(victim.context);
   const r = await admin.context.request.post(`/api/v1/admin/users/${victim.username}/reset-link`, {
     headers: { Origin: server.url },
   });
   assert.equal(r.status(), 201, await r.text());
   const { token } = await r.json();
 
-  const context = await browser.newContext({ baseURL: server.url });
-  contexts.push(context);
+  const context = await newContext();
   const page = await context.newPage();
   const problems = watchPage(page);
   await page.goto(`/#reset=${token}`);

@@ -4,67 +4,22 @@
 // Screenshots go to web/e2e-shots/ (git-ignored) for a person to look at.
 
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
-  apiCall,
-  launchBrowser,
+  api,
+  DESKTOP,
+  groupRoom,
   openRoom,
-  openUser,
+  PHONE,
   roomButton,
   sendMessage,
-  startServer,
+  setup,
+  snap,
   timelineTexts,
-  uniqueName,
-  webDir,
+  user,
 } from "./harness.mjs";
 
-let server;
-let browser;
-const contexts = [];
-const shots = join(webDir, "e2e-shots");
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-before(async () => {
-  server = await startServer(["--send-rate", "500"]);
-  browser = await launchBrowser();
-  mkdirSync(shots, { recursive: true });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
-
-async function user(prefix, opts) {
-  const u = await openUser(browser, server.url, uniqueName(prefix), opts);
-  contexts.push(u.context);
-  return u;
-}
-
-async function groupRoom(owner, name, members) {
-  const { room } = await apiCall(owner.context, server.url, "POST", "/api/v1/rooms", {
-    name,
-    topic: "",
-    public: false,
-  });
-  for (const m of members)
-    await apiCall(owner.context, server.url, "POST", `/api/v1/rooms/${room.id}/members`, {
-      username: m.username,
-    });
-  return room;
-}
-
-async function snap(page, name) {
-  for (const scheme of ["light", "dark"]) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: join(shots, `${name}-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
+setup({ serverArgs: ["--send-rate", "500"] });
 
 function rootRow(page, text) {
   return page.locator(".timeline .msg:not(.pending)", {
@@ -142,14 +97,9 @@ test("on a phone the thread covers the room, and Back returns to the room", asyn
   await sendMessage(a.page, "Thread on a phone");
   const aRoot = rootRow(a.page, "Thread on a phone");
   await aRoot.waitFor();
-  const { messages } = await apiCall(
-    b.context,
-    server.url,
-    "GET",
-    `/api/v1/rooms/${room.id}/messages`,
-  );
+  const { messages } = await api(b, "GET", `/api/v1/rooms/${room.id}/messages`);
   const root = messages.find((m) => m.text === "Thread on a phone");
-  await apiCall(b.context, server.url, "POST", `/api/v1/rooms/${room.id}/messages`, {
+  await api(b, "POST", `/api/v1/rooms/${room.id}/messages`, {
     client_msg_id: "p1",
     text: "A reply from Bob's desktop",
     thread_root: root.seq,

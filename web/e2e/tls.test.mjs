@@ -9,9 +9,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
-import { chromiumBin, launchBrowser, startServer, uniqueName, waitLive } from "./harness.mjs";
+import { test } from "node:test";
+import { launchBrowser, newContext, server, setup, uniqueName, waitLive } from "./harness.mjs";
 
 const openssl = (...args) => execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"] });
 
@@ -47,39 +46,22 @@ function makePki(dir) {
 
 let dir;
 let pki;
-let server;
-let browser;
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-e2e-tls-"));
-  pki = makePki(dir);
-  server = await startServer(["--tls-cert", pki.cert, "--tls-key", pki.key, "--hsts"]);
-  browser = await chromium.launch({
-    executablePath: chromiumBin,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--ignore-certificate-errors-spki-list=${pki.spki}`,
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+// The CA and the certificate are made in the before hook, ahead of the server; the browser
+// trusts exactly the server's key (a pin), not every certificate.
+setup({
+  serverArgs: () => {
+    dir = mkdtempSync(join(tmpdir(), "parley-e2e-tls-"));
+    pki = makePki(dir);
+    return ["--tls-cert", pki.cert, "--tls-key", pki.key, "--hsts"];
+  },
+  browserArgs: () => [`--ignore-certificate-errors-spki-list=${pki.spki}`],
+  cleanup: () => dir && rmSync(dir, { recursive: true, force: true }),
 });
 
 test("the client loads over https, signs in and goes live over wss", async () => {
   assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
-  const context = await browser.newContext({ baseURL: server.url }); // ignoreHTTPSErrors: false
+  const context = await newContext(); // ignoreHTTPSErrors: false
   const page = await context.newPage();
   const sockets = [];
   page.on("websocket", (ws) => sockets.push(ws.url()));
@@ -104,7 +86,6 @@ test("the client loads over https, signs in and goes live over wss", async () =>
   await waitLive(page);
   assert.ok(sockets.length > 0, "no WebSocket opened");
   for (const url of sockets) assert.match(url, /^wss:\/\/127\.0\.0\.1:\d+\/api\/v1\/ws$/);
-  await context.close();
 });
 
 test("a browser that does not trust the certificate refuses the page", async () => {

@@ -8,32 +8,22 @@ import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
-  launchBrowser,
+  browser,
+  newContext,
   openUser,
   parleyBin,
   roomButton,
-  startServer,
+  server,
+  setup,
+  track,
   uniqueName,
   watchPage,
 } from "./harness.mjs";
 
 const PASSWORD = "correct horse battery";
-let server;
-let browser;
-const contexts = [];
-
-before(async () => {
-  server = await startServer(["--registration", "invite"]);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await server?.stop();
-});
+setup({ serverArgs: ["--registration", "invite"] });
 
 function createUser(name, ...flags) {
   const r = spawnSync(
@@ -67,14 +57,13 @@ test("an invite link signs up into its room, once", async () => {
   const boss = uniqueName("boss");
   createUser(boss, "--admin");
   const admin = await openUser(browser, server.url, boss, { register: false, page: false });
-  contexts.push(admin.context);
+  track(admin.context);
   const room = await post(admin.context, "/rooms", { name: "welcome", public: false });
   assert.equal(room.status, 201);
   const inv = await post(admin.context, "/admin/invites", { room: room.json.room.id });
   assert.equal(inv.status, 201, JSON.stringify(inv.json));
 
-  const context = await browser.newContext({ baseURL: server.url });
-  contexts.push(context);
+  const context = await newContext();
   const page = await context.newPage();
   const problems = watchPage(page);
   await page.goto(`/#invite=${inv.json.code}`);
@@ -89,8 +78,7 @@ test("an invite link signs up into its room, once", async () => {
   await page.screenshot({ path: join(tmpdir(), "parley-e2e-invite-joined.png") });
   assert.deepEqual(problems, []);
 
-  const again = await (await browser.newContext({ baseURL: server.url })).newPage();
-  contexts.push(again.context());
+  const again = await (await newContext()).newPage();
   await again.goto(`/#invite=${inv.json.code}`);
   await again.fill("#invite-username", uniqueName("late"));
   await again.fill("#invite-password", PASSWORD);
@@ -103,7 +91,7 @@ test("two-factor sign-in: enrol from Security (QR shown), then sign in with a co
   const name = uniqueName("careful");
   createUser(name);
   const me = await openUser(browser, server.url, name, { register: false });
-  contexts.push(me.context);
+  track(me.context);
   const page = me.page;
   await page.locator(".topbar .whoami").click();
   await page.getByRole("menuitem", { name: "Security" }).click();
@@ -120,8 +108,7 @@ test("two-factor sign-in: enrol from Security (QR shown), then sign in with a co
   await page.screenshot({ path: join(tmpdir(), "parley-e2e-2fa-on.png") });
   assert.deepEqual(me.problems, []);
 
-  const context = await browser.newContext({ baseURL: server.url });
-  contexts.push(context);
+  const context = await newContext();
   const fresh = await context.newPage();
   const problems = watchPage(fresh);
   await fresh.goto("/");
