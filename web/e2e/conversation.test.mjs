@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   api,
+  notes,
+  recordNotifications,
   DESKTOP,
   groupRoom,
   noProblems,
@@ -293,20 +295,7 @@ test("a message in another room raises a desktop notification; title, favicon co
   await groupRoom(a, "alpha", [b]);
   await groupRoom(a, "beta", [b]);
   // B allows notifications; what the page shows is recorded as it is made.
-  await b.context.grantPermissions(["notifications"], { origin: server.url });
-  await b.context.addInitScript(() => {
-    const Real = window.Notification;
-    window.__notes = [];
-    class Recorded extends Real {
-      constructor(title, opts) {
-        window.__notes.push({ title, body: opts?.body ?? "" });
-        super(title, opts);
-      }
-    }
-    Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
-    Recorded.requestPermission = (...args) => Real.requestPermission(...args);
-    window.Notification = Recorded;
-  });
+  await recordNotifications(b.context);
   await b.page.reload();
   await roomButton(b.page, "beta").waitFor();
   await openRoom(b.page, "alpha");
@@ -315,15 +304,15 @@ test("a message in another room raises a desktop notification; title, favicon co
 
   await openRoom(a.page, "beta");
   await sendMessage(a.page, "ping from **beta**");
-  const notes = await until(
+  const raised = await until(
     async () => {
-      const n = await b.page.evaluate(() => window.__notes);
+      const n = await notes(b.page);
       return n.length > 0 && n;
     },
     { message: "a notification" },
   );
-  assert.equal(notes[0].title, `${a.username} in # beta`);
-  assert.equal(notes[0].body, "ping from **beta**");
+  assert.equal(raised[0].title, `${a.username} in # beta`);
+  assert.equal(raised[0].body, "ping from **beta**");
   await until(async () => (await b.page.title()) === "(1) Parley", { message: "title count" });
   assert.equal(await b.page.locator('link[rel="icon"]').getAttribute("data-badge"), "1");
   assert.match(await b.page.locator('link[rel="icon"]').getAttribute("href"), /^data:image\/png/);
@@ -333,7 +322,7 @@ test("a message in another room raises a desktop notification; title, favicon co
   assert.equal(await bell.getAttribute("aria-pressed"), "false");
   await sendMessage(a.page, "second ping");
   await until(async () => (await b.page.title()) === "(2) Parley", { message: "title count 2" });
-  assert.equal((await b.page.evaluate(() => window.__notes)).length, 1);
+  assert.equal((await notes(b.page)).length, 1);
 
   // A mention of B gets its own badge on the room.
   await sendMessage(a.page, `@${b.username} are you there?`);
@@ -355,11 +344,10 @@ test("a message in another room raises a desktop notification; title, favicon co
   await openRoom(b.page, "alpha");
   await sendMessage(a.page, "plain words");
   await sendMessage(a.page, `@${b.username} only this one`);
-  await until(
-    async () => (await b.page.evaluate(() => window.__notes)).some((n) => /only this/.test(n.body)),
-    { message: "the mention's notification" },
-  );
-  const bodies = (await b.page.evaluate(() => window.__notes)).map((n) => n.body);
+  await until(async () => (await notes(b.page)).some((n) => /only this/.test(n.body)), {
+    message: "the mention's notification",
+  });
+  const bodies = (await notes(b.page)).map((n) => n.body);
   assert.equal(bodies.filter((t) => t === "plain words").length, 0);
   noProblems(a, b);
 });

@@ -136,12 +136,13 @@ export async function until(fn, { timeout = 10000, interval = 50, message = "con
 /**
  * A signed-in browser page. The user is registered through the REST API and logged in by the
  * context's request API, which shares the cookie jar with the page (the HttpOnly cookie).
+ * `init(context)`, if given, runs before the page opens (init scripts, permissions).
  */
 export async function openUser(
   browser,
   baseUrl,
   username,
-  { viewport, register = true, page: withPage = true } = {},
+  { viewport, register = true, page: withPage = true, init } = {},
 ) {
   const context = await browser.newContext({
     baseURL: baseUrl,
@@ -159,6 +160,7 @@ export async function openUser(
   });
   if (l.status() !== 200) throw new Error(`login ${username}: ${l.status()} ${await l.text()}`);
   if (!withPage) return { context, page: null, problems: [], username };
+  await init?.(context); // e.g. init scripts, before the first page loads
   const page = await context.newPage();
   const problems = watchPage(page);
   await page.goto("/");
@@ -292,4 +294,61 @@ export async function snap(page, name) {
 /** Asserts no page of `users` had a CSP violation or an uncaught error. */
 export function noProblems(...users) {
   for (const u of users) assert.deepEqual(u.problems, [], `${u.username}: page problems`);
+}
+
+/**
+ * Grants `context` the Notification permission and records every notification its pages
+ * raise in window.__notes ({title, body}); the real Notification is still made.
+ */
+export async function recordNotifications(context) {
+  await context.grantPermissions(["notifications"], { origin: server.url });
+  await context.addInitScript(() => {
+    const Real = window.Notification;
+    window.__notes = [];
+    class Recorded extends Real {
+      constructor(title, opts) {
+        window.__notes.push({ title, body: opts?.body ?? "" });
+        super(title, opts);
+      }
+    }
+    Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
+    Recorded.requestPermission = (...args) => Real.requestPermission(...args);
+    window.Notification = Recorded;
+  });
+}
+
+/** The notifications a page of recordNotifications() has raised so far. */
+export function notes(page) {
+  return page.evaluate(() => window.__notes);
+}
+
+/**
+ * Lets the test hide and show `context`'s tab: document.visibilityState, document.hidden
+ * and document.hasFocus() answer as a hidden tab does after window.__setHidden(true) (kept
+ * across reloads), and a visibilitychange event is fired, as the browser does.
+ */
+export async function controlVisibility(context) {
+  await context.addInitScript(() => {
+    let hidden = sessionStorage.getItem("e2e-hidden") === "1";
+    const proto = Document.prototype;
+    Object.defineProperty(proto, "visibilityState", {
+      configurable: true,
+      get: () => (hidden ? "hidden" : "visible"),
+    });
+    Object.defineProperty(proto, "hidden", { configurable: true, get: () => hidden });
+    const realFocus = proto.hasFocus;
+    proto.hasFocus = function () {
+      return !hidden && realFocus.call(this);
+    };
+    window.__setHidden = (h) => {
+      hidden = h;
+      sessionStorage.setItem("e2e-hidden", h ? "1" : "0");
+      document.dispatchEvent(new Event("visibilitychange"));
+    };
+  });
+}
+
+/** Hides (or shows) the tab of a page of controlVisibility(). */
+export function setHidden(page, hidden) {
+  return page.evaluate((h) => window.__setHidden(h), hidden);
 }
