@@ -132,9 +132,9 @@ std::optional<std::string> Call::queryParam(std::string_view key) const {
 std::span<const Route> apiRoutes() {
   static const std::vector<Route> all = [] {
     std::vector<Route> v;
-    for (auto part :
-         {accountRoutes(), roomRoutes(), messageRoutes(), reactionRoutes(), threadRoutes(),
-          pinRoutes(), searchRoutes(), signupRoutes(), twoFactorRoutes(), adminRoutes()}) {
+    for (auto part : {accountRoutes(), roomRoutes(), messageRoutes(), reactionRoutes(),
+                      threadRoutes(), pinRoutes(), searchRoutes(), signupRoutes(),
+                      twoFactorRoutes(), adminRoutes(), avatarRoutes()}) {
       v.insert(v.end(), part.begin(), part.end());
     }
     return v;

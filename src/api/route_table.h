@@ -93,6 +93,7 @@ std::span<const Route> pinRoutes();        // pins, room settings, notification 
 std::span<const Route> signupRoutes();     // invites (routes_signup.cpp)
 std::span<const Route> twoFactorRoutes();  // two-factor sign-in (routes_2fa.cpp)
 std::span<const Route> adminRoutes();      // the admin console (routes_admin.cpp)
+std::span<const Route> avatarRoutes();     // avatars (routes_avatar.cpp)
 
 // A login's answer (routes_2fa.cpp): the session and its cookie, or 401 otp_required with
 // the challenge of the second step.

@@ -48,6 +48,13 @@ struct Profile {
   std::string status_emoji;
   std::string time_zone;  // an IANA zone name
   Millis updated_at = 0;  // 0: never set
+  std::string avatar;     // the current avatar's id, "" for none (set by Store::setAvatar only)
+};
+
+// One square JPEG of an avatar, `size` pixels on each side.
+struct AvatarImage {
+  int size = 0;
+  std::string jpeg;
 };
 
 // A logged-in device. The token itself is never stored: only its hash.

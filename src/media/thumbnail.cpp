@@ -149,10 +149,15 @@ Result<Thumbnail> makeThumbnail(std::string_view bytes, const ImageLimits& limit
   // Decodes (with shrink-on-load for JPEG and WebP) and resizes; EXIF orientation applied.
   const int edge = limits.thumb_edge > 0 ? limits.thumb_edge : 1;
   VipsImage* raw = nullptr;
-  if (vips_thumbnail_buffer(const_cast<char*>(bytes.data()), bytes.size(), &raw, edge, "height",
-                            edge, "size", VIPS_SIZE_DOWN, "option_string", "fail_on=error",
-                            nullptr) != 0)
-    return notAnImage("decode");
+  const int made = limits.square
+                       ? vips_thumbnail_buffer(const_cast<char*>(bytes.data()), bytes.size(), &raw,
+                                               edge, "height", edge, "size", VIPS_SIZE_BOTH, "crop",
+                                               VIPS_INTERESTING_CENTRE, "option_string",
+                                               "fail_on=error", nullptr)
+                       : vips_thumbnail_buffer(const_cast<char*>(bytes.data()), bytes.size(), &raw,
+                                               edge, "height", edge, "size", VIPS_SIZE_DOWN,
+                                               "option_string", "fail_on=error", nullptr);
+  if (made != 0) return notAnImage("decode");
   auto ready = toJpegSpace(ImagePtr(raw));
   if (!ready) return ready.error();
   ImagePtr img = std::move(*ready);

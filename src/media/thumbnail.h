@@ -19,6 +19,9 @@ struct ImageLimits {
   std::uint64_t max_interlaced_bytes = 64u << 20;
   std::size_t max_input_bytes = 32u << 20;  // larger inputs are refused (no thumbnail)
   int thumb_edge = 320;                     // longest edge of the thumbnail, in pixels
+  // An avatar: cropped to a square about the centre, exactly thumb_edge on each side
+  // (enlarged if the image is smaller).
+  bool square = false;
 };
 
 struct Thumbnail {
@@ -28,7 +31,8 @@ struct Thumbnail {
 };
 
 // A JPEG thumbnail of `image_bytes` (PNG, JPEG, GIF or WebP; the first frame of an
-// animation), its longest edge `limits.thumb_edge` (never enlarged), aspect ratio kept,
+// animation), its longest edge `limits.thumb_edge` (never enlarged), aspect ratio kept
+// (with `limits.square`: the centre square, exactly thumb_edge × thumb_edge),
 // EXIF orientation applied, alpha flattened onto white, metadata stripped.
 //
 // The header alone is read first and width*height checked against `limits.max_pixels`,

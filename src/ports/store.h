@@ -313,8 +313,15 @@ class Store {
   virtual Task<Result<Profile>> profileOf(UserId id) = 0;
   // Replaces every editable field of `p.user_id`'s profile (display_name, display_key,
   // status_text, status_emoji, time_zone, updated_at) with those of `p`; the caller checked
-  // them. not_found if there is no such user.
+  // them. not_found if there is no such user. The avatar is not touched (setAvatar).
   virtual Task<Status> putProfile(Profile p) = 0;
+  // Makes `avatar_id` (with its `images`) `user`'s avatar, replacing any before, and sets
+  // the profile's updated_at to `now`, atomically; an empty id (and no images) removes the
+  // avatar. not_found if there is no such user.
+  virtual Task<Status> setAvatar(UserId user, std::string avatar_id,
+                                 std::vector<AvatarImage> images, Millis now) = 0;
+  // The current avatar's image of `size`; not_found if there is none.
+  virtual Task<Result<std::string>> avatarImage(UserId user, int size) = 0;
   // Whether some room has both `a` and `b` as members now.
   virtual Task<Result<bool>> shareRoom(UserId a, UserId b) = 0;
   // See PeopleQuery. Each match's profile. A scan bounded by `limit` matches, not by the

@@ -128,6 +128,22 @@ class AccountService {
   // the detail) and sent as a profile frame to the user's sessions and sharers on every
   // node. A patch that changes nothing is neither counted, audited nor sent.
   Task<Result<Profile>> updateProfile(const AuthContext& ctx, ProfilePatch patch);
+  // --- avatars (account_avatar.cpp; docs/api.md "Avatars") ---
+  // The sizes kept of every avatar (square, in pixels): what the client shows, at 2x.
+  static constexpr int kAvatarSizes[] = {64, 256};
+  // Makes `images` (one per kAvatarSizes, in that order, FilesService::avatarImages) the
+  // caller's avatar under a new random id, or removes it (`images` empty); counted against
+  // profile_changes_per_hour, audited (profile_changed, "avatar") and sent as a profile
+  // frame as a patch is. Removing an avatar there is not changes nothing.
+  Task<Result<Profile>> setAvatar(const AuthContext& ctx, std::vector<std::string> images);
+  struct AvatarFile {
+    std::string jpeg;
+    std::string avatar_id;  // the current avatar's
+  };
+  // `username`'s avatar at `size`; not_found (one answer) for a size not kept, no avatar,
+  // no such user or one the caller may not see (as profileOf).
+  Task<Result<AvatarFile>> avatarOf(const AuthContext& ctx, std::string username, int size);
+
   struct PeoplePage {
     std::vector<Profile> people;
     std::string next_cursor;  // "" at the end

@@ -23,7 +23,8 @@ json::object profile(const Profile& p) {
                       {"display_name", orNull(p.display_name)},
                       {"status_text", orNull(p.status_text)},
                       {"status_emoji", orNull(p.status_emoji)},
-                      {"time_zone", orNull(p.time_zone)}};
+                      {"time_zone", orNull(p.time_zone)},
+                      {"avatar", orNull(p.avatar)}};
 }
 
 json::object session(const Session& s, SessionId current) {

@@ -78,6 +78,8 @@ struct FileInspector {
   std::function<bool(std::string_view mime)> thumbnailable;
   // CPU-bound; called on the service's worker threads. Errors mean "no thumbnail".
   std::function<Result<Thumbnail>(std::string_view image)> thumbnail;
+  // The centre square of an image as a JPEG `edge` pixels wide (avatars); as `thumbnail`.
+  std::function<Result<std::string>(std::string_view image, int edge)> square;
 };
 
 // A file opened for reading: what to serve and how to open its chunks.
@@ -145,6 +147,16 @@ class FilesService {
   Task<Result<std::optional<std::vector<FileView>>>> forMessage(UserId sender, RoomId room,
                                                                 std::vector<std::string> ids);
 
+  // files_avatar.cpp: an avatar made of `who`'s own upload `id` in `room` (a room `who` is
+  // a member of now; attached or not): the centre square of the image as one JPEG per
+  // edge in `edges`, made on the thumbnail workers. invalid_profile (one message for a file
+  // that does not exist, is someone else's or is in a room `who` is not in) unless it is an
+  // image the inspector reads within the image limits and at most `max_bytes` long;
+  // busy when the thumbnail queue is full or too slow.
+  Task<Result<std::vector<std::string>>> avatarImages(UserId who, RoomId room, std::string id,
+                                                      std::vector<int> edges,
+                                                      std::uint64_t max_bytes);
+
   // Removes the blobs of files whose rows are gone (a deleted message's). Best effort: a
   // blob that stays is an orphan, which sweep() removes later.
   Task<void> removeBlobs(std::vector<FileRecord> files);
@@ -169,6 +181,8 @@ class FilesService {
   // or is not ready within thumbnail_wait_ms (then it is never stored).
   Task<Result<FileInspector::Thumbnail>> thumbnailFor(UserId who, std::string image);
   Task<void> storeThumbnail(FileRecord& rec, const std::string& key, std::string image);
+  Task<Result<std::vector<std::string>>> squaresFor(UserId who, std::string image,
+                                                    std::vector<int> edges);
 
   Store& store_;
   BlobStore& blobs_;

@@ -14,6 +14,14 @@ FileInspector mediaInspector(const media::ImageLimits& limits) {
     if (!t) return t.error();
     return FileInspector::Thumbnail{std::move(t->jpeg), t->source_width, t->source_height};
   };
+  inspector.square = [limits](std::string_view image, int edge) -> Result<std::string> {
+    media::ImageLimits l = limits;
+    l.thumb_edge = edge;
+    l.square = true;
+    auto t = media::makeThumbnail(image, l);
+    if (!t) return t.error();
+    return std::move(t->jpeg);
+  };
   return inspector;
 }
 

@@ -34,7 +34,8 @@ def test_set_read_and_clear_a_profile(server):
     st, js = server.api("GET", "/me", token=tok)
     assert st == 200
     assert js["user"] == {"id": me["id"], "username": me["username"], "display_name": None,
-                          "status_text": None, "status_emoji": None, "time_zone": None}
+                          "status_text": None, "status_emoji": None, "time_zone": None,
+                          "avatar": None}
     user = _ok_patch(server, tok, {"display_name": "  Ada Lovelace ", "status_text": "computing",
                                    "status_emoji": ":tada:", "time_zone": "Europe/London"})
     assert user["display_name"] == "Ada Lovelace"

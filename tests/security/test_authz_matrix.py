@@ -55,6 +55,7 @@ NOT_FOUND = Outcome(404, "not_found")
 HIDDEN = Outcome(404, "not_found", hidden=True)
 CONFLICT = Outcome(409, "conflict")
 UNAUTHORIZED = Outcome(401, "unauthorized")
+INVALID_PROFILE = Outcome(400, "invalid_profile")
 
 
 def members_of(kind: str) -> tuple[str, ...]:
@@ -289,6 +290,14 @@ ACCOUNT_ROUTES = [
      FORBIDDEN, NOT_FOUND),
     ("user_by_name", "GET", lambda w: f"/users/{w.user['target']['username']}", None, ok(), ok()),
     ("user_missing", "GET", lambda w: f"/users/{unique('nobody')}", None, NOT_FOUND, NOT_FOUND),
+    # An avatar: none set answers as no such user (docs/api.md "Avatars").
+    ("avatar_unset", "GET", lambda w: f"/users/{w.user['target']['username']}/avatar", None,
+     NOT_FOUND, NOT_FOUND),
+    ("avatar_missing", "GET", lambda w: f"/users/{unique('nobody')}/avatar?size=64", None,
+     NOT_FOUND, NOT_FOUND),
+    ("avatar_remove", "DELETE", lambda w: "/me/avatar", None, ok(), ok()),
+    ("avatar_set_foreign", "PUT", lambda w: "/me/avatar", {"room": 1, "file": "A" * 22},
+     INVALID_PROFILE, INVALID_PROFILE),
     # Someone else's session is not mine to revoke: the same 404 as a session that never was.
     ("revoke_foreign_session", "DELETE",
      lambda w: f"/sessions/{w.session_of('target')}", None, NOT_FOUND, NOT_FOUND),

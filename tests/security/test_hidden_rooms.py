@@ -137,6 +137,8 @@ ROUTES = [
     ("GET", "/rooms/{room}/files/{file}?download=1", None),
     ("HEAD", "/rooms/{room}/files/{file}", None),
     ("GET", "/rooms/{room}/files/{file}/thumbnail", None),
+    # An avatar made of a file of that room: the room is in the body, as a number.
+    ("PUT", "/me/avatar", {"room": "{room_int}", "file": "{file}"}),
 ]
 
 
@@ -145,6 +147,11 @@ def fill(value, w: World, target: str):
         return {k: fill(v, w, target) for k, v in value.items()}
     if isinstance(value, list):
         return [fill(v, w, target) for v in value]
+    if value == "{room_int}":
+        # In a JSON body an id that is not a number, or is past 64 bits, is a malformed
+        # body (400 bad_request), not a room: those targets ask about room 0, no room.
+        room = str(w.rooms[target])
+        return int(room) if room.isdigit() and int(room) < 2 ** 63 else 0
     if isinstance(value, str):
         return value.format(room=w.rooms[target], seq=w.seqs[target], file=w.files[target],
                             peer=w.pu["id"], me=w.xu["id"], peer_name=w.pu["username"],

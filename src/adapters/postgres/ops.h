@@ -35,6 +35,9 @@ User readUser(const PgResult& r, int row);
 // people.cpp
 Task<Result<Profile>> profileOf(PgConn& c, UserId id);
 Task<Status> putProfile(PgConn& c, const Profile& prof);
+Task<Status> setAvatar(PgConn& c, UserId user, const std::string& avatar_id,
+                       const std::vector<AvatarImage>& images, Millis now);
+Task<Result<std::string>> avatarImage(PgConn& c, UserId user, int size);
 Task<Result<bool>> shareRoom(PgConn& c, UserId a, UserId b);
 Task<Result<std::vector<Profile>>> findPeople(PgConn& c, const PeopleQuery& q);
 Task<Result<std::vector<User>>> usersPage(PgConn& c, UserId after, int limit);

@@ -113,6 +113,15 @@ class PostgresStore final : public Store {
   Task<Status> putProfile(Profile p) override {
     return call<Status>([p = std::move(p)](PgConn& c) { return ops::putProfile(c, p); });
   }
+  Task<Status> setAvatar(UserId user, std::string avatar_id, std::vector<AvatarImage> images,
+                         Millis now) override {
+    return call<Status>([user, id = std::move(avatar_id), imgs = std::move(images),
+                         now](PgConn& c) { return ops::setAvatar(c, user, id, imgs, now); });
+  }
+  Task<Result<std::string>> avatarImage(UserId user, int size) override {
+    return call<Result<std::string>>(
+        [user, size](PgConn& c) { return ops::avatarImage(c, user, size); });
+  }
   Task<Result<bool>> shareRoom(UserId a, UserId b) override {
     return call<Result<bool>>([=](PgConn& c) { return ops::shareRoom(c, a, b); });
   }

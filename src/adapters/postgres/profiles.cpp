@@ -9,7 +9,8 @@ namespace {
 constexpr const char* kProfileSelect =
     "SELECT u.id, u.username, coalesce(p.display_name, ''), coalesce(p.display_key, ''), "
     "coalesce(p.status_text, ''), coalesce(p.status_emoji, ''), coalesce(p.time_zone, ''), "
-    "coalesce(p.updated_at, 0) FROM users u LEFT JOIN profiles p ON p.user_id = u.id ";
+    "coalesce(p.updated_at, 0), coalesce(p.avatar, '') "
+    "FROM users u LEFT JOIN profiles p ON p.user_id = u.id ";
 
 Profile readProfile(const PgResult& r, int row) {
   return Profile{.user_id = r.int64(row, 0),
@@ -19,7 +20,8 @@ Profile readProfile(const PgResult& r, int row) {
                  .status_text = r.text(row, 4),
                  .status_emoji = r.text(row, 5),
                  .time_zone = r.text(row, 6),
-                 .updated_at = r.int64(row, 7)};
+                 .updated_at = r.int64(row, 7),
+                 .avatar = r.text(row, 8)};
 }
 
 }  // namespace
@@ -48,6 +50,35 @@ Task<Status> putProfile(PgConn& c, const Profile& prof) {
   if (!r) co_return r.error();
   if (r->affected() == 0) co_return makeError(Code::not_found, "user not found");
   co_return Status{};
+}
+
+// One pipeline, so one transaction: the profile row, the old images and the new.
+Task<Status> setAvatar(PgConn& c, UserId user, const std::string& avatar_id,
+                       const std::vector<AvatarImage>& images, Millis now) {
+  std::vector<Statement> st;
+  st.push_back(
+      {"INSERT INTO profiles(user_id, avatar, updated_at) SELECT $1, $2, $3 "
+       "WHERE EXISTS (SELECT 1 FROM users WHERE id = $1) "
+       "ON CONFLICT (user_id) DO UPDATE SET avatar = excluded.avatar, "
+       "updated_at = excluded.updated_at",
+       Params(user, avatar_id, now)});
+  st.push_back({"DELETE FROM avatar_images WHERE user_id = $1", Params(user)});
+  for (const auto& img : images) {
+    st.push_back({"INSERT INTO avatar_images(user_id, size, jpeg) VALUES ($1, $2, $3)",
+                  Params(user, img.size, Bytes{img.jpeg})});
+  }
+  auto r = co_await c.pipeline(st);
+  if (!r) co_return r.error();
+  if ((*r)[0].affected() == 0) co_return makeError(Code::not_found, "user not found");
+  co_return Status{};
+}
+
+Task<Result<std::string>> avatarImage(PgConn& c, UserId user, int size) {
+  const Params p(user, size);
+  auto r = co_await c.query("SELECT jpeg FROM avatar_images WHERE user_id = $1 AND size = $2", p);
+  if (!r) co_return r.error();
+  if (r->rows() == 0) co_return makeError(Code::not_found, "no avatar");
+  co_return r->text(0, 0);
 }
 
 Task<Result<bool>> shareRoom(PgConn& c, UserId a, UserId b) {

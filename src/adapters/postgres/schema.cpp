@@ -489,6 +489,17 @@ BEGIN
   RETURN QUERY SELECT 'ok'::text, v_seq;
 END $$;
 )sql",
+    // 18: avatars (docs/api.md "Avatars"): the profile names the current one by a random
+    // id; its square JPEGs, one per size the client shows, are kept beside it.
+    R"sql(
+ALTER TABLE profiles ADD COLUMN avatar text NOT NULL DEFAULT '';
+CREATE TABLE avatar_images (
+  user_id bigint  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  size    integer NOT NULL,
+  jpeg    bytea   NOT NULL,
+  PRIMARY KEY (user_id, size)
+);
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

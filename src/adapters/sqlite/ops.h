@@ -47,6 +47,9 @@ Result<UserId> usePasswordReset(Db& db, const std::string& token_hash, Millis no
 // profiles.cpp
 Result<Profile> profileOf(Db& db, UserId id);
 Status putProfile(Db& db, const Profile& p);
+Status setAvatar(Db& db, UserId user, const std::string& avatar_id,
+                 const std::vector<AvatarImage>& images, Millis now);
+Result<std::string> avatarImage(Db& db, UserId user, int size);
 Result<bool> shareRoom(Db& db, UserId a, UserId b);
 Result<std::vector<Profile>> findPeople(Db& db, const PeopleQuery& q);
 

@@ -9,7 +9,8 @@ namespace {
 constexpr const char* kProfileSelect =
     "SELECT u.id, u.username, coalesce(p.display_name, ''), coalesce(p.display_key, ''), "
     "coalesce(p.status_text, ''), coalesce(p.status_emoji, ''), coalesce(p.time_zone, ''), "
-    "coalesce(p.updated_at, 0) FROM users u LEFT JOIN profiles p ON p.user_id = u.id ";
+    "coalesce(p.updated_at, 0), coalesce(p.avatar, '') "
+    "FROM users u LEFT JOIN profiles p ON p.user_id = u.id ";
 
 Profile readProfile(const Stmt& st) {
   return Profile{.user_id = st.int64(0),
@@ -19,7 +20,8 @@ Profile readProfile(const Stmt& st) {
                  .status_text = st.text(4),
                  .status_emoji = st.text(5),
                  .time_zone = st.text(6),
-                 .updated_at = st.int64(7)};
+                 .updated_at = st.int64(7),
+                 .avatar = st.text(8)};
 }
 
 }  // namespace
@@ -45,6 +47,33 @@ Status putProfile(Db& db, const Profile& p) {
       .run();
   if (db.changes() == 0) return makeError(Code::not_found, "user not found");
   return {};
+}
+
+// Runs inside the write job's transaction: the profile row, the old images and the new.
+Status setAvatar(Db& db, UserId user, const std::string& avatar_id,
+                 const std::vector<AvatarImage>& images, Millis now) {
+  db.prepare(
+        "INSERT INTO profiles(user_id, avatar, updated_at) SELECT ?1, ?2, ?3 "
+        "WHERE EXISTS (SELECT 1 FROM users WHERE id = ?1) "
+        "ON CONFLICT(user_id) DO UPDATE SET avatar = excluded.avatar, "
+        "updated_at = excluded.updated_at")
+      .bind(user, avatar_id, now)
+      .run();
+  if (db.changes() == 0) return makeError(Code::not_found, "user not found");
+  db.prepare("DELETE FROM avatar_images WHERE user_id = ?").bind(user).run();
+  for (const auto& img : images) {
+    db.prepare("INSERT INTO avatar_images(user_id, size, jpeg) VALUES (?, ?, ?)")
+        .bind(user, img.size, Blob{img.jpeg})
+        .run();
+  }
+  return {};
+}
+
+Result<std::string> avatarImage(Db& db, UserId user, int size) {
+  Stmt st = db.prepare("SELECT jpeg FROM avatar_images WHERE user_id = ? AND size = ?");
+  st.bind(user, size);
+  if (!st.step()) return makeError(Code::not_found, "no avatar");
+  return st.blob(0);
 }
 
 Result<bool> shareRoom(Db& db, UserId a, UserId b) {

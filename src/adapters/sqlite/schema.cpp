@@ -334,6 +334,17 @@ CREATE TABLE pins (
   FOREIGN KEY (room_id, seq) REFERENCES events(room_id, seq) ON DELETE CASCADE
 ) STRICT;
 )sql",
+    // 16: avatars (docs/api.md "Avatars"): the profile names the current one by a random
+    // id; its square JPEGs, one per size the client shows, are kept beside it.
+    R"sql(
+ALTER TABLE profiles ADD COLUMN avatar TEXT NOT NULL DEFAULT '';
+CREATE TABLE avatar_images (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  size    INTEGER NOT NULL,
+  jpeg    BLOB    NOT NULL,
+  PRIMARY KEY (user_id, size)
+) STRICT;
+)sql",
 };
 
 int userVersion(Db& db) {

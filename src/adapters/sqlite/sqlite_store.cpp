@@ -44,6 +44,16 @@ class SqliteStore final : public Store {
   Task<Status> putProfile(Profile p) override {
     return write<Status>([p = std::move(p)](Db& db) { return ops::putProfile(db, p); });
   }
+  Task<Status> setAvatar(UserId user, std::string avatar_id, std::vector<AvatarImage> images,
+                         Millis now) override {
+    return write<Status>([user, id = std::move(avatar_id), imgs = std::move(images), now](Db& db) {
+      return ops::setAvatar(db, user, id, imgs, now);
+    });
+  }
+  Task<Result<std::string>> avatarImage(UserId user, int size) override {
+    return read<Result<std::string>>(
+        [user, size](Db& db) { return ops::avatarImage(db, user, size); });
+  }
   Task<Result<bool>> shareRoom(UserId a, UserId b) override {
     return read<Result<bool>>([=](Db& db) { return ops::shareRoom(db, a, b); });
   }

@@ -76,6 +76,19 @@ TEST(MakeThumbnail, ExifOrientationIsAppliedAndStripped) {
   expectThumb(makeThumbnail(jpeg, {}), 160, 320, 200, 400);
 }
 
+TEST(MakeThumbnail, SquareCropsTheCentreToExactlyTheEdge) {
+  ImageLimits l;
+  l.thumb_edge = 64;
+  l.square = true;
+  expectThumb(makeThumbnail(makeImage(Format::png, 800, 600), l), 64, 64, 800, 600);
+  expectThumb(makeThumbnail(makeImage(Format::jpeg, 300, 1000), l), 64, 64, 300, 1000);
+  l.thumb_edge = 256;  // a small image is enlarged to the edge (an avatar has one size)
+  expectThumb(makeThumbnail(makeImage(Format::webp, 50, 40), l), 256, 256, 50, 40);
+  // The header checks hold as for every thumbnail.
+  expectError(makeThumbnail(test::pngHeaderOnly(100000, 100000), l), Code::bad_request,
+              "image_too_large");
+}
+
 TEST(MakeThumbnail, PngPixelBombRefusedFromItsHeader) {
   // 67 bytes claiming 10^10 pixels: decoding would need 30 GB.
   std::string bomb = test::pngHeaderOnly(100000, 100000);

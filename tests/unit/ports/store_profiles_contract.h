@@ -50,6 +50,42 @@ TEST_P(StoreContract, ProfilesOfNobodyAreNotFound) {
   EXPECT_EQ(codeOf(run(store().putProfile(profileFor(424242, "x", "x")))), Code::not_found);
 }
 
+TEST_P(StoreContract, AnAvatarIsSetReplacedAndRemovedWithItsImages) {
+  User ada = user("Ada");
+  EXPECT_EQ(codeOf(run(store().avatarImage(ada.id, 64))), Code::not_found);
+  ASSERT_TRUE(run(store().putProfile(profileFor(ada.id, "Ada L.", "ada l."))));
+  std::string big(70'000, '\xff');  // bytes, embedded NULs and all
+  big[5] = '\0';
+  const std::string small("small\0one", 9);
+  ASSERT_TRUE(run(store().setAvatar(ada.id, "av1", {{64, small}, {256, big}}, 90)));
+  auto p = run(store().profileOf(ada.id));
+  EXPECT_EQ(p->avatar, "av1");
+  EXPECT_EQ(p->updated_at, 90);
+  EXPECT_EQ(p->display_name, "Ada L.");  // the rest of the profile is kept
+  EXPECT_EQ(run(store().avatarImage(ada.id, 64)).value(), small);
+  EXPECT_EQ(run(store().avatarImage(ada.id, 256)).value(), big);
+  EXPECT_EQ(codeOf(run(store().avatarImage(ada.id, 128))), Code::not_found);
+  // A profile patch keeps the avatar; a new avatar replaces every image of the old one.
+  ASSERT_TRUE(run(store().putProfile(profileFor(ada.id, "Ada", "ada"))));
+  EXPECT_EQ(run(store().profileOf(ada.id))->avatar, "av1");
+  ASSERT_TRUE(run(store().setAvatar(ada.id, "av2", {{256, "two"}}, 91)));
+  EXPECT_EQ(run(store().profileOf(ada.id))->avatar, "av2");
+  EXPECT_EQ(codeOf(run(store().avatarImage(ada.id, 64))), Code::not_found);
+  EXPECT_EQ(run(store().avatarImage(ada.id, 256)).value(), "two");
+  // In search results too.
+  auto found = run(store().findPeople(PeopleQuery{.prefix = "ada", .limit = 5}));
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().avatar, "av2");
+  // Removed: no id, no images; an account that never set a profile can have one too.
+  ASSERT_TRUE(run(store().setAvatar(ada.id, "", {}, 92)));
+  EXPECT_EQ(run(store().profileOf(ada.id))->avatar, "");
+  EXPECT_EQ(codeOf(run(store().avatarImage(ada.id, 256))), Code::not_found);
+  User bea = user("bea");
+  ASSERT_TRUE(run(store().setAvatar(bea.id, "b1", {{64, "b"}}, 93)));
+  EXPECT_EQ(run(store().profileOf(bea.id))->avatar, "b1");
+  EXPECT_EQ(codeOf(run(store().setAvatar(424242, "x", {{64, "x"}}, 94))), Code::not_found);
+}
+
 TEST_P(StoreContract, SharingARoomIsMembershipNow) {
   User a = user("alice"), b = user("bob"), c = user("carol");
   Room room = group(a.id);
