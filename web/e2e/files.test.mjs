@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import {
+  makePng,
   api,
   groupRoom,
   noProblems,
@@ -30,28 +31,6 @@ async function pair(prefixA, prefixB, roomName) {
   await openRoom(a.page, roomName);
   await openRoom(b.page, roomName);
   return { a, b, room };
-}
-
-/** A real PNG drawn by the browser itself (OffscreenCanvas), as bytes. */
-async function makePng(page, width, height) {
-  const bytes = await page.evaluate(
-    async ([w, h]) => {
-      const c = new OffscreenCanvas(w, h);
-      const g = c.getContext("2d");
-      const grad = g.createLinearGradient(0, 0, w, h);
-      grad.addColorStop(0, "#ff7e5f");
-      grad.addColorStop(1, "#2457c5");
-      g.fillStyle = grad;
-      g.fillRect(0, 0, w, h);
-      g.fillStyle = "#fff";
-      g.font = `${Math.round(h / 5)}px sans-serif`;
-      g.fillText("Parley", w / 5, h / 2);
-      const blob = await c.convertToBlob({ type: "image/png" });
-      return [...new Uint8Array(await blob.arrayBuffer())];
-    },
-    [width, height],
-  );
-  return Buffer.from(bytes);
 }
 
 async function download(page, link) {

@@ -352,3 +352,25 @@ export async function controlVisibility(context) {
 export function setHidden(page, hidden) {
   return page.evaluate((h) => window.__setHidden(h), hidden);
 }
+
+/** A real PNG drawn by the browser itself (OffscreenCanvas), as bytes. */
+export async function makePng(page, width, height) {
+  const bytes = await page.evaluate(
+    async ([w, h]) => {
+      const c = new OffscreenCanvas(w, h);
+      const g = c.getContext("2d");
+      const grad = g.createLinearGradient(0, 0, w, h);
+      grad.addColorStop(0, "#ff7e5f");
+      grad.addColorStop(1, "#2457c5");
+      g.fillStyle = grad;
+      g.fillRect(0, 0, w, h);
+      g.fillStyle = "#fff";
+      g.font = `${Math.round(h / 5)}px sans-serif`;
+      g.fillText("Parley", w / 5, h / 2);
+      const blob = await c.convertToBlob({ type: "image/png" });
+      return [...new Uint8Array(await blob.arrayBuffer())];
+    },
+    [width, height],
+  );
+  return Buffer.from(bytes);
+}

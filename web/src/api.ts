@@ -117,6 +117,10 @@ export const api = {
   logout: () => call<void>("POST", "/logout"),
   me: () => call<{ user: Profile; session: Session }>("GET", "/me", undefined, true),
   updateProfile: (patch: ProfilePatch) => call<{ user: Profile }>("PATCH", "/me", patch),
+  /** My upload `file` in `room` becomes my avatar (PUT /me/avatar). */
+  setAvatar: (room: number, file: string) =>
+    call<{ user: Profile }>("PUT", "/me/avatar", { room, file }),
+  removeAvatar: () => call<{ user: Profile }>("DELETE", "/me/avatar"),
   /** people whose username or display name starts with q (docs/api.md "Finding people") */
   findPeople: (q: string, cursor: string | null = null, limit = 10) => {
     const p = new URLSearchParams({ q, limit: String(limit) });

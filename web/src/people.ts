@@ -41,6 +41,24 @@ export class People {
     return p?.display_name || username;
   }
 
+  /** A profile known by username (case-insensitively), for lists that hold names only. */
+  byUsername(username: string): Profile | undefined {
+    const key = username.toLowerCase();
+    for (const p of this.profiles.values()) if (p.username.toLowerCase() === key) return p;
+    return undefined;
+  }
+
+  /**
+   * The URL of the user's avatar at `size` (64 or 256 pixels square), or null when they
+   * have none or their profile is not known yet. The id in it changes with the avatar.
+   */
+  avatarUrl(id: number, size: 64 | 256 = 64): string | null {
+    const p = this.profiles.get(id);
+    if (!p?.avatar) return null;
+    const name = encodeURIComponent(p.username);
+    return `/api/v1/users/${name}/avatar?size=${size}&v=${encodeURIComponent(p.avatar)}`;
+  }
+
   /** "🌴 on a train", or "" when the user shows no status. */
   status(id: number): string {
     const p = this.profiles.get(id);

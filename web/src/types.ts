@@ -11,6 +11,8 @@ export interface Profile extends User {
   status_text: string | null;
   status_emoji: string | null;
   time_zone: string | null;
+  /** the current avatar's id (docs/api.md "Avatars"); null: none, initials are shown */
+  avatar?: string | null;
 }
 
 /** The fields PATCH /me takes: a string sets one, null clears it, absent leaves it. */

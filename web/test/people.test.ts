@@ -50,4 +50,15 @@ describe("people", () => {
     p.set({ ...ada });
     expect(told).toBe(1);
   });
+
+  it("an avatar's URL names its size and id; none without one; found by username", () => {
+    const p = new People();
+    expect(p.avatarUrl(ada.id)).toBeNull();
+    p.set({ ...ada, username: "ada x", avatar: "Ab_9" });
+    expect(p.avatarUrl(ada.id, 256)).toBe("/api/v1/users/ada%20x/avatar?size=256&v=Ab_9");
+    expect(p.avatarUrl(ada.id)).toBe("/api/v1/users/ada%20x/avatar?size=64&v=Ab_9");
+    expect(p.byUsername("ADA X")?.id).toBe(ada.id);
+    p.set({ ...ada, avatar: null });
+    expect(p.avatarUrl(ada.id)).toBeNull();
+  });
 });

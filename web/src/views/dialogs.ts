@@ -7,6 +7,7 @@ import { errText, fmtTime, roomName } from "../format";
 import { people } from "../people";
 import type { Member, Profile, Session } from "../types";
 import type { ChatContext } from "./context";
+import { smallAvatar } from "./message";
 
 /** A modal dialog titled title, its body built with the function that closes it. */
 function dialog(title: string, body: (close: () => void) => Node[]): HTMLDialogElement {
@@ -254,6 +255,7 @@ function memberRow(m: Member, on: boolean, message: ((username: string) => void)
         "aria-label": on ? "online" : "offline",
       }),
       " ",
+      smallAvatar(m.user_id, people.displayName(m.user_id, m.username)),
       people.displayName(m.user_id, m.username),
       people.get(m.user_id)?.display_name
         ? h("span", { class: "muted", text: ` @${m.username}` })

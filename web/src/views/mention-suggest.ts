@@ -4,6 +4,8 @@
 // member list), so it costs no request.
 
 import { clear, h } from "../dom";
+import { people } from "../people";
+import { smallAvatar } from "./message";
 
 const TYPED = /(^|[^\w@.])@([A-Za-z0-9_.-]*)$/;
 const SHOWN = 6;
@@ -76,11 +78,13 @@ export class MentionSuggest {
     clear(this.el);
     this.el.hidden = this.options.length === 0;
     this.options.forEach((name, i) => {
-      const li = h("li", {
-        role: "option",
-        "aria-selected": String(i === this.at),
-        text: "@" + name,
-      });
+      const p = people.byUsername(name);
+      const li = h(
+        "li",
+        { role: "option", "aria-selected": String(i === this.at) },
+        p ? smallAvatar(p.id, p.display_name || p.username) : null,
+        "@" + name,
+      );
       li.addEventListener("mousedown", (ev) => {
         ev.preventDefault(); // keep the focus in the composer
         this.complete(name);

@@ -64,14 +64,32 @@ function replyRef(parent: Message | undefined, seq: number, act: MessageActions)
   );
 }
 
-/** A round avatar with the sender's initials, its colour fixed by the user id. */
-export function avatarEl(userId: number, name: string): HTMLElement {
-  return h("span", {
+/**
+ * A round avatar: the user's picture when they set one (docs/api.md "Avatars"), else (and
+ * if the picture fails to load) their initials on a colour fixed by the user id.
+ */
+export function avatarEl(userId: number, name: string, size: 64 | 256 = 64): HTMLElement {
+  const el = h("span", {
     class: "avatar",
     "data-c": avatarColour(userId),
     "aria-hidden": "true",
     text: initials(name),
   });
+  const url = people.avatarUrl(userId, size);
+  if (url) {
+    const img = h("img", { src: url, alt: "", loading: "lazy", decoding: "async" });
+    img.addEventListener("error", () => img.remove());
+    el.classList.add("has-picture");
+    el.appendChild(img);
+  }
+  return el;
+}
+
+/** An avatar the size of a line of text (member list, mention list). */
+export function smallAvatar(userId: number, name: string): HTMLElement {
+  const el = avatarEl(userId, name, 64);
+  el.classList.add("small");
+  return el;
 }
 
 /** The head of a message: avatar, name and time; a grouped message shows only the time. */

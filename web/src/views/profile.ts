@@ -2,12 +2,86 @@
 // and time zone (docs/api.md "Profiles"). The server checks every field; its message is
 // shown under the form and nothing is changed.
 
-import { api } from "../api";
+import { api, uploadFile } from "../api";
 import { append, h } from "../dom";
 import { errText } from "../format";
 import { people } from "../people";
 import type { Profile, ProfilePatch } from "../types";
 import type { ChatContext } from "./context";
+import { avatarEl } from "./message";
+
+/**
+ * The picture row: my avatar at 96 px (initials without one), "Choose picture" (an image
+ * file, uploaded through a room I am in, then made my avatar by PUT /me/avatar) and
+ * "Remove picture". The server crops it square and checks it; its refusal is shown in `err`.
+ */
+function pictureRow(ctx: ChatContext, err: HTMLElement): HTMLElement {
+  const preview = h("span", { class: "profile-picture" });
+  const show = () => {
+    const name = people.displayName(ctx.me.id, ctx.me.username);
+    const el = avatarEl(ctx.me.id, name, 256);
+    el.classList.add("large");
+    preview.replaceChildren(el);
+    remove.hidden = !people.get(ctx.me.id)?.avatar;
+  };
+  const input = h("input", {
+    type: "file",
+    id: "profile-picture-file",
+    accept: "image/png,image/jpeg,image/gif,image/webp",
+    class: "visually-hidden",
+  });
+  const choose = h("button", {
+    type: "button",
+    text: "Choose picture",
+    onclick: () => input.click(),
+  });
+  const remove = h("button", {
+    type: "button",
+    class: "link",
+    text: "Remove picture",
+    onclick: async () => {
+      err.textContent = "";
+      try {
+        const { user } = await api.removeAvatar();
+        people.set(user);
+        show();
+      } catch (e) {
+        err.textContent = errText(e);
+      }
+    },
+  });
+  input.addEventListener("change", async () => {
+    const file = input.files?.[0];
+    input.value = "";
+    if (!file) return;
+    err.textContent = "";
+    const room = ctx.active ?? ctx.st.roomList()[0]?.info.id;
+    if (room === undefined) {
+      err.textContent = "Join or create a room first: a picture is uploaded through a room.";
+      return;
+    }
+    choose.disabled = true;
+    choose.textContent = "Uploading…";
+    try {
+      const up = await uploadFile(room, file, file.name, () => {}).result;
+      const { user } = await api.setAvatar(room, up.id);
+      people.set(user);
+      show();
+    } catch (e) {
+      err.textContent = errText(e);
+    } finally {
+      choose.disabled = false;
+      choose.textContent = "Choose picture";
+    }
+  });
+  show();
+  return h(
+    "div",
+    { class: "profile-picture-row" },
+    preview,
+    h("div", { class: "stack" }, choose, remove, input),
+  );
+}
 
 /** A modal titled "Profile" holding form; removed from the page when closed. */
 function modal(form: HTMLElement): HTMLDialogElement {
@@ -129,6 +203,7 @@ export function profileDialog(ctx: ChatContext): void {
           }
         },
       },
+      pictureRow(ctx, err),
       name.row,
       emoji.row,
       quick,

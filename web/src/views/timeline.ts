@@ -288,7 +288,11 @@ export class Timeline {
           parent?.deleted,
           m.files.map((f) => f.id),
           grouped,
-          grouped ? "" : people.displayName(m.sender, m.sender_name) + people.status(m.sender),
+          grouped
+            ? ""
+            : people.displayName(m.sender, m.sender_name) +
+              people.status(m.sender) +
+              (people.get(m.sender)?.avatar ?? ""),
           m.reactions,
           m.mine,
           this.hasReactions,
