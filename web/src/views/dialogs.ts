@@ -149,12 +149,14 @@ async function openDirect(ctx: ChatContext, username: string, close: () => void)
 /** One person found by GET /users?q=: display name, @username, status; a click starts. */
 function personRow(p: Profile, start: (username: string) => void): HTMLElement {
   const status = [p.status_emoji, p.status_text].filter(Boolean).join(" ");
+  people.set(p); // the server's answer: what the timeline shows of them too (their avatar)
   return h(
     "li",
     { class: "dlg-row", "data-person": p.username },
     h(
       "span",
       {},
+      smallAvatar(p.id, p.display_name || p.username),
       p.display_name || p.username,
       p.display_name ? h("span", { class: "muted", text: ` @${p.username}` }) : null,
       status ? h("span", { class: "member-status", text: ` ${status}` }) : null,

@@ -21,6 +21,8 @@ import {
   type Suggestions,
 } from "../search-query";
 import type { ChatContext } from "./context";
+import { smallAvatar } from "./message";
+import { people } from "../people";
 
 /** An option of the panel's list: its element and what picking it does. */
 interface Option {
@@ -338,7 +340,12 @@ export class SearchBox {
           h(
             "div",
             { class: "search-hit-head" },
-            h("span", { class: "sender", text: hit.sender.username }),
+            smallAvatar(hit.sender.id, people.displayName(hit.sender.id, hit.sender.username)),
+            h("span", {
+              class: "sender",
+              text: people.displayName(hit.sender.id, hit.sender.username),
+              title: `@${hit.sender.username}`,
+            }),
             h("time", { text: fmtTime(hit.created_at) }),
           ),
           snippetEl(hit),
