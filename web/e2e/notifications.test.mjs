@@ -55,6 +55,15 @@ test("notifications and the tab title follow the level the server keeps", async 
     init: async (context) => {
       await recordNotifications(context);
       await controlVisibility(context);
+      // The chime: count the tones started (two per notification).
+      await context.addInitScript(() => {
+        window.__tones = 0;
+        const real = AudioContext.prototype.createOscillator;
+        AudioContext.prototype.createOscillator = function () {
+          window.__tones++;
+          return real.call(this);
+        };
+      });
     },
   });
   const room = await groupRoom(a, "levels", [b]);
@@ -62,11 +71,14 @@ test("notifications and the tab title follow the level the server keeps", async 
   await openRoom(b.page, "levels");
   const bell = b.page.getByRole("button", { name: "Desktop notifications" });
   assert.equal(await bell.getAttribute("aria-pressed"), "true");
+  // A gesture on the page lets the browser play the chime later (autoplay rules).
+  await b.page.locator("#composer-input").click();
   await setHidden(b.page, true);
 
-  // all (the default): a plain message raises one, and the title counts it.
+  // all (the default): a plain message raises one, with its sound, and the title counts it.
   await postMessage(a, room.id, "plain one");
   assert.deepEqual(await bodiesAfter(b.page, 1), ["plain one"]);
+  assert.equal(await b.page.evaluate(() => window.__tones), 2);
   await titleIs(b.page, "(1) Parley");
 
   // mentions, set from B's other device: after a reload B's page follows the server.
@@ -113,12 +125,14 @@ test("notifications and the tab title follow the level the server keeps", async 
   });
   await b.page.reload();
   await b.page.getByRole("button", { name: "Notifications: muted" }).waitFor();
+  await b.page.locator("#composer-input").click(); // the chime could play: it must not
   await titleIs(b.page, "Parley");
   await postMessage(a, room.id, "plain four");
   await postMessage(a, room.id, `@${b.username} mention three`);
   await arrived(b.page, "mention three");
   await titleIs(b.page, "Parley");
   assert.deepEqual(await notes(b.page), []);
+  assert.equal(await b.page.evaluate(() => window.__tones), 0); // and no sound
 
   // Unmuted in B's menu: the next plain message raises one again.
   await b.page.getByRole("button", { name: "Notifications: muted" }).click();
