@@ -1,9 +1,9 @@
 #include "app/admin_ops.h"
 
 #include <charconv>
-#include <ctime>
 #include <iostream>
 
+#include "app/cli_text.h"
 #include "crypto/password_hasher.h"
 #include "crypto/tokens.h"
 #include "ports/clock.h"
@@ -15,15 +15,6 @@ namespace parley::app {
 namespace {
 
 constexpr const char* kDevice = "parley admin";
-
-std::string utc(Millis at) {
-  std::time_t t = static_cast<std::time_t>(at / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -66,7 +57,7 @@ Task<Status> printResetLink(Store& store, const AdminRequest& req, UserId user, 
   const Millis now = SystemClock().now();
   auto link = co_await issueResetLink(store, user, now);
   if (!link) co_return link.error();
-  out << "password link (one use, valid until " << utc(link->expires_at) << "):\n  "
+  out << "password link (one use, valid until " << utcText(link->expires_at) << "):\n  "
       << resetLinkUrl(baseUrl(req), link->token) << "\n";
   co_return Status{};
 }
@@ -175,7 +166,7 @@ Task<Status> listUsers(Store& store, const AdminRequest& req, std::ostream& out)
     if (!users) co_return users.error();
     for (const User& u : *users) {
       out << u.id << "\t" << u.username << "\t" << (u.admin ? "admin" : "member")
-          << (u.disabled ? ",disabled" : "") << "\t" << utc(u.created_at) << "\n";
+          << (u.disabled ? ",disabled" : "") << "\t" << utcText(u.created_at) << "\n";
       next = u.id;
     }
     if (static_cast<int>(users->size()) < page) break;

@@ -1,7 +1,7 @@
 // `parley admin create-invite` and `reset-2fa` (docs/operations.md, "Sign-up").
-#include <ctime>
 
 #include "app/admin_ops.h"
+#include "app/cli_text.h"
 #include "app/flag_checks.h"
 #include "ports/clock.h"
 #include "service/invites.h"
@@ -18,15 +18,6 @@ Task<void> audit(Store& store, UserId user, const char* kind, const char* detail
                .detail = detail,
                .at = SystemClock().now()};
   co_await store.recordAudit(std::move(e));  // best effort, as the service's audit
-}
-
-std::string utc(Millis at) {
-  std::time_t t = static_cast<std::time_t>(at / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -50,7 +41,7 @@ Task<Status> createInvite(Store& store, const AdminRequest& req, std::ostream& o
   if (!made) co_return made.error();
   co_await audit(store, 0, "invite_created", "by parley admin");
   out << "invite " << made->invite.id << " (" << spec.max_uses << " use"
-      << (spec.max_uses == 1 ? "" : "s") << ", valid until " << utc(made->invite.expires_at)
+      << (spec.max_uses == 1 ? "" : "s") << ", valid until " << utcText(made->invite.expires_at)
       << "):\n  " << inviteUrl(baseUrl(req), made->code) << "\n";
   co_return Status{};
 }

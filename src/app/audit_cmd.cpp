@@ -4,9 +4,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <chrono>
-#include <ctime>
 #include <iostream>
 
+#include "app/cli_text.h"
 #include "app/flag_checks.h"
 #include "app/key_setup.h"
 #include "core/log.h"
@@ -36,15 +36,6 @@ Result<std::string> auditKey(Store& store, KeyProvider& keys) {
   }(secrets));
 }
 
-std::string utc(Millis at) {
-  const std::time_t t = static_cast<std::time_t>(at / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 int verifyUsage() {
   std::cout
       << "usage: parley audit verify [serve options]\n\n"
@@ -67,7 +58,7 @@ const char* explain(const std::string& problem) {
 
 int report(const AuditVerdict& v) {
   if (!v.problem.empty()) {
-    std::cout << "chain broken at event " << v.first_bad.id << " (" << utc(v.first_bad.at)
+    std::cout << "chain broken at event " << v.first_bad.id << " (" << utcText(v.first_bad.at)
               << "): " << v.problem << ": " << explain(v.problem) << "\n"
               << v.events << " events intact before it\n";
     return 1;
@@ -77,9 +68,9 @@ int report(const AuditVerdict& v) {
     std::cout << v.unchained << " older events from before the chain existed are not covered\n";
   if (v.anchor)
     std::cout << "pruned through event " << v.anchor->through_id << " ("
-              << utc(v.anchor->through_at) << ")\n";
+              << utcText(v.anchor->through_at) << ")\n";
   if (v.events > 0)
-    std::cout << "newest: event " << v.newest.id << " (" << utc(v.newest.at) << ") hash "
+    std::cout << "newest: event " << v.newest.id << " (" << utcText(v.newest.at) << ") hash "
               << v.newest.hash << "\n";
   return 0;
 }
