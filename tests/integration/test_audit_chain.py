@@ -63,24 +63,26 @@ def test_an_untouched_trail_verifies(server):
     assert f"newest: event {ids[-1]} " in r.stdout
 
 
+def assert_broken(server, event_id, how):
+    """`parley audit verify` exits 1, naming the first bad event and how it was changed."""
+    r = verify(server)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f"chain broken at event {event_id} (" in r.stdout
+    assert how in r.stdout
+
+
 def test_an_edited_row_is_reported(server):
     ids = with_events(server)
     server.stop()
     sql(server, f"UPDATE audit_events SET ip = '203.0.113.9' WHERE id = {ids[2]}")
-    r = verify(server)
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert f"chain broken at event {ids[2]} (" in r.stdout
-    assert "altered" in r.stdout
+    assert_broken(server, ids[2], "altered")
 
 
 def test_a_deleted_row_is_reported(server):
     ids = with_events(server)
     server.stop()
     sql(server, f"DELETE FROM audit_events WHERE id = {ids[2]}")
-    r = verify(server)
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert f"chain broken at event {ids[3]} (" in r.stdout
-    assert "removed" in r.stdout
+    assert_broken(server, ids[3], "removed")
 
 
 def test_two_swapped_rows_are_reported(server):
@@ -93,20 +95,14 @@ def test_two_swapped_rows_are_reported(server):
     for target, source in ((a, b), (b, a)):
         sets = ", ".join(f"{c} = {quoted(v)}" for c, v in zip(COLUMNS, rows[source]))
         sql(server, f"UPDATE audit_events SET {sets} WHERE id = {target}")
-    r = verify(server)
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert f"chain broken at event {a} (" in r.stdout
-    assert "reordered" in r.stdout
+    assert_broken(server, a, "reordered")
 
 
 def test_a_row_stripped_of_its_hash_is_reported(server):
     ids = with_events(server)
     server.stop()
     sql(server, f"UPDATE audit_events SET prev_hash = '', hash = '' WHERE id = {ids[1]}")
-    r = verify(server)
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert f"chain broken at event {ids[1]} (" in r.stdout
-    assert "unchained" in r.stdout
+    assert_broken(server, ids[1], "unchained")
 
 
 def test_verify_help_and_bad_usage(server):
