@@ -39,6 +39,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from storm import StormSampler
+
 ROOT = Path(__file__).resolve().parents[1]
 PARLEY = ROOT / "build/release/src/app/parley"
 BENCH = ROOT / "build/release/bench/parley_bench/parley-bench"
@@ -52,11 +54,15 @@ PROTOCOL = {"parley": "parley", "baseline": "parley", "socketio": "socketio", "e
 class Services:
     """PostgreSQL (durable) + Redis from scripts/services.sh, stopped on exit."""
 
-    def __init__(self):
-        env = dict(os.environ, PARLEY_SERVICES_DURABLE="1")
+    def __init__(self, statements: bool = False):
+        # statements: PostgreSQL counts every statement (pg_stat_statements) for StormSampler.
+        env = dict(os.environ, PARLEY_SERVICES_DURABLE="1",
+                   PARLEY_SERVICES_PG_STATEMENTS="1" if statements else "0")
         out = subprocess.run([str(ROOT / "scripts/services.sh"), "start"], env=env, check=True,
                              capture_output=True, text=True, timeout=120).stdout
         self.env = dict(re.findall(r"export (\w+)=(\S+)", out))
+        if statements:
+            StormSampler.enable(self.env["PARLEY_TEST_PG_URL"])
 
     def pids(self, kafka: bool = False) -> list[int]:
         """PostgreSQL's postmaster and the Redis server (and with `kafka`, the Kafka broker's
@@ -256,10 +262,19 @@ def _one_run(a, server, services, rate, extra, tmp: Path, idx: int,
         if rate is not None:
             cmd += ["--rate", str(rate)]
         cmd += extra
+        storm = None
+        if parley and a.backend == "scaled" and a.scenario == "reconnect":
+            storm = StormSampler(services.env["PARLEY_TEST_PG_URL"], urlsplit(db).path.lstrip("/"), urls)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout)
+        if storm:
+            with storm:
+                res = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout)
+        else:
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         report = json.loads((run_dir / "report.json").read_text())
+        if storm:
+            report.update(storm.summary(report))
         # The generator's own CPU (set-up included): shows when it, not the server, is the limit.
         report["bench_cpu_seconds"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         if res.returncode != 0:
@@ -315,7 +330,9 @@ KEYS = ["msgs_per_second", "deliveries_per_second", "delivery_latency.p50_us",
         "requests_per_server_cpu_second", "bench_cpu_seconds", "server_rss_kib",
         "db_cpu_seconds", "server_db_cpu_seconds", "msgs_per_server_db_cpu_second",
         "deliveries_per_server_db_cpu_second", "requests_per_server_db_cpu_second",
-        "db_cpu_seconds_idle", "history_hit_ratio", "history_page_hit_ratio"]
+        "db_cpu_seconds_idle", "history_hit_ratio", "history_page_hit_ratio",
+        "db_statements_per_second_steady", "db_statements_per_second_storm",
+        "db_storm_to_steady_ratio", "db_statements_per_resume", "storm_cache_hit_ratio"]
 
 
 # Parley / peer, on the medians of the same rate step.
@@ -395,7 +412,8 @@ def main() -> int:
         ap.error("several nodes need --backend scaled")
     # The socket.io peer always stores in PostgreSQL and shares rooms over Redis.
     need_services = a.backend == "scaled" or "socketio" in servers
-    services = Services() if need_services else None
+    services = Services(statements=a.backend == "scaled" and a.scenario == "reconnect") \
+        if need_services else None
     summary = {"scenario": a.scenario, "servers": servers, "backend": a.backend, "bus": a.bus,
                "nodes": a.nodes,
                "parley": a.parley, "baseline": a.baseline,

@@ -33,13 +33,18 @@ start() {
   pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   pgport=$(free_port)
   redisport=$(free_port)
-  local as_pg=() durability="-c fsync=off"
-  if [ "${PARLEY_SERVICES_DURABLE:-0}" = 1 ]; then durability="-c fsync=on -c synchronous_commit=on"; fi
+  local as_pg=() pg_opts="-c fsync=off"
+  if [ "${PARLEY_SERVICES_DURABLE:-0}" = 1 ]; then pg_opts="-c fsync=on -c synchronous_commit=on"; fi
+  # PARLEY_SERVICES_PG_STATEMENTS=1: count every statement (bench/run.py's reconnect storm
+  # compares PostgreSQL's statement rate during the storm with the steady rate).
+  if [ "${PARLEY_SERVICES_PG_STATEMENTS:-0}" = 1 ]; then
+    pg_opts+=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+  fi
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; as_pg=(runuser -u postgres --); fi
   "${as_pg[@]}" "$pgbin/initdb" -D "$dir/pg" -U postgres --auth-local=trust --auth-host=trust \
     -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1
   "${as_pg[@]}" "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -t 60 \
-    -o "-p $pgport -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
+    -o "-p $pgport -k $dir -c listen_addresses=127.0.0.1 $pg_opts -c max_connections=200" \
     start >/dev/null
   "${as_pg[@]}" psql -h 127.0.0.1 -p "$pgport" -U postgres -q \
     -c "CREATE ROLE parley LOGIN SUPERUSER PASSWORD 'parley'" -c "CREATE DATABASE parley OWNER parley" >/dev/null

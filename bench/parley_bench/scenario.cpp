@@ -727,6 +727,11 @@ class Bench : public WsListener {
       r["resume_seconds"] = resumed_at_ > dropped_at_
                                 ? std::chrono::duration<double>(resumed_at_ - dropped_at_).count()
                                 : -1.0;
+      // Wall-clock marks, so that samples taken outside (bench/run.py: PostgreSQL's statement
+      // counts, the nodes' cache counters) can be split into steady traffic and the storm.
+      r["traffic_started_unix_ms"] = unixMs(t0_);
+      r["dropped_unix_ms"] = unixMs(dropped_at_);
+      if (resumed_at_ > dropped_at_) r["resumed_unix_ms"] = unixMs(resumed_at_);
     }
   }
 
@@ -842,6 +847,11 @@ class Bench : public WsListener {
     std::vector<ProcSample> out;
     for (pid_t pid : o_.server_pids) out.push_back(sampleProcess(pid).value_or(ProcSample{}));
     return out;
+  }
+
+  static int64_t unixMs(Clock::time_point t) {
+    const auto wall = std::chrono::system_clock::now() - (Clock::now() - t);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
   }
 
   static double secondsSince(Clock::time_point t) {
