@@ -275,6 +275,7 @@ def _one_run(a, server, services, rate, extra, tmp: Path, idx: int,
         report = json.loads((run_dir / "report.json").read_text())
         if storm:
             report.update(storm.summary(report))
+            report["db_top_statements"] = storm.top()
         # The generator's own CPU (set-up included): shows when it, not the server, is the limit.
         report["bench_cpu_seconds"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         if res.returncode != 0:
@@ -434,7 +435,9 @@ def main() -> int:
                         r = reports[x][-1]
                         print(json.dumps({"server": x, "rate": rate,
                                           **{k: get(r, k) for k in KEYS if get(r, k)},
-                                          **({"error": r["error"]} if "error" in r else {})}),
+                                          **({"error": r["error"]} if "error" in r else {}),
+                                          **({"db_top_statements": r["db_top_statements"]}
+                                             if "db_top_statements" in r else {})}),
                               flush=True)
                 for x in servers:
                     step = {"rate": rate, **summarise(reports[x])}

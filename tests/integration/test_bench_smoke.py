@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -105,6 +106,11 @@ def test_reconnect_smoke(server_factory, tmp_path):
                        "--rate", "20", "--duration", "2")
     assert report["dropped_connections"] == 5
     assert report["resumed"] is True and report["resume_seconds"] > 0
+    # The wall-clock marks bench/storm.py splits its samples at, in order and about now.
+    now_ms = time.time() * 1000
+    marks = [report[k] for k in ("traffic_started_unix_ms", "dropped_unix_ms", "resumed_unix_ms")]
+    assert now_ms - 100_000 < marks[0] <= marks[1] <= marks[2] <= now_ms, marks
+    assert abs((marks[2] - marks[1]) / 1000 - report["resume_seconds"]) < 0.01, marks
     assert_all_delivered(report)
 
 
