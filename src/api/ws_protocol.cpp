@@ -170,8 +170,7 @@ Task<bool> WsProtocol::replay(const json::object& frame, const std::vector<RoomS
     // is not read.
     if (!co_await conn_.send(std::move(*frames)) || phase_ != Phase::replaying) co_return false;
   }
-  co_await ctx_.presence.connected(auth_.user.id, first);
-  std::string online = co_await ctx_.presence.snapshot(auth_.user.id);
+  std::string online = co_await ctx_.presence.arrived(auth_.user.id, first);
   LiveFeed::Frames tail;
   tail.push_back(directItem(std::move(online)));
   tail.push_back(directItem(frames::caughtUp()));

@@ -68,8 +68,20 @@ Task<void> PresenceService::disconnected(UserId user, bool last_here) {
 }
 
 Task<std::string> PresenceService::snapshot(UserId user) {
-  json::array listed;
   auto co = co_await store_.coMembers(user, room_limit_);
+  co_return co_await snapshotAmong(std::move(co));
+}
+
+Task<std::string> PresenceService::arrived(UserId user, bool first_here) {
+  std::vector<UserId> me{user};
+  co_await cache_.presenceLease(node_, std::move(me), lease_ms_, clock_.now());
+  auto co = co_await store_.coMembers(user, room_limit_);
+  if (co && first_here) co_await announce(user, true, *co);
+  co_return co_await snapshotAmong(std::move(co));
+}
+
+Task<std::string> PresenceService::snapshotAmong(Result<std::vector<UserId>> co) {
+  json::array listed;
   if (co) {
     auto online = co_await cache_.onlineAmong(std::move(*co), clock_.now());
     {

@@ -56,6 +56,9 @@ class PresenceService {
   Task<void> disconnected(UserId user, bool last_here);
   // The one presence_snapshot frame: the presence peers of `user` who are online now.
   Task<std::string> snapshot(UserId user);
+  // A hello's connected() and then snapshot(), reading the presence peers from the Store
+  // once for both (a reconnect storm costs the Store one query per socket, not two).
+  Task<std::string> arrived(UserId user, bool first_here);
   // `joined` now shares `room` with its members: if the room carries live presence, each
   // side learns who of the other is online.
   Task<void> introduce(RoomId room, UserId joined);
@@ -68,6 +71,8 @@ class PresenceService {
 
  private:
   Task<void> announce(UserId user, bool online, const std::vector<UserId>& to);
+  // The presence_snapshot frame of those of `peers` online now (none if the read failed).
+  Task<std::string> snapshotAmong(Result<std::vector<UserId>> peers);
   std::string frame(UserId user, const std::string& username, bool online) const;
 
   Store& store_;

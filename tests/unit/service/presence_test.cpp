@@ -59,7 +59,9 @@ class PresenceTest : public ::testing::Test {
     return c;
   }
   std::vector<UserId> snapshotOf(const User& u) {
-    std::string frame = node.run(node.presence.snapshot(u.id));
+    return idsOf(node.run(node.presence.snapshot(u.id)));
+  }
+  std::vector<UserId> idsOf(const std::string& frame) {
     json::object o = json::parse(frame).as_object();
     EXPECT_EQ(o.at("type").as_string(), "presence_snapshot");
     std::vector<UserId> ids;
@@ -87,6 +89,28 @@ TEST_F(PresenceTest, SnapshotListsExactlyTheOnlinePeers) {
   EXPECT_EQ(snapshotOf(alice), sorted({bob.id, frank.id}));
   EXPECT_EQ(snapshotOf(dave), std::vector<UserId>{});
   EXPECT_EQ(snapshotOf(carol), std::vector<UserId>{bob.id});
+}
+
+// A hello's arrived(): connected() and snapshot() in one, the peers read once.
+TEST_F(PresenceTest, ArrivingAnnouncesOnTheFirstConnectionAndAnswersTheSnapshot) {
+  groupOf(alice, {&bob});
+  groupOf(alice, {&carol, &dave, &erin});  // above the limit
+  auto b = online(bob);
+  auto c = online(carol);
+  auto a = std::make_shared<PresenceClient>(alice.id);
+  bool first = node.hub.attach(a, {});
+  ASSERT_TRUE(first);
+  EXPECT_EQ(idsOf(node.run(node.presence.arrived(alice.id, first))), std::vector<UserId>{bob.id});
+  EXPECT_EQ(b->about, (std::vector<std::pair<UserId, bool>>{{alice.id, true}}));
+  EXPECT_TRUE(c->about.empty());
+  // A second connection of hers on this node: the same snapshot, no second announcement.
+  auto a2 = std::make_shared<PresenceClient>(alice.id);
+  first = node.hub.attach(a2, {});
+  ASSERT_FALSE(first);
+  EXPECT_EQ(idsOf(node.run(node.presence.arrived(alice.id, first))), snapshotOf(alice));
+  EXPECT_EQ(b->about.size(), 1u);
+  // Her lease is held: bob's snapshot lists her.
+  EXPECT_EQ(snapshotOf(bob), std::vector<UserId>{alice.id});
 }
 
 TEST_F(PresenceTest, FramesFlowThroughSmallAndDirectRoomsOnly) {
