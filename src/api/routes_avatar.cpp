@@ -23,6 +23,9 @@ Awaitable<Result<HttpResponse>> putAvatar(Call& c) {
   if (c.body.size() != 2) {
     co_return makeError(Code::bad_request, "an avatar takes \"room\" and \"file\" only");
   }
+  if (auto admitted = co_await c.ctx.accounts.admitAvatarWork(*c.auth); !admitted) {
+    co_return admitted.error();
+  }
   std::vector<int> edges(std::begin(AccountService::kAvatarSizes),
                          std::end(AccountService::kAvatarSizes));
   auto images = co_await c.ctx.files.avatarImages(c.me().id, RoomId(*room), std::move(*file),

@@ -48,6 +48,18 @@ Task<Result<Profile>> AccountService::setAvatar(const AuthContext& ctx,
   co_return next;
 }
 
+Task<Status> AccountService::admitAvatarWork(const AuthContext& ctx) {
+  const int limit = std::max(10, 2 * limits_.profile_changes_per_hour);
+  std::string key = "avatar-work:user:" + std::to_string(ctx.user.id);
+  auto hit = co_await cache_.hit(std::move(key), limit, 3'600'000, clock_.now());
+  if (!hit.allowed) {
+    Error e{Code::rate_limited, "too many avatar attempts; try again later"};
+    e.retry_after_s = std::max(1, static_cast<int>(hit.retry_after_ms / 1000));
+    co_return e;
+  }
+  co_return Status{};
+}
+
 Task<Result<AccountService::AvatarFile>> AccountService::avatarOf(const AuthContext& ctx,
                                                                   std::string username, int size) {
   const Error none = makeError(Code::not_found, "no such avatar");

@@ -136,6 +136,10 @@ class AccountService {
   // profile_changes_per_hour, audited (profile_changed, "avatar") and sent as a profile
   // frame as a patch is. Removing an avatar there is not changes nothing.
   Task<Result<Profile>> setAvatar(const AuthContext& ctx, std::vector<std::string> images);
+  // Before an avatar's images are made: every attempt, good or bad, counts against twice
+  // profile_changes_per_hour (at least 10) per hour, so that refused or repeated requests
+  // cannot keep the image workers busy; rate_limited beyond it.
+  Task<Status> admitAvatarWork(const AuthContext& ctx);
   struct AvatarFile {
     std::string jpeg;
     std::string avatar_id;  // the current avatar's

@@ -171,3 +171,15 @@ def test_avatar_changes_are_rate_limited_and_announced(server_factory):
     assert_error(r, 429, "rate_limited")
     assert int(r.headers["retry-after"]) >= 1
     assert _me(server, tok)["avatar"] is None
+
+
+def test_attempts_are_bounded_before_any_image_is_made(server_factory):
+    server = server_factory(extra=("--profile-changes-per-hour", "2"))
+    tok, _ = register_and_login(server, "spammer")
+    room = create_room(server, tok, "r", public=False)
+    text = uploaded(server, tok, room["id"], b"not an image at all\n", "t.txt")
+    for _ in range(10):  # the budget: max(10, 2 x 2) attempts an hour, refused ones too
+        assert_error(_put(server, tok, room["id"], text["id"]), 400, "invalid_profile")
+    r = server.request("PUT", "/me/avatar", {"room": room["id"], "file": text["id"]}, token=tok)
+    assert_error(r, 429, "rate_limited")
+    assert int(r.headers["retry-after"]) >= 1
