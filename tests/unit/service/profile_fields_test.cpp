@@ -79,7 +79,11 @@ TEST(ProfileFields, APatchChangesNothingUnlessEveryFieldPasses) {
 }
 
 TEST(ProfileFields, APatchSetsClearsAndLeaves) {
-  Profile p{.user_id = 1, .username = "ada", .status_text = "busy", .time_zone = "UTC"};
+  Profile p;
+  p.user_id = 1;
+  p.username = "ada";
+  p.status_text = "busy";
+  p.time_zone = "UTC";
   ProfilePatch patch;
   patch.display_name.emplace(" ÉMILE ");
   patch.status_text.emplace(std::nullopt);  // null: clear
