@@ -17,6 +17,7 @@
 #include "service/presence.h"
 #include "service/reactions.h"
 #include "service/room_deletion.h"
+#include "service/room_settings.h"
 #include "service/rooms.h"
 #include "service/search.h"
 #include "service/threads.h"
@@ -58,7 +59,8 @@ struct ApiContext {
   RoomDeletion* room_deletion = nullptr;          // null: DELETE /rooms/{id} is unavailable
   ThreadService* threads = nullptr;               // null: threads answer unavailable
   AdminRooms* admin_rooms = nullptr;              // null: /admin/rooms answers unavailable
-  PinService* pins = nullptr;  // null: pins, room settings and levels answer unavailable
+  PinService* pins = nullptr;                     // null: pins and levels answer unavailable
+  RoomSettingsService* room_settings = nullptr;   // null: PATCH /rooms/{id} answers unavailable
 };
 
 }  // namespace parley::api

@@ -349,7 +349,8 @@ struct Services {
         room_deletion(*a.store, *a.bus, room_keys, files, messages, clock),
         threads(*a.store, messages, clock),
         admin_rooms(*a.store, accounts, rooms),
-        pins(*a.store, *a.cache, messages, clock, cfg.limits) {
+        pins(*a.store, *a.cache, messages, clock, cfg.limits),
+        room_settings(*a.store, *a.cache, messages, room_keys, clock, cfg.limits) {
     a.bus->setHandler(
         [this](const std::string& topic, Bus::Payload p) {
           if (topic == RoomDeletion::kTopic) return room_deletion.onDeleted(*p);
@@ -382,6 +383,7 @@ struct Services {
   ThreadService threads;
   AdminRooms admin_rooms;
   PinService pins;
+  RoomSettingsService room_settings;
 };
 
 // Log, the web client (loaded before anything is created), open-file limit, data
@@ -472,6 +474,7 @@ int serve(app::Config cfg, const char* argv0) {
   ctx.admin_rooms = &s.admin_rooms;
   ctx.threads = &s.threads;
   ctx.pins = &s.pins;
+  ctx.room_settings = &s.room_settings;
   api::Server server(*adapters.ioc, ctx);
   auto url = listen(server, cfg, ctx);
   if (!url) return fail("--listen", url.error());

@@ -76,6 +76,8 @@ std::string_view toString(EventKind k) noexcept {
       return "pin";
     case EventKind::unpin:
       return "unpin";
+    case EventKind::settings:
+      return "settings";
   }
   return "message";
 }
@@ -88,6 +90,7 @@ std::optional<EventKind> eventKindFromString(std::string_view s) noexcept {
   if (s == "unreact") return EventKind::unreact;
   if (s == "pin") return EventKind::pin;
   if (s == "unpin") return EventKind::unpin;
+  if (s == "settings") return EventKind::settings;
   return std::nullopt;
 }
 

@@ -98,6 +98,10 @@ struct Room {
   // and who may pin and unpin messages. Direct rooms: every member may do both.
   WhoMay room_mentions = WhoMay::all;
   WhoMay pins = WhoMay::admins;
+  // An archived room is read-only (docs/api.md "Room settings"); `post`: who may send.
+  // Both are checked when a member writes, not by the Store.
+  bool archived = false;
+  WhoMay post = WhoMay::all;
 };
 
 struct Member {
@@ -118,8 +122,10 @@ struct Member {
 // Every entry of a room's timeline has a seq: messages, and the edits, deletes, reaction
 // changes and pins of earlier messages (so a resuming client learns of a change it missed,
 // in order). react/unreact: one user added or took back one emoji on the target;
-// pin/unpin: one member pinned or unpinned the target.
-enum class EventKind { message, edit, del, react, unreact, pin, unpin };
+// pin/unpin: one member pinned or unpinned the target; settings: an owner or admin changed
+// the room's settings (its sealed body holds them as they are after the change, see
+// service/room_settings.h).
+enum class EventKind { message, edit, del, react, unreact, pin, unpin, settings };
 std::string_view toString(EventKind k) noexcept;
 std::optional<EventKind> eventKindFromString(std::string_view s) noexcept;
 

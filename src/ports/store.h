@@ -113,10 +113,29 @@ struct AppendRequest {
 
 inline constexpr std::size_t kMaxMentionNames = 50;
 
-// A room setting change (Store::setRoomSettings): the fields that are set change.
-struct RoomSettings {
-  std::optional<WhoMay> room_mentions;
-  std::optional<WhoMay> pins;
+// A change of a group room's settings (Store::changeRoomSettings): every setting as it is
+// to be after the change (the caller merged what changes into the room it read), and the
+// settings event that records it (its sealed body says the same, for the timeline).
+struct SettingsChange {
+  RoomId room_id = 0;
+  std::string name;
+  std::string topic;
+  bool is_public = false;
+  bool archived = false;
+  WhoMay post = WhoMay::all;
+  WhoMay room_mentions = WhoMay::all;
+  WhoMay pins = WhoMay::admins;
+  // The event: kind settings, sent by `sender`.
+  std::string event_id;
+  UserId sender = 0;
+  Millis now = 0;
+  std::uint32_t key_version = 0;
+  std::string sealed_body;
+};
+
+struct SettingsChanged {
+  Room room;          // after the change
+  StoredEvent event;  // the settings event, at the room's next seq
 };
 
 // One pinned message (Store::pins).
@@ -447,9 +466,11 @@ class Store {
   virtual Task<Result<std::vector<Pin>>> pins(RoomId room) = 0;
 
   // --- room settings and notification levels ---
-  // Changes the settings that are set; returns the room after the change. not_found if
-  // there is no such room (permissions are the caller's to check).
-  virtual Task<Result<Room>> setRoomSettings(RoomId room, RoomSettings s) = 0;
+  // Sets every setting of `c.room_id` to `c`'s and appends the settings event at the room's
+  // next seq, in one transaction (so the room row is always what its newest settings event
+  // says). not_found if there is no such room (or it is deleted); forbidden for a direct
+  // room. Permissions are the caller's to check.
+  virtual Task<Result<SettingsChanged>> changeRoomSettings(SettingsChange c) = 0;
   // Sets `user`'s notification level and mute in `room`; not_found if not a member.
   virtual Task<Status> setNotifications(RoomId room, UserId user, NotifyLevel level,
                                         bool muted) = 0;

@@ -44,7 +44,9 @@ json::object room(const Room& r) {
                       {"public", r.is_public},
                       {"last_seq", r.last_seq},
                       {"room_mentions", toString(r.room_mentions)},
-                      {"pins", toString(r.pins)}};
+                      {"pins", toString(r.pins)},
+                      {"archived", r.archived},
+                      {"post", toString(r.post)}};
 }
 
 json::object member(const Member& m) {
@@ -163,8 +165,23 @@ json::value threadOf(const std::string& summary) {
 
 }  // namespace
 
+namespace {
+
+// A settings event's opened body (service/room_settings.h settingsBody); null for every
+// other kind, and for a body that does not parse (none is written so).
+json::value settingsOf(const Event& e) {
+  if (e.meta.kind != EventKind::settings) return nullptr;
+  boost::system::error_code ec;
+  json::value v = json::parse(e.text, ec);
+  if (ec || !v.is_object()) return nullptr;
+  return v;
+}
+
+}  // namespace
+
 json::object event(const Event& e) {
   const StoredEvent& m = e.meta;
+  const bool settings = m.kind == EventKind::settings;
   json::array files;
   for (const auto& f : e.files) files.push_back(file(f));
   json::array mentioned;
@@ -176,7 +193,7 @@ json::object event(const Event& e) {
                       {"sender", m.sender},
                       {"sender_name", e.sender_name},
                       {"client_msg_id", m.client_msg_id},
-                      {"text", e.text},
+                      {"text", settings ? std::string() : e.text},
                       {"reply_to", m.reply_to},
                       {"target", m.target},
                       {"created_at", m.created_at},
@@ -189,7 +206,8 @@ json::object event(const Event& e) {
                       {"root_thread", m.thread_root != 0 ? threadOf(m.thread) : nullptr},
                       {"mentions", std::move(mentioned)},
                       {"mention_room", m.mention_room},
-                      {"mention_here", m.mention_here}};
+                      {"mention_here", m.mention_here},
+                      {"settings", settingsOf(e)}};
 }
 
 namespace {
@@ -262,7 +280,7 @@ void appendEvent(std::string& out, const Event& e) {
   out.append(R"(,"client_msg_id":)");
   appendString(out, m.client_msg_id);
   out.append(R"(,"text":)");
-  appendString(out, e.text);
+  appendString(out, m.kind == EventKind::settings ? std::string_view() : e.text);
   out.append(R"(,"reply_to":)");
   appendInt(out, m.reply_to);
   out.append(R"(,"target":)");
@@ -295,7 +313,15 @@ void appendEvent(std::string& out, const Event& e) {
     appendInt(out, m.mentions[i]);
   }
   out.append(m.mention_room ? R"(],"mention_room":true)" : R"(],"mention_room":false)");
-  out.append(m.mention_here ? R"(,"mention_here":true})" : R"(,"mention_here":false})");
+  out.append(m.mention_here ? R"(,"mention_here":true)" : R"(,"mention_here":false)");
+  // Rare: a settings event's object goes through json::serialize, as event() writes it.
+  out.append(R"(,"settings":)");
+  if (m.kind == EventKind::settings) {
+    out.append(json::serialize(settingsOf(e)));
+  } else {
+    out.append("null");
+  }
+  out.push_back('}');
 }
 
 std::string eventsPage(const std::vector<Event>& events, bool has_more) {

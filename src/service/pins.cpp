@@ -53,21 +53,6 @@ Task<Result<std::string>> PinService::listJson(UserId user, RoomId room) {
   co_return boost::json::serialize(boost::json::object{{"pins", std::move(list)}});
 }
 
-Task<Result<Room>> PinService::updateSettings(const User& user, RoomId room, RoomSettings s) {
-  if (auto allowed = co_await messages_.chargeWrite(user.id); !allowed) co_return allowed.error();
-  auto member = co_await messages_.requireMember(room, user.id);
-  if (!member) co_return member.error();
-  auto current = co_await store_.roomById(room);
-  if (!current) co_return current.error();
-  if (current->kind == RoomKind::direct) {
-    co_return makeError(Code::forbidden, "a direct room has no settings");
-  }
-  if (member->role == Role::member) {
-    co_return makeError(Code::forbidden, "only owners and admins change the room's settings");
-  }
-  co_return co_await store_.setRoomSettings(room, s);
-}
-
 Task<Status> PinService::setNotifications(const User& user, RoomId room, NotifyLevel level,
                                           bool muted) {
   if (auto allowed = co_await messages_.chargeWrite(user.id); !allowed) co_return allowed.error();

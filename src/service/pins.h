@@ -1,10 +1,10 @@
-// Pins, room settings and notification levels (docs/api.md "Pins", "Room settings",
-// "Notifications").
+// Pins and notification levels (docs/api.md "Pins", "Notifications"; room settings are
+// service/room_settings.h).
 //
 // A pin or unpin is an event of the room's timeline (kind pin / unpin, its own seq, no
 // body), so it is stored, cached, fanned out and replayed on resume exactly as a reaction
 // is. Who may pin is the room's `pins` setting, checked by the Store in the storing
-// transaction. Settings and levels are plain rows: read back through GET /rooms.
+// transaction. Levels are plain rows: read back through GET /rooms.
 //
 // Thread-safe: holds no per-call state. Every call charges the caller's --send-rate bucket
 // first, then checks membership at that moment (a room the caller may not see answers as
@@ -37,9 +37,6 @@ class PinService {
   // `{"pins":[{"seq","pinned_by","pinned_at","message":event}...]}`, newest pin first.
   Task<Result<std::string>> listJson(UserId user, RoomId room);
 
-  // Owners and admins of a group room change its settings (forbidden otherwise, direct
-  // rooms included); returns the room after the change.
-  Task<Result<Room>> updateSettings(const User& user, RoomId room, RoomSettings s);
   // The caller's own notification level and mute in a room they are a member of.
   Task<Status> setNotifications(const User& user, RoomId room, NotifyLevel level, bool muted);
 

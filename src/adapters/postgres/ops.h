@@ -163,7 +163,7 @@ Task<Result<std::vector<StoredEvent>>> events(PgConn& c, const EventQuery& q);
 // append() of kind pin/unpin (parley_pin, schema step 17).
 Task<Result<AppendResult>> changePin(PgConn& c, const AppendRequest& r);
 Task<Result<std::vector<Pin>>> pins(PgConn& c, RoomId room);
-Task<Result<Room>> setRoomSettings(PgConn& c, RoomId room, const RoomSettings& s);
+Task<Result<SettingsChanged>> changeRoomSettings(PgConn& c, const SettingsChange& s);
 Task<Status> setNotifications(PgConn& c, RoomId room, UserId user, NotifyLevel level, bool muted);
 
 // threads.cpp

@@ -1,6 +1,6 @@
 // Pins: Store::append of kind pin/unpin through parley_pin (schema step 17, one statement
 // that locks the target and the room row, changes the pin row and appends the event),
-// Store::pins; room settings and notification levels.
+// Store::pins; room settings (with their timeline event) and notification levels.
 #include "adapters/postgres/ops.h"
 #include "adapters/postgres/rows.h"
 
@@ -18,18 +18,22 @@ SELECT e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_
 FROM pins p JOIN events e ON e.room_id = p.room_id AND e.seq = p.seq
 WHERE p.room_id = $1 ORDER BY p.pin_seq DESC LIMIT 50)sql";
 
-// Each setting keeps its value when its parameter is NULL.
+// Every setting and the seq in one UPDATE (invariant 2: it locks the room row), and the
+// event in the same statement, so the row and its newest settings event commit together.
 constexpr const char* kSettings = R"sql(
-UPDATE rooms SET room_mentions = coalesce($2, room_mentions), pins = coalesce($3, pins)
-WHERE id = $1 AND deleted_at IS NULL RETURNING id)sql";
+WITH r AS (
+  UPDATE rooms SET name = $2, topic = $3, is_public = $4, archived = $5, post = $6,
+    room_mentions = $7, pins = $8, last_seq = last_seq + 1
+  WHERE id = $1 AND deleted_at IS NULL AND kind = 'group' RETURNING last_seq)
+INSERT INTO events(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
+                   created_at, key_version, sealed_body)
+SELECT $1, r.last_seq, $9, 'settings', $10, '', 0, 0, $11, $12, $13 FROM r RETURNING seq)sql";
+
+constexpr const char* kRoomKind = R"sql(
+SELECT kind FROM rooms WHERE id = $1 AND deleted_at IS NULL)sql";
 
 constexpr const char* kNotifications = R"sql(
 UPDATE members SET notify = $3, muted = $4 WHERE room_id = $1 AND user_id = $2 RETURNING 1)sql";
-
-std::optional<std::string_view> settingOf(const std::optional<WhoMay>& w) {
-  if (!w) return std::nullopt;
-  return toString(*w);
-}
 
 }  // namespace
 
@@ -73,12 +77,32 @@ Task<Result<std::vector<Pin>>> pins(PgConn& c, RoomId room) {
   co_return out;
 }
 
-Task<Result<Room>> setRoomSettings(PgConn& c, RoomId room, const RoomSettings& s) {
-  const Params p(room, settingOf(s.room_mentions), settingOf(s.pins));
+Task<Result<SettingsChanged>> changeRoomSettings(PgConn& c, const SettingsChange& s) {
+  const Params p(s.room_id, s.name, s.topic, s.is_public, s.archived, toString(s.post),
+                 toString(s.room_mentions), toString(s.pins), s.event_id, s.sender, s.now,
+                 s.key_version, Bytes{s.sealed_body});
   auto res = co_await c.query(kSettings, p);
   if (!res) co_return res.error();
-  if (res->rows() == 0) co_return makeError(Code::not_found, "room not found");
-  co_return co_await roomById(c, room);
+  if (res->rows() == 0) {
+    const Params k(s.room_id);
+    auto kind = co_await c.query(kRoomKind, k);
+    if (!kind) co_return kind.error();
+    if (kind->rows() == 1 && kind->text(0, 0) == "direct") {
+      co_return makeError(Code::forbidden, "a direct room has no settings");
+    }
+    co_return makeError(Code::not_found, "room not found");
+  }
+  StoredEvent e{.room_id = s.room_id,
+                .seq = res->int64(0, 0),
+                .event_id = s.event_id,
+                .kind = EventKind::settings,
+                .sender = s.sender,
+                .created_at = s.now,
+                .key_version = s.key_version,
+                .sealed_body = s.sealed_body};
+  auto room = co_await roomById(c, s.room_id);
+  if (!room) co_return room.error();
+  co_return SettingsChanged{.room = std::move(*room), .event = std::move(e)};
 }
 
 Task<Status> setNotifications(PgConn& c, RoomId room, UserId user, NotifyLevel level, bool muted) {

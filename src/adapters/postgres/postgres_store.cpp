@@ -337,8 +337,9 @@ class PostgresStore final : public Store {
   }
 
   // --- room settings and notification levels ---
-  Task<Result<Room>> setRoomSettings(RoomId room, RoomSettings s) override {
-    return call<Result<Room>>([=](PgConn& c) { return ops::setRoomSettings(c, room, s); });
+  Task<Result<SettingsChanged>> changeRoomSettings(SettingsChange s) override {
+    return call<Result<SettingsChanged>>(
+        [s = std::move(s)](PgConn& c) { return ops::changeRoomSettings(c, s); });
   }
   Task<Status> setNotifications(RoomId room, UserId user, NotifyLevel level, bool muted) override {
     return call<Status>(

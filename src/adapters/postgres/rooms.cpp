@@ -46,7 +46,7 @@ SELECT r.id, u.id, 'member', $3 FROM r, (VALUES ($1), ($2)) AS u(id))sql";
 
 constexpr const char* kRoomsOf = R"sql(
 SELECT r.id, r.kind, r.name, r.topic, r.is_public, r.last_seq, r.created_by, r.created_at,
-  r.room_mentions, r.pins,
+  r.room_mentions, r.pins, r.archived, r.post,
   m.room_id, m.user_id, u.username, m.role, m.last_read_seq, m.joined_at, m.notify, m.muted,
   n.unread, n.mentions,
   e.room_id, e.seq, e.event_id, e.kind, e.sender, e.client_msg_id, e.reply_to, e.target,

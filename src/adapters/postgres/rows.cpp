@@ -12,7 +12,9 @@ Room readRoom(const PgResult& r, int row, int c) {
               .created_by = r.int64(row, c + 6),
               .created_at = r.int64(row, c + 7),
               .room_mentions = whoMayFromString(r.text(row, c + 8)).value_or(WhoMay::all),
-              .pins = whoMayFromString(r.text(row, c + 9)).value_or(WhoMay::admins)};
+              .pins = whoMayFromString(r.text(row, c + 9)).value_or(WhoMay::admins),
+              .archived = r.boolean(row, c + 10),
+              .post = whoMayFromString(r.text(row, c + 11)).value_or(WhoMay::all)};
 }
 
 Member readMember(const PgResult& r, int row, int c) {

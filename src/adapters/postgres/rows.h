@@ -9,8 +9,8 @@ namespace parley::postgres {
 // Selects a Room from `rooms` aliased `r`.
 inline constexpr const char* kRoomColumns =
     "r.id, r.kind, r.name, r.topic, r.is_public, r.last_seq, r.created_by, r.created_at, "
-    "r.room_mentions, r.pins";
-inline constexpr int kRoomColumnCount = 10;
+    "r.room_mentions, r.pins, r.archived, r.post";
+inline constexpr int kRoomColumnCount = 12;
 
 // Selects a Member from `members m JOIN users u ON u.id = m.user_id`.
 inline constexpr const char* kMemberColumns =

@@ -500,6 +500,15 @@ CREATE TABLE avatar_images (
   PRIMARY KEY (user_id, size)
 );
 )sql",
+    // 19: room settings as timeline events (kind settings), and the settings of issue 15:
+    // archived (read-only) and who may post.
+    R"sql(
+ALTER TABLE events DROP CONSTRAINT events_kind_check;
+ALTER TABLE events ADD CONSTRAINT events_kind_check
+  CHECK (kind IN ('message', 'edit', 'delete', 'react', 'unreact', 'pin', 'unpin', 'settings'));
+ALTER TABLE rooms ADD COLUMN archived boolean NOT NULL DEFAULT false;
+ALTER TABLE rooms ADD COLUMN post text NOT NULL DEFAULT 'all' CHECK (post IN ('all', 'admins'));
+)sql",
 };
 
 // Serialises migrations across nodes ("parley" in ASCII); held until each step commits.

@@ -8,11 +8,15 @@ namespace {
 
 // v1 ('E') has no reactions (read as none); v2 ('F') ends with them; v3 ('G') then has the
 // thread root and summary (v1 and v2 entries predate threads: none); v4 ('H') then has the
-// mentions (joinIds) and their flags (older entries predate mentions: none).
+// mentions (joinIds) and their flags (older entries predate mentions: none). v5 ('I') is
+// v4's layout admitting the settings kind: a node that predates it reads a v5 entry as a
+// miss (and goes to the Store) rather than as an event kind it does not know; a v1-v4 entry
+// with a kind past unpin is no entry any node wrote and does not decode.
 constexpr char kEventV1 = 'E';
 constexpr char kEventV2 = 'F';
 constexpr char kEventV3 = 'G';
 constexpr char kEventV4 = 'H';
+constexpr char kEventV5 = 'I';
 // 'S' (v1, no MAC) entries no longer decode: they are misses, refilled from the Store.
 constexpr char kSessionV2 = 'T';
 
@@ -87,7 +91,7 @@ class Reader {
 }  // namespace
 
 std::string encodeEvent(const StoredEvent& e) {
-  return Writer(kEventV4)
+  return Writer(kEventV5)
       .i64(e.room_id)
       .i64(e.seq)
       .str(e.event_id)
@@ -111,10 +115,11 @@ std::string encodeEvent(const StoredEvent& e) {
 
 std::optional<StoredEvent> decodeEvent(std::string_view bytes) {
   const char tag = bytes.empty() ? kEventV1 : bytes[0];
-  const bool v4 = tag == kEventV4;
+  const bool v5 = tag == kEventV5;
+  const bool v4 = v5 || tag == kEventV4;
   const bool v3 = v4 || tag == kEventV3;
   const bool v2 = v3 || tag == kEventV2;
-  Reader r(bytes, v4 ? kEventV4 : v3 ? kEventV3 : v2 ? kEventV2 : kEventV1);
+  Reader r(bytes, v5 ? kEventV5 : v4 ? kEventV4 : v3 ? kEventV3 : v2 ? kEventV2 : kEventV1);
   StoredEvent e;
   e.room_id = r.i64();
   e.seq = r.i64();
@@ -139,7 +144,8 @@ std::optional<StoredEvent> decodeEvent(std::string_view bytes) {
     e.mentions = splitIds(r.str());
     flags = r.u8();
   }
-  if (!r.done() || kind > static_cast<std::uint8_t>(EventKind::unpin) || deleted > 1 ||
+  const auto last_kind = v5 ? EventKind::settings : EventKind::unpin;
+  if (!r.done() || kind > static_cast<std::uint8_t>(last_kind) || deleted > 1 ||
       key_version > UINT32_MAX || flags > (kMentionRoomFlag | kMentionHereFlag)) {
     return std::nullopt;
   }

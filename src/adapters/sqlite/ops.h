@@ -164,7 +164,7 @@ Result<std::vector<std::pair<Seq, std::string>>> reactionsBy(Db& db, RoomId room
 // Inside an append of kind pin/unpin, once the room and membership are checked.
 Result<AppendResult> changePin(Db& db, const AppendRequest& r, Seq (*next_seq)(Db&, RoomId));
 Result<std::vector<Pin>> pins(Db& db, RoomId room);
-Result<Room> setRoomSettings(Db& db, RoomId room, const RoomSettings& s);
+Result<SettingsChanged> changeRoomSettings(Db& db, const SettingsChange& c);
 Status setNotifications(Db& db, RoomId room, UserId user, NotifyLevel level, bool muted);
 
 // threads.cpp

@@ -1,5 +1,6 @@
-// Pins (Store::append of kind pin/unpin, Store::pins), room settings and notification
-// levels: one row per pinned message in `pins`, beside the events that pinned it.
+// Pins (Store::append of kind pin/unpin, Store::pins), room settings (with their timeline
+// event) and notification levels: one row per pinned message in `pins`, beside the events that
+// pinned it.
 #include "adapters/sqlite/ops.h"
 #include "adapters/sqlite/rows.h"
 
@@ -71,19 +72,30 @@ Result<std::vector<Pin>> pins(Db& db, RoomId room) {
   return out;
 }
 
-Result<Room> setRoomSettings(Db& db, RoomId room, const RoomSettings& s) {
-  if (!db.prepare("SELECT 1 FROM rooms WHERE id = ? AND deleted_at IS NULL").bind(room).step()) {
-    return makeError(Code::not_found, "room not found");
-  }
-  if (s.room_mentions) {
-    db.prepare("UPDATE rooms SET room_mentions = ? WHERE id = ?")
-        .bind(toString(*s.room_mentions), room)
-        .run();
-  }
-  if (s.pins) {
-    db.prepare("UPDATE rooms SET pins = ? WHERE id = ?").bind(toString(*s.pins), room).run();
-  }
-  return roomById(db, room);
+// One statement sets every setting and takes the seq (invariant 2), so the event and the row
+// it describes commit together.
+Result<SettingsChanged> changeRoomSettings(Db& db, const SettingsChange& c) {
+  Stmt st = db.prepare("SELECT kind FROM rooms WHERE id = ? AND deleted_at IS NULL");
+  if (!st.bind(c.room_id).step()) return makeError(Code::not_found, "room not found");
+  if (st.text(0) == "direct") return makeError(Code::forbidden, "a direct room has no settings");
+  Stmt up = db.prepare(
+      "UPDATE rooms SET name = ?, topic = ?, is_public = ?, archived = ?, post = ?, "
+      "room_mentions = ?, pins = ?, last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq");
+  up.bind(c.name, c.topic, c.is_public, c.archived, toString(c.post), toString(c.room_mentions),
+          toString(c.pins), c.room_id)
+      .step();
+  StoredEvent e{.room_id = c.room_id,
+                .seq = up.int64(0),
+                .event_id = c.event_id,
+                .kind = EventKind::settings,
+                .sender = c.sender,
+                .created_at = c.now,
+                .key_version = c.key_version,
+                .sealed_body = c.sealed_body};
+  insertEvent(db, e);
+  auto room = roomById(db, c.room_id);
+  if (!room) return room.error();
+  return SettingsChanged{.room = std::move(*room), .event = std::move(e)};
 }
 
 Status setNotifications(Db& db, RoomId room, UserId user, NotifyLevel level, bool muted) {

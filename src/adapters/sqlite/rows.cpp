@@ -12,7 +12,9 @@ Room readRoom(const Stmt& st, int c) {
               .created_by = st.int64(c + 6),
               .created_at = st.int64(c + 7),
               .room_mentions = whoMayFromString(st.text(c + 8)).value_or(WhoMay::all),
-              .pins = whoMayFromString(st.text(c + 9)).value_or(WhoMay::admins)};
+              .pins = whoMayFromString(st.text(c + 9)).value_or(WhoMay::admins),
+              .archived = st.boolean(c + 10),
+              .post = whoMayFromString(st.text(c + 11)).value_or(WhoMay::all)};
 }
 
 Member readMember(const Stmt& st, int c) {

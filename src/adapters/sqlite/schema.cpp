@@ -345,7 +345,53 @@ CREATE TABLE avatar_images (
   PRIMARY KEY (user_id, size)
 ) STRICT;
 )sql",
+    // 17: room settings as timeline events (kind settings: the events table is rebuilt to
+    // admit it, as in step 8, with foreign keys off: see kRebuildsEvents), and the settings
+    // of issue 15: archived (read-only) and who may post.
+    R"sql(
+CREATE TABLE events_v17 (
+  room_id       INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  seq           INTEGER NOT NULL,
+  event_id      TEXT    NOT NULL UNIQUE,
+  kind          TEXT    NOT NULL CHECK (kind IN ('message', 'edit', 'delete', 'react', 'unreact',
+                                                 'pin', 'unpin', 'settings')),
+  sender        INTEGER NOT NULL REFERENCES users(id),
+  client_msg_id TEXT    NOT NULL,
+  reply_to      INTEGER NOT NULL,
+  target        INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  edited_at     INTEGER NOT NULL DEFAULT 0,
+  deleted       INTEGER NOT NULL DEFAULT 0,
+  key_version   INTEGER NOT NULL,
+  sealed_body   BLOB    NOT NULL,
+  reactions     TEXT    NOT NULL DEFAULT '',
+  thread_root   INTEGER NOT NULL DEFAULT 0,
+  thread        TEXT    NOT NULL DEFAULT '',
+  mentions      TEXT    NOT NULL DEFAULT '',
+  mention_flags INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (room_id, seq)
+) STRICT;
+INSERT INTO events_v17(room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target,
+                       created_at, edited_at, deleted, key_version, sealed_body, reactions,
+                       thread_root, thread, mentions, mention_flags)
+  SELECT room_id, seq, event_id, kind, sender, client_msg_id, reply_to, target, created_at,
+         edited_at, deleted, key_version, sealed_body, reactions, thread_root, thread, mentions,
+         mention_flags FROM events;
+DROP TABLE events;
+ALTER TABLE events_v17 RENAME TO events;
+CREATE UNIQUE INDEX events_idempotency ON events(room_id, sender, client_msg_id)
+  WHERE kind = 'message';
+CREATE INDEX events_by_thread ON events(room_id, thread_root, seq) WHERE thread_root <> 0;
+ALTER TABLE rooms ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rooms ADD COLUMN post TEXT NOT NULL DEFAULT 'all' CHECK (post IN ('all', 'admins'));
+)sql",
 };
+
+// Steps that rebuild a table other tables refer to. They run with foreign keys off (SQLite's
+// documented way: with them on, dropping the old table would first delete its rows and
+// cascade to reactions, pins and thread follows), which must be set outside a transaction;
+// the step then checks every reference before it commits.
+constexpr int kRebuildsEvents = 17;
 
 int userVersion(Db& db) {
   Stmt st = db.prepare("PRAGMA user_version");
@@ -361,15 +407,22 @@ void migrate(Db& db) {
                                                     std::to_string(want)));
   }
   for (int v = have; v < want; ++v) {
+    const bool rebuild = v + 1 == kRebuildsEvents;
+    if (rebuild) db.execScript("PRAGMA foreign_keys = OFF");
     db.execScript("BEGIN IMMEDIATE");
     try {
       db.execScript(kMigrations[static_cast<std::size_t>(v)]);
+      if (rebuild && db.prepare("PRAGMA foreign_key_check").step()) {
+        throw SqliteError(makeError(Code::internal, "sqlite: a rebuilt table lost a reference"));
+      }
       db.execScript(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
       db.execScript("COMMIT");
     } catch (...) {
       if (!db.autocommit()) sqlite3_exec(db.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+      if (rebuild) db.execScript("PRAGMA foreign_keys = ON");
       throw;
     }
+    if (rebuild) db.execScript("PRAGMA foreign_keys = ON");
   }
 }
 

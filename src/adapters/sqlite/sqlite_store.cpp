@@ -287,8 +287,9 @@ class SqliteStore final : public Store {
   }
 
   // --- room settings and notification levels ---
-  Task<Result<Room>> setRoomSettings(RoomId room, RoomSettings s) override {
-    return write<Result<Room>>([=](Db& db) { return ops::setRoomSettings(db, room, s); });
+  Task<Result<SettingsChanged>> changeRoomSettings(SettingsChange c) override {
+    return write<Result<SettingsChanged>>(
+        [c = std::move(c)](Db& db) { return ops::changeRoomSettings(db, c); });
   }
   Task<Status> setNotifications(RoomId room, UserId user, NotifyLevel level, bool muted) override {
     return write<Status>(

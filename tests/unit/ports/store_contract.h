@@ -122,6 +122,30 @@ class StoreContract : public ::testing::TestWithParam<StoreFactory> {
     return r;
   }
 
+  // A settings change of `room` that keeps every setting as the Store has it but what
+  // `edit` changes, sent by `sender`.
+  Result<SettingsChanged> changeSettings(RoomId room, UserId sender,
+                                         const std::function<void(SettingsChange&)>& edit) {
+    SettingsChange c;
+    if (auto r = run(store_->roomById(room))) {
+      c.name = r->name;
+      c.topic = r->topic;
+      c.is_public = r->is_public;
+      c.archived = r->archived;
+      c.post = r->post;
+      c.room_mentions = r->room_mentions;
+      c.pins = r->pins;
+    }
+    c.room_id = room;
+    c.event_id = "ev-" + std::to_string(++next_event_);
+    c.sender = sender;
+    c.now = 9000 + next_event_;
+    c.key_version = 2;
+    c.sealed_body = "sealed-settings";
+    edit(c);
+    return run(store_->changeRoomSettings(c));
+  }
+
   StoredEvent send(RoomId room, UserId sender, const std::string& client_msg_id) {
     auto r = run(store_->append(message(room, sender, client_msg_id)));
     EXPECT_TRUE(r) << errorOf(r);
@@ -1054,4 +1078,5 @@ TEST_P(StoreContract, UnattachedUsageCountsOnlyTheUploadersUnattachedFiles) {
 #include "ports/store_pins_contract.h"
 #include "ports/store_profiles_contract.h"
 #include "ports/store_reactions_contract.h"
+#include "ports/store_settings_contract.h"
 #include "ports/store_threads_contract.h"

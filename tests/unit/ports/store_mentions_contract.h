@@ -141,11 +141,11 @@ TEST_P(StoreContract, RoomMentionsMayBeForOwnersAndAdminsOnly) {
   EXPECT_EQ(room.pins, WhoMay::admins);
   ASSERT_TRUE(run(store().addMember(room.id, bob.id, Role::member, 2500)));
   ASSERT_TRUE(run(store().addMember(room.id, carol.id, Role::admin, 2500)));
-  auto changed = run(store().setRoomSettings(
-      room.id, RoomSettings{.room_mentions = WhoMay::admins, .pins = std::nullopt}));
+  auto changed = changeSettings(room.id, alice.id,
+                                [](SettingsChange& c) { c.room_mentions = WhoMay::admins; });
   ASSERT_TRUE(changed) << errorOf(changed);
-  EXPECT_EQ(changed->room_mentions, WhoMay::admins);
-  EXPECT_EQ(changed->pins, WhoMay::admins);
+  EXPECT_EQ(changed->room.room_mentions, WhoMay::admins);
+  EXPECT_EQ(changed->room.pins, WhoMay::admins);
   EXPECT_EQ(run(store().roomById(room.id))->room_mentions, WhoMay::admins);
 
   auto say = [&](UserId from, const std::string& id) {
@@ -173,13 +173,12 @@ TEST_P(StoreContract, RoomMentionsMayBeForOwnersAndAdminsOnly) {
   ASSERT_TRUE(edited) << errorOf(edited);
   EXPECT_FALSE(edited->event.mention_room);
 
-  ASSERT_TRUE(run(store().setRoomSettings(
-      room.id, RoomSettings{.room_mentions = WhoMay::all, .pins = WhoMay::all})));
+  ASSERT_TRUE(changeSettings(room.id, alice.id, [](SettingsChange& c) {
+    c.room_mentions = WhoMay::all;
+    c.pins = WhoMay::all;
+  }));
   EXPECT_TRUE(say(bob.id, "b2").mention_room);
   EXPECT_EQ(run(store().roomById(room.id))->pins, WhoMay::all);
-  auto missing = run(store().setRoomSettings(room.id + 1000, RoomSettings{}));
-  ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, Code::not_found);
 }
 
 TEST_P(StoreContract, NotificationLevelsArePerMember) {

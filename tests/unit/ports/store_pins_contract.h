@@ -42,8 +42,7 @@ TEST_P(StoreContract, PinsAreTimelineEventsAndAListNewestFirst) {
   auto refused = run(store().append(change(EventKind::unpin, room.id, bob.id, m1.seq)));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Code::forbidden);
-  ASSERT_TRUE(run(store().setRoomSettings(
-      room.id, RoomSettings{.room_mentions = std::nullopt, .pins = WhoMay::all})));
+  ASSERT_TRUE(changeSettings(room.id, alice.id, [](SettingsChange& c) { c.pins = WhoMay::all; }));
   auto unpinned = run(store().append(change(EventKind::unpin, room.id, bob.id, m1.seq)));
   ASSERT_TRUE(unpinned) << errorOf(unpinned);
   EXPECT_EQ(unpinned->event.kind, EventKind::unpin);

@@ -50,6 +50,19 @@ TEST(CodecTest, EventMatchesBoostJsonForEveryByte) {
   EXPECT_EQ(direct(e), viaObject(e));
 }
 
+// A settings event carries its opened body as `settings` (text stays empty), in both writers.
+TEST(CodecTest, SettingsEventCarriesTheSettingsObject) {
+  Event e = sample(R"({"name":"ops \"room\"","changed":["name"]})", "alice", "");
+  e.meta.kind = EventKind::settings;
+  EXPECT_EQ(direct(e), viaObject(e));
+  auto v = boost::json::parse(direct(e)).as_object();
+  EXPECT_EQ(v["text"].as_string(), "");
+  EXPECT_EQ(v["settings"].as_object()["name"].as_string(), "ops \"room\"");
+  e.meta.kind = EventKind::message;
+  EXPECT_TRUE(boost::json::parse(direct(e)).as_object()["settings"].is_null());
+  EXPECT_EQ(direct(e), viaObject(e));
+}
+
 // The Store's aggregate is copied as is by appendEvent and parsed by codec::event: the
 // two agree byte for byte on what reactionsJson writes.
 TEST(CodecTest, ReactionsAreTheStoresAggregate) {
@@ -90,14 +103,14 @@ TEST(CodecTest, ThreadSummariesAreTheStores) {
 // Mentions: the ids the Store resolved, and the two flags, on every event.
 TEST(CodecTest, MentionsAreListedWithTheirFlags) {
   Event e = sample("hi @bob", "alice", "m1");
-  EXPECT_NE(direct(e).find(R"("mentions":[],"mention_room":false,"mention_here":false})"),
+  EXPECT_NE(direct(e).find(R"("mentions":[],"mention_room":false,"mention_here":false,)"),
             std::string::npos);
   EXPECT_EQ(direct(e), viaObject(e));
   e.meta.mentions = {4, 9'007'199'254'740'993};
   e.meta.mention_room = true;
   EXPECT_EQ(direct(e), viaObject(e));
   EXPECT_NE(direct(e).find(
-                R"("mentions":[4,9007199254740993],"mention_room":true,"mention_here":false})"),
+                R"("mentions":[4,9007199254740993],"mention_room":true,"mention_here":false,)"),
             std::string::npos);
   e.meta.mention_here = true;
   EXPECT_EQ(direct(e), viaObject(e));

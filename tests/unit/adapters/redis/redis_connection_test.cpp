@@ -76,6 +76,25 @@ TEST(RedisCodec, KeepsMentions) {
   EXPECT_FALSE(decodeEvent(bad_flags));
 }
 
+// v5 entries admit the settings kind; a v4 entry (same layout) is read as before, and one
+// claiming a kind v4 never had is refused rather than guessed at.
+TEST(RedisCodec, SettingsKindNeedsV5) {
+  StoredEvent e{.seq = 9, .kind = EventKind::settings, .sealed_body = "sealed"};
+  std::string v5 = encodeEvent(e);
+  EXPECT_EQ(v5[0], 'I');
+  auto back = decodeEvent(v5);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->kind, EventKind::settings);
+  EXPECT_EQ(back->sealed_body, "sealed");
+  std::string v4 = encodeEvent(StoredEvent{.seq = 9, .kind = EventKind::pin});
+  v4[0] = 'H';
+  back = decodeEvent(v4);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->kind, EventKind::pin);
+  v5[0] = 'H';
+  EXPECT_FALSE(decodeEvent(v5));
+}
+
 TEST(RedisConnection, PipelinesRequestsAndKeepsTheirOrder) {
   ASSERT_FALSE(test::redisUrl().empty());
   test::RedisEnv env;

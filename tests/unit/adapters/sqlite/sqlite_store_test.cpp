@@ -72,7 +72,14 @@ void setUserVersion(const fs::path& file, int version) {
 }
 
 // Takes a file back to what step 4 left: the later steps' tables, indexes and columns go.
+constexpr const char* kUndoStep17 =
+    "ALTER TABLE rooms DROP COLUMN post; ALTER TABLE rooms DROP COLUMN archived;";
+
 constexpr const char* kUndoAfterStep4 =
+    // step 17 (settings events, archived, post; the wider kind CHECK may stay)
+    "ALTER TABLE rooms DROP COLUMN post; ALTER TABLE rooms DROP COLUMN archived;"
+    // step 16 (avatars; the profiles column goes with the table below)
+    "DROP TABLE avatar_images;"
     // step 15 (mentions, settings, levels, pins)
     "DROP TABLE pins; ALTER TABLE members DROP COLUMN muted; ALTER TABLE members DROP COLUMN "
     "notify;"
@@ -227,6 +234,61 @@ TEST(SqliteStore, KnownLoginsAreSeededFromTheAuditTrailByTheMigration) {
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_EQ(rows[0].count, 1);
   EXPECT_EQ(rows[0].last_at, 6);  // filled in from `at`
+}
+
+// Step 17 rebuilds the events table that reactions, pins and thread follows refer to: their
+// rows survive it (with foreign keys on, dropping the old table would cascade to them).
+TEST(SqliteStore, RebuildingEventsKeepsTheRowsThatReferToThem) {
+  const fs::path file = freshFile();
+  RoomId room_id = 0;
+  Seq seq = 0;
+  {
+    auto store = openSqliteStore(file, {.reader_threads = 1});
+    ASSERT_TRUE(store) << errorOf(store);
+    auto alice = run((*store)->createUser("alice", "h", 1)).value();
+    NewRoom nr;
+    nr.name = "kept";
+    nr.created_by = alice.id;
+    room_id = run((*store)->createRoom(nr)).value().id;
+    AppendRequest m{.room_id = room_id,
+                    .event_id = "e1",
+                    .sender = alice.id,
+                    .client_msg_id = "c1",
+                    .now = 2,
+                    .sealed_body = "s"};
+    seq = run((*store)->append(m)).value().event.seq;
+    AppendRequest react{.room_id = room_id,
+                        .kind = EventKind::react,
+                        .event_id = "e2",
+                        .sender = alice.id,
+                        .target = seq,
+                        .now = 3,
+                        .emoji = "👍"};
+    ASSERT_TRUE(run((*store)->append(react)));
+    AppendRequest pin{.room_id = room_id,
+                      .kind = EventKind::pin,
+                      .event_id = "e3",
+                      .sender = alice.id,
+                      .target = seq,
+                      .now = 4};
+    ASSERT_TRUE(run((*store)->append(pin)));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  const std::string undo = std::string(kUndoStep17) + "PRAGMA user_version = 16;";
+  EXPECT_EQ(sqlite3_exec(db, undo.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = openSqliteStore(file);
+  ASSERT_TRUE(store) << errorOf(store);
+  EXPECT_EQ(userVersionOf(file), sqliteSchemaVersion());
+  auto message = run((*store)->eventAt(room_id, seq));
+  ASSERT_TRUE(message) << errorOf(message);
+  EXPECT_NE(message->reactions.find("👍"), std::string::npos);
+  auto pins = run((*store)->pins(room_id));
+  ASSERT_TRUE(pins) << errorOf(pins);
+  EXPECT_EQ(pins->size(), 1u);
+  EXPECT_FALSE(run((*store)->roomById(room_id)).value().archived);
 }
 
 TEST(SqliteStore, AMissingDirectoryIsUnavailable) {
