@@ -135,6 +135,14 @@ def _owner_only(allowed):
     return rule
 
 
+def _settings(kind, role):
+    # A server admin changes any group room's settings, member or not (api.md "Room
+    # settings"); a direct room has none, for anyone.
+    if role == "admin":
+        return FORBIDDEN if kind == "direct" else ok(200)
+    return _owner_only(ok(200))(kind, role)
+
+
 def _edit_other(kind, role):
     return FORBIDDEN if role in members_of(kind) else unseen(kind)
 
@@ -200,9 +208,12 @@ ROUTES = [
     Route("pin", "PUT", lambda w, r, role: f"/rooms/{{room}}/pins/{other_seq(r, role)}", _pin),
     Route("unpin", "DELETE", lambda w, r, role: f"/rooms/{{room}}/pins/{other_seq(r, role)}",
           _pin),
-    # Room settings: owners and admins of a group room; my notification level: any member.
-    Route("settings", "PATCH", lambda w, r, role: "/rooms/{room}", _owner_only(ok(200)),
+    # Room settings: owners and admins of a group room, and server admins; my notification
+    # level: any member.
+    Route("settings", "PATCH", lambda w, r, role: "/rooms/{room}", _settings,
           body=lambda w, r, role: {"pins": "admins"}),
+    Route("rename", "PATCH", lambda w, r, role: "/rooms/{room}", _settings,
+          body=lambda w, r, role: {"name": f"{r.kind} room", "topic": "t"}),
     Route("notifications", "PUT", lambda w, r, role: "/rooms/{room}/notifications",
           member_rule(ok()), body=lambda w, r, role: {"level": "mentions", "muted": False}),
     Route("upload", "POST", lambda w, r, role: "/rooms/{room}/files?name=probe.txt",

@@ -130,6 +130,7 @@ ROUTES = [
     ("DELETE", "/rooms/{room}/pins/{seq}", None),
     ("PATCH", "/rooms/{room}", {"pins": "all"}),
     ("PATCH", "/rooms/{room}", {"room_mentions": "admins", "pins": "admins"}),
+    ("PATCH", "/rooms/{room}", {"name": "renamed", "topic": "t", "public": True}),
     ("PUT", "/rooms/{room}/notifications", {"level": "none"}),
     ("PUT", "/rooms/{room}/notifications", {"level": "mentions", "muted": True}),
     ("POST", "/rooms/{room}/files?name=probe.txt", b"probe"),
