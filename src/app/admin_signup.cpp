@@ -67,7 +67,7 @@ Task<void> firstAdminHint(Store& store, const Config& cfg, std::ostream& out) {
   if (!users || !users->empty()) co_return;
   const std::string where = isPostgresUrl(cfg.db_url) ? "--db URL" : "--data-dir " + cfg.data_dir;
   out << "parley: no accounts yet, and sign-up needs an invite (--registration). Make the "
-         "first server admin with\n  parley admin create-user --admin NAME "
+         "first server admin with\n  parley admin create-user NAME --admin "
       << where << "\nwhich prints a one-time link to set its password.\n"
       << std::flush;
 }

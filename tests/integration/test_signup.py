@@ -44,9 +44,15 @@ def test_a_new_install_needs_an_invite_and_says_how_to_make_the_first_admin(serv
     assert _users(s) == []
     # The hint is printed once the store answers, just after the listening line.
     deadline = time.monotonic() + 15
-    while "create-user --admin NAME" not in s.stderr_tail(4000) and time.monotonic() < deadline:
+    while "parley admin create-user" not in s.stderr_tail(4000) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert "parley admin create-user --admin NAME" in s.stderr_tail(4000)
+    m = re.search(r"parley admin (create-user \S+ --admin) (--data-dir|--db) ", s.stderr_tail(4000))
+    assert m, s.stderr_tail(4000)
+    # The command it prints works as printed (NAME being the operator's choice).
+    name = unique("first")
+    _, out, _ = admin_cli(s, *m.group(1).replace("NAME", name).split())
+    assert f"created {name} " in out and "a server admin" in out
+    assert _users(s) == [name]
 
 
 def server_invite_less(s):
