@@ -326,6 +326,23 @@ def add_member(server: Server, token: str, room_id: int, username: str) -> dict:
     return js["member"]
 
 
+def room_last_seq(server: Server, token: str, room_id: int) -> int:
+    """The room's last seq as a member reads it (GET /rooms/{id}): it moves on every event."""
+    st, js = server.api("GET", f"/rooms/{room_id}", token=token)
+    assert st == 200, js
+    return js["room"]["last_seq"]
+
+
+def room_of_three(server: Server, users: Callable, name: str, public: bool = False):
+    """A room made by a fresh owner with two fresh members added:
+    ((token, user) of the owner, of the second, of the third, room)."""
+    owner, second, third = (users(f"{name[:8]}{i}") for i in "abc")
+    room = create_room(server, owner[0], name, public=public)
+    for _, who in (second, third):
+        add_member(server, owner[0], room["id"], who["username"])
+    return owner, second, third, room
+
+
 def join(server: Server, token: str, room_id: int) -> dict:
     st, js = server.api("POST", f"/rooms/{room_id}/join", token=token)
     assert st == 200, f"join: {st} {js}"

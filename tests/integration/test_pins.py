@@ -6,25 +6,11 @@ Authorization, limits and bad input change nothing. Runs on both backends."""
 import asyncio
 
 from parley_client import (
-    WS, add_member, assert_error, connect_ready, create_room, is_event, my_rooms,
-    post_message, run, send_rest,
+    add_member, assert_error, connect_ready, create_room, is_event, my_rooms, post_message,
+    room_last_seq, room_of_three, run, send_rest, WS,
 )
 
 
-def _room(server, users, public=False):
-    a, au = users("pina")
-    b, bu = users("pinb")
-    c, cu = users("pinc")
-    room = create_room(server, a, "pins", public=public)
-    for who in (bu, cu):
-        add_member(server, a, room["id"], who["username"])
-    return (a, au), (b, bu), (c, cu), room
-
-
-def last_seq(server, token, rid):
-    st, js = server.api("GET", f"/rooms/{rid}", token=token)
-    assert st == 200, js
-    return js["room"]["last_seq"]
 
 
 def pins(server, token, rid):
@@ -34,7 +20,7 @@ def pins(server, token, rid):
 
 
 def test_pin_unpin_and_the_list(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "pins")
     rid = room["id"]
     m1 = post_message(server, b, rid, "first to pin")
     m2 = post_message(server, b, rid, "second to pin")
@@ -47,10 +33,10 @@ def test_pin_unpin_and_the_list(server, users):
     assert st == 200, js
     p2 = js["event"]
     # pinning again changes nothing
-    before = last_seq(server, a, rid)
+    before = room_last_seq(server, a, rid)
     st, js = server.api("PUT", f"/rooms/{rid}/pins/{m1['seq']}", token=a)
     assert (st, js) == (200, {"event": None})
-    assert last_seq(server, a, rid) == before
+    assert room_last_seq(server, a, rid) == before
     # an edit shows in the list
     st, _ = server.api("PATCH", f"/rooms/{rid}/messages/{m1['seq']}", {"text": "first, edited"},
                        token=b)
@@ -72,15 +58,15 @@ def test_pin_unpin_and_the_list(server, users):
 
 
 def test_who_may_pin_and_change_settings(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "pins")
     rid = room["id"]
     m = post_message(server, a, rid, "pin me")
     assert my_rooms(server, b)[rid]["pins"] == "admins"
-    before = last_seq(server, a, rid)
+    before = room_last_seq(server, a, rid)
     assert_error(server.api("PUT", f"/rooms/{rid}/pins/{m['seq']}", token=b), 403, "forbidden")
     assert_error(server.api("PATCH", f"/rooms/{rid}", {"pins": "all"}, token=b), 403,
                  "forbidden")
-    assert last_seq(server, a, rid) == before and pins(server, b, rid) == []
+    assert room_last_seq(server, a, rid) == before and pins(server, b, rid) == []
     # an admin may
     st, _ = server.api("PATCH", f"/rooms/{rid}/members/{cu['id']}", {"role": "admin"}, token=a)
     assert st == 200
@@ -103,7 +89,7 @@ def test_who_may_pin_and_change_settings(server, users):
 
 
 def test_room_mentions_for_admins_only(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "pins")
     rid = room["id"]
     st, js = server.api("PATCH", f"/rooms/{rid}", {"room_mentions": "admins"}, token=a)
     assert st == 200 and js["room"]["room_mentions"] == "admins", js
@@ -120,7 +106,7 @@ def test_room_mentions_for_admins_only(server, users):
 
 
 def test_offline_client_gets_pins_exactly_once_on_resume(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "pins")
     rid = room["id"]
     m = post_message(server, a, rid, "while you were away")
     changes = []
@@ -143,7 +129,7 @@ def test_offline_client_gets_pins_exactly_once_on_resume(server, users):
 
 
 def test_pin_is_live_and_a_removed_member_hears_none(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "pins")
     rid = room["id"]
     m = post_message(server, a, rid, "live pin")
 
@@ -170,7 +156,7 @@ def test_pin_is_live_and_a_removed_member_hears_none(server, users):
 
 
 def test_outsiders_cannot_pin_or_see_pins(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "pins")
     rid = room["id"]
     x, xu = users("pinout")
     m = post_message(server, a, rid, "members only")
@@ -192,7 +178,7 @@ def test_outsiders_cannot_pin_or_see_pins(server, users):
 
 
 def test_bad_input_changes_nothing(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "pins")
     rid = room["id"]
     m = post_message(server, a, rid, "target")
     gone = post_message(server, a, rid, "gone")
@@ -203,7 +189,7 @@ def test_bad_input_changes_nothing(server, users):
     react_seq = js["event"]["seq"]
     other = create_room(server, a, "elsewhere", public=False)
     elsewhere = post_message(server, a, other["id"], "not here")
-    before = last_seq(server, a, rid)
+    before = room_last_seq(server, a, rid)
     # no live message at that seq: deleted, an event that is no message, another room's, none
     for seq in (gone["seq"], react_seq, elsewhere["seq"] + 1000, 10 ** 12):
         assert_error(server.api("PUT", f"/rooms/{rid}/pins/{seq}", token=a), 404, "not_found")
@@ -217,7 +203,7 @@ def test_bad_input_changes_nothing(server, users):
                  {"level": "all", "muted": "yes"}):
         assert_error(server.api("PUT", f"/rooms/{rid}/notifications", body, token=b), 400,
                      "bad_request")
-    assert last_seq(server, a, rid) == before
+    assert room_last_seq(server, a, rid) == before
     listed = my_rooms(server, b)[rid]
     assert listed["notifications"] == {"level": "all", "muted": False}
     assert listed["pins"] == "admins" and listed["room_mentions"] == "all"
@@ -225,21 +211,21 @@ def test_bad_input_changes_nothing(server, users):
 
 
 def test_a_room_holds_fifty_pins(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "pins")
     rid = room["id"]
     sent = [post_message(server, a, rid, f"m{i}") for i in range(51)]
     for m in sent[:50]:
         st, js = server.api("PUT", f"/rooms/{rid}/pins/{m['seq']}", token=a)
         assert st == 200, js
-    before = last_seq(server, a, rid)
+    before = room_last_seq(server, a, rid)
     assert_error(server.api("PUT", f"/rooms/{rid}/pins/{sent[50]['seq']}", token=a), 409,
                  "conflict")
-    assert last_seq(server, a, rid) == before
+    assert room_last_seq(server, a, rid) == before
     assert len(pins(server, a, rid)) == 50
 
 
 def test_notification_levels_are_mine(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "pins")
     rid = room["id"]
     assert my_rooms(server, b)[rid]["notifications"] == {"level": "all", "muted": False}
     st, js = server.api("PUT", f"/rooms/{rid}/notifications", {"level": "mentions",

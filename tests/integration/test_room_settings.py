@@ -8,27 +8,13 @@ import asyncio
 import pytest
 
 from parley_client import (
-    WS, add_member, assert_error, connect_ready, create_room, is_event, login, my_rooms,
-    post_message, register, run, unique,
+    add_member, assert_error, connect_ready, create_room, is_event, login, my_rooms, post_message,
+    register, room_last_seq, room_of_three, run, unique, WS,
 )
 
 SETTINGS = ("name", "topic", "public", "archived", "post", "room_mentions", "pins")
 
 
-def _room(server, users, public=False):
-    a, au = users("seta")
-    b, bu = users("setb")
-    c, cu = users("setc")
-    room = create_room(server, a, "settings", public=public)
-    for who in (bu, cu):
-        add_member(server, a, room["id"], who["username"])
-    return (a, au), (b, bu), (c, cu), room
-
-
-def last_seq(server, token, rid):
-    st, js = server.api("GET", f"/rooms/{rid}", token=token)
-    assert st == 200, js
-    return js["room"]["last_seq"]
 
 
 def patch(server, token, rid, body):
@@ -38,7 +24,7 @@ def patch(server, token, rid, body):
 
 
 def test_a_change_is_an_event_with_the_settings_after_it(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "settings")
     rid = room["id"]
     m = post_message(server, a, rid, "before")
     js = patch(server, a, rid, {"name": "  Renamed ✓ ", "topic": "what we do"})
@@ -59,21 +45,21 @@ def test_a_change_is_an_event_with_the_settings_after_it(server, users):
     assert (listed["public"], listed["archived"], listed["post"], listed["room_mentions"],
             listed["pins"]) == (True, False, "all", "admins", "all")
     # what changes nothing stores nothing
-    before = last_seq(server, a, rid)
+    before = room_last_seq(server, a, rid)
     js = patch(server, a, rid, {"name": "Renamed ✓", "public": True})
     assert js["event"] is None and js["room"]["last_seq"] == before
     # a room admin may; a plain member may not
     st, _ = server.api("PATCH", f"/rooms/{rid}/members/{cu['id']}", {"role": "admin"}, token=a)
     assert st == 200
     assert patch(server, c, rid, {"topic": "by an admin"})["event"]["sender"] == cu["id"]
-    before = last_seq(server, a, rid)
+    before = room_last_seq(server, a, rid)
     assert_error(server.api("PATCH", f"/rooms/{rid}", {"name": "mine"}, token=b), 403,
                  "forbidden")
-    assert last_seq(server, a, rid) == before
+    assert room_last_seq(server, a, rid) == before
 
 
 def test_live_members_see_it_and_outsiders_never(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "settings")
     rid = room["id"]
     x, xu = users("setout")
 
@@ -102,7 +88,7 @@ def test_live_members_see_it_and_outsiders_never(server, users):
 
 
 def test_an_offline_member_gets_each_change_exactly_once_on_resume(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "settings")
     rid = room["id"]
     m = post_message(server, a, rid, "while you were away")
     changes = [patch(server, a, rid, body)["event"] for body in
@@ -123,7 +109,7 @@ def test_an_offline_member_gets_each_change_exactly_once_on_resume(server, users
 
 
 def test_outsiders_are_answered_as_for_a_missing_room(server, users):
-    (a, au), (b, bu), (c, cu), room = _room(server, users)
+    (a, au), (b, bu), (c, cu), room = room_of_three(server, users, "settings")
     rid = room["id"]
     x, xu = users("setout")
     missing = server.api("PATCH", f"/rooms/{2 ** 63 - 1}", {"name": "x"}, token=x)
@@ -151,14 +137,14 @@ BAD_BODIES = [
 
 @pytest.mark.parametrize("body", BAD_BODIES, ids=[str(i) for i in range(len(BAD_BODIES))])
 def test_bad_input_changes_nothing(server, users, body):
-    (a, au), _, _, room = _room(server, users)
+    (a, au), _, _, room = room_of_three(server, users, "settings")
     rid = room["id"]
-    before = last_seq(server, a, rid)
+    before = room_last_seq(server, a, rid)
     assert_error(server.api("PATCH", f"/rooms/{rid}", body, token=a), 400, "bad_request")
     # the same answer for a room that does not exist: the body is checked first
     assert server.api("PATCH", f"/rooms/{2 ** 63 - 1}", body, token=a) == \
         server.api("PATCH", f"/rooms/{rid}", body, token=a)
-    assert last_seq(server, a, rid) == before
+    assert room_last_seq(server, a, rid) == before
     assert my_rooms(server, a)[rid]["name"] == "settings"
 
 

@@ -12,17 +12,13 @@ import time
 import pytest
 
 from parley_client import (
-    connect_ready, create_room, join, new_cmid, post_message, register_and_login, run,
+    connect_ready, create_room, join, new_cmid, post_message, register_and_login, room_last_seq,
+    run,
 )
 
 RATE = 5
 BIG = "e" * 16384  # the largest text a message may have
 
-
-def last_seq(server, token, room_id) -> int:
-    st, js = server.api("GET", f"/rooms/{room_id}", token=token)
-    assert st == 200, js
-    return js["room"]["last_seq"]
 
 
 def bound(elapsed: float) -> int:
@@ -61,11 +57,11 @@ REST_WRITES = {
 def test_rest_write_flood_is_limited(flood, kind):
     server, a, b, room = flood
     target = post_message(server, a, room, "target")["seq"]
-    before = last_seq(server, a, room)
+    before = room_last_seq(server, a, room)
     started = time.monotonic()
     answers = [REST_WRITES[kind](server, a, room, target, i) for i in range(40)]
     elapsed = time.monotonic() - started
-    stored = last_seq(server, a, room) - before
+    stored = room_last_seq(server, a, room) - before
     refused = [r for r in answers if r.status == 429]
     assert refused, f"40 {kind}s at --send-rate {RATE} were never limited"
     for r in refused:
@@ -127,7 +123,7 @@ def test_refused_writes_to_rooms_the_sender_cannot_see_count_too(flood):
 def test_ws_write_flood_is_limited(flood, kind):
     server, a, b, room = flood
     target = post_message(server, a, room, "target")["seq"]
-    before = last_seq(server, a, room)
+    before = room_last_seq(server, a, room)
 
     async def body():
         watcher = await connect_ready(server, b, name="victim")
@@ -155,7 +151,7 @@ def test_ws_write_flood_is_limited(flood, kind):
             assert isinstance(f.get("retry_after"), int) and f["retry_after"] >= 1, f
         assert len(answers) - len(refused) <= bound(elapsed)
         # The watcher is fanned out exactly the accepted writes, nothing for the refused.
-        stored = last_seq(server, a, room) - before
+        stored = room_last_seq(server, a, room) - before
         assert stored == len(acks)
         await watcher.recv_until(lambda f: f.get("type") == "event"
                                  and f["event"]["seq"] == before + stored, what="last write")
