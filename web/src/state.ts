@@ -5,7 +5,7 @@
 
 import type { Message, PendingSend, RoomState, TimelineItem } from "./model";
 import { applyEdit, takeText, toMessage } from "./model";
-import { applyToPins } from "./pins";
+import { applyToRoom } from "./room-events";
 import { applyReaction } from "./reactions";
 import { ThreadState } from "./threads";
 import type { ChatEvent, FileInfo, Member, Room, User } from "./types";
@@ -196,7 +196,7 @@ export class ChatState {
     r.lastSeq = ev.seq;
     if (ev.seq > r.info.last_seq) r.info.last_seq = ev.seq;
     const mine = ev.sender === this.meId();
-    applyToPins(r, ev);
+    applyToRoom(r, ev);
     if (ev.thread_root) {
       // a reply, or a delete of one: the thread's (and its root's summary), not the room's
       this.threads.applyEvent(ev, r.messages.get(ev.thread_root));

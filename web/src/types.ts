@@ -44,7 +44,20 @@ export interface FileInfo {
   thumbnail: boolean;
 }
 
-export type EventKind = "message" | "edit" | "delete" | "react" | "unreact" | "pin" | "unpin";
+export type EventKind =
+  "message" | "edit" | "delete" | "react" | "unreact" | "pin" | "unpin" | "settings";
+
+/** A `settings` event's settings: every one as it is after the change, and which changed. */
+export interface RoomSettings {
+  name: string;
+  topic: string;
+  public: boolean;
+  archived: boolean;
+  post: "all" | "admins";
+  room_mentions: "all" | "admins";
+  pins: "all" | "admins";
+  changed: string[];
+}
 
 /** One emoji's reactions on a message (docs/api.md, "Reactions"). */
 export interface Reaction {
@@ -93,6 +106,8 @@ export interface ChatEvent {
   /** the text says @room / @here */
   mention_room?: boolean;
   mention_here?: boolean;
+  /** a `settings` event: the room's settings after the change (null on every other kind) */
+  settings?: RoomSettings | null;
 }
 
 export interface RoomNotifications {
@@ -125,6 +140,9 @@ export interface Room {
   /** who may say @room/@here, and who may pin */
   room_mentions?: "all" | "admins";
   pins?: "all" | "admins";
+  /** read-only (no sends, edits or reactions), and who may post: not changeable yet */
+  archived?: boolean;
+  post?: "all" | "admins";
   last_message?: ChatEvent | null;
   peer?: User;
 }

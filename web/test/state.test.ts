@@ -319,3 +319,52 @@ describe("attachments", () => {
     expect(st.room(7)!.messages.get(1)!.files[0]!.thumbnail).toBe(false);
   });
 });
+
+describe("room settings events", () => {
+  const settings = (name: string, topic: string, changed: string[]) => ({
+    name,
+    topic,
+    public: false,
+    archived: false,
+    post: "all" as const,
+    room_mentions: "admins" as const,
+    pins: "all" as const,
+    changed,
+  });
+
+  it("a settings event renames the room and sets its rules, once, and is no message", () => {
+    const st = fresh();
+    st.upsertRooms([room(7, 3)], true);
+    const ev = msg(7, 4, "", BOB, {
+      kind: "settings",
+      settings: settings("Ops", "on call", ["name", "topic"]),
+    });
+    expect(st.applyEvent(ev)).toBe(true);
+    const r = st.room(7)!;
+    expect(r.info).toMatchObject({
+      name: "Ops",
+      topic: "on call",
+      room_mentions: "admins",
+      pins: "all",
+    });
+    expect(r.messages.has(4)).toBe(false);
+    expect(r.unread).toBe(0);
+    expect(texts(st, 7)).toEqual([]);
+    // replayed on a resume that overlaps: dropped, and a later change wins
+    expect(st.applyEvent({ ...ev, settings: settings("Old", "", ["name"]) })).toBe(false);
+    expect(r.info.name).toBe("Ops");
+    st.applyEvent(
+      msg(7, 5, "", BOB, { kind: "settings", settings: settings("Ops 2", "", ["name", "topic"]) }),
+    );
+    expect(r.info).toMatchObject({ name: "Ops 2", topic: "" });
+  });
+
+  it("an event of another kind leaves the settings alone", () => {
+    const st = fresh();
+    st.upsertRooms([room(7, 3)], true);
+    const before = { ...st.room(7)!.info };
+    st.applyEvent(msg(7, 4, "hello", BOB, { settings: null }));
+    expect(st.room(7)!.info.name).toBe(before.name);
+    expect(st.room(7)!.info.topic).toBe(before.topic);
+  });
+});
