@@ -20,32 +20,9 @@ import urllib.parse
 import pytest
 
 from parley_client import assert_error, login, register, register_and_login, unique
+from text_attacks import CONTROLS
 
 FIELDS = ("display_name", "status_text")
-
-# Each is refused in any text field, wherever it sits in the value.
-CONTROLS = {
-    "nul": "\u0000",
-    "bell": "\u0007",
-    "escape": "\u001b[31m",
-    "newline": "\n",
-    "carriage return": "\r",
-    "tab": "\t",
-    "delete": "\u007f",
-    "c1 next line": "\u0085",
-    "c1 csi": "\u009b",
-    "line separator": "\u2028",
-    "paragraph separator": "\u2029",
-    "left-to-right embedding": "\u202a",
-    "right-to-left embedding": "\u202b",
-    "pop directional formatting": "\u202c",
-    "left-to-right override": "\u202d",
-    "right-to-left override": "\u202e",
-    "left-to-right isolate": "\u2066",
-    "right-to-left isolate": "\u2067",
-    "first strong isolate": "\u2068",
-    "pop directional isolate": "\u2069",
-}
 
 
 def _me(server, tok) -> dict:
